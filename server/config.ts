@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Settings read from the environment once at start; a bad value stops the server with a message. */
+const EnvSchema = z.object({
+  PORT: z.coerce
+    .number({ error: 'PORT must be a number' })
+    .int('PORT must be a whole number')
+    .min(0, 'PORT must be between 0 and 65535')
+    .max(65535, 'PORT must be between 0 and 65535')
+    .default(3000),
+  STOCKSHEET_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
+    .optional(),
+  STOCKSHEET_TLS: z
+    .enum(['on', 'off'], { error: 'STOCKSHEET_TLS must be "on" or "off"' })
+    .default('on'),
+  STOCKSHEET_ADMIN_TOKEN: z
+    .string()
+    .min(24, 'STOCKSHEET_ADMIN_TOKEN must be at least 24 characters (use a random value)')
+    .max(200, 'STOCKSHEET_ADMIN_TOKEN must be at most 200 characters')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  tls: boolean;
+  adminToken: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Treat empty strings as unset, as a shell `FOO= npm start` means.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    dataDir: path.resolve(e.STOCKSHEET_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    tls: e.STOCKSHEET_TLS === 'on',
+    adminToken: e.STOCKSHEET_ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+  };
+}

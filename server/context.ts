@@ -1,0 +1,33 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Database } from './db/database.ts';
+import type { RoleName } from './domain/roles.ts';
+import { userForToken } from './modules/users/service.ts';
+
+export interface AuthUser {
+  id: number;
+  name: string;
+  role: RoleName;
+}
+
+export interface Context {
+  db: Database;
+  user: AuthUser | null;
+  log?: Logger;
+}
+
+/** Tests call this directly (no HTTP) with the user they act as. */
+export function createContext(db: Database, user: AuthUser | null, log?: Logger): Context {
+  return { db, user, log };
+}
+
+/** The bearer token in an Authorization header, or null. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match?.[1] ?? null;
+}
+
+export async function createHttpContext(db: Database, req: IncomingMessage, log?: Logger): Promise<Context> {
+  const token = bearerToken(req);
+  return createContext(db, token ? await userForToken(db.prisma, token) : null, log);
+}

@@ -1,0 +1,72 @@
+/**
+ * Every rule the server refuses carries one of these stable reason codes (in `error.data.reason`)
+ * and a message that says what to fix. Add codes here; the tRPC layer maps them once.
+ */
+export const REASONS = {
+  // Malformed or unknown input
+  INVALID_INPUT: 'BAD_REQUEST',
+  NOT_FOUND: 'NOT_FOUND',
+  // Auth
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  // Products
+  SKU_TAKEN: 'CONFLICT',
+  TRACKING_CONFLICT: 'BAD_REQUEST',
+  ACCOUNTING_DETAILS_REQUIRED: 'BAD_REQUEST',
+  SERIALISATION_LOCKED: 'PRECONDITION_FAILED',
+  STOCK_TRACKING_LOCKED: 'PRECONDITION_FAILED',
+  STOCK_ON_HAND: 'PRECONDITION_FAILED',
+  SERIALS_ALLOCATED: 'PRECONDITION_FAILED',
+  CONFIRMATION_REQUIRED: 'PRECONDITION_FAILED',
+  PRODUCT_NOT_SERIALISED: 'BAD_REQUEST',
+  PRODUCT_NOT_BATCH_TRACKED: 'BAD_REQUEST',
+  PRODUCT_NOT_STOCK_TRACKED: 'BAD_REQUEST',
+  PRODUCT_INACTIVE: 'PRECONDITION_FAILED',
+  ALREADY_LINKED: 'CONFLICT',
+  // Locations
+  LOCATION_NAME_TAKEN: 'CONFLICT',
+  BAY_NAME_TAKEN: 'CONFLICT',
+  LOCATION_HAS_STOCK: 'PRECONDITION_FAILED',
+  BAY_NOT_IN_LOCATION: 'BAD_REQUEST',
+  // Serials, batches and stock
+  INVALID_SERIALS: 'BAD_REQUEST',
+  DUPLICATE_SERIAL: 'CONFLICT',
+  SERIAL_EXISTS: 'CONFLICT',
+  SERIAL_NOT_IN_STOCK: 'PRECONDITION_FAILED',
+  SERIAL_NOT_FOUND: 'NOT_FOUND',
+  BATCH_REQUIRED: 'BAD_REQUEST',
+  BATCH_EXPIRY_MISMATCH: 'CONFLICT',
+  INSUFFICIENT_STOCK: 'PRECONDITION_FAILED',
+  USE_SERIAL_ADJUSTMENT: 'BAD_REQUEST',
+  // Retries
+  IDEMPOTENCY_KEY_REUSED: 'CONFLICT',
+} as const;
+
+export type Reason = keyof typeof REASONS;
+export type TrpcErrorCode = (typeof REASONS)[Reason];
+
+/** One problem in a list input, by position, so a client can point at the cell or line. */
+export interface Problem {
+  index: number | null;
+  token: string | null;
+  reason: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  readonly reason: Reason;
+  readonly problems: Problem[] | undefined;
+
+  constructor(reason: Reason, message: string, problems?: Problem[]) {
+    super(message);
+    this.name = 'DomainError';
+    this.reason = reason;
+    this.problems = problems;
+  }
+}
+
+/** Throws NOT_FOUND naming what was looked for, so `const p = found(await ..., 'Product', id)` reads well. */
+export function found<T>(value: T | null | undefined, what: string, id: number | string): T {
+  if (value == null) throw new DomainError('NOT_FOUND', `${what} ${id} does not exist.`);
+  return value;
+}

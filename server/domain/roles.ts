@@ -1,0 +1,35 @@
+/** Who may write what. Reads are open to every role; admin may do everything. */
+export const ROLES = ['admin', 'purchasing', 'warehouse', 'sales', 'accountant', 'viewer'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+export const WRITE_PERMISSIONS = {
+  'users.manage': [],
+  'settings.update': [],
+  'products.edit': ['purchasing'],
+  'products.linkAccounting': ['accountant'],
+  'locations.edit': ['warehouse'],
+  'serials.add': ['warehouse', 'purchasing'],
+  'stock.adjust': ['warehouse', 'accountant'],
+} as const satisfies Record<string, readonly RoleName[]>;
+
+export type WriteAction = keyof typeof WRITE_PERMISSIONS;
+
+const ACTION_WORDS: Record<WriteAction, string> = {
+  'users.manage': 'manage users and tokens',
+  'settings.update': 'change the organisation settings',
+  'products.edit': 'create or change products',
+  'products.linkAccounting': 'link products to the accounting system',
+  'locations.edit': 'create or change locations and bays',
+  'serials.add': 'add serial numbers or batches',
+  'stock.adjust': 'adjust stock',
+};
+
+export function mayWrite(role: RoleName, action: WriteAction): boolean {
+  return role === 'admin' || (WRITE_PERMISSIONS[action] as readonly RoleName[]).includes(role);
+}
+
+/** The 403 message: what was refused and which roles may do it. */
+export function refusalMessage(role: RoleName, action: WriteAction): string {
+  const allowed = ['admin', ...WRITE_PERMISSIONS[action]].join(', ');
+  return `Your role (${role}) may not ${ACTION_WORDS[action]}; that needs a token with one of these roles: ${allowed}.`;
+}

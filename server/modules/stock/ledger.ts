@@ -1,0 +1,87 @@
+import type { Tx } from '../../db/types.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { weightedAverageCost } from '../../domain/stock.ts';
+
+/** One place stock can sit: a product at a location, optionally in a bay and of a batch. */
+export interface Place {
+  productId: number;
+  locationId: number;
+  bayId: number | null;
+  batchId: number | null;
+}
+
+export interface MovementInput {
+  kind: 'opening' | 'adjustment' | 'tracking_change';
+  /** Signed: positive into stock, negative out. */
+  quantity: number;
+  unitCost: number;
+  userId: number;
+  glCode?: string | null;
+  narrative?: string | null;
+  documentType?: string | null;
+  documentId?: number | null;
+}
+
+/**
+ * The only way stock changes: moves the level at one place and appends the ledger row, in the
+ * caller's transaction. Removing more than is there is refused; receiving updates the product's
+ * weighted average cost. Returns the movement id (serial rows hang off it).
+ */
+export async function moveStock(tx: Tx, place: Place, movement: MovementInput): Promise<number> {
+  if (movement.quantity > 0 && movement.kind !== 'tracking_change') await updateAverageCost(tx, place.productId, movement);
+  await changeLevel(tx, place, movement.quantity);
+  const [row] = await tx.$queryRaw<{ id: number }[]>`
+    INSERT INTO stock_movement (kind, product_id, location_id, bay_id, batch_id, quantity, unit_cost,
+                                gl_code, narrative, document_type, document_id, user_id)
+    VALUES (${movement.kind}::"MovementKind", ${place.productId}, ${place.locationId}, ${place.bayId}, ${place.batchId},
+            ${String(movement.quantity)}::numeric, ${String(movement.unitCost)}::numeric, ${movement.glCode ?? null},
+            ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.userId})
+    RETURNING id`;
+  return row!.id;
+}
+
+async function changeLevel(tx: Tx, place: Place, delta: number): Promise<void> {
+  if (delta >= 0) {
+    await tx.$executeRaw`
+      INSERT INTO stock_level (product_id, location_id, bay_id, batch_id, quantity)
+      VALUES (${place.productId}, ${place.locationId}, ${place.bayId}, ${place.batchId}, ${String(delta)}::numeric)
+      ON CONFLICT (product_id, location_id, bay_id, batch_id)
+      DO UPDATE SET quantity = stock_level.quantity + EXCLUDED.quantity`;
+    return;
+  }
+  // The row lock taken by this UPDATE makes concurrent removals queue; the WHERE refuses going negative.
+  const updated = await tx.$executeRaw`
+    UPDATE stock_level SET quantity = quantity + ${String(delta)}::numeric
+    WHERE product_id = ${place.productId} AND location_id = ${place.locationId}
+      AND bay_id IS NOT DISTINCT FROM ${place.bayId} AND batch_id IS NOT DISTINCT FROM ${place.batchId}
+      AND quantity + ${String(delta)}::numeric >= 0`;
+  if (updated === 0) throw await insufficientStock(tx, place, -delta);
+}
+
+async function insufficientStock(tx: Tx, place: Place, wanted: number): Promise<DomainError> {
+  const [row] = await tx.$queryRaw<{ sku: string; location: string; bay: string | null; batch: string | null; on_hand: string | null }[]>`
+    SELECT p.sku, l.name AS location, b.name AS bay, bt.number AS batch,
+           (SELECT s.quantity::text FROM stock_level s
+             WHERE s.product_id = p.id AND s.location_id = l.id
+               AND s.bay_id IS NOT DISTINCT FROM ${place.bayId} AND s.batch_id IS NOT DISTINCT FROM ${place.batchId}) AS on_hand
+    FROM product p, location l
+    LEFT JOIN bay b ON b.id = ${place.bayId}
+    LEFT JOIN batch bt ON bt.id = ${place.batchId}
+    WHERE p.id = ${place.productId} AND l.id = ${place.locationId}`;
+  const where = [row?.location, row?.bay ? `bay ${row.bay}` : null, row?.batch ? `batch ${row.batch}` : null].filter(Boolean).join(', ');
+  const onHand = Number(row?.on_hand ?? 0);
+  return new DomainError(
+    'INSUFFICIENT_STOCK',
+    `Only ${onHand} of ${row?.sku} on hand at ${where}; cannot take out ${wanted}. Stock never goes below zero.`,
+  );
+}
+
+async function updateAverageCost(tx: Tx, productId: number, movement: MovementInput): Promise<void> {
+  // Lock the product row so concurrent receipts average one after the other.
+  const [current] = await tx.$queryRaw<{ average_cost: string; on_hand: string }[]>`
+    SELECT p.average_cost::text,
+           COALESCE((SELECT SUM(quantity) FROM stock_level WHERE product_id = p.id), 0)::text AS on_hand
+    FROM product p WHERE p.id = ${productId} FOR UPDATE`;
+  const next = weightedAverageCost(Number(current!.on_hand), Number(current!.average_cost), movement.quantity, movement.unitCost);
+  await tx.$executeRaw`UPDATE product SET average_cost = ${String(next)}::numeric WHERE id = ${productId}`;
+}

@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../../db/types.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { RoleName } from '../../domain/roles.ts';
+import type { AuthUser } from '../../context.ts';
+
+/** Tokens are random and long, so a plain SHA-256 is enough to store them safely. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function generateToken(): string {
+  return `ss_${randomBytes(32).toString('base64url')}`;
+}
+
+const USER_SELECT = { id: true, name: true, role: true } as const;
+
+export async function userForToken(db: Db, token: string): Promise<AuthUser | null> {
+  return db.user.findFirst({ where: { tokenHash: hashToken(token), active: true }, select: USER_SELECT });
+}
+
+/** Creates a user with a new token; the token is returned once and only its hash is kept. */
+export async function createUser(db: Db, input: { name: string; role: RoleName; token?: string }) {
+  const token = input.token ?? generateToken();
+  const existing = await db.user.findUnique({ where: { name: input.name }, select: { id: true } });
+  if (existing) throw new DomainError('INVALID_INPUT', `A user named "${input.name}" already exists; choose another name.`);
+  const user = await db.user.create({
+    data: { name: input.name, role: input.role, tokenHash: hashToken(token) },
+    select: USER_SELECT,
+  });
+  return { user, token };
+}
+
+export async function listUsers(db: Db) {
+  return db.user.findMany({ select: { ...USER_SELECT, active: true, createdAt: true }, orderBy: { id: 'asc' } });
+}
+
+/**
+ * On a database without users, creates the first admin. Its token is STOCKSHEET_ADMIN_TOKEN when
+ * set (automation, tests), else a new random one that the caller prints once. When the variable is
+ * set on a later start, the admin's token is brought in line with it.
+ */
+export async function ensureAdmin(db: Db, configuredToken: string | undefined): Promise<{ created: boolean; token?: string }> {
+  const anyUser = await db.user.findFirst({ select: { id: true } });
+  if (!anyUser) {
+    const { token } = await createUser(db, { name: 'admin', role: 'admin', token: configuredToken });
+    return { created: true, token: configuredToken ? undefined : token };
+  }
+  if (configuredToken) {
+    const admin = await db.user.findFirst({ where: { name: 'admin', role: 'admin' }, select: { id: true } });
+    if (admin) await db.user.update({ where: { id: admin.id }, data: { tokenHash: hashToken(configuredToken), active: true } });
+  }
+  return { created: false };
+}

@@ -1,0 +1,61 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError, z } from 'zod';
+import type { Context } from './context.ts';
+import { DomainError, REASONS, type Problem } from './domain/errors.ts';
+import { mayWrite, refusalMessage, type WriteAction } from './domain/roles.ts';
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    let reason: string | undefined;
+    let problems: Problem[] | undefined;
+    let fieldErrors: Record<string, string[]> | undefined;
+    if (cause instanceof DomainError) {
+      reason = cause.reason;
+      problems = cause.problems;
+    } else if (cause instanceof ZodError) {
+      reason = 'INVALID_INPUT';
+      fieldErrors = z.flattenError(cause).fieldErrors as Record<string, string[]>;
+    } else if (error.code === 'UNAUTHORIZED') {
+      reason = 'UNAUTHENTICATED';
+    }
+    return {
+      ...shape,
+      // Internal errors keep their details in the log, not in the response.
+      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error; the server log has the details.' : shape.message,
+      data: { ...shape.data, stack: undefined, reason, problems, fieldErrors },
+    };
+  },
+});
+
+/** The one place a DomainError becomes a tRPC error with the matching HTTP status. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: REASONS[cause.reason], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(domainErrors);
+
+/** Any signed-in user: reads are open to every role. */
+export const readProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) {
+    throw new DomainError('UNAUTHENTICATED', 'Sign in: send "Authorization: Bearer <token>" with a valid Stocksheet API token.');
+  }
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** A write that only some roles may do (admin may do everything). */
+export function writeProcedure(action: WriteAction) {
+  return readProcedure.use(({ ctx, next }) => {
+    if (!mayWrite(ctx.user.role, action)) throw new DomainError('FORBIDDEN', refusalMessage(ctx.user.role, action));
+    return next();
+  });
+}
