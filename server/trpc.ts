@@ -25,7 +25,14 @@ const t = initTRPC.context<Context>().create({
       ...shape,
       // Internal errors keep their details in the log, not in the response.
       message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error; the server log has the details.' : shape.message,
-      data: { ...shape.data, stack: undefined, reason, problems, fieldErrors },
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        ...(reason ? { reason } : {}),
+        ...(problems ? { problems } : {}),
+        ...(fieldErrors ? { fieldErrors } : {}),
+      },
     };
   },
 });

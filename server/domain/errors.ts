@@ -30,6 +30,14 @@ export const REASONS = {
   BAY_NOT_IN_LOCATION: 'BAD_REQUEST',
   // Serials, batches and stock
   INVALID_SERIALS: 'BAD_REQUEST',
+  EMPTY_SERIAL: 'BAD_REQUEST',
+  SERIAL_TOO_LONG: 'BAD_REQUEST',
+  INVALID_CHARACTERS: 'BAD_REQUEST',
+  INVALID_RANGE: 'BAD_REQUEST',
+  RANGE_TOO_LARGE: 'BAD_REQUEST',
+  QUANTITY_REQUIRED: 'BAD_REQUEST',
+  NO_PREVIOUS_SERIAL: 'BAD_REQUEST',
+  SERIAL_COUNT_MISMATCH: 'BAD_REQUEST',
   DUPLICATE_SERIAL: 'CONFLICT',
   SERIAL_EXISTS: 'CONFLICT',
   SERIAL_NOT_IN_STOCK: 'PRECONDITION_FAILED',
@@ -49,8 +57,10 @@ export type TrpcErrorCode = (typeof REASONS)[Reason];
 export interface Problem {
   index: number | null;
   token: string | null;
-  reason: string;
+  reason: Reason;
   message: string;
+  /** Which list the index is in, when a request carries more than one (e.g. `add`, `remove`). */
+  field?: string;
 }
 
 export class DomainError extends Error {
@@ -69,4 +79,16 @@ export class DomainError extends Error {
 export function found<T>(value: T | null | undefined, what: string, id: number | string): T {
   if (value == null) throw new DomainError('NOT_FOUND', `${what} ${id} does not exist.`);
   return value;
+}
+
+/**
+ * Refuses a list input with every problem at once. The reason is the problems' own when they all
+ * share one (e.g. DUPLICATE_SERIAL), else INVALID_SERIALS; `problems` always has each one.
+ */
+export function listRejected(problems: Problem[], what = 'serial'): DomainError {
+  const reasons = new Set(problems.map((p) => p.reason));
+  const reason: Reason = reasons.size === 1 ? problems[0]!.reason : 'INVALID_SERIALS';
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}; see the list)` : '';
+  return new DomainError(reason, `Nothing was saved: ${first.message.replace(/\.$/, "")}${more}. Fix the ${what}s listed and send them again.`, problems);
 }

@@ -1,0 +1,86 @@
+import { timingSafeEqual } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { createHttpContext } from '../context.ts';
+import type { Database } from '../db/database.ts';
+import { DomainError } from '../domain/errors.ts';
+import { ROLES } from '../domain/roles.ts';
+import { createUser } from '../modules/users/service.ts';
+import { appRouter } from '../router.ts';
+
+export interface HttpOptions {
+  db: Database;
+  log: Logger;
+  tls: { key: string; cert: string } | null;
+  /** Lets `npm run token` on this machine create users while the server holds the PGlite folder. */
+  localSecret?: string;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 10_000) throw new Error('body too large');
+  }
+  return JSON.parse(body);
+}
+
+export function createRequestListener({ db, log, localSecret }: HttpOptions): http.RequestListener {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    // Large queries (100,000 serials to preview) do not fit in a URL: clients send them as POST.
+    allowMethodOverride: true,
+    maxBodySize: 50 * 1024 * 1024,
+    createContext: ({ req }) => createHttpContext(db, req, log),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path }, 'procedure failed');
+    },
+  });
+
+  const localUser = z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
+  const secretMatches = (given: string | string[] | undefined) =>
+    typeof given === 'string' && !!localSecret && given.length === localSecret.length &&
+    timingSafeEqual(Buffer.from(given), Buffer.from(localSecret));
+
+  return async (req, res) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      log.info({ method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+      if (url.pathname === '/health' && req.method === 'GET') {
+        const [row] = await db.prisma.$queryRaw<{ count: number }[]>`
+          SELECT COUNT(*)::int AS count FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+        return sendJson(res, 200, { status: 'ok', database: db.kind, migrations: row?.count ?? 0 });
+      }
+      if (url.pathname === '/local/users' && req.method === 'POST') {
+        if (!secretMatches(req.headers['x-stocksheet-local-secret'])) return sendJson(res, 403, { error: 'local secret required' });
+        const parsed = localUser.safeParse(await readJson(req));
+        if (!parsed.success) return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
+        return sendJson(res, 200, await createUser(db.prisma, parsed.data));
+      }
+      return sendJson(res, 404, { error: `Nothing at ${url.pathname}; the API is at /trpc and the health check at /health.` });
+    } catch (error) {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) {
+        sendJson(res, error instanceof DomainError ? 400 : 500, { error: error instanceof Error ? error.message : 'internal error' });
+      }
+    }
+  };
+}
+
+export function createServer(options: HttpOptions): http.Server {
+  const listener = createRequestListener(options);
+  return options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+}

@@ -1,0 +1,50 @@
+// npm start: migrate, then serve the API (and, later, the add-in) until SIGTERM/SIGINT.
+import pino from 'pino';
+import { startApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DataDirBusyError } from './db/data-dir-lock.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const log = pino({ level: config.logLevel });
+try {
+  const app = await startApp(config, log);
+  log.info({ url: app.url, database: app.db.kind }, 'Stocksheet is listening');
+  if (app.newAdminToken) {
+    // Printed once, on the first start: only its hash is stored.
+    console.log(`\nFirst start: an admin user was created. Its API token (shown only now, keep it safe):\n\n  ${app.newAdminToken}\n`);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+} catch (error) {
+  if (error instanceof DataDirBusyError) {
+    log.fatal(error.message);
+    process.exit(1);
+  }
+  log.fatal({ err: error }, 'Stocksheet could not start');
+  process.exit(1);
+}

@@ -1,0 +1,82 @@
+import type { Db } from '../../db/types.ts';
+import { DomainError, found, type Problem } from '../../domain/errors.ts';
+import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
+
+export interface SerialInput {
+  /** Literal values, one per cell; no syntax is read. */
+  serials?: string[];
+  /** Typed or pasted text with the serial syntax (ranges, `+`, `~`). */
+  text?: string;
+  /** How many serials are expected, when known. */
+  quantity?: number;
+}
+
+export interface CheckedSerials {
+  serials: string[];
+  /** For each serial, the index of the input entry (list value or text token) it came from. */
+  sources: number[];
+  problems: Problem[];
+}
+
+/** The serialised product a serial operation is for, or a clear refusal. */
+export async function serialisedProduct(db: Db, productId: number) {
+  const product = found(
+    await db.product.findUnique({ where: { id: productId }, select: { id: true, sku: true, serialised: true, active: true } }),
+    'Product',
+    productId,
+  );
+  if (!product.serialised) {
+    throw new DomainError('PRODUCT_NOT_SERIALISED', `${product.sku} is not serialised; mark it as serialised before adding serial numbers.`);
+  }
+  return product;
+}
+
+/** The product's serial with the highest trailing number: where `~` continues from. */
+async function highestSerial(db: Db, productId: number): Promise<string | null> {
+  const [row] = await db.$queryRaw<{ serial: string }[]>`
+    SELECT serial FROM serial_number
+    WHERE product_id = ${productId} AND serial ~ '[0-9]$'
+    ORDER BY substring(serial from '([0-9]+)$')::numeric DESC, length(serial) DESC, serial DESC
+    LIMIT 1`;
+  return row?.serial ?? null;
+}
+
+/**
+ * Expands and checks serials that are to be created for a product: the syntax and values, then
+ * which already exist (one set-based query). Every problem is returned, by input index.
+ */
+export async function checkNewSerials(db: Db, productId: number, input: SerialInput): Promise<CheckedSerials> {
+  const parsed =
+    input.text !== undefined
+      ? expandSerialText(input.text, {
+          quantity: input.quantity,
+          highestExisting: input.text.includes('~') ? await highestSerial(db, productId) : null,
+        })
+      : checkSerialList(input.serials ?? [], { quantity: input.quantity });
+  const problems: Problem[] = [...parsed.problems];
+  const existing = await existingSerials(db, productId, parsed.serials);
+  if (existing.size > 0) {
+    parsed.serials.forEach((serial, i) => {
+      if (existing.has(serial)) {
+        problems.push({
+          index: parsed.sources[i]!,
+          token: serial,
+          reason: 'SERIAL_EXISTS',
+          message: `Serial ${serial} already exists for this product`,
+        });
+      }
+    });
+    problems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
+  }
+  return { serials: parsed.serials, sources: parsed.sources, problems };
+}
+
+/** Which of these serials the product already has (in any status: a serial is never reused). */
+export async function existingSerials(db: Db, productId: number, serials: string[]): Promise<Set<string>> {
+  if (serials.length === 0) return new Set();
+  const rows = await db.$queryRaw<{ serial: string }[]>`
+    SELECT s.serial FROM serial_number s
+    JOIN unnest(${serials}::text[]) AS wanted(serial) ON wanted.serial = s.serial
+    WHERE s.product_id = ${productId}`;
+  return new Set(rows.map((row) => row.serial));
+}

@@ -1,0 +1,20 @@
+import { locationsRouter } from './modules/locations/router.ts';
+import { productsRouter } from './modules/products/router.ts';
+import { serialsRouter } from './modules/serials/router.ts';
+import { settingsRouter } from './modules/settings/router.ts';
+import { batchesRouter, stockRouter } from './modules/stock/router.ts';
+import { usersRouter } from './modules/users/router.ts';
+import { createCallerFactory, router } from './trpc.ts';
+
+export const appRouter = router({
+  users: usersRouter,
+  settings: settingsRouter,
+  products: productsRouter,
+  locations: locationsRouter,
+  serials: serialsRouter,
+  batches: batchesRouter,
+  stock: stockRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);
