@@ -1,0 +1,84 @@
+// npm run bench: adding 100,000 serials through the API against a plain INSERT of the same rows,
+// on PostgreSQL, in the same run (the machines are shared and noisy: the ratio is the figure).
+//
+//   BENCH_DATABASE_URL  PostgreSQL server to use (default postgresql://postgres@127.0.0.1:5432/postgres);
+//                       a fresh database is created and dropped.
+//   BENCH_SERIALS       how many serials (default 100000); BENCH_CHUNK serials per request (default 10000).
+import { randomUUID } from 'node:crypto';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import pino from 'pino';
+import superjson from 'superjson';
+import { startApp } from '../server/app.ts';
+import type { AppRouter } from '../server/router.ts';
+import { freshDatabaseOn } from './fresh-database.ts';
+
+const TOTAL = Number(process.env.BENCH_SERIALS ?? 100_000);
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 10_000);
+const ROUNDS = 3;
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const database = await freshDatabaseOn(serverUrl);
+const app = await startApp(
+  { port: 0, dataDir: database.dataDir, databaseUrl: database.url, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
+  pino({ level: 'silent' }),
+);
+const api = createTRPCClient<AppRouter>({
+  links: [httpLink({ url: `${app.url}/trpc`, transformer: superjson, methodOverride: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })],
+});
+
+const serials = (prefix: string) => Array.from({ length: TOTAL }, (_, i) => `${prefix}${String(i + 1).padStart(6, '0')}`);
+const seconds = async (work: () => Promise<unknown>) => {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+};
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const location = await api.locations.create.mutate({ name: 'Bench warehouse' });
+const raw: number[] = [];
+const viaApi: number[] = [];
+const previewText: number[] = [];
+const previewList: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  // Baseline: the same rows into the same table with one set-based statement, no checks, no ledger.
+  const rawProduct = await api.products.create.mutate({ sku: `RAW-${round}`, name: 'raw', serialised: true });
+  const rawSerials = serials('SN');
+  raw.push(
+    await seconds(() =>
+      app.db.prisma.$executeRaw`
+        INSERT INTO serial_number (product_id, serial, status, location_id, unit_cost)
+        SELECT ${rawProduct.id}, s, 'in_stock', ${location.id}, 0 FROM unnest(${rawSerials}::text[]) AS s`,
+    ),
+  );
+
+  const product = await api.products.create.mutate({ sku: `API-${round}`, name: 'api', serialised: true });
+  const all = serials('SN');
+  previewList.push(await seconds(() => api.serials.preview.query({ productId: product.id, serials: all })));
+  previewText.push(await seconds(() => api.serials.preview.query({ productId: product.id, text: `SN000001-SN${String(TOTAL).padStart(6, '0')}` })));
+  viaApi.push(
+    await seconds(async () => {
+      for (let i = 0; i < all.length; i += CHUNK) {
+        await api.serials.add.mutate({ productId: product.id, locationId: location.id, serials: all.slice(i, i + CHUNK), unitCost: 12.5, idempotencyKey: randomUUID() });
+      }
+    }),
+  );
+}
+
+const [{ count }] = await app.db.prisma.$queryRaw<[{ count: number }]>`SELECT COUNT(*)::int AS count FROM serial_number WHERE status = 'in_stock'`;
+if (count !== TOTAL * ROUNDS * 2) throw new Error(`expected ${TOTAL * ROUNDS * 2} serials in stock, found ${count}`);
+await app.stop();
+await database.drop();
+
+const rawS = median(raw);
+const apiS = median(viaApi);
+const fmt = (s: number) => `${s.toFixed(3)} s`;
+console.log(`\nserials.add: ${TOTAL.toLocaleString('en')} serials, ${CHUNK.toLocaleString('en')} per request, PostgreSQL, median of ${ROUNDS}`);
+console.table({
+  'raw INSERT ... SELECT unnest (baseline)': { time: fmt(rawS) },
+  'serials.add over HTTP (checks + ledger)': { time: fmt(apiS), 'x baseline': +(apiS / rawS).toFixed(2) },
+  'serials.preview, list of serials': { time: fmt(median(previewList)) },
+  'serials.preview, one range in text': { time: fmt(median(previewText)) },
+});
+console.log(`ratio api/raw = ${(apiS / rawS).toFixed(2)} (target <= 3)`);
+console.log(`preview (list) = ${median(previewList).toFixed(3)} s (target < 1 s)`);
