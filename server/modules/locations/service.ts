@@ -10,18 +10,34 @@ const LOCATION_SELECT = {
   bays: { select: { id: true, name: true }, orderBy: { name: 'asc' } },
 } as const;
 
-async function activeLocation(db: Db, id: number) {
-  const location = found(await db.location.findUnique({ where: { id }, select: { id: true, name: true, archivedAt: true } }), 'Location', id);
+type LocationRow = { id: number; name: string; archivedAt: Date | null };
+
+/**
+ * The location, refused when deleted. `lock` takes a row lock for the rest of the transaction:
+ * 'share' while stock is put at it (many at once), 'update' to delete it (alone). Without them a
+ * delete and a stock change at the same moment could each miss the other.
+ */
+async function activeLocation(db: Db, id: number, lock?: 'share' | 'update') {
+  let row: LocationRow | undefined;
+  if (lock === 'share') {
+    [row] = await db.$queryRaw<LocationRow[]>`SELECT id, name, archived_at AS "archivedAt" FROM location WHERE id = ${id} FOR SHARE`;
+  } else if (lock === 'update') {
+    [row] = await db.$queryRaw<LocationRow[]>`SELECT id, name, archived_at AS "archivedAt" FROM location WHERE id = ${id} FOR UPDATE`;
+  } else {
+    row = (await db.location.findUnique({ where: { id }, select: { id: true, name: true, archivedAt: true } })) ?? undefined;
+  }
+  const location = found(row, 'Location', id);
   if (location.archivedAt) throw new DomainError('NOT_FOUND', `Location ${location.name} was deleted; choose another location.`);
   return location;
 }
 
 /**
  * The location (and bay, when given) where stock is put or taken: refuses a deleted location and a
- * bay of another location. Every stock change resolves its place through here.
+ * bay of another location. Every stock change resolves its place through here, inside its
+ * transaction: the location stays locked against deletion until that transaction ends.
  */
 export async function resolvePlace(db: Db, locationId: number, bayId: number | null | undefined) {
-  const location = await activeLocation(db, locationId);
+  const location = await activeLocation(db, locationId, 'share');
   if (bayId == null) return { location, bay: null };
   const bay = found(await db.bay.findUnique({ where: { id: bayId }, select: { id: true, name: true, locationId: true } }), 'Bay', bayId);
   if (bay.locationId !== locationId) {
@@ -75,8 +91,9 @@ export async function listLocations(db: Db) {
 /** Deletes (archives) a location that holds no stock; its history stays in the ledger. */
 export function deleteLocation(prisma: PrismaClient, id: number) {
   return inTransaction(prisma, async (tx: Tx) => {
-    const location = await activeLocation(tx, id);
-    // Lock the location's stock rows so nothing lands while we look.
+    // Lock the location first: stock changes there (which lock it for share) finish before we
+    // look at its stock, and later ones wait and then find it deleted.
+    const location = await activeLocation(tx, id, 'update');
     const [held] = await tx.$queryRaw<{ quantity: string; serials: number }[]>`
       SELECT COALESCE((SELECT SUM(quantity) FROM stock_level WHERE location_id = ${id}), 0)::text AS quantity,
              (SELECT COUNT(*)::int FROM serial_number WHERE location_id = ${id} AND status IN ('in_stock', 'allocated')) AS serials`;

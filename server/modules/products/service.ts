@@ -165,8 +165,14 @@ export async function getProduct(db: Db, id: number) {
   return toDto(await loadProduct(db, id));
 }
 
+/** Prisma's `contains` is a LIKE pattern: escape its wildcards so `_` and `%` match themselves. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 export async function listProducts(db: Db, input: { search?: string; cursor?: number; limit: number; includeInactive?: boolean }) {
-  const search = input.search?.trim();
+  const trimmed = input.search?.trim();
+  const search = trimmed ? likeLiteral(trimmed) : undefined;
   const rows = await db.product.findMany({
     where: {
       ...(input.includeInactive ? {} : { active: true }),
