@@ -1,8 +1,9 @@
-// npm start: migrate, then serve the API (and, later, the add-in) until SIGTERM/SIGINT.
+// npm start: build the task pane if needed, migrate, then serve the pane and the API until SIGTERM/SIGINT.
 import pino from 'pino';
 import { startApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirBusyError } from './db/data-dir-lock.ts';
+import { buildAddinIfStale } from './http/addin-build.ts';
 
 let config;
 try {
@@ -17,6 +18,7 @@ try {
 
 const log = pino({ level: config.logLevel });
 try {
+  await buildAddinIfStale((message) => log.info(message));
   const app = await startApp(config, log);
   log.info({ url: app.url, database: app.db.kind }, 'Stocksheet is listening');
   if (app.newAdminToken) {

@@ -1,0 +1,54 @@
+import { Button, FluentProvider, makeStyles, Text, tokens, webLightTheme } from '@fluentui/react-components';
+import { useCallback, useState } from 'react';
+import { createApi, type Api } from './api/client.ts';
+import type { WorkbookPort } from './excel/port.ts';
+import { ConnectPanel } from './features/connect/ConnectPanel.tsx';
+import { forgetToken } from './features/connect/connection.ts';
+import { SerialsPanel } from './features/serials/SerialsPanel.tsx';
+
+const useStyles = makeStyles({
+  root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, padding: tokens.spacingHorizontalM, minHeight: '100%', boxSizing: 'border-box' },
+  header: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: tokens.spacingHorizontalS },
+});
+
+export interface Session {
+  api: Api;
+  serverUrl: string;
+  user: { id: number; name: string; role: string };
+}
+
+export function App(props: { workbook: WorkbookPort | null; storage: Storage; defaultServerUrl: string }) {
+  const styles = useStyles();
+  const [session, setSession] = useState<Session | null>(null);
+  const connect = useCallback(async (serverUrl: string, token: string) => {
+    const api = createApi(serverUrl, token);
+    const user = await api.users.me.query();
+    setSession({ api, serverUrl, user: user! });
+  }, []);
+  const disconnect = () => {
+    if (session) forgetToken(props.storage, session.serverUrl);
+    setSession(null);
+  };
+
+  return (
+    <FluentProvider theme={webLightTheme} style={{ minHeight: '100%' }}>
+      <main className={styles.root}>
+        <div className={styles.header}>
+          <Text as="h1" size={500} weight="semibold">
+            Stocksheet
+          </Text>
+          {session && (
+            <Button size="small" appearance="subtle" onClick={disconnect} title={`Connected to ${session.serverUrl}`}>
+              {session.user.name} ({session.user.role}) · Disconnect
+            </Button>
+          )}
+        </div>
+        {session ? (
+          <SerialsPanel session={session} workbook={props.workbook} />
+        ) : (
+          <ConnectPanel workbook={props.workbook} storage={props.storage} defaultServerUrl={props.defaultServerUrl} connect={connect} />
+        )}
+      </main>
+    </FluentProvider>
+  );
+}

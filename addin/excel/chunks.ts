@@ -1,0 +1,91 @@
+// Chunk planning for big reads and writes. Excel on the web refuses a request or a response over
+// 5 MB, so a large range is read or written a block of rows at a time, each block under a budget
+// that leaves room for the rest of the request. Pure.
+
+import type { CellValue } from './port.ts';
+
+/** Bytes one request may spend on cell data: under the 5 MB limit, with room for everything else. */
+export const DEFAULT_BUDGET_BYTES = 4_000_000;
+/** A cautious guess of one cell's size in a response when its contents are not known yet. */
+export const DEFAULT_BYTES_PER_CELL = 256;
+
+/** Rows `rowOffset` .. `rowOffset + rowCount - 1` of a range (offsets relative to its first row). */
+export interface RowChunk {
+  rowOffset: number;
+  rowCount: number;
+}
+
+export interface RowChunkOptions {
+  budgetBytes?: number;
+  bytesPerCell?: number;
+}
+
+function checkCount(what: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${what} must be a whole number ≥ 0, not ${value}.`);
+}
+
+function checkPositive(what: string, value: number): void {
+  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${what} must be a positive number, not ${value}.`);
+}
+
+/**
+ * Blocks of whole rows for reading a `rowCount` × `columnCount` range whose contents are not known
+ * yet: each block's `rowCount * columnCount * bytesPerCell` stays within the budget. Every block has
+ * at least one row, so a single row wider than the budget still gets a block of its own.
+ */
+export function planRowChunks(rowCount: number, columnCount: number, options: RowChunkOptions = {}): RowChunk[] {
+  const { budgetBytes = DEFAULT_BUDGET_BYTES, bytesPerCell = DEFAULT_BYTES_PER_CELL } = options;
+  checkCount('rowCount', rowCount);
+  checkCount('columnCount', columnCount);
+  checkPositive('budgetBytes', budgetBytes);
+  checkPositive('bytesPerCell', bytesPerCell);
+  const rowBytes = Math.max(1, columnCount) * bytesPerCell;
+  const rowsPerChunk = Math.max(1, Math.floor(budgetBytes / rowBytes));
+  const chunks: RowChunk[] = [];
+  for (let rowOffset = 0; rowOffset < rowCount; rowOffset += rowsPerChunk) {
+    chunks.push({ rowOffset, rowCount: Math.min(rowsPerChunk, rowCount - rowOffset) });
+  }
+  return chunks;
+}
+
+/** UTF-8 length of a string without allocating (lone surrogates count as 3, as TextEncoder writes U+FFFD). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Blocks of whole rows for writing `rows`, measured: each block's `JSON.stringify(values)` (in UTF-8
+ * bytes) stays within the budget. A single row bigger than the budget still gets a block of its own.
+ */
+export function planWriteChunks(rows: CellValue[][], budgetBytes: number = DEFAULT_BUDGET_BYTES): RowChunk[] {
+  checkPositive('budgetBytes', budgetBytes);
+  const chunks: RowChunk[] = [];
+  let start = 0;
+  let bytes = 2; // the enclosing "[" and "]"
+  for (let i = 0; i < rows.length; i++) {
+    const rowBytes = utf8Length(JSON.stringify(rows[i]));
+    const separator = i > start ? 1 : 0; // the "," between rows
+    if (i > start && bytes + separator + rowBytes > budgetBytes) {
+      chunks.push({ rowOffset: start, rowCount: i - start });
+      start = i;
+      bytes = 2 + rowBytes;
+    } else {
+      bytes += separator + rowBytes;
+    }
+  }
+  if (rows.length > start) chunks.push({ rowOffset: start, rowCount: rows.length - start });
+  return chunks;
+}

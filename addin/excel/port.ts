@@ -1,0 +1,60 @@
+/**
+ * What the task pane needs from a workbook. `office-workbook.ts` implements it with Office.js; the
+ * rest of the add-in only sees this interface, so it is ordinary TypeScript, testable without Excel.
+ */
+
+/** What a cell can hold, as Office.js reports `values`. */
+export type CellValue = string | number | boolean;
+
+/** A cell by sheet name and 0-based row and column indexes in that sheet. */
+export interface CellRef {
+  sheet: string;
+  row: number;
+  column: number;
+}
+
+/** The selected range's values, read in chunks. */
+export interface SelectionValues {
+  sheet: string;
+  /** A1 address without the sheet, e.g. "B2:D700". */
+  address: string;
+  /** 0-based index of the range's first row and column in the sheet. */
+  top: number;
+  left: number;
+  values: CellValue[][];
+}
+
+/** A problem to show on a cell: highlighted, with the reason attached to the cell. */
+export interface CellMark {
+  row: number;
+  column: number;
+  message: string;
+}
+
+/** Called as chunked work advances: `done` of `total` units (cells or rows). */
+export type Progress = (done: number, total: number) => void;
+
+export interface WorkbookPort {
+  /** Values of the current selection (one area), read in chunks that stay under the request limit. */
+  readSelection(onProgress?: Progress): Promise<SelectionValues>;
+  /**
+   * Highlights cells and attaches each message to its cell. Marks this add-in left earlier on the
+   * sheet are cleared first, so a re-check shows only current problems.
+   */
+  markProblems(sheet: string, marks: CellMark[], onProgress?: Progress): Promise<void>;
+  /** Removes this add-in's marks from the sheet. */
+  clearProblems(sheet: string): Promise<void>;
+  /** Selects (and scrolls to) one cell. */
+  selectCell(cell: CellRef): Promise<void>;
+  /**
+   * Writes a header and rows to a worksheet (created when missing, cleared when present), in chunks,
+   * values as data: text that Excel would read as a formula stays text.
+   */
+  writeTable(sheetName: string, header: string[], rows: CellValue[][], onProgress?: Progress): Promise<void>;
+  /** Worksheet custom properties: metadata stored with a sheet (e.g. which document it belongs to). */
+  getSheetProperty(sheet: string, key: string): Promise<string | null>;
+  setSheetProperty(sheet: string, key: string, value: string): Promise<void>;
+  /** Settings saved in the workbook itself (e.g. the server URL this workbook uses). */
+  getWorkbookSetting(key: string): string | null;
+  setWorkbookSetting(key: string, value: string): Promise<void>;
+}

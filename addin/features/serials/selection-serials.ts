@@ -1,0 +1,41 @@
+import type { CellMark, CellRef, CellValue, SelectionValues } from '../../excel/port.ts';
+import type { Problem } from '../../api/errors.ts';
+import { cellAddress } from '../../excel/addresses.ts';
+
+/** Serials read from a selection, with the cell each came from (same order, same index). */
+export interface CollectedSerials {
+  sheet: string;
+  serials: string[];
+  cells: CellRef[];
+}
+
+function cellText(value: CellValue): string {
+  return typeof value === 'string' ? value.trim() : String(value);
+}
+
+/** One serial per non-blank cell, row by row, left to right (the order people read a sheet). */
+export function collectSerials(selection: SelectionValues): CollectedSerials {
+  const serials: string[] = [];
+  const cells: CellRef[] = [];
+  selection.values.forEach((row, r) => {
+    row.forEach((value, c) => {
+      const text = cellText(value);
+      if (text === '') return;
+      serials.push(text);
+      cells.push({ sheet: selection.sheet, row: selection.top + r, column: selection.left + c });
+    });
+  });
+  return { sheet: selection.sheet, serials, cells };
+}
+
+/** The cell marks for problems that point at a serial (several problems on one cell are joined). */
+export function marksFor(problems: Problem[], cells: CellRef[]): CellMark[] {
+  const byCell = new Map<number, string[]>();
+  for (const problem of problems) {
+    if (problem.index === null || !cells[problem.index]) continue;
+    const first = problem.firstIndex !== undefined ? cells[problem.firstIndex] : undefined;
+    const message = first ? `${problem.message} First in ${cellAddress(first.row, first.column)}.` : problem.message;
+    byCell.set(problem.index, [...(byCell.get(problem.index) ?? []), message]);
+  }
+  return [...byCell].map(([index, messages]) => ({ row: cells[index]!.row, column: cells[index]!.column, message: messages.join('; ') }));
+}

@@ -1,0 +1,78 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import pino from 'pino';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startApp, type RunningApp } from '../../server/app.ts';
+import { buildAddinIfStale } from '../../server/http/addin-build.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(`SKIPPED: the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium); .ci/run installs it.`);
+}
+export const SCREENSHOTS = path.join(ROOT, 'test-output/screenshots');
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+
+/** The real server on a fresh embedded database, serving the freshly built pane over HTTPS. */
+export async function startServer(): Promise<RunningApp & { cleanup(): Promise<void> }> {
+  await buildAddinIfStale(() => undefined);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stocksheet-e2e-'));
+  const app = await startApp(
+    { port: 0, dataDir, databaseUrl: undefined, tls: true, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
+    pino({ level: 'silent' }),
+  );
+  return {
+    ...app,
+    cleanup: async () => {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The in-page stand-in for Office.js: tests/support/fake-excel.ts bundled for the browser and
+ * served where the pane loads office.js from, so the pane runs its real Office.js code path
+ * against an in-memory grid (`window.__fake`).
+ */
+export async function fakeOfficeScript(): Promise<string> {
+  const result = await build({
+    stdin: {
+      contents: `import { createFakeExcel } from './tests/support/fake-excel.ts';
+        const fake = createFakeExcel({ latencyMs: 5, userName: 'E2E user' });
+        fake.install(window);
+        window.__fake = fake;`,
+      resolveDir: ROOT,
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    write: false,
+  });
+  return result.outputFiles[0]!.text;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A pane page with the Office stand-in in place of office.js. */
+export async function openPane(browser: Browser, url: string, officeScript: string): Promise<Page> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 360, height: 900 } });
+  const page = await context.newPage();
+  await page.route('**/office-js/office.js', (route) => route.fulfill({ contentType: 'text/javascript', body: officeScript }));
+  await page.goto(url);
+  return page;
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}

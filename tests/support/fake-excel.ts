@@ -1,0 +1,1394 @@
+// A hand-written, in-memory stand-in for the `Excel` and `Office` globals: exactly the part of
+// Office.js that addin/excel/office-workbook.ts uses, over a grid of sheets held in memory.
+//
+// It is a test double, not Excel, but it keeps the Office.js rules that catch real bugs:
+// - Objects are proxies. Reading a property needs `load(...)` and then `await context.sync()`;
+//   otherwise the read throws a PropertyNotLoaded error (and is recorded in `notLoadedReads`).
+//   `isNullObject` of an *OrNullObject proxy is known after the next sync.
+// - Writes and method calls are queued and applied, in order, at `sync()`. When one fails, the
+//   operations before it stay applied and the sync rejects (as in Excel). `Excel.run` syncs what is
+//   still queued when the batch resolves; using a proxy after its run has finished throws.
+// - Written values are read as Excel reads typing: "'text" is stored as "text" (text, without the
+//   apostrophe); "=..." is a formula, and so is "+..." / "-..." / "@..." unless it is a plain
+//   number; "00123", "+61", "5%" become numbers, "TRUE"/"FALSE" booleans. Formulas are recorded in
+//   `workbook.formulaWrites` (and never calculated: the cell reads back as the formula's text).
+// - A request or response whose JSON is bigger than `payloadLimitBytes` (default 5 MB, as Excel on
+//   the web) makes `sync()` reject with RequestPayloadSizeLimitExceeded or
+//   ResponsePayloadSizeLimitExceeded. A too-big request applies nothing; a too-big response comes
+//   after its writes were applied.
+// - A protected sheet (`workbook.protect`) refuses changes to its cells, formats and comments.
+// - A cell holds one comment; adding a second fails the sync. A legacy note (`workbook.addNote`) is
+//   invisible to the comments API and also makes a comment on its cell fail.
+// - Every sync is recorded: its operations (loads, property sets, method calls; whether each one
+//   changed the workbook, and whether events were on and calculation suspended when it ran), the
+//   request and response sizes in bytes, and its error if it failed.
+//
+// No Node imports: the end-to-end test bundles this file into the page as the Excel stand-in.
+
+export type FakeValue = string | number | boolean;
+
+/** A rectangle of cells by 0-based indexes. */
+export interface FakeArea {
+  top: number;
+  left: number;
+  rowCount: number;
+  columnCount: number;
+}
+
+/** What a test sees of one cell. */
+export interface FakeCell {
+  value: FakeValue;
+  /** Set when what was written was read as a formula. */
+  formula?: string;
+  /** "#RRGGBB", or null without a fill. */
+  fill: string | null;
+  bold: boolean;
+  /** The cell's comment text, or null. */
+  comment: string | null;
+  /** Set when the cell has a legacy note (see `workbook.addNote`). */
+  note?: string;
+}
+
+export interface RecordedOperation {
+  kind: 'load' | 'set' | 'call';
+  /** The object's path, e.g. `workbook.worksheets.getItem("Sheet1").getRangeByIndexes(0,0,10,2)`. */
+  target: string;
+  /** The property set, the method called, or the properties loaded (comma-separated). */
+  name: string;
+  /** True for operations that change the workbook (values, formats, comments, sheets...). */
+  write: boolean;
+  /** False when the sync stopped (or was refused) before this operation. */
+  ran: boolean;
+  /** The state when it ran. */
+  eventsEnabled: boolean;
+  calculationSuspended: boolean;
+}
+
+export interface SyncRecord {
+  index: number;
+  /** True for the sync `Excel.run` makes itself when the batch resolves with work still queued. */
+  final: boolean;
+  operations: RecordedOperation[];
+  requestBytes: number;
+  responseBytes: number;
+  /** "Code: message" when the sync rejected. */
+  error: string | null;
+}
+
+export interface FakeExcelOptions {
+  /** Largest request or response one sync may carry, in bytes of JSON (default 5,000,000). */
+  payloadLimitBytes?: number;
+  /** Sheets the workbook starts with (default ["Sheet1"]); the first is active, A1 selected. */
+  sheets?: string[];
+  /** Called at each sync before anything is applied: a test may change the workbook here. */
+  beforeSync?: (sync: SyncRecord) => void;
+  /** Milliseconds each sync takes (default 0), so a page can show progress. */
+  latencyMs?: number;
+  /** The author of comments the add-in writes. */
+  userName?: string;
+}
+
+export class FakeOfficeError extends Error {
+  readonly code: string;
+  readonly debugInfo: { code: string; message: string; errorLocation?: string };
+  constructor(code: string, message: string, errorLocation?: string) {
+    super(message);
+    this.name = 'RichApi.Error';
+    this.code = code;
+    this.debugInfo = { code, message, errorLocation };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A1 addresses (independent of the add-in's own helpers, so a bug there is not mirrored here)
+
+const MAX_ROWS = 1_048_576;
+const MAX_COLUMNS = 16_384;
+
+function columnLetters(index: number): string {
+  let name = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+  return name;
+}
+
+function a1(area: FakeArea): string {
+  const first = `${columnLetters(area.left)}${area.top + 1}`;
+  if (area.rowCount === 1 && area.columnCount === 1) return first;
+  return `${first}:${columnLetters(area.left + area.columnCount - 1)}${area.top + area.rowCount}`;
+}
+
+function sheetPrefix(name: string): string {
+  const bare = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !/^[A-Za-z]{1,3}\d+$/.test(name);
+  return bare ? name : `'${name.replaceAll("'", "''")}'`;
+}
+
+function parseCell(text: string): { row: number; column: number } {
+  const match = /^\$?([A-Za-z]{1,3})\$?(\d+)$/.exec(text.trim());
+  if (!match) throw new FakeOfficeError('InvalidArgument', `"${text}" is not a cell address.`);
+  let column = 0;
+  for (const letter of match[1]!.toUpperCase()) column = column * 26 + letter.charCodeAt(0) - 64;
+  return { row: Number(match[2]) - 1, column: column - 1 };
+}
+
+/** "B2", "B2:C5", "Sheet1!B2", "'My sheet'!B2:C5", or (for select) "A1:A3,C1:C3". */
+function parseAddress(text: string): { sheet: string | null; areas: FakeArea[] } {
+  let sheet: string | null = null;
+  let rest = text.trim();
+  if (rest.startsWith("'")) {
+    const match = /^'((?:[^']|'')+)'!(.*)$/.exec(rest);
+    if (!match) throw new FakeOfficeError('InvalidArgument', `"${text}" is not a valid address.`);
+    sheet = match[1]!.replaceAll("''", "'");
+    rest = match[2]!;
+  } else if (rest.includes('!')) {
+    sheet = rest.slice(0, rest.lastIndexOf('!'));
+    rest = rest.slice(rest.lastIndexOf('!') + 1);
+  }
+  const areas = rest.split(',').map((part) => {
+    const [from, to = from] = part.split(':') as [string, string?];
+    const a = parseCell(from);
+    const b = parseCell(to);
+    return checkArea({
+      top: Math.min(a.row, b.row),
+      left: Math.min(a.column, b.column),
+      rowCount: Math.abs(a.row - b.row) + 1,
+      columnCount: Math.abs(a.column - b.column) + 1,
+    });
+  });
+  return { sheet, areas };
+}
+
+function checkArea(area: FakeArea): FakeArea {
+  const ok =
+    [area.top, area.left, area.rowCount, area.columnCount].every(Number.isInteger) &&
+    area.top >= 0 &&
+    area.left >= 0 &&
+    area.rowCount >= 1 &&
+    area.columnCount >= 1 &&
+    area.top + area.rowCount <= MAX_ROWS &&
+    area.left + area.columnCount <= MAX_COLUMNS;
+  if (!ok) throw new FakeOfficeError('InvalidArgument', `The range ${JSON.stringify(area)} is outside the grid.`);
+  return area;
+}
+
+const inArea = (area: FakeArea, row: number, column: number) =>
+  row >= area.top && row < area.top + area.rowCount && column >= area.left && column < area.left + area.columnCount;
+
+// ---------------------------------------------------------------------------------------------
+// The workbook held in memory
+
+interface CellModel {
+  value: FakeValue;
+  formula?: string;
+  fill?: string;
+  bold?: boolean;
+}
+
+interface CommentModel {
+  id: string;
+  row: number;
+  column: number;
+  content: string;
+  authorName: string;
+}
+
+interface SheetModel {
+  name: string;
+  cells: Map<string, CellModel>;
+  comments: Map<string, CommentModel>;
+  /** Legacy notes: not in any comments collection, and their cell refuses a comment. */
+  notes: Map<string, string>;
+  properties: Map<string, { key: string; value: string }>;
+  frozenRows: number;
+  selection: FakeArea[];
+  autofitCount: number;
+  /** Protected: cell values, formats and comments cannot change. */
+  locked: boolean;
+}
+
+interface RangeTarget {
+  sheet: SheetModel;
+  area: FakeArea;
+}
+
+const key = (row: number, column: number) => `${row},${column}`;
+
+function newSheet(name: string): SheetModel {
+  return {
+    name,
+    cells: new Map(),
+    comments: new Map(),
+    notes: new Map(),
+    properties: new Map(),
+    frozenRows: 0,
+    selection: [{ top: 0, left: 0, rowCount: 1, columnCount: 1 }],
+    autofitCount: 0,
+    locked: false,
+  };
+}
+
+/** What Excel makes of a value written to `range.values` (as if typed). */
+function enterValue(input: FakeValue): { value: FakeValue; formula?: string } {
+  if (typeof input !== 'string') return { value: input };
+  if (input.startsWith("'")) return { value: input.slice(1) };
+  if (input.startsWith('=')) return { value: input, formula: input };
+  const number = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(%?)\s*$/.exec(input);
+  if (number) return { value: Number(input.trim().replace('%', '')) / (number[3] ? 100 : 1) };
+  if (/^[+\-@]/.test(input)) return { value: input, formula: `=${input}` };
+  if (/^(true|false)$/i.test(input)) return { value: input.toLowerCase() === 'true' };
+  return { value: input };
+}
+
+function normaliseColor(color: string): string {
+  return /^#[0-9a-f]{6}$/i.test(color) ? color.toUpperCase() : color;
+}
+
+function assertUnlocked(sheet: SheetModel): void {
+  if (sheet.locked) throw new FakeOfficeError('AccessDenied', `The sheet "${sheet.name}" is protected.`);
+}
+
+class WorkbookModel {
+  sheets: SheetModel[];
+  active: SheetModel;
+  eventsEnabled = true;
+  calculationSuspended = false;
+  formulaWrites: Array<{ sheet: string; row: number; column: number; formula: string }> = [];
+  private nextCommentId = 1;
+
+  constructor(names: string[]) {
+    this.sheets = names.map(newSheet);
+    if (!this.sheets[0]) throw new Error('The fake workbook needs at least one sheet.');
+    this.active = this.sheets[0];
+  }
+
+  find(name: string): SheetModel | null {
+    const lower = name.toLowerCase();
+    return this.sheets.find((s) => s.name.toLowerCase() === lower) ?? null;
+  }
+
+  get(name: string): SheetModel {
+    const sheet = this.find(name);
+    if (!sheet) throw new FakeOfficeError('ItemNotFound', `There is no worksheet named "${name}".`);
+    return sheet;
+  }
+
+  add(name: string): SheetModel {
+    if (this.find(name)) throw new FakeOfficeError('ItemAlreadyExists', `A worksheet named "${name}" already exists.`);
+    if (!name || name.length > 31 || /[[\]:*?/\\]/.test(name)) {
+      throw new FakeOfficeError('InvalidArgument', `"${name}" is not a valid worksheet name.`);
+    }
+    const sheet = newSheet(name);
+    this.sheets.push(sheet);
+    return sheet;
+  }
+
+  newCommentId(): string {
+    return `comment-${this.nextCommentId++}`;
+  }
+
+  findComment(id: string): { sheet: SheetModel; comment: CommentModel } | null {
+    for (const sheet of this.sheets) {
+      for (const comment of sheet.comments.values()) if (comment.id === id) return { sheet, comment };
+    }
+    return null;
+  }
+
+  readValues({ sheet, area }: RangeTarget): FakeValue[][] {
+    const rows: FakeValue[][] = [];
+    for (let r = 0; r < area.rowCount; r++) {
+      const row: FakeValue[] = [];
+      for (let c = 0; c < area.columnCount; c++) row.push(sheet.cells.get(key(area.top + r, area.left + c))?.value ?? '');
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  writeValues({ sheet, area }: RangeTarget, values: unknown): void {
+    assertUnlocked(sheet);
+    const fits =
+      Array.isArray(values) &&
+      values.length === area.rowCount &&
+      values.every((row) => Array.isArray(row) && row.length === area.columnCount);
+    if (!fits) {
+      throw new FakeOfficeError('InvalidArgument', `The values do not match the size of ${sheet.name}!${a1(area)} (${area.rowCount}×${area.columnCount}).`);
+    }
+    (values as unknown[][]).forEach((row, r) =>
+      row.forEach((input, c) => {
+        if (input === null || input === undefined) return; // null leaves a cell as it is
+        const rowIndex = area.top + r;
+        const column = area.left + c;
+        const entered = enterValue(input as FakeValue);
+        const cell = this.cellForWrite(sheet, rowIndex, column);
+        cell.value = entered.value;
+        if (entered.formula) {
+          cell.formula = entered.formula;
+          this.formulaWrites.push({ sheet: sheet.name, row: rowIndex, column, formula: entered.formula });
+        } else delete cell.formula;
+        this.dropIfEmpty(sheet, rowIndex, column);
+      }),
+    );
+  }
+
+  cellForWrite(sheet: SheetModel, row: number, column: number): CellModel {
+    let cell = sheet.cells.get(key(row, column));
+    if (!cell) sheet.cells.set(key(row, column), (cell = { value: '' }));
+    return cell;
+  }
+
+  dropIfEmpty(sheet: SheetModel, row: number, column: number): void {
+    const cell = sheet.cells.get(key(row, column));
+    if (cell && cell.value === '' && !cell.formula && !cell.fill && !cell.bold) sheet.cells.delete(key(row, column));
+  }
+
+  /** Each cell of an area (creating entries), for formats set on every cell. */
+  eachCell({ sheet, area }: RangeTarget, change: (cell: CellModel) => void): void {
+    assertUnlocked(sheet);
+    for (let r = area.top; r < area.top + area.rowCount; r++) {
+      for (let c = area.left; c < area.left + area.columnCount; c++) {
+        change(this.cellForWrite(sheet, r, c));
+        this.dropIfEmpty(sheet, r, c);
+      }
+    }
+  }
+
+  /** Existing cells inside an area (for clearing: no entries created). */
+  existingCells({ sheet, area }: RangeTarget, change: (cell: CellModel) => void): void {
+    assertUnlocked(sheet);
+    const visit = (row: number, column: number) => {
+      const cell = sheet.cells.get(key(row, column));
+      if (!cell) return;
+      change(cell);
+      this.dropIfEmpty(sheet, row, column);
+    };
+    if (area.rowCount * area.columnCount <= sheet.cells.size) {
+      for (let r = area.top; r < area.top + area.rowCount; r++) {
+        for (let c = area.left; c < area.left + area.columnCount; c++) visit(r, c);
+      }
+    } else {
+      for (const cellKey of [...sheet.cells.keys()]) {
+        const [row, column] = cellKey.split(',').map(Number) as [number, number];
+        if (inArea(area, row, column)) visit(row, column);
+      }
+    }
+  }
+
+  /** The used range's rectangle, or null for an empty sheet. */
+  usedArea(sheet: SheetModel, valuesOnly: boolean): FakeArea | null {
+    let top = Infinity;
+    let left = Infinity;
+    let bottom = -1;
+    let right = -1;
+    for (const [cellKey, cell] of sheet.cells) {
+      if (valuesOnly && cell.value === '' && !cell.formula) continue;
+      const [row, column] = cellKey.split(',').map(Number) as [number, number];
+      top = Math.min(top, row);
+      left = Math.min(left, column);
+      bottom = Math.max(bottom, row);
+      right = Math.max(right, column);
+    }
+    return bottom < 0 ? null : { top, left, rowCount: bottom - top + 1, columnCount: right - left + 1 };
+  }
+
+  /** One value when every cell of the area agrees, else null (as Excel reports mixed formats). */
+  uniform<T>({ sheet, area }: RangeTarget, read: (cell: CellModel | undefined) => T): T | null {
+    let first: T | undefined;
+    for (let r = area.top; r < area.top + area.rowCount; r++) {
+      for (let c = area.left; c < area.left + area.columnCount; c++) {
+        const value = read(sheet.cells.get(key(r, c)));
+        if (first === undefined) first = value;
+        else if (value !== first) return null;
+      }
+    }
+    return first ?? null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests: queued operations, applied and measured at sync
+
+interface QueuedOperation {
+  kind: RecordedOperation['kind'];
+  target: string;
+  name: string;
+  write: boolean;
+  /** What the operation sends (counted in the request size). */
+  payload?: unknown;
+  /** Applies the operation; for loads, returns what the response carries. */
+  run: () => unknown;
+  /** For loads: hands the response to the proxy once the whole sync succeeded. */
+  deliver?: (data: unknown) => void;
+}
+
+const encoder = new TextEncoder();
+const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
+
+class FakeState {
+  readonly syncs: SyncRecord[] = [];
+  readonly notLoadedReads: string[] = [];
+  readonly limit: number;
+  constructor(
+    readonly model: WorkbookModel,
+    readonly options: FakeExcelOptions,
+  ) {
+    this.limit = options.payloadLimitBytes ?? 5_000_000;
+  }
+
+  notLoaded(kind: string, path: string, property: string): FakeOfficeError {
+    this.notLoadedReads.push(`${kind}.${property} (${path})`);
+    return new FakeOfficeError(
+      'PropertyNotLoaded',
+      `The property '${property}' is not available. Before reading the property's value, call the load method on the containing object and call "context.sync()" on the associated request context.`,
+      `${kind}.${property}`,
+    );
+  }
+
+  async sync(context: FakeRequestContext, final: boolean): Promise<void> {
+    const queued = context._queue.splice(0);
+    const record: SyncRecord = {
+      index: this.syncs.length,
+      final,
+      operations: queued.map((op) => ({
+        kind: op.kind,
+        target: op.target,
+        name: op.name,
+        write: op.write,
+        ran: false,
+        eventsEnabled: this.model.eventsEnabled,
+        calculationSuspended: false,
+      })),
+      requestBytes: jsonBytes(queued.map((op) => [op.kind, op.target, op.name, op.payload ?? null])),
+      responseBytes: 0,
+      error: null,
+    };
+    this.syncs.push(record);
+    this.options.beforeSync?.(record);
+    await (this.options.latencyMs ? new Promise((resolve) => setTimeout(resolve, this.options.latencyMs)) : Promise.resolve());
+
+    const refuse = (error: FakeOfficeError) => {
+      record.error = `${error.code}: ${error.message}`;
+      return error;
+    };
+    if (record.requestBytes > this.limit) {
+      throw refuse(new FakeOfficeError('RequestPayloadSizeLimitExceeded', `The request payload size (${record.requestBytes} bytes) has exceeded the limit (${this.limit}).`));
+    }
+    const responses: Array<[QueuedOperation, unknown]> = [];
+    try {
+      queued.forEach((op, i) => {
+        const recorded = record.operations[i]!;
+        recorded.ran = true;
+        recorded.eventsEnabled = this.model.eventsEnabled;
+        recorded.calculationSuspended = this.model.calculationSuspended;
+        const data = op.run();
+        if (op.deliver) responses.push([op, data]);
+      });
+    } catch (error) {
+      if (error instanceof FakeOfficeError) throw refuse(error);
+      record.error = String(error);
+      throw error;
+    } finally {
+      this.model.calculationSuspended = false;
+    }
+    record.responseBytes = jsonBytes(responses.map(([, data]) => data));
+    if (record.responseBytes > this.limit) {
+      throw refuse(new FakeOfficeError('ResponsePayloadSizeLimitExceeded', `The response payload size (${record.responseBytes} bytes) has exceeded the limit (${this.limit}).`));
+    }
+    for (const [op, data] of responses) op.deliver!(data);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxies
+
+type LoadSpec = string | string[] | { select?: string; expand?: string } | undefined;
+
+function loadNames(spec: LoadSpec): string[] {
+  const text = spec === undefined ? '' : typeof spec === 'string' ? spec : Array.isArray(spec) ? spec.join(',') : [spec.select, spec.expand].filter(Boolean).join(',');
+  return text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+}
+
+function notNull<T>(value: T | null, path: string): T {
+  if (value === null) throw new FakeOfficeError('InvalidOperation', `${path} is a null object: test isNullObject before using it.`);
+  return value;
+}
+
+abstract class FakeClientObject {
+  protected abstract readonly _kind: string;
+  private readonly _loaded = new Map<string, unknown>();
+  private _isNull: boolean | undefined;
+
+  constructor(
+    readonly context: FakeRequestContext,
+    readonly _path: string,
+    /** For *OrNullObject proxies: does the object exist (asked at sync)? */
+    private readonly _exists: (() => boolean) | null = null,
+  ) {
+    if (_exists) {
+      context._enqueue({
+        kind: 'load',
+        target: _path,
+        name: 'isNullObject',
+        write: false,
+        run: () => !_exists(),
+        deliver: (isNull) => (this._isNull = isNull as boolean),
+      });
+    }
+  }
+
+  protected get _model(): WorkbookModel {
+    return this.context._state.model;
+  }
+
+  /** Loadable scalar properties, each read from the model at sync time. */
+  protected abstract _getters(): Record<string, () => unknown>;
+
+  /** Navigation properties that `load("nav/property")` may go through. */
+  protected _navigate(name: string): FakeClientObject {
+    throw new FakeOfficeError('InvalidArgument', `The fake ${this._kind} has no navigation property '${name}'.`);
+  }
+
+  load(spec?: LoadSpec): this {
+    const getters = this._getters();
+    const names = loadNames(spec);
+    const own: string[] = [];
+    for (const name of names.length > 0 ? names : Object.keys(getters)) {
+      const slash = name.indexOf('/');
+      if (slash >= 0) this._navigate(name.slice(0, slash)).load(name.slice(slash + 1));
+      else if (name in getters) own.push(name);
+      else throw new FakeOfficeError('InvalidArgument', `The fake ${this._kind} cannot load '${name}'.`);
+    }
+    if (own.length > 0) {
+      this.context._enqueue({
+        kind: 'load',
+        target: this._path,
+        name: own.join(','),
+        write: false,
+        run: () => {
+          if (this._exists && !this._exists()) return null;
+          const now = this._getters();
+          return Object.fromEntries(own.map((name) => [name, now[name]!()]));
+        },
+        deliver: (data) => this._accept(data as Record<string, unknown> | null),
+      });
+    }
+    return this;
+  }
+
+  _accept(data: Record<string, unknown> | null): void {
+    for (const [name, value] of Object.entries(data ?? {})) this._loaded.set(name, value);
+  }
+
+  protected _read<T>(name: string): T {
+    if (!this._loaded.has(name)) throw this.context._state.notLoaded(this._kind, this._path, name);
+    return this._loaded.get(name) as T;
+  }
+
+  get isNullObject(): boolean {
+    if (!this._exists) return false;
+    if (this._isNull === undefined) throw this.context._state.notLoaded(this._kind, this._path, 'isNullObject');
+    return this._isNull;
+  }
+
+  protected _enqueue(kind: 'set' | 'call', name: string, write: boolean, run: () => void, payload?: unknown): void {
+    this.context._enqueue({ kind, target: this._path, name, write, payload, run });
+  }
+}
+
+export class FakeRequestContext {
+  readonly workbook: FakeWorkbook;
+  readonly runtime: FakeRuntime;
+  readonly application: FakeApplication;
+  _queue: QueuedOperation[] = [];
+  _finished = false;
+
+  constructor(readonly _state: FakeState) {
+    this.workbook = new FakeWorkbook(this);
+    this.runtime = new FakeRuntime(this, 'runtime');
+    this.application = new FakeApplication(this, 'application');
+  }
+
+  sync(): Promise<void> {
+    return this._state.sync(this, false);
+  }
+
+  _enqueue(operation: QueuedOperation): void {
+    if (this._finished) {
+      throw new FakeOfficeError('InvalidObjectPath', `${operation.target} belongs to an Excel.run that has finished.`);
+    }
+    this._queue.push(operation);
+  }
+}
+
+class FakeRuntime extends FakeClientObject {
+  protected readonly _kind = 'Runtime';
+  protected _getters() {
+    return { enableEvents: () => this._model.eventsEnabled };
+  }
+  get enableEvents(): boolean {
+    return this._read('enableEvents');
+  }
+  set enableEvents(value: boolean) {
+    this._enqueue('set', 'enableEvents', false, () => (this._model.eventsEnabled = value), value);
+  }
+}
+
+class FakeApplication extends FakeClientObject {
+  protected readonly _kind = 'Application';
+  protected _getters() {
+    return {};
+  }
+  suspendApiCalculationUntilNextSync(): void {
+    this._enqueue('call', 'suspendApiCalculationUntilNextSync', false, () => (this._model.calculationSuspended = true));
+  }
+}
+
+class FakeWorkbook extends FakeClientObject {
+  protected readonly _kind = 'Workbook';
+  readonly worksheets: FakeWorksheetCollection;
+  readonly comments: FakeCommentCollection;
+
+  constructor(context: FakeRequestContext) {
+    super(context, 'workbook');
+    this.worksheets = new FakeWorksheetCollection(context, 'workbook.worksheets');
+    this.comments = new FakeCommentCollection(context, 'workbook.comments', null);
+  }
+  protected _getters() {
+    return {};
+  }
+
+  /** Fails at sync with InvalidSelection when the selection has several areas (as Excel does). */
+  getSelectedRange(): FakeRange {
+    return new FakeRange(this.context, 'workbook.getSelectedRange()', () => {
+      const sheet = this._model.active;
+      if (sheet.selection.length !== 1) {
+        throw new FakeOfficeError('InvalidSelection', 'The current selection is invalid for this operation.');
+      }
+      return { sheet, area: sheet.selection[0]! };
+    });
+  }
+
+  getSelectedRanges(): FakeRangeAreas {
+    return new FakeRangeAreas(this.context, 'workbook.getSelectedRanges()');
+  }
+}
+
+class FakeWorksheetCollection extends FakeClientObject {
+  protected readonly _kind = 'WorksheetCollection';
+  protected _getters() {
+    return {};
+  }
+  getItem(name: string): FakeWorksheet {
+    return new FakeWorksheet(this.context, `${this._path}.getItem(${JSON.stringify(name)})`, () => this._model.get(name));
+  }
+  getItemOrNullObject(name: string): FakeWorksheet {
+    return new FakeWorksheet(this.context, `${this._path}.getItemOrNullObject(${JSON.stringify(name)})`, () => this._model.find(name), true);
+  }
+  getActiveWorksheet(): FakeWorksheet {
+    return new FakeWorksheet(this.context, `${this._path}.getActiveWorksheet()`, () => this._model.active);
+  }
+  add(name: string): FakeWorksheet {
+    this._enqueue('call', 'add', true, () => void this._model.add(name), name);
+    return new FakeWorksheet(this.context, `${this._path}.getItem(${JSON.stringify(name)})`, () => this._model.get(name));
+  }
+}
+
+class FakeWorksheet extends FakeClientObject {
+  protected readonly _kind = 'Worksheet';
+  private _comments?: FakeCommentCollection;
+  private _customProperties?: FakeCustomPropertyCollection;
+  private _freezePanes?: FakeFreezePanes;
+
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => SheetModel | null,
+    nullable = false,
+  ) {
+    super(context, path, nullable ? () => _find() !== null : null);
+  }
+
+  _sheet(): SheetModel {
+    return notNull(this._find(), this._path);
+  }
+  protected _getters() {
+    return { name: () => this._sheet().name };
+  }
+  get name(): string {
+    return this._read('name');
+  }
+  get comments(): FakeCommentCollection {
+    return (this._comments ??= new FakeCommentCollection(this.context, `${this._path}.comments`, () => this._sheet()));
+  }
+  get customProperties(): FakeCustomPropertyCollection {
+    return (this._customProperties ??= new FakeCustomPropertyCollection(this.context, `${this._path}.customProperties`, () => this._sheet()));
+  }
+  get freezePanes(): FakeFreezePanes {
+    return (this._freezePanes ??= new FakeFreezePanes(this.context, `${this._path}.freezePanes`, () => this._sheet()));
+  }
+
+  activate(): void {
+    this._enqueue('call', 'activate', false, () => (this._model.active = this._sheet()));
+  }
+
+  getRangeByIndexes(row: number, column: number, rowCount: number, columnCount: number): FakeRange {
+    const area = { top: row, left: column, rowCount, columnCount };
+    return new FakeRange(this.context, `${this._path}.getRangeByIndexes(${row},${column},${rowCount},${columnCount})`, () => ({
+      sheet: this._sheet(),
+      area: checkArea(area),
+    }));
+  }
+
+  getCell(row: number, column: number): FakeRange {
+    return this.getRangeByIndexes(row, column, 1, 1);
+  }
+
+  getRange(address: string): FakeRange {
+    return new FakeRange(this.context, `${this._path}.getRange(${JSON.stringify(address)})`, () => {
+      const parsed = parseAddress(address);
+      if (parsed.areas.length !== 1) throw new FakeOfficeError('InvalidArgument', `"${address}" has several areas.`);
+      return { sheet: this._sheet(), area: parsed.areas[0]! };
+    });
+  }
+
+  /** The used range; on an empty sheet, A1 (as Excel). */
+  getUsedRange(valuesOnly = false): FakeRange {
+    return new FakeRange(this.context, `${this._path}.getUsedRange(${valuesOnly})`, () => {
+      const sheet = this._sheet();
+      return { sheet, area: this._model.usedArea(sheet, valuesOnly) ?? { top: 0, left: 0, rowCount: 1, columnCount: 1 } };
+    });
+  }
+
+  getUsedRangeOrNullObject(valuesOnly = false): FakeRange {
+    return new FakeRange(
+      this.context,
+      `${this._path}.getUsedRangeOrNullObject(${valuesOnly})`,
+      () => {
+        const sheet = this._sheet();
+        const area = this._model.usedArea(sheet, valuesOnly);
+        return area ? { sheet, area } : null;
+      },
+      true,
+    );
+  }
+}
+
+class FakeRange extends FakeClientObject {
+  protected readonly _kind = 'Range';
+  private _worksheet?: FakeWorksheet;
+  private _format?: FakeRangeFormat;
+
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => RangeTarget | null,
+    nullable = false,
+  ) {
+    super(context, path, nullable ? () => _find() !== null : null);
+  }
+
+  _target(): RangeTarget {
+    return notNull(this._find(), this._path);
+  }
+  protected _getters() {
+    const area = () => this._target().area;
+    return {
+      address: () => `${sheetPrefix(this._target().sheet.name)}!${a1(area())}`,
+      rowIndex: () => area().top,
+      columnIndex: () => area().left,
+      rowCount: () => area().rowCount,
+      columnCount: () => area().columnCount,
+      cellCount: () => area().rowCount * area().columnCount,
+      values: () => this._model.readValues(this._target()),
+    };
+  }
+  protected override _navigate(name: string): FakeClientObject {
+    if (name === 'worksheet') return this.worksheet;
+    if (name === 'format') return this.format;
+    return super._navigate(name);
+  }
+
+  get address(): string {
+    return this._read('address');
+  }
+  get rowIndex(): number {
+    return this._read('rowIndex');
+  }
+  get columnIndex(): number {
+    return this._read('columnIndex');
+  }
+  get rowCount(): number {
+    return this._read('rowCount');
+  }
+  get columnCount(): number {
+    return this._read('columnCount');
+  }
+  get cellCount(): number {
+    return this._read('cellCount');
+  }
+  get values(): FakeValue[][] {
+    return this._read('values');
+  }
+  set values(values: FakeValue[][]) {
+    this._enqueue('set', 'values', true, () => this._model.writeValues(this._target(), values), values);
+  }
+
+  get worksheet(): FakeWorksheet {
+    return (this._worksheet ??= new FakeWorksheet(this.context, `${this._path}.worksheet`, () => this._target().sheet));
+  }
+  get format(): FakeRangeFormat {
+    return (this._format ??= new FakeRangeFormat(this.context, `${this._path}.format`, () => this._target()));
+  }
+
+  /** "All" (default) clears values and formats, "Contents" values, "Formats" formats. Comments stay. */
+  clear(applyTo: 'All' | 'Contents' | 'Formats' = 'All'): void {
+    this._enqueue(
+      'call',
+      'clear',
+      true,
+      () =>
+        this._model.existingCells(this._target(), (cell) => {
+          if (applyTo !== 'Formats') {
+            cell.value = '';
+            delete cell.formula;
+          }
+          if (applyTo !== 'Contents') {
+            delete cell.fill;
+            delete cell.bold;
+          }
+        }),
+      applyTo,
+    );
+  }
+
+  select(): void {
+    this._enqueue('call', 'select', false, () => {
+      const { sheet, area } = this._target();
+      sheet.selection = [area];
+      this._model.active = sheet;
+    });
+  }
+}
+
+class FakeRangeAreas extends FakeClientObject {
+  protected readonly _kind = 'RangeAreas';
+  protected _getters() {
+    const sheet = () => this._model.active;
+    return {
+      areaCount: () => sheet().selection.length,
+      address: () => sheet().selection.map((area) => `${sheetPrefix(sheet().name)}!${a1(area)}`).join(','),
+    };
+  }
+  get areaCount(): number {
+    return this._read('areaCount');
+  }
+  get address(): string {
+    return this._read('address');
+  }
+}
+
+class FakeRangeFormat extends FakeClientObject {
+  protected readonly _kind = 'RangeFormat';
+  readonly fill: FakeRangeFill;
+  readonly font: FakeRangeFont;
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _target: () => RangeTarget,
+  ) {
+    super(context, path);
+    this.fill = new FakeRangeFill(context, `${path}.fill`, _target);
+    this.font = new FakeRangeFont(context, `${path}.font`, _target);
+  }
+  protected _getters() {
+    return {};
+  }
+  protected override _navigate(name: string): FakeClientObject {
+    if (name === 'fill') return this.fill;
+    if (name === 'font') return this.font;
+    return super._navigate(name);
+  }
+  autofitColumns(): void {
+    this._enqueue('call', 'autofitColumns', true, () => void this._target().sheet.autofitCount++);
+  }
+  autofitRows(): void {
+    this._enqueue('call', 'autofitRows', true, () => void this._target());
+  }
+}
+
+class FakeRangeFill extends FakeClientObject {
+  protected readonly _kind = 'RangeFill';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _target: () => RangeTarget,
+  ) {
+    super(context, path);
+  }
+  /** "#FFFFFF" without a fill, null when the cells differ (as Excel). */
+  protected _getters() {
+    return { color: () => this._model.uniform(this._target(), (cell) => cell?.fill ?? '#FFFFFF') };
+  }
+  get color(): string {
+    return this._read('color');
+  }
+  set color(color: string) {
+    this._enqueue('set', 'color', true, () => this._model.eachCell(this._target(), (cell) => (cell.fill = normaliseColor(color))), color);
+  }
+  clear(): void {
+    this._enqueue('call', 'clear', true, () => this._model.existingCells(this._target(), (cell) => delete cell.fill));
+  }
+}
+
+class FakeRangeFont extends FakeClientObject {
+  protected readonly _kind = 'RangeFont';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _target: () => RangeTarget,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return { bold: () => this._model.uniform(this._target(), (cell) => cell?.bold ?? false) };
+  }
+  get bold(): boolean {
+    return this._read('bold');
+  }
+  set bold(bold: boolean) {
+    this._enqueue('set', 'bold', true, () => this._model.eachCell(this._target(), (cell) => (cell.bold = bold)), bold);
+  }
+}
+
+class FakeFreezePanes extends FakeClientObject {
+  protected readonly _kind = 'WorksheetFreezePanes';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _sheet: () => SheetModel,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  freezeRows(count = 1): void {
+    this._enqueue('call', 'freezeRows', true, () => (this._sheet().frozenRows = count), count);
+  }
+  unfreeze(): void {
+    this._enqueue('call', 'unfreeze', true, () => (this._sheet().frozenRows = 0));
+  }
+}
+
+const COMMENT_PROPERTIES = ['id', 'content', 'authorName'] as const;
+
+/** A workbook's comments (scope null) or one sheet's. */
+class FakeCommentCollection extends FakeClientObject {
+  protected readonly _kind = 'CommentCollection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _scope: (() => SheetModel) | null,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  get items(): FakeComment[] {
+    return this._read('items');
+  }
+
+  /** "items/content", "content", "items" (every property) or nothing (every property). */
+  override load(spec?: LoadSpec): this {
+    const names = loadNames(spec)
+      .map((name) => (name.startsWith('items/') ? name.slice('items/'.length) : name))
+      .filter((name) => name !== 'items');
+    for (const name of names) {
+      if (!(COMMENT_PROPERTIES as readonly string[]).includes(name)) {
+        throw new FakeOfficeError('InvalidArgument', `The fake Comment cannot load '${name}'.`);
+      }
+    }
+    const properties = names.length > 0 ? names : [...COMMENT_PROPERTIES];
+    this.context._enqueue({
+      kind: 'load',
+      target: this._path,
+      name: `items/${properties.join(',')}`,
+      write: false,
+      run: () => {
+        const sheets = this._scope ? [this._scope()] : this._model.sheets;
+        return sheets.flatMap((sheet) =>
+          [...sheet.comments.values()].map((comment) => ({
+            id: comment.id,
+            ...Object.fromEntries(properties.map((name) => [name, comment[name as keyof CommentModel]])),
+          })),
+        );
+      },
+      deliver: (data) => {
+        const items = (data as Array<Record<string, unknown> & { id: string }>).map((row) => {
+          const comment = new FakeComment(this.context, `${this._path}.getItem(${JSON.stringify(row.id)})`, row.id);
+          comment._accept(Object.fromEntries(properties.map((name) => [name, row[name]])));
+          return comment;
+        });
+        this._accept({ items });
+      },
+    });
+    return this;
+  }
+
+  /** `cellAddress` must name the sheet ("'My sheet'!B2") unless this is a sheet's collection. */
+  add(cellAddress: string | FakeRange, content: string): FakeComment {
+    const id = this._model.newCommentId();
+    const where = typeof cellAddress === 'string' ? cellAddress : cellAddress._path;
+    this._enqueue(
+      'call',
+      'add',
+      true,
+      () => {
+        let sheet: SheetModel;
+        let area: FakeArea;
+        if (typeof cellAddress === 'string') {
+          const parsed = parseAddress(cellAddress);
+          if (parsed.sheet === null && !this._scope) {
+            throw new FakeOfficeError('InvalidArgument', `"${cellAddress}" must include the sheet name.`);
+          }
+          sheet = parsed.sheet === null ? this._scope!() : this._model.get(parsed.sheet);
+          if (parsed.areas.length !== 1) throw new FakeOfficeError('InvalidArgument', `"${cellAddress}" is not one cell.`);
+          area = parsed.areas[0]!;
+        } else {
+          ({ sheet, area } = cellAddress._target());
+        }
+        if (area.rowCount !== 1 || area.columnCount !== 1) throw new FakeOfficeError('InvalidArgument', `A comment goes on one cell, not ${a1(area)}.`);
+        assertUnlocked(sheet);
+        if (sheet.comments.has(key(area.top, area.left))) {
+          throw new FakeOfficeError('InvalidArgument', `${sheetPrefix(sheet.name)}!${a1(area)} already has a comment.`);
+        }
+        if (sheet.notes.has(key(area.top, area.left))) {
+          throw new FakeOfficeError('InvalidOperation', `${sheetPrefix(sheet.name)}!${a1(area)} has a note, so it cannot take a comment.`);
+        }
+        sheet.comments.set(key(area.top, area.left), {
+          id,
+          row: area.top,
+          column: area.left,
+          content,
+          authorName: this.context._state.options.userName ?? 'Stocksheet tester',
+        });
+      },
+      { cellAddress: where, content },
+    );
+    return new FakeComment(this.context, `${this._path}.getItem(${JSON.stringify(id)})`, id);
+  }
+}
+
+class FakeComment extends FakeClientObject {
+  protected readonly _kind = 'Comment';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _id: string,
+  ) {
+    super(context, path);
+  }
+  private _found() {
+    const found = this._model.findComment(this._id);
+    if (!found) throw new FakeOfficeError('ItemNotFound', `The comment ${this._id} does not exist.`);
+    return found;
+  }
+  protected _getters() {
+    return {
+      id: () => this._id,
+      content: () => this._found().comment.content,
+      authorName: () => this._found().comment.authorName,
+    };
+  }
+  get id(): string {
+    return this._read('id');
+  }
+  get content(): string {
+    return this._read('content');
+  }
+  get authorName(): string {
+    return this._read('authorName');
+  }
+  getLocation(): FakeRange {
+    return new FakeRange(this.context, `${this._path}.getLocation()`, () => {
+      const { sheet, comment } = this._found();
+      return { sheet, area: { top: comment.row, left: comment.column, rowCount: 1, columnCount: 1 } };
+    });
+  }
+  delete(): void {
+    this._enqueue('call', 'delete', true, () => {
+      const { sheet, comment } = this._found();
+      assertUnlocked(sheet);
+      sheet.comments.delete(key(comment.row, comment.column));
+    });
+  }
+}
+
+class FakeCustomPropertyCollection extends FakeClientObject {
+  protected readonly _kind = 'WorksheetCustomPropertyCollection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _sheet: () => SheetModel,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  /** Adds, or replaces the value of, the property with this key (keys are case-insensitive). */
+  add(key: string, value: string): FakeCustomProperty {
+    this._enqueue(
+      'call',
+      'add',
+      true,
+      () => {
+        if (!key || key.length > 255) throw new FakeOfficeError('InvalidArgument', 'A custom property key must be 1 to 255 characters.');
+        this._sheet().properties.set(key.toLowerCase(), { key, value: String(value) });
+      },
+      { key, value },
+    );
+    return this.getItem(key);
+  }
+  getItem(key: string): FakeCustomProperty {
+    return new FakeCustomProperty(this.context, `${this._path}.getItem(${JSON.stringify(key)})`, () => {
+      const found = this._sheet().properties.get(key.toLowerCase());
+      if (!found) throw new FakeOfficeError('ItemNotFound', `There is no custom property "${key}".`);
+      return found;
+    });
+  }
+  getItemOrNullObject(key: string): FakeCustomProperty {
+    return new FakeCustomProperty(
+      this.context,
+      `${this._path}.getItemOrNullObject(${JSON.stringify(key)})`,
+      () => this._sheet().properties.get(key.toLowerCase()) ?? null,
+      true,
+    );
+  }
+}
+
+class FakeCustomProperty extends FakeClientObject {
+  protected readonly _kind = 'WorksheetCustomProperty';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => { key: string; value: string } | null,
+    nullable = false,
+  ) {
+    super(context, path, nullable ? () => _find() !== null : null);
+  }
+  protected _getters() {
+    const found = () => notNull(this._find(), this._path);
+    return { key: () => found().key, value: () => found().value };
+  }
+  get key(): string {
+    return this._read('key');
+  }
+  get value(): string {
+    return this._read('value');
+  }
+  delete(): void {
+    this._enqueue('call', 'delete', true, () => {
+      const found = notNull(this._find(), this._path);
+      for (const sheet of this._model.sheets) if (sheet.properties.get(found.key.toLowerCase()) === found) sheet.properties.delete(found.key.toLowerCase());
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Office: the common API (settings, onReady)
+
+interface SettingsResult {
+  status: 'succeeded' | 'failed';
+  value: undefined;
+  error?: { name: string; message: string; code: number };
+}
+
+function createOffice(settingsStore: { current: Map<string, unknown>; saved: Map<string, unknown>; failNextSave: string | null }) {
+  const info = { host: 'Excel', platform: 'OfficeOnline' };
+  return {
+    HostType: { Excel: 'Excel', Word: 'Word', PowerPoint: 'PowerPoint', Outlook: 'Outlook' },
+    PlatformType: { OfficeOnline: 'OfficeOnline', PC: 'PC', Mac: 'Mac' },
+    AsyncResultStatus: { Succeeded: 'succeeded', Failed: 'failed' },
+    onReady(callback?: (value: typeof info) => void): Promise<typeof info> {
+      callback?.(info);
+      return Promise.resolve(info);
+    },
+    context: {
+      requirements: {
+        isSetSupported: (name: string, version?: string | number) => name === 'ExcelApi' && Number(version ?? '1.1') <= 1.12,
+      },
+      document: {
+        settings: {
+          get: (name: string): unknown => (settingsStore.current.has(name) ? settingsStore.current.get(name) : null),
+          set: (name: string, value: unknown): void => void settingsStore.current.set(name, value),
+          remove: (name: string): void => void settingsStore.current.delete(name),
+          saveAsync(optionsOrCallback?: unknown, maybeCallback?: (result: SettingsResult) => void): void {
+            const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as
+              | ((result: SettingsResult) => void)
+              | undefined;
+            const failure = settingsStore.failNextSave;
+            settingsStore.failNextSave = null;
+            setTimeout(() => {
+              if (failure !== null) {
+                callback?.({ status: 'failed', value: undefined, error: { name: 'Save Settings Error', message: failure, code: 5004 } });
+              } else {
+                settingsStore.saved = new Map(settingsStore.current);
+                callback?.({ status: 'succeeded', value: undefined });
+              }
+            }, 0);
+          },
+        },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The factory
+
+export type FakeExcel = ReturnType<typeof createFakeExcel>;
+
+export function createFakeExcel(options: FakeExcelOptions = {}) {
+  const model = new WorkbookModel(options.sheets ?? ['Sheet1']);
+  const state = new FakeState(model, options);
+  const settingsStore = { current: new Map<string, unknown>(), saved: new Map<string, unknown>(), failNextSave: null as string | null };
+
+  const Excel = {
+    async run<T>(batch: (context: FakeRequestContext) => Promise<T>): Promise<T> {
+      const context = new FakeRequestContext(state);
+      try {
+        const pending = batch(context);
+        if (!pending || typeof (pending as Promise<T>).then !== 'function') {
+          throw new FakeOfficeError('RunMustReturnPromise', 'The batch function passed to Excel.run must return a promise.');
+        }
+        const result = await pending;
+        if (context._queue.length > 0) await state.sync(context, true);
+        return result;
+      } finally {
+        context._finished = true;
+      }
+    },
+    ErrorCodes: {
+      invalidArgument: 'InvalidArgument',
+      invalidSelection: 'InvalidSelection',
+      itemNotFound: 'ItemNotFound',
+      itemAlreadyExists: 'ItemAlreadyExists',
+      responsePayloadSizeLimitExceeded: 'ResponsePayloadSizeLimitExceeded',
+    },
+  };
+
+  const Office = createOffice(settingsStore);
+
+  const sheetOrCreate = (name: string) => model.find(name) ?? model.add(name);
+
+  /** Inspection and set-up helpers: they act on the model directly, outside any sync. */
+  const workbook = {
+    /** Puts values in cells as they are (no typing rules: "=x" stays the text "=x"). */
+    setCells(sheet: string, top: number, left: number, values: FakeValue[][]): void {
+      const target = sheetOrCreate(sheet);
+      values.forEach((row, r) =>
+        row.forEach((value, c) => {
+          const cell = model.cellForWrite(target, top + r, left + c);
+          cell.value = value;
+          delete cell.formula;
+          model.dropIfEmpty(target, top + r, left + c);
+        }),
+      );
+    },
+    cell(sheet: string, row: number, column: number): FakeCell {
+      const target = model.get(sheet);
+      const cell = target.cells.get(key(row, column));
+      const result: FakeCell = {
+        value: cell?.value ?? '',
+        fill: cell?.fill ?? null,
+        bold: cell?.bold ?? false,
+        comment: target.comments.get(key(row, column))?.content ?? null,
+      };
+      if (cell?.formula) result.formula = cell.formula;
+      const note = target.notes.get(key(row, column));
+      if (note !== undefined) result.note = note;
+      return result;
+    },
+    /** Values of a rectangle, '' for empty cells. */
+    values(sheet: string, top: number, left: number, rowCount: number, columnCount: number): FakeValue[][] {
+      return model.readValues({ sheet: model.get(sheet), area: { top, left, rowCount, columnCount } });
+    },
+    /** Makes `sheet` active with this selection: "B2:C5", or several areas "A1:A3,C1:C3". */
+    select(sheet: string, address: string): void {
+      const target = sheetOrCreate(sheet);
+      target.selection = parseAddress(address).areas;
+      model.active = target;
+    },
+    selection(): { sheet: string; address: string } {
+      return { sheet: model.active.name, address: model.active.selection.map(a1).join(',') };
+    },
+    activeSheet: (): string => model.active.name,
+    addSheet: (name: string): void => void model.add(name),
+    sheetNames: (): string[] => model.sheets.map((s) => s.name),
+    /** A comment someone else wrote. */
+    addComment(sheet: string, row: number, column: number, content: string, authorName = 'A colleague'): void {
+      const target = sheetOrCreate(sheet);
+      if (target.comments.has(key(row, column))) throw new Error(`${sheet}!${a1({ top: row, left: column, rowCount: 1, columnCount: 1 })} already has a comment.`);
+      target.comments.set(key(row, column), { id: model.newCommentId(), row, column, content, authorName });
+    },
+    /** A legacy note: invisible to the comments API, and its cell refuses a comment. */
+    addNote(sheet: string, row: number, column: number, text: string): void {
+      sheetOrCreate(sheet).notes.set(key(row, column), text);
+    },
+    comments(sheet: string): Array<{ row: number; column: number; content: string; authorName: string }> {
+      return [...model.get(sheet).comments.values()].map(({ row, column, content, authorName }) => ({ row, column, content, authorName }));
+    },
+    /** Cells with a fill, "row,column" → color. */
+    fills(sheet: string): Map<string, string> {
+      return new Map([...model.get(sheet).cells].filter(([, cell]) => cell.fill).map(([cellKey, cell]) => [cellKey, cell.fill!]));
+    },
+    setFill(sheet: string, row: number, column: number, color: string | null): void {
+      const target = sheetOrCreate(sheet);
+      const cell = model.cellForWrite(target, row, column);
+      if (color) cell.fill = normaliseColor(color);
+      else delete cell.fill;
+      model.dropIfEmpty(target, row, column);
+    },
+    /** Protects a sheet (or lifts protection): its cells, formats and comments refuse changes. */
+    protect(sheet: string, locked = true): void {
+      model.get(sheet).locked = locked;
+    },
+    frozenRows: (sheet: string): number => model.get(sheet).frozenRows,
+    autofitCount: (sheet: string): number => model.get(sheet).autofitCount,
+    customProperty: (sheet: string, name: string): string | null => model.get(sheet).properties.get(name.toLowerCase())?.value ?? null,
+    /** Every value written that Excel read as a formula. */
+    get formulaWrites() {
+      return model.formulaWrites;
+    },
+    eventsEnabled: (): boolean => model.eventsEnabled,
+    /** A setting as last saved with saveAsync (what the workbook file would keep). */
+    savedSetting: (name: string): unknown => (settingsStore.saved.has(name) ? settingsStore.saved.get(name) : null),
+    /** The next settings.saveAsync fails with this message. */
+    failNextSettingsSave(message: string): void {
+      settingsStore.failNextSave = message;
+    },
+  };
+
+  return {
+    Excel,
+    Office,
+    workbook,
+    /** One record per sync, in order. */
+    syncs: state.syncs,
+    /** Properties read without being loaded (each also threw PropertyNotLoaded). */
+    notLoadedReads: state.notLoadedReads,
+    /** Sets `Excel` and `Office` on `target` (default globalThis); returns a function that undoes it. */
+    install(target: object = globalThis): () => void {
+      const slots = target as { Excel?: unknown; Office?: unknown };
+      const previous = { Excel: slots.Excel, Office: slots.Office };
+      slots.Excel = Excel;
+      slots.Office = Office;
+      return () => {
+        slots.Excel = previous.Excel;
+        slots.Office = previous.Office;
+      };
+    },
+  };
+}

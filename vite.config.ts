@@ -1,0 +1,16 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The task pane: built into dist/addin, which the Stocksheet server serves from `/` on the same
+// origin as `/trpc`. Office.js is not bundled: index.html loads it from `/office-js/`, which the
+// server serves from the @microsoft/office-js package (no CDN needed on a closed network).
+export default defineConfig({
+  root: 'addin',
+  publicDir: 'public',
+  plugins: [react()],
+  build: {
+    outDir: '../dist/addin',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+  },
+});
