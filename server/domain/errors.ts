@@ -61,6 +61,8 @@ export interface Problem {
   message: string;
   /** Which list the index is in, when a request carries more than one (e.g. `add`, `remove`). */
   field?: string;
+  /** For a duplicate: the index of the entry it repeats. */
+  firstIndex?: number;
 }
 
 export class DomainError extends Error {

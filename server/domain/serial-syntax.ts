@@ -21,6 +21,8 @@ export interface SerialProblem {
   token: string | null;
   reason: SerialReason;
   message: string;
+  /** For a duplicate: the index of the entry it repeats. */
+  firstIndex?: number;
 }
 
 export interface ExpandOptions {
@@ -372,12 +374,14 @@ function badCharacter(value: string, bad: string): { reason: SerialReason; messa
 }
 
 function duplicate(index: number, token: string, value: string, first: number, firstToken: string | null): SerialProblem {
-  const where = firstToken === null || firstToken === value ? `index ${first}` : `index ${first}, "${show(firstToken)}"`;
+  // List input points at cells, which the client names better than we can: it gets `firstIndex`.
+  const where = firstToken === null ? '' : firstToken === value ? ` (first as entry ${first + 1})` : ` (first in "${show(firstToken)}")`;
   return {
     index,
     token,
     reason: 'DUPLICATE_SERIAL',
-    message: `Serial "${show(value)}" is listed more than once (first at ${where}); remove the repeat.`,
+    message: `Serial "${show(value)}" is listed more than once${where}; remove the repeat.`,
+    firstIndex: first,
   };
 }
 

@@ -120,7 +120,7 @@ describe('checkSerialList', () => {
     expect(result.problems[0]).toMatchObject({ index: 2, token: ' A1', reason: 'DUPLICATE_SERIAL' });
     expect(result.problems[1]).toMatchObject({ index: 3, token: 'A1', reason: 'DUPLICATE_SERIAL' });
     expect(result.problems[0]?.message).toContain('A1');
-    expect(result.problems[0]?.message).toContain('index 0');
+    expect(result.problems[0]?.firstIndex).toBe(0);
   });
 
   it('is case-sensitive', () => {
@@ -197,7 +197,7 @@ describe('expandSerialText: tokens', () => {
   it('numbers problem indexes by non-empty token', () => {
     const result = expandSerialText(',, A1 ;; \n\n A1');
     expect(result.problems).toEqual([
-      { index: 1, token: 'A1', reason: 'DUPLICATE_SERIAL', message: expect.stringContaining('A1') },
+      { index: 1, token: 'A1', reason: 'DUPLICATE_SERIAL', message: expect.stringContaining('A1'), firstIndex: 0 },
     ]);
   });
 
@@ -469,7 +469,7 @@ describe('expandSerialText: ~', () => {
     const result = expandSerialText('SN1001 ~+1', { highestExisting });
     expect(result.serials).toEqual(['SN1001', 'SN1000', 'SN1001']);
     expect(result.problems).toEqual([
-      { index: 1, token: '~+1', reason: 'DUPLICATE_SERIAL', message: expect.stringContaining('SN1001') },
+      { index: 1, token: '~+1', reason: 'DUPLICATE_SERIAL', message: expect.stringContaining('SN1001'), firstIndex: 0 },
     ]);
   });
 });
@@ -550,7 +550,7 @@ describe('expandSerialText: size guard', () => {
     const result = expandSerialText(`${text}P5`);
     expect(result.serials).toHaveLength(100_000);
     expect(result.problems).toEqual([
-      { index: 99_999, token: 'P5', reason: 'DUPLICATE_SERIAL', message: expect.stringContaining('index 5') },
+      { index: 99_999, token: 'P5', reason: 'DUPLICATE_SERIAL', message: expect.stringContaining('entry 6'), firstIndex: 5 },
     ]);
   });
 });
@@ -563,7 +563,8 @@ describe('expandSerialText: checks on expanded serials', () => {
     for (const [i, serial] of ['SN4', 'SN5'].entries()) {
       expect(result.problems[i]).toMatchObject({ index: 1, token: 'SN4-SN7', reason: 'DUPLICATE_SERIAL' });
       expect(result.problems[i]?.message).toContain(serial);
-      expect(result.problems[i]?.message).toContain('index 0');
+      expect(result.problems[i]?.message).toContain('first in "SN1-SN5"');
+      expect(result.problems[i]?.firstIndex).toBe(0);
     }
   });
 
