@@ -9,7 +9,9 @@ export interface CollectedSerials {
   cells: CellRef[];
 }
 
+/** The serial a cell holds, as Excel shows it (TRUE, not true). */
 function cellText(value: CellValue): string {
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   return typeof value === 'string' ? value.trim() : String(value);
 }
 
