@@ -1,5 +1,6 @@
 import { locationsRouter } from './modules/locations/router.ts';
 import { productsRouter } from './modules/products/router.ts';
+import { purchaseOrdersRouter, suppliersRouter } from './modules/purchasing/router.ts';
 import { serialsRouter } from './modules/serials/router.ts';
 import { settingsRouter } from './modules/settings/router.ts';
 import { batchesRouter, stockRouter } from './modules/stock/router.ts';
@@ -14,6 +15,8 @@ export const appRouter = router({
   serials: serialsRouter,
   batches: batchesRouter,
   stock: stockRouter,
+  suppliers: suppliersRouter,
+  purchaseOrders: purchaseOrdersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,6 +10,8 @@ export const WRITE_PERMISSIONS = {
   'locations.edit': ['warehouse'],
   'serials.add': ['warehouse', 'purchasing'],
   'stock.adjust': ['warehouse', 'accountant'],
+  'purchasing.edit': ['purchasing'],
+  'purchasing.receive': ['purchasing', 'warehouse'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type WriteAction = keyof typeof WRITE_PERMISSIONS;
@@ -22,6 +24,8 @@ const ACTION_WORDS: Record<WriteAction, string> = {
   'locations.edit': 'create or change locations and bays',
   'serials.add': 'add serial numbers or batches',
   'stock.adjust': 'adjust stock',
+  'purchasing.edit': 'create or change suppliers and purchase orders',
+  'purchasing.receive': 'receive goods on purchase orders',
 };
 
 export function mayWrite(role: RoleName, action: WriteAction): boolean {

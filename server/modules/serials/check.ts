@@ -32,7 +32,7 @@ export async function serialisedProduct(db: Db, productId: number) {
 }
 
 /** The product's serial with the highest trailing number: where `~` continues from. */
-async function highestSerial(db: Db, productId: number): Promise<string | null> {
+export async function highestSerial(db: Db, productId: number): Promise<string | null> {
   const [row] = await db.$queryRaw<{ serial: string }[]>`
     SELECT serial FROM serial_number
     WHERE product_id = ${productId} AND serial ~ '[0-9]$'

@@ -11,7 +11,7 @@ export interface Place {
 }
 
 export interface MovementInput {
-  kind: 'opening' | 'adjustment' | 'tracking_change';
+  kind: 'opening' | 'adjustment' | 'tracking_change' | 'receipt';
   /** Signed: positive into stock, negative out. */
   quantity: number;
   unitCost: number;
@@ -20,6 +20,32 @@ export interface MovementInput {
   narrative?: string | null;
   documentType?: string | null;
   documentId?: number | null;
+}
+
+/**
+ * Lock order for stock changes, so concurrent requests queue instead of deadlocking: first the
+ * product row (taken by every receipt, for the average cost), then the stock_level rows, in
+ * ascending bay order (no bay first). A change that touches one place gets this by itself; one that
+ * touches several places of a product calls `lockProduct` (when anything comes in) and then
+ * `lockLevels` before moving stock.
+ */
+export async function lockProduct(tx: Tx, productId: number): Promise<void> {
+  // NO KEY UPDATE, not UPDATE: every ledger, level and serial insert checks its foreign key to the
+  // product with a KEY SHARE lock, which FOR UPDATE would block. A removal holding a stock_level
+  // row and inserting its movement would then wait for a receipt that waits for that row: deadlock.
+  await tx.$queryRaw`SELECT id FROM product WHERE id = ${productId} FOR NO KEY UPDATE`;
+}
+
+/** Locks the existing stock_level rows of a product at these bays of a location (no batch), in bay order. */
+export async function lockLevels(tx: Tx, productId: number, locationId: number, bayIds: (number | null)[]): Promise<void> {
+  const bays = [...new Set(bayIds.filter((id): id is number => id !== null))];
+  const noBay = bayIds.includes(null);
+  await tx.$queryRaw`
+    SELECT id FROM stock_level
+    WHERE product_id = ${productId} AND location_id = ${locationId} AND batch_id IS NULL
+      AND (bay_id = ANY(${bays}::int[]) OR (bay_id IS NULL AND ${noBay}))
+    ORDER BY bay_id NULLS FIRST
+    FOR UPDATE`;
 }
 
 /**
@@ -77,11 +103,15 @@ async function insufficientStock(tx: Tx, place: Place, wanted: number): Promise<
 }
 
 async function updateAverageCost(tx: Tx, productId: number, movement: MovementInput): Promise<void> {
-  // Lock the product row so concurrent receipts average one after the other.
+  // Lock the product row so concurrent receipts average one after the other. The lock is taken in
+  // its own statement: under READ COMMITTED a statement that waited for the lock re-reads the locked
+  // row but keeps its older snapshot for everything else, so a SUM in the same statement would miss
+  // the stock the previous receipt just committed. The next statement sees it.
+  await lockProduct(tx, productId);
   const [current] = await tx.$queryRaw<{ average_cost: string; on_hand: string }[]>`
     SELECT p.average_cost::text,
            COALESCE((SELECT SUM(quantity) FROM stock_level WHERE product_id = p.id), 0)::text AS on_hand
-    FROM product p WHERE p.id = ${productId} FOR UPDATE`;
+    FROM product p WHERE p.id = ${productId}`;
   const next = weightedAverageCost(Number(current!.on_hand), Number(current!.average_cost), movement.quantity, movement.unitCost);
   await tx.$executeRaw`UPDATE product SET average_cost = ${String(next)}::numeric WHERE id = ${productId}`;
 }

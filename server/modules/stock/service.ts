@@ -26,7 +26,7 @@ function dateOnly(date: Date | null): string | null {
 }
 
 /** The product's batch with this number, created when new; an existing one must agree on expiry. */
-async function batchFor(tx: Tx, product: { id: number; sku: string }, number: string, expiry: string | null | undefined, unitCost: number) {
+export async function batchFor(tx: Tx, product: { id: number; sku: string }, number: string, expiry: string | null | undefined, unitCost: number) {
   const inserted = await tx.$queryRaw<{ id: number }[]>`
     INSERT INTO batch (product_id, number, expiry, unit_cost)
     VALUES (${product.id}, ${number}, ${expiry ?? null}::date, ${String(unitCost)}::numeric)

@@ -1,0 +1,169 @@
+import type { PrismaClient } from '../../db/generated/client.ts';
+import { pgErrorCode } from '../../db/transaction.ts';
+import type { Db } from '../../db/types.ts';
+import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
+import { applyOnce } from '../idempotency.ts';
+import { highestSerial } from '../serials/check.ts';
+import { checkEntries, lineSerialEntries, loadOrderInfo, orderOfLine, replaceEntries, type Entry, type OrderInfo } from './line-entries.ts';
+
+export interface LineSerialsInput {
+  lineId: number;
+  serials?: string[];
+  text?: string;
+  batches?: { number: string; expiry?: string | null; quantity: number; bayId?: number | null }[];
+  bayId?: number | null;
+}
+
+/** A line's entries as the checker sees them; problems point at the list entry or text token. */
+async function lineEntries(db: Db, order: OrderInfo, input: LineSerialsInput) {
+  const line = order.lines.find((l) => l.id === input.lineId)!;
+  if (input.batches) {
+    const entries: Entry[] = input.batches.map((b, index) => ({
+      index, lineId: line.id, batch: b.number, expiry: b.expiry ?? null, quantity: b.quantity, bayId: b.bayId ?? input.bayId ?? null,
+    }));
+    return { entries, problems: await checkEntries(db, order, entries), serials: [] as string[] };
+  }
+  const parsed = await lineSerialEntries(order, line.id, input, () => highestSerial(db, line.productId));
+  for (const entry of parsed.entries) if ('serial' in entry) entry.bayId = input.bayId ?? null;
+  const found = await checkEntries(db, order, parsed.entries);
+  // Entries are serials in order; point problems at the token (text) or entry (list) they came from.
+  const toSource = (i: number | null | undefined) => (i === null || i === undefined ? i : parsed.sources[i]!);
+  const problems = [
+    ...parsed.syntaxProblems,
+    ...found.map((p) => ({ ...p, index: toSource(p.index) ?? null, ...(p.firstIndex !== undefined ? { firstIndex: toSource(p.firstIndex)! } : {}) })),
+  ].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
+  return { entries: parsed.entries, problems, serials: parsed.serials };
+}
+
+async function placeBay(db: Db, order: OrderInfo, bayId: number | null | undefined) {
+  if (bayId == null) return;
+  const bay = await db.bay.findUnique({ where: { id: bayId }, select: { locationId: true, name: true } });
+  if (!bay || bay.locationId !== order.locationId) {
+    throw new DomainError('BAY_NOT_IN_LOCATION', `Bay ${bay?.name ?? bayId} is not in the order's location; choose one of its bays.`);
+  }
+}
+
+export async function previewLineSerials(db: Db, input: LineSerialsInput) {
+  const order = await loadOrderInfo(db, await orderOfLine(db, input.lineId), false);
+  await placeBay(db, order, input.bayId);
+  const { serials, problems } = await lineEntries(db, order, input);
+  return { serials, errors: problems };
+}
+
+/** Replaces a line's pending serials (or batches): refused whole when anything is wrong. */
+export async function setLineSerials(prisma: PrismaClient, userId: number, input: LineSerialsInput & { idempotencyKey: string }) {
+  const { idempotencyKey, ...request } = input;
+  return withSerialRace(() =>
+    applyOnce(prisma, { userId, procedure: 'purchaseOrders.setLineSerials', key: idempotencyKey, input: request }, async (tx) => {
+      const order = await loadOrderInfo(tx, await orderOfLine(tx, input.lineId), true);
+      await placeBay(tx, order, input.bayId);
+      for (const batch of input.batches ?? []) await placeBay(tx, order, batch.bayId);
+      const { entries, problems } = await lineEntries(tx, order, input);
+      if (problems.length > 0) throw listRejected(problems);
+      const saved = await replaceEntries(tx, order, entries, [input.lineId]);
+      return { lineId: input.lineId, ...saved };
+    }),
+  );
+}
+
+export interface TableRow {
+  line?: number;
+  sku?: string;
+  serial?: string;
+  bay?: string;
+  batch?: string;
+  expiry?: string | null;
+  quantity?: number;
+}
+
+/** Table rows (SKU or line number, serial or batch, bay, expiry, quantity) as entries, or their problems. */
+async function tableEntries(db: Db, order: OrderInfo, rows: TableRow[]) {
+  const problems: Problem[] = [];
+  const entries: Entry[] = [];
+  const bays = await db.bay.findMany({ where: { locationId: order.locationId }, select: { id: true, name: true } });
+  const bayByName = new Map(bays.map((b) => [b.name.toLowerCase(), b.id]));
+  rows.forEach((row, index) => {
+    const say = (field: string, reason: Problem['reason'], message: string) => problems.push({ index, token: null, reason, message, field });
+    const candidates =
+      row.line !== undefined
+        ? order.lines.filter((l) => l.lineNumber === row.line)
+        : row.sku?.trim()
+          ? order.lines.filter((l) => l.sku.toLowerCase() === row.sku!.trim().toLowerCase())
+          : null;
+    if (candidates === null) return say('sku', 'INVALID_ROWS', 'Give the SKU or the line number');
+    if (candidates.length === 0) {
+      return say(row.line !== undefined ? 'line' : 'sku', 'LINE_NOT_ON_ORDER', row.line !== undefined ? `Purchase order #${order.id} has no line ${row.line}` : `No line of purchase order #${order.id} is for SKU ${row.sku}`);
+    }
+    if (candidates.length > 1) {
+      return say('sku', 'LINE_NOT_ON_ORDER', `SKU ${row.sku} is on lines ${candidates.map((c) => c.lineNumber).join(' and ')}: give the line number`);
+    }
+    const line = candidates[0]!;
+    let bayId: number | null = null;
+    if (row.bay?.trim()) {
+      const found = bayByName.get(row.bay.trim().toLowerCase());
+      if (found === undefined) return say('bay', 'BAY_NOT_IN_LOCATION', `Bay ${row.bay} is not in the order's location`);
+      bayId = found;
+    }
+    const serial = row.serial?.trim() ?? '';
+    const batch = row.batch?.trim() ?? '';
+    if (serial && batch) return say('batch', 'INVALID_ROWS', 'A row holds a serial or a batch, not both');
+    if (serial) {
+      if (row.quantity !== undefined && row.quantity !== 1) return say('quantity', 'INVALID_ROWS', 'A serial is one unit: leave the quantity empty or 1');
+      entries.push({ index, lineId: line.id, serial, bayId });
+    } else if (batch || line.batchTracked) {
+      if (row.quantity === undefined) return say('quantity', 'BATCH_QUANTITY_MISMATCH', `Give the quantity of batch ${batch || '(no number)'}`);
+      entries.push({ index, lineId: line.id, batch, expiry: row.expiry ?? null, quantity: row.quantity, bayId });
+    } else {
+      say('serial', 'EMPTY_SERIAL', line.serialised ? 'The serial is empty' : `Line ${line.lineNumber} (${line.sku}) takes no serials or batches`);
+    }
+  });
+  const checked = await checkEntries(db, order, entries);
+  return { entries, problems: [...problems, ...checked].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity)) };
+}
+
+/** Lines the table fills, and per line how many serials/units it enters against what is still expected. */
+function lineSummary(order: OrderInfo, entries: Entry[]) {
+  return order.lines.map((line) => {
+    const mine = entries.filter((e) => e.lineId === line.id);
+    return {
+      lineId: line.id,
+      lineNumber: line.lineNumber,
+      sku: line.sku,
+      entered: mine.reduce((sum, e) => sum + ('serial' in e ? 1 : e.quantity), 0),
+      expected: line.quantity - line.received,
+    };
+  });
+}
+
+export async function previewTable(db: Db, input: { purchaseOrderId: number; rows: TableRow[] }) {
+  const order = await loadOrderInfo(db, input.purchaseOrderId, false);
+  const { entries, problems } = await tableEntries(db, order, input.rows);
+  return { errors: problems, lines: lineSummary(order, entries) };
+}
+
+/** Saves a table's serials and batches: each line it names gets exactly what the table lists for it. */
+export async function setTable(prisma: PrismaClient, userId: number, input: { purchaseOrderId: number; rows: TableRow[]; idempotencyKey: string }) {
+  const { idempotencyKey, ...request } = input;
+  return withSerialRace(() =>
+    applyOnce(prisma, { userId, procedure: 'purchaseOrders.setSerialTable', key: idempotencyKey, input: request }, async (tx) => {
+      const order = await loadOrderInfo(tx, input.purchaseOrderId, true);
+      const { entries, problems } = await tableEntries(tx, order, input.rows);
+      if (problems.length > 0) throw listRejected(problems, 'row');
+      const lineIds = [...new Set(entries.map((e) => e.lineId))];
+      await replaceEntries(tx, order, entries, lineIds);
+      return { lines: lineSummary(order, entries).filter((l) => lineIds.includes(l.lineId)) };
+    }),
+  );
+}
+
+/** Another request entered one of the serials at the same moment: the unique index refused ours. */
+async function withSerialRace<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (pgErrorCode(error) === '23505') {
+      throw new DomainError('SERIAL_ON_OTHER_ORDER', 'Another request entered some of these serials on an order line at the same moment; check again and send the list again.');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,264 @@
+import type { PrismaClient } from '../../db/generated/client.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import type { Db, Tx } from '../../db/types.ts';
+import { DomainError, found } from '../../domain/errors.ts';
+import { assertEditable, statusFromReceipts, type OrderStatus } from '../../domain/purchasing.ts';
+import { resolvePlace } from '../locations/service.ts';
+import { page } from '../pagination.ts';
+
+export interface OrderLineInput {
+  /** Present for a line that already exists (update); absent for a new line. */
+  id?: number;
+  productId: number;
+  quantity: number;
+  unitCost: number;
+}
+
+export interface OrderInput {
+  supplierId: number;
+  locationId: number;
+  bayId?: number | null;
+  currency: string;
+  exchangeRate: number;
+  expectedDate?: string | null;
+  reference?: string | null;
+  lines: OrderLineInput[];
+}
+
+/** Locks the order row: every change to an order, its lines or its receipts goes one at a time. */
+export async function lockOrder(tx: Tx, id: number) {
+  const [row] = await tx.$queryRaw<{ id: number; status: OrderStatus; location_id: number; bay_id: number | null; exchange_rate: string }[]>`
+    SELECT id, status::text AS status, location_id, bay_id, exchange_rate::text FROM purchase_order WHERE id = ${id} FOR UPDATE`;
+  return found(row, 'Purchase order', id);
+}
+
+/** Lines must name purchasable products; each product is checked once. */
+async function checkLineProducts(tx: Tx, lines: OrderLineInput[]) {
+  const ids = [...new Set(lines.map((line) => line.productId))];
+  const products = await tx.product.findMany({ where: { id: { in: ids } }, select: { id: true, sku: true, purchasable: true, active: true } });
+  const byId = new Map(products.map((p) => [p.id, p]));
+  for (const id of ids) {
+    const product = byId.get(id);
+    if (!product) throw new DomainError('NOT_FOUND', `Product ${id} does not exist.`);
+    if (!product.purchasable) {
+      throw new DomainError('PRODUCT_NOT_PURCHASABLE', `${product.sku} is not purchasable: mark it purchasable (with its purchase GL code and tax rate) before ordering it.`);
+    }
+    if (!product.active) throw new DomainError('PRODUCT_INACTIVE', `${product.sku} is inactive; reactivate it before ordering it.`);
+  }
+}
+
+async function checkSupplier(tx: Tx, supplierId: number) {
+  found(await tx.supplier.findUnique({ where: { id: supplierId }, select: { id: true } }), 'Supplier', supplierId);
+}
+
+export function createOrder(prisma: PrismaClient, userId: number, input: OrderInput) {
+  return inTransaction(prisma, async (tx) => {
+    await checkSupplier(tx, input.supplierId);
+    await resolvePlace(tx, input.locationId, input.bayId);
+    await checkLineProducts(tx, input.lines);
+    const order = await tx.purchaseOrder.create({
+      data: {
+        supplierId: input.supplierId,
+        locationId: input.locationId,
+        bayId: input.bayId ?? null,
+        currency: input.currency,
+        exchangeRate: input.exchangeRate,
+        expectedDate: input.expectedDate ? new Date(input.expectedDate) : null,
+        reference: input.reference ?? null,
+        createdById: userId,
+        lines: {
+          create: input.lines.map((line, i) => ({ lineNumber: i + 1, productId: line.productId, quantity: line.quantity, unitCost: line.unitCost })),
+        },
+      },
+      select: { id: true },
+    });
+    return getOrder(tx, order.id);
+  });
+}
+
+/**
+ * Changes an open order. Lines are the full new list: existing ones by id (a received line keeps
+ * its product and cannot drop below what was received, nor be removed), new ones without id.
+ * Currency, rate and place are fixed once anything was received: stock was valued and put with them.
+ */
+export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<OrderInput>) {
+  return inTransaction(prisma, async (tx) => {
+    const order = await lockOrder(tx, id);
+    assertEditable(id, order.status);
+    const existing = await tx.purchaseOrderLine.findMany({
+      where: { purchaseOrderId: id },
+      select: { id: true, lineNumber: true, productId: true, receivedQuantity: true, _count: { select: { pendingSerials: true, pendingBatches: true } } },
+    });
+    const anyReceived = existing.some((line) => Number(line.receivedQuantity) > 0);
+    const fixedOnceReceived = ['currency', 'exchangeRate', 'locationId', 'bayId'] as const;
+    if (anyReceived && fixedOnceReceived.some((key) => patch[key] !== undefined)) {
+      throw new DomainError('ORDER_HAS_RECEIPTS', `Purchase order #${id} has receipts, so its currency, exchange rate and location can no longer change.`);
+    }
+    if (patch.supplierId !== undefined) await checkSupplier(tx, patch.supplierId);
+    if (patch.locationId !== undefined || patch.bayId !== undefined) {
+      await resolvePlace(tx, patch.locationId ?? order.location_id, patch.bayId === undefined ? order.bay_id : patch.bayId);
+    }
+    if (patch.lines) await replaceLines(tx, id, existing, patch.lines);
+    await tx.purchaseOrder.update({
+      where: { id },
+      data: {
+        supplierId: patch.supplierId,
+        locationId: patch.locationId,
+        bayId: patch.bayId,
+        currency: patch.currency,
+        exchangeRate: patch.exchangeRate,
+        expectedDate: patch.expectedDate === undefined ? undefined : patch.expectedDate ? new Date(patch.expectedDate) : null,
+        reference: patch.reference,
+      },
+    });
+    return getOrder(tx, id);
+  });
+}
+
+type ExistingLine = { id: number; lineNumber: number; productId: number; receivedQuantity: unknown; _count: { pendingSerials: number; pendingBatches: number } };
+
+async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], lines: OrderLineInput[]) {
+  await checkLineProducts(tx, lines);
+  const byId = new Map(existing.map((line) => [line.id, line]));
+  const kept = new Set<number>();
+  for (const line of lines) {
+    if (line.id === undefined) continue;
+    const current = byId.get(line.id);
+    if (!current) throw new DomainError('LINE_NOT_ON_ORDER', `Line ${line.id} is not on purchase order #${orderId}.`);
+    const received = Number(current.receivedQuantity);
+    if (received > 0 && line.productId !== current.productId) {
+      throw new DomainError('ORDER_HAS_RECEIPTS', `Line ${current.lineNumber} has receipts, so its product cannot change.`);
+    }
+    if (line.quantity < received) {
+      throw new DomainError('OVER_RECEIPT', `Line ${current.lineNumber} already received ${received}; its quantity cannot go below that.`);
+    }
+    kept.add(line.id);
+  }
+  for (const line of existing) {
+    if (kept.has(line.id)) continue;
+    if (Number(line.receivedQuantity) > 0) {
+      throw new DomainError('ORDER_HAS_RECEIPTS', `Line ${line.lineNumber} has receipts and cannot be removed; set its quantity to what was received instead.`);
+    }
+  }
+  // Entered serials belong to a line's product: a line whose product changes loses them.
+  for (const line of lines) {
+    const current = line.id !== undefined ? byId.get(line.id) : undefined;
+    if (current && current.productId !== line.productId) {
+      await tx.pendingSerial.deleteMany({ where: { lineId: current.id } });
+      await tx.pendingBatch.deleteMany({ where: { lineId: current.id } });
+    }
+  }
+  await tx.purchaseOrderLine.deleteMany({ where: { purchaseOrderId: orderId, id: { notIn: [...kept] } } });
+  let next = Math.max(0, ...existing.map((line) => line.lineNumber));
+  for (const line of lines) {
+    const data = { productId: line.productId, quantity: line.quantity, unitCost: line.unitCost };
+    if (line.id !== undefined) await tx.purchaseOrderLine.update({ where: { id: line.id }, data });
+    else await tx.purchaseOrderLine.create({ data: { ...data, purchaseOrderId: orderId, lineNumber: ++next } });
+  }
+}
+
+export function issueOrder(prisma: PrismaClient, id: number) {
+  return inTransaction(prisma, async (tx) => {
+    const order = await lockOrder(tx, id);
+    if (order.status !== 'draft') throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${id} is not a draft; it was issued already.`);
+    await tx.purchaseOrder.update({ where: { id }, data: { status: 'issued' } });
+    return getOrder(tx, id);
+  });
+}
+
+/** Cancels what is still to come: receipts stand, entered serials and batches are released. */
+export function cancelOrder(prisma: PrismaClient, id: number) {
+  return inTransaction(prisma, async (tx) => {
+    const order = await lockOrder(tx, id);
+    assertEditable(id, order.status);
+    await tx.pendingSerial.deleteMany({ where: { line: { purchaseOrderId: id } } });
+    await tx.pendingBatch.deleteMany({ where: { line: { purchaseOrderId: id } } });
+    await tx.purchaseOrder.update({ where: { id }, data: { status: 'cancelled' } });
+    return getOrder(tx, id);
+  });
+}
+
+/** Recounts the status from the lines after receipts. */
+export async function refreshStatus(tx: Tx, id: number, current: OrderStatus): Promise<OrderStatus> {
+  const lines = await tx.purchaseOrderLine.findMany({ where: { purchaseOrderId: id }, select: { quantity: true, receivedQuantity: true } });
+  const status = statusFromReceipts(current, lines.map((l) => ({ quantity: Number(l.quantity), received: Number(l.receivedQuantity) })));
+  if (status !== current) await tx.purchaseOrder.update({ where: { id }, data: { status } });
+  return status;
+}
+
+const ORDER_SELECT = {
+  id: true,
+  status: true,
+  currency: true,
+  exchangeRate: true,
+  expectedDate: true,
+  reference: true,
+  createdAt: true,
+  updatedAt: true,
+  supplier: { select: { id: true, name: true } },
+  location: { select: { id: true, name: true } },
+  bay: { select: { id: true, name: true } },
+} as const;
+
+export async function getOrder(db: Db, id: number) {
+  const order = found(await db.purchaseOrder.findUnique({ where: { id }, select: ORDER_SELECT }), 'Purchase order', id);
+  const lines = await db.purchaseOrderLine.findMany({
+    where: { purchaseOrderId: id },
+    orderBy: { lineNumber: 'asc' },
+    select: {
+      id: true,
+      lineNumber: true,
+      quantity: true,
+      unitCost: true,
+      receivedQuantity: true,
+      product: { select: { id: true, sku: true, name: true, serialised: true, batchTracked: true, stockTracked: true } },
+      pendingSerials: { select: { serial: true, bay: { select: { id: true, name: true } } }, orderBy: { id: 'asc' } },
+      pendingBatches: { select: { number: true, expiry: true, quantity: true, bay: { select: { id: true, name: true } } }, orderBy: { id: 'asc' } },
+    },
+  });
+  const receipts = await db.receipt.findMany({
+    where: { purchaseOrderId: id },
+    orderBy: { id: 'asc' },
+    select: { id: true, createdAt: true, user: { select: { name: true } }, lines: { select: { lineId: true, quantity: true, unitCost: true } } },
+  });
+  return {
+    ...order,
+    exchangeRate: Number(order.exchangeRate),
+    expectedDate: order.expectedDate?.toISOString().slice(0, 10) ?? null,
+    lines: lines.map(({ product, pendingSerials, pendingBatches, quantity, unitCost, receivedQuantity, ...line }) => ({
+      ...line,
+      productId: product.id,
+      product,
+      quantity: Number(quantity),
+      unitCost: Number(unitCost),
+      receivedQuantity: Number(receivedQuantity),
+      pendingSerials: pendingSerials.map((p) => p.serial),
+      pendingSerialBays: pendingSerials.map((p) => p.bay?.name ?? null),
+      pendingBatches: pendingBatches.map((b) => ({ number: b.number, expiry: b.expiry?.toISOString().slice(0, 10) ?? null, quantity: Number(b.quantity), bayName: b.bay?.name ?? null })),
+    })),
+    receipts: receipts.map((r) => ({
+      id: r.id,
+      createdAt: r.createdAt,
+      userName: r.user.name,
+      lines: r.lines.map((l) => ({ lineId: l.lineId, quantity: Number(l.quantity), unitCost: Number(l.unitCost) })),
+    })),
+  };
+}
+
+export async function listOrders(db: Db, input: { status?: OrderStatus; supplierId?: number; cursor?: number; limit: number }) {
+  const rows = await db.purchaseOrder.findMany({
+    where: { status: input.status, supplierId: input.supplierId, ...(input.cursor ? { id: { gt: input.cursor } } : {}) },
+    orderBy: { id: 'asc' },
+    take: input.limit + 1,
+    select: { ...ORDER_SELECT, _count: { select: { lines: true } } },
+  });
+  return page(
+    rows.map(({ _count, exchangeRate, expectedDate, ...row }) => ({
+      ...row,
+      exchangeRate: Number(exchangeRate),
+      expectedDate: expectedDate?.toISOString().slice(0, 10) ?? null,
+      lineCount: _count.lines,
+    })),
+    input.limit,
+  );
+}

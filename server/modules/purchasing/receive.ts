@@ -1,0 +1,165 @@
+import type { PrismaClient } from '../../db/generated/client.ts';
+import type { Tx } from '../../db/types.ts';
+import { listRejected, type Problem } from '../../domain/errors.ts';
+import { assertReceivable, baseUnitCost, remainingQuantity } from '../../domain/purchasing.ts';
+import { applyOnce } from '../idempotency.ts';
+import { stockInSerials } from '../serials/service.ts';
+import { moveStock } from '../stock/ledger.ts';
+import { batchFor } from '../stock/service.ts';
+import { loadOrderInfo, type LineInfo, type OrderInfo } from './line-entries.ts';
+import { refreshStatus } from './orders.ts';
+
+export interface ReceiveInput {
+  purchaseOrderId: number;
+  lines: { lineId: number; quantity: number; serials?: string[] }[];
+  idempotencyKey: string;
+}
+
+interface PlannedLine {
+  line: LineInfo;
+  quantity: number;
+  unitCost: number;
+  serials: { id: number; serial: string; bayId: number | null }[];
+  batches: { id: number; number: string; expiry: Date | null; quantity: number; bayId: number | null }[];
+}
+
+/**
+ * Receives goods against an order: all or chosen quantities per line, never more than ordered.
+ * A serialised line receives exactly as many of its entered serials as the quantity; a batch line
+ * its entered batches, adding up. Stock, serials, batches, ledger and the order's status are written
+ * in one transaction, at the line's cost in base currency.
+ */
+export function receive(prisma: PrismaClient, userId: number, input: ReceiveInput) {
+  const { idempotencyKey, ...request } = input;
+  return applyOnce(prisma, { userId, procedure: 'purchaseOrders.receive', key: idempotencyKey, input: request }, async (tx) => {
+    // The order's row lock makes two receipts of one order queue: the second sees the first's counts.
+    const order = await loadOrderInfo(tx, input.purchaseOrderId, true);
+    assertReceivable(order.id, order.status);
+    const plan = await planReceipt(tx, order, input.lines);
+
+    const header = await tx.purchaseOrder.findUniqueOrThrow({ where: { id: order.id }, select: { exchangeRate: true } });
+    const receipt = await tx.receipt.create({ data: { purchaseOrderId: order.id, userId }, select: { id: true } });
+    const movement = {
+      kind: 'receipt' as const,
+      userId,
+      documentType: 'purchase_order',
+      documentId: order.id,
+      narrative: `Purchase order #${order.id}, receipt #${receipt.id}`,
+    };
+    for (const planned of plan) {
+      const unitCost = baseUnitCost(planned.unitCost, Number(header.exchangeRate));
+      await tx.receiptLine.create({ data: { receiptId: receipt.id, lineId: planned.line.id, quantity: planned.quantity, unitCost } });
+      await putAway(tx, order, planned, { ...movement, unitCost });
+      await tx.$executeRaw`
+        UPDATE purchase_order_line SET received_quantity = received_quantity + ${String(planned.quantity)}::numeric
+        WHERE id = ${planned.line.id}`;
+    }
+    const status = await refreshStatus(tx, order.id, order.status);
+    return {
+      receiptId: receipt.id,
+      purchaseOrderId: order.id,
+      status,
+      lines: plan.map((p) => ({ lineId: p.line.id, quantity: p.quantity, serials: p.serials.length, batches: p.batches.length })),
+    };
+  });
+}
+
+/** Checks every requested line against the order and what was entered on it; lists every problem. */
+async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['lines']): Promise<PlannedLine[]> {
+  const problems: Problem[] = [];
+  const plan: PlannedLine[] = [];
+  const seen = new Set<number>();
+  const costs = new Map(
+    (await tx.purchaseOrderLine.findMany({ where: { purchaseOrderId: order.id }, select: { id: true, unitCost: true } })).map((l) => [l.id, Number(l.unitCost)]),
+  );
+  for (const [index, want] of requested.entries()) {
+    const say = (reason: Problem['reason'], message: string) => problems.push({ index, token: null, reason, message, field: 'lines' });
+    const line = order.lines.find((l) => l.id === want.lineId);
+    if (!line) {
+      say('LINE_NOT_ON_ORDER', `Line ${want.lineId} is not on purchase order #${order.id}`);
+      continue;
+    }
+    const label = `Line ${line.lineNumber} (${line.sku})`;
+    if (seen.has(line.id)) {
+      say('INVALID_ROWS', `${label} is listed twice; give each line once with its total quantity`);
+      continue;
+    }
+    seen.add(line.id);
+    const remaining = remainingQuantity(line);
+    if (want.quantity > remaining) {
+      say('OVER_RECEIPT', `${label}: ${line.quantity} ordered and ${line.received} received, so at most ${remaining} more can be received, not ${want.quantity}`);
+      continue;
+    }
+    const planned: PlannedLine = { line, quantity: want.quantity, unitCost: costs.get(line.id)!, serials: [], batches: [] };
+    if (line.serialised) {
+      if (!Number.isInteger(want.quantity)) {
+        say('INVALID_INPUT', `${label} is serialised: receive a whole number of units`);
+        continue;
+      }
+      const pending = await tx.pendingSerial.findMany({ where: { lineId: line.id }, select: { id: true, serial: true, bayId: true }, orderBy: { id: 'asc' } });
+      if (want.serials) {
+        const bySerial = new Map(pending.map((p) => [p.serial, p]));
+        const missing = want.serials.filter((s) => !bySerial.has(s.trim()));
+        if (missing.length > 0) {
+          say('SERIAL_NOT_FOUND', `${label}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not entered on this line; enter them first`);
+          continue;
+        }
+        planned.serials = [...new Set(want.serials.map((s) => s.trim()))].map((s) => bySerial.get(s)!);
+      } else {
+        planned.serials = pending;
+      }
+      if (planned.serials.length !== want.quantity) {
+        say(
+          'SERIAL_COUNT_MISMATCH',
+          `${label}: receiving ${want.quantity} needs exactly ${want.quantity} serials, but ${planned.serials.length} ${want.serials ? 'are named' : 'are entered'}` +
+            (want.serials ? '' : `; enter ${want.quantity - planned.serials.length > 0 ? `${want.quantity - planned.serials.length} more` : 'fewer'} or name which serials to receive`),
+        );
+        continue;
+      }
+    } else if (line.batchTracked) {
+      planned.batches = (await tx.pendingBatch.findMany({ where: { lineId: line.id }, select: { id: true, number: true, expiry: true, quantity: true, bayId: true }, orderBy: { id: 'asc' } })).map(
+        (b) => ({ ...b, quantity: Number(b.quantity) }),
+      );
+      const total = Math.round(planned.batches.reduce((sum, b) => sum + b.quantity, 0) * 1e4) / 1e4;
+      if (total !== want.quantity) {
+        say('BATCH_QUANTITY_MISMATCH', `${label}: receiving ${want.quantity} needs batches adding up to ${want.quantity}, but the entered batches add up to ${total}`);
+        continue;
+      }
+    }
+    plan.push(planned);
+  }
+  if (problems.length > 0) throw listRejected(problems, 'line');
+  return plan;
+}
+
+type ReceiptMovement = { kind: 'receipt'; userId: number; documentType: string; documentId: number; narrative: string; unitCost: number };
+
+/** Puts a planned line's goods into stock at the order's location (each serial or batch in its bay). */
+async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement: ReceiptMovement) {
+  const { line } = planned;
+  if (line.serialised) {
+    const byBay = new Map<number | null, string[]>();
+    for (const s of planned.serials) {
+      const bay = s.bayId ?? order.bayId;
+      const group = byBay.get(bay);
+      if (group) group.push(s.serial);
+      else byBay.set(bay, [s.serial]);
+    }
+    for (const [bayId, serials] of byBay) {
+      await stockInSerials(tx, { productId: line.productId, locationId: order.locationId, bayId, serials, movement });
+    }
+    await tx.pendingSerial.deleteMany({ where: { id: { in: planned.serials.map((s) => s.id) } } });
+  } else if (line.batchTracked) {
+    const product = { id: line.productId, sku: line.sku };
+    for (const b of planned.batches) {
+      const batchId = await batchFor(tx, product, b.number, b.expiry?.toISOString().slice(0, 10) ?? null, movement.unitCost);
+      await moveStock(tx, { productId: line.productId, locationId: order.locationId, bayId: b.bayId ?? order.bayId, batchId }, { ...movement, quantity: b.quantity });
+    }
+    await tx.pendingBatch.deleteMany({ where: { lineId: line.id } });
+  } else {
+    const product = await tx.product.findUniqueOrThrow({ where: { id: line.productId }, select: { stockTracked: true } });
+    if (product.stockTracked) {
+      await moveStock(tx, { productId: line.productId, locationId: order.locationId, bayId: order.bayId, batchId: null }, { ...movement, quantity: planned.quantity });
+    }
+  }
+}
