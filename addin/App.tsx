@@ -1,9 +1,10 @@
-import { Button, FluentProvider, makeStyles, Text, tokens, webLightTheme } from '@fluentui/react-components';
+import { Button, FluentProvider, makeStyles, Tab, TabList, Text, tokens, webLightTheme } from '@fluentui/react-components';
 import { useCallback, useState } from 'react';
 import { createApi, type Api } from './api/client.ts';
 import type { WorkbookPort } from './excel/port.ts';
 import { ConnectPanel } from './features/connect/ConnectPanel.tsx';
 import { forgetToken } from './features/connect/connection.ts';
+import { PurchaseOrderPanel } from './features/purchasing/PurchaseOrderPanel.tsx';
 import { SerialsPanel } from './features/serials/SerialsPanel.tsx';
 
 const useStyles = makeStyles({
@@ -20,6 +21,7 @@ export interface Session {
 export function App(props: { workbook: WorkbookPort | null; storage: Storage; defaultServerUrl: string }) {
   const styles = useStyles();
   const [session, setSession] = useState<Session | null>(null);
+  const [panel, setPanel] = useState<'serials' | 'purchasing'>('serials');
   const connect = useCallback(async (serverUrl: string, token: string) => {
     const api = createApi(serverUrl, token);
     const user = await api.users.me.query();
@@ -43,8 +45,18 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
             </Button>
           )}
         </div>
+        {session && (
+          <TabList selectedValue={panel} onTabSelect={(_, data) => setPanel(data.value as typeof panel)} aria-label="Panels">
+            <Tab value="serials">Serials</Tab>
+            <Tab value="purchasing">Purchase orders</Tab>
+          </TabList>
+        )}
         {session ? (
-          <SerialsPanel session={session} workbook={props.workbook} />
+          panel === 'serials' ? (
+            <SerialsPanel session={session} workbook={props.workbook} />
+          ) : (
+            <PurchaseOrderPanel session={session} workbook={props.workbook} />
+          )
         ) : (
           <ConnectPanel workbook={props.workbook} storage={props.storage} defaultServerUrl={props.defaultServerUrl} connect={connect} />
         )}

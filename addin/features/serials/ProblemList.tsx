@@ -8,15 +8,18 @@ const useStyles = makeStyles({
   item: { marginBottom: tokens.spacingVerticalXS },
 });
 
+/** Where a problem's entry (and field, for tables) sits in the sheet. */
+export type LocateCell = (index: number, field?: string) => CellRef | undefined;
+
 /** Every problem, each pointing at its cell when it has one; a click selects the cell in the sheet. */
-export function ProblemList(props: { problems: Problem[]; cells?: CellRef[]; onSelect?: (cell: CellRef) => void }) {
+export function ProblemList(props: { problems: Problem[]; locate?: LocateCell; onSelect?: (cell: CellRef) => void }) {
   const styles = useStyles();
   if (props.problems.length === 0) return null;
   return (
     <ol className={styles.list} data-testid="problem-list">
       {props.problems.map((problem, i) => {
-        const cell = problem.index !== null ? props.cells?.[problem.index] : undefined;
-        const first = problem.firstIndex !== undefined ? props.cells?.[problem.firstIndex] : undefined;
+        const cell = problem.index !== null ? props.locate?.(problem.index, problem.field) : undefined;
+        const first = problem.firstIndex !== undefined ? props.locate?.(problem.firstIndex, problem.field) : undefined;
         return (
           <li key={i} className={styles.item}>
             {cell && props.onSelect ? (

@@ -174,7 +174,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
           </MessageBarBody>
         </MessageBar>
       )}
-      {checked && <ProblemList problems={checked.problems} cells={checked.collected?.cells} onSelect={selectCell} />}
+      {checked && <ProblemList problems={checked.problems} locate={checked.collected ? (i) => checked.collected!.cells[i] : undefined} onSelect={selectCell} />}
     </section>
   );
 }

@@ -1,0 +1,306 @@
+import {
+  Button,
+  Dropdown,
+  Field,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Option,
+  ProgressBar,
+  Tab,
+  TabList,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
+import { useCallback, useEffect, useState } from 'react';
+import type { Session } from '../../App.tsx';
+import { describeFailure, type Failure, type Problem } from '../../api/errors.ts';
+import { FailureBar } from '../../components/FailureBar.tsx';
+import type { CellMark, WorkbookPort } from '../../excel/port.ts';
+import { ProblemList } from '../serials/ProblemList.tsx';
+import { collectSerials, marksFor, type CollectedSerials } from '../serials/selection-serials.ts';
+import { exportRows, parseTable, problemCell, TABLE_COLUMNS, type ParsedTable } from './table-rows.ts';
+
+const useStyles = makeStyles({
+  panel: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
+  dropdown: { minWidth: 0, width: '100%' },
+});
+
+const ORDER_PROPERTY = 'stocksheet.purchaseOrderId';
+type Order = Awaited<ReturnType<Session['api']['purchaseOrders']['get']['query']>>;
+type Mode = 'line' | 'table';
+/** What the last check found, ready to save with its own idempotency key. */
+type Checked =
+  | { mode: 'line'; lineId: number; collected: CollectedSerials; problems: Problem[]; idempotencyKey: string }
+  | { mode: 'table'; parsed: ParsedTable; sheet: string; top: number; left: number; problems: Problem[]; summary: { lineNumber: number; sku: string; entered: number; expected: number }[]; idempotencyKey: string };
+
+export function PurchaseOrderPanel({ session, workbook }: { session: Session; workbook: WorkbookPort | null }) {
+  const styles = useStyles();
+  const { api } = session;
+  const [orders, setOrders] = useState<{ id: number; label: string }[]>([]);
+  const [order, setOrder] = useState<Order | null>(null);
+  const [mode, setMode] = useState<Mode>('table');
+  const [lineId, setLineId] = useState<number | null>(null);
+  const [checked, setChecked] = useState<Checked | null>(null);
+  const [progress, setProgress] = useState<{ label: string; value?: number } | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  useEffect(() => {
+    void api.purchaseOrders.list.query({ limit: 1000 }).then((page) =>
+      setOrders(
+        page.items
+          .filter((o) => o.status !== 'received' && o.status !== 'cancelled')
+          .map((o) => ({ id: o.id, label: `#${o.id} ${o.supplier.name}${o.reference ? ` (${o.reference})` : ''} · ${o.status.replace('_', ' ')}` })),
+      ),
+    );
+  }, [api]);
+
+  const load = useCallback(async (id: number) => setOrder(await api.purchaseOrders.get.query({ id })), [api]);
+  const report = (label: string) => (n: number, total: number) => setProgress({ label, value: total ? n / total : undefined });
+
+  async function run(work: () => Promise<void>) {
+    setFailure(null);
+    setDone(null);
+    try {
+      await work();
+    } catch (error) {
+      setFailure(describeFailure(error, session.serverUrl));
+    } finally {
+      setProgress(null);
+    }
+  }
+
+  const checkLine = () =>
+    run(async () => {
+      if (!workbook || !order || lineId === null) return;
+      setProgress({ label: 'Reading the selection…', value: 0 });
+      const collected = collectSerials(await workbook.readSelection(report('Reading the selection…')));
+      setProgress({ label: `Checking ${collected.serials.length.toLocaleString()} serials…` });
+      const preview = await api.purchaseOrders.previewLineSerials.query({ lineId, serials: collected.serials });
+      await workbook.markProblems(collected.sheet, marksFor(preview.errors, collected.cells), report('Marking problems…'));
+      setChecked({ mode: 'line', lineId, collected, problems: preview.errors, idempotencyKey: crypto.randomUUID() });
+    });
+
+  const checkTable = () =>
+    run(async () => {
+      if (!workbook || !order) return;
+      setProgress({ label: 'Reading the table…', value: 0 });
+      const selection = await workbook.readSelection(report('Reading the table…'));
+      const parsed = parseTable(selection.values);
+      if ('error' in parsed) throw new Error(parsed.error);
+      // Problems the pane can see itself come first; the server checks everything else.
+      const local: Problem[] = parsed.problems.map((p) => ({ index: p.index, token: null, reason: 'INVALID_INPUT', message: p.message, field: p.field }));
+      const badRows = new Set(local.map((p) => p.index));
+      setProgress({ label: `Checking ${parsed.rows.length.toLocaleString()} rows…` });
+      const rows = parsed.rows.map((row, i) => (badRows.has(i) ? { ...row, expiry: null, quantity: undefined, line: undefined } : row));
+      const preview = await api.purchaseOrders.previewSerialTable.query({ purchaseOrderId: order.id, rows });
+      const problems = [...local, ...preview.errors].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
+      const marks = tableMarks(problems, parsed, selection.top, selection.left);
+      await workbook.markProblems(selection.sheet, marks, report('Marking problems…'));
+      const summary = preview.lines.filter((l) => l.entered > 0 || l.expected > 0).map(({ lineNumber, sku, entered, expected }) => ({ lineNumber, sku, entered, expected }));
+      setChecked({ mode: 'table', parsed: { ...parsed, rows }, sheet: selection.sheet, top: selection.top, left: selection.left, problems, summary, idempotencyKey: crypto.randomUUID() });
+    });
+
+  const save = () =>
+    run(async () => {
+      if (!checked || !order) return;
+      setProgress({ label: 'Saving serials…' });
+      if (checked.mode === 'line') {
+        await api.purchaseOrders.setLineSerials.mutate({ lineId: checked.lineId, serials: checked.collected.serials, idempotencyKey: checked.idempotencyKey });
+        await workbook?.clearProblems(checked.collected.sheet);
+      } else {
+        await api.purchaseOrders.setSerialTable.mutate({ purchaseOrderId: order.id, rows: checked.parsed.rows, idempotencyKey: checked.idempotencyKey });
+        await workbook?.clearProblems(checked.sheet);
+      }
+      setChecked(null);
+      await load(order.id);
+      setDone('Serials saved on the order. Receive when the goods are in.');
+    });
+
+  const receivable = order ? receiptLines(order) : [];
+  const receive = () =>
+    run(async () => {
+      if (!order || receivable.length === 0) return;
+      setProgress({ label: 'Receiving…' });
+      const receipt = await api.purchaseOrders.receive.mutate({
+        purchaseOrderId: order.id,
+        lines: receivable.map(({ lineId, quantity }) => ({ lineId, quantity })),
+        idempotencyKey: crypto.randomUUID(),
+      });
+      await load(order.id);
+      setDone(`Received ${receivable.map((l) => `${l.quantity} × ${l.sku}`).join(', ')} (receipt #${receipt.receiptId}); the order is ${receipt.status.replace('_', ' ')}.`);
+    });
+
+  const exportToSheet = () =>
+    run(async () => {
+      if (!workbook || !order) return;
+      const sheet = `PO ${order.id}`;
+      setProgress({ label: `Writing ${sheet}…`, value: 0 });
+      await workbook.writeTable(sheet, [...TABLE_COLUMNS], exportRows(order), report(`Writing ${sheet}…`));
+      await workbook.setSheetProperty(sheet, ORDER_PROPERTY, String(order.id));
+      setDone(`Wrote the order to the sheet "${sheet}": paste the serials in the Serial column, select the table and check it.`);
+    });
+
+  const busy = progress !== null;
+  const canSave = checked !== null && checked.problems.length === 0 && !busy;
+
+  return (
+    <section className={styles.panel} aria-label="Purchase order serials">
+      <Text as="h2" size={400} weight="semibold">
+        Purchase order serials
+      </Text>
+      <Field label="Purchase order" required>
+        <Dropdown
+          className={styles.dropdown}
+          placeholder={orders.length ? 'Choose an open order' : 'No open orders'}
+          value={order ? orders.find((o) => o.id === order.id)?.label ?? `#${order.id}` : ''}
+          onOptionSelect={(_, data) => void run(async () => { setChecked(null); setLineId(null); await load(Number(data.optionValue)); })}
+          data-testid="order-picker"
+        >
+          {orders.map((o) => (
+            <Option key={o.id} value={String(o.id)}>{o.label}</Option>
+          ))}
+        </Dropdown>
+      </Field>
+
+      {order && (
+        <Table size="small" aria-label="Order lines" data-testid="order-lines">
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>Line</TableHeaderCell>
+              <TableHeaderCell>SKU</TableHeaderCell>
+              <TableHeaderCell>Ordered</TableHeaderCell>
+              <TableHeaderCell>Received</TableHeaderCell>
+              <TableHeaderCell>Entered</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {order.lines.map((line) => (
+              <TableRow key={line.id}>
+                <TableCell>{line.lineNumber}</TableCell>
+                <TableCell>{line.product.sku}</TableCell>
+                <TableCell>{line.quantity}</TableCell>
+                <TableCell>{line.receivedQuantity}</TableCell>
+                <TableCell>{entered(line)} / {line.quantity - line.receivedQuantity}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+
+      {order && (
+        <>
+          <TabList selectedValue={mode} onTabSelect={(_, data) => { setMode(data.value as Mode); setChecked(null); }}>
+            <Tab value="table">Table of serials</Tab>
+            <Tab value="line">One line</Tab>
+          </TabList>
+          {mode === 'table' ? (
+            <Text>Select the table with its header row (SKU or Line, Serial or Batch; optionally Bay, Expiry, Quantity). It can fill many lines at once.</Text>
+          ) : (
+            <Field label="Line">
+              <Dropdown className={styles.dropdown} placeholder="Choose a line" value={lineLabel(order, lineId)} onOptionSelect={(_, data) => { setLineId(Number(data.optionValue)); setChecked(null); }}>
+                {order.lines.filter((l) => l.product.serialised).map((l) => (
+                  <Option key={l.id} value={String(l.id)}>{`Line ${l.lineNumber} · ${l.product.sku}`}</Option>
+                ))}
+              </Dropdown>
+            </Field>
+          )}
+          <div className={styles.actions}>
+            <Button onClick={mode === 'table' ? checkTable : checkLine} disabled={!workbook || busy || (mode === 'line' && lineId === null)}>
+              {mode === 'table' ? 'Check table' : 'Check selection'}
+            </Button>
+            <Button appearance="primary" onClick={save} disabled={!canSave}>Save serials</Button>
+            <Button onClick={receive} disabled={busy || receivable.length === 0 || checked !== null} title="Receives what is entered on each line">
+              Receive
+            </Button>
+            <Button appearance="subtle" onClick={exportToSheet} disabled={!workbook || busy}>Export PO to sheet</Button>
+          </div>
+        </>
+      )}
+
+      {progress && <ProgressBar value={progress.value} thickness="large" aria-label={progress.label} />}
+      {progress && <Text size={200}>{progress.label}</Text>}
+      <FailureBar failure={failure} />
+      {done && (
+        <MessageBar layout="multiline" intent="success" data-testid="done-bar">
+          <MessageBarBody>{done}</MessageBarBody>
+        </MessageBar>
+      )}
+      {checked && (
+        <MessageBar layout="multiline" intent={checked.problems.length ? 'warning' : 'info'} data-testid="check-result">
+          <MessageBarBody>
+            <MessageBarTitle>{checked.mode === 'table' ? `${checked.parsed.rows.length.toLocaleString()} rows checked` : `${checked.collected.serials.length.toLocaleString()} serials checked`}</MessageBarTitle>
+            {checked.problems.length === 0
+              ? 'No problems: save them on the order.'
+              : `${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} to fix (highlighted in the sheet; click one to go to its cell), then check again.`}
+            {checked.mode === 'table' && (
+              <ul data-testid="line-summary">
+                {checked.summary.map((l) => (
+                  <li key={l.lineNumber}>{`Line ${l.lineNumber} ${l.sku}: ${l.entered} entered of ${l.expected} expected`}</li>
+                ))}
+              </ul>
+            )}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {checked && (
+        <ProblemList
+          problems={checked.problems}
+          locate={
+            checked.mode === 'table'
+              ? (i, field) => ({ sheet: checked.sheet, ...problemCell(checked.parsed, checked.top, checked.left, i, field) })
+              : (i) => checked.collected.cells[i]
+          }
+          onSelect={(cell) => void workbook?.selectCell(cell)}
+        />
+      )}
+    </section>
+  );
+}
+
+type Line = Order['lines'][number];
+
+function entered(line: Line): number {
+  if (line.product.serialised) return line.pendingSerials.length;
+  if (line.product.batchTracked) return line.pendingBatches.reduce((sum, b) => sum + b.quantity, 0);
+  return 0;
+}
+
+/** What "Receive" takes: each serial or batch line's entered units, and plain lines in full. */
+function receiptLines(order: Order) {
+  return order.lines
+    .map((line) => ({
+      lineId: line.id,
+      sku: line.product.sku,
+      quantity: line.product.serialised || line.product.batchTracked ? entered(line) : line.quantity - line.receivedQuantity,
+    }))
+    .filter((line) => line.quantity > 0);
+}
+
+function lineLabel(order: Order, lineId: number | null): string {
+  const line = order.lines.find((l) => l.id === lineId);
+  return line ? `Line ${line.lineNumber} · ${line.product.sku}` : '';
+}
+
+/** One mark per cell: a problem goes on its row's cell for the field it is about. */
+function tableMarks(problems: Problem[], parsed: ParsedTable, top: number, left: number): CellMark[] {
+  const byCell = new Map<string, CellMark>();
+  for (const problem of problems) {
+    if (problem.index === null) continue;
+    const cell = problemCell(parsed, top, left, problem.index, problem.field);
+    const key = `${cell.row},${cell.column}`;
+    const mark = byCell.get(key);
+    if (mark) mark.message += `; ${problem.message}`;
+    else byCell.set(key, { ...cell, message: problem.message });
+  }
+  return [...byCell.values()];
+}
