@@ -1,6 +1,7 @@
 import type { Db } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
 import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
+import { holdProduct } from '../stock/ledger.ts';
 
 export interface SerialInput {
   /** Literal values, one per cell; no syntax is read. */
@@ -20,6 +21,7 @@ export interface CheckedSerials {
 
 /** The serialised product a serial operation is for, or a clear refusal. */
 export async function serialisedProduct(db: Db, productId: number) {
+  await holdProduct(db, productId);
   const product = found(
     await db.product.findUnique({ where: { id: productId }, select: { id: true, sku: true, serialised: true, active: true } }),
     'Product',

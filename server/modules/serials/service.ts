@@ -6,7 +6,7 @@ import { checkSerialList } from '../../domain/serial-syntax.ts';
 import { applyOnce } from '../idempotency.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
-import { moveStock, type MovementInput } from '../stock/ledger.ts';
+import { lockLevels, lockProduct, moveStock, type MovementInput } from '../stock/ledger.ts';
 import { checkNewSerials, serialisedProduct, type SerialInput } from './check.ts';
 
 /** Expands and checks serials without writing anything. */
@@ -129,6 +129,10 @@ export async function adjustSerials(prisma: PrismaClient, userId: number, input:
       });
       if (problems.length > 0) throw listRejected(problems);
 
+      // Several places change: take the locks in the ledger's order (product, then bays in order)
+      // so two adjustments crossing the same bays queue instead of deadlocking.
+      if (checkedAdd.serials.length > 0) await lockProduct(tx, product.id);
+      await lockLevels(tx, product.id, location.id, [...(checkedAdd.serials.length > 0 ? [bay?.id ?? null] : []), ...removal.rows.map((row) => row.bayId)]);
       const base = { kind: 'adjustment' as const, userId, glCode: input.glCode, narrative: input.narrative };
       const added = await stockInSerials(tx, {
         productId: product.id,
@@ -186,17 +190,21 @@ async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: 
   return { rows, problems };
 }
 
-/** Takes locked in-stock serials out as written off: one ledger row per bay, at each serial's own cost. */
+/**
+ * Takes locked in-stock serials out as written off: one ledger row per bay and recorded cost, so
+ * each serial leaves at its own cost (an averaged row would not add up to the serials' value).
+ */
 async function writeOffSerials(tx: Tx, productId: number, locationId: number, rows: LockedSerial[], movement: Omit<MovementInput, 'quantity' | 'unitCost'>) {
-  const byBay = new Map<number | null, LockedSerial[]>();
+  const groups = new Map<string, { bayId: number | null; unitCost: string; rows: LockedSerial[] }>();
   for (const row of rows) {
-    const group = byBay.get(row.bayId);
-    if (group) group.push(row);
-    else byBay.set(row.bayId, [row]);
+    const key = `${row.bayId ?? ''}|${row.unitCost}`;
+    const group = groups.get(key);
+    if (group) group.rows.push(row);
+    else groups.set(key, { bayId: row.bayId, unitCost: row.unitCost, rows: [row] });
   }
-  for (const [bayId, group] of byBay) {
-    const cost = group.reduce((sum, row) => sum + Number(row.unitCost), 0) / group.length;
-    const movementId = await moveStock(tx, { productId, locationId, bayId, batchId: null }, { ...movement, quantity: -group.length, unitCost: cost });
+  const ordered = [...groups.values()].sort((a, b) => (a.bayId ?? 0) - (b.bayId ?? 0) || Number(a.unitCost) - Number(b.unitCost));
+  for (const { bayId, unitCost, rows: group } of ordered) {
+    const movementId = await moveStock(tx, { productId, locationId, bayId, batchId: null }, { ...movement, quantity: -group.length, unitCost: Number(unitCost) });
     const ids = group.map((row) => row.id);
     await tx.$executeRaw`
       INSERT INTO stock_movement_serial (movement_id, serial_id, status)

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/types.ts';
+import type { Db, Tx } from '../../db/types.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { weightedAverageCost } from '../../domain/stock.ts';
 
@@ -29,6 +29,17 @@ export interface MovementInput {
  * touches several places of a product calls `lockProduct` (when anything comes in) and then
  * `lockLevels` before moving stock.
  */
+/**
+ * Holds the product's tracking flags steady for the rest of the transaction: a stock change reads
+ * them (serialised? batch tracked?) and acts on them, while a product change takes FOR UPDATE and
+ * so waits for the stock changes under way (and they for it). KEY SHARE is the weakest lock that
+ * does it, and it never conflicts with another stock change's locks. Taken first, before any
+ * stock row, so the two kinds of transaction cannot deadlock.
+ */
+export async function holdProduct(db: Tx | Db, productId: number): Promise<void> {
+  await db.$queryRaw`SELECT id FROM product WHERE id = ${productId} FOR KEY SHARE`;
+}
+
 export async function lockProduct(tx: Tx, productId: number): Promise<void> {
   // NO KEY UPDATE, not UPDATE: every ledger, level and serial insert checks its foreign key to the
   // product with a KEY SHARE lock, which FOR UPDATE would block. A removal holding a stock_level

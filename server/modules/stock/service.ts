@@ -4,9 +4,10 @@ import { DomainError, found } from '../../domain/errors.ts';
 import { applyOnce } from '../idempotency.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
-import { moveStock } from './ledger.ts';
+import { holdProduct, moveStock } from './ledger.ts';
 
 async function trackedProduct(db: Db, productId: number) {
+  await holdProduct(db, productId);
   const product = found(
     await db.product.findUnique({
       where: { id: productId },
