@@ -3,6 +3,7 @@ import { DomainError, found, type Problem } from '../../domain/errors.ts';
 import { assertTakesSerials, remainingQuantity, type OrderStatus } from '../../domain/purchasing.ts';
 import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
 import { existingSerials } from '../serials/check.ts';
+import { holdProduct } from '../stock/ledger.ts';
 
 /**
  * Serials and batches entered on purchase order lines before the goods arrive. One checker serves
@@ -33,7 +34,13 @@ export type Entry =
   | { index: number; lineId: number; batch: string; expiry: string | null; quantity: number; bayId: number | null };
 
 export async function loadOrderInfo(db: Db, orderId: number, lock: boolean): Promise<OrderInfo> {
-  if (lock) await db.$queryRaw`SELECT id FROM purchase_order WHERE id = ${orderId} FOR UPDATE`;
+  if (lock) {
+    await db.$queryRaw`SELECT id FROM purchase_order WHERE id = ${orderId} FOR UPDATE`;
+    // Entering and receiving act on the products' tracking: hold it steady (see holdProduct).
+    const products = await db.$queryRaw<{ product_id: number }[]>`
+      SELECT DISTINCT product_id FROM purchase_order_line WHERE purchase_order_id = ${orderId} ORDER BY product_id`;
+    for (const { product_id } of products) await holdProduct(db, product_id);
+  }
   const order = found(
     await db.purchaseOrder.findUnique({
       where: { id: orderId },
@@ -200,13 +207,22 @@ export async function replaceEntries(tx: Tx, order: OrderInfo, entries: Entry[],
       SELECT * FROM unnest(${serials.map((e) => e.lineId)}::int[], ${serials.map((e) => lines.get(e.lineId)!.productId)}::int[],
                            ${serials.map((e) => e.serial.trim())}::text[], ${serials.map((e) => e.bayId)}::int[])`;
   }
-  const batches = entries.filter((e): e is Extract<Entry, { batch: string }> => !isSerial(e));
-  for (const batch of batches) {
+  // A batch listed on several rows of one line and bay (a supplier's sheet per carton) is one
+  // entry of the rows' total quantity; the checks above made sure the rows agree on its expiry.
+  const batches = new Map<string, Extract<Entry, { batch: string }>>();
+  for (const entry of entries) {
+    if (isSerial(entry)) continue;
+    const key = `${entry.lineId}\0${entry.batch.trim()}\0${entry.bayId ?? ''}`;
+    const same = batches.get(key);
+    if (same) same.quantity = Math.round((same.quantity + entry.quantity) * 1e4) / 1e4;
+    else batches.set(key, { ...entry });
+  }
+  for (const batch of batches.values()) {
     await tx.pendingBatch.create({
       data: { lineId: batch.lineId, number: batch.batch.trim(), expiry: batch.expiry ? new Date(batch.expiry) : null, quantity: batch.quantity, bayId: batch.bayId },
     });
   }
-  return { serials: serials.length, batches: batches.length };
+  return { serials: serials.length, batches: batches.size };
 }
 
 const SYNTAX_REASONS = new Set(['INVALID_RANGE', 'RANGE_TOO_LARGE', 'QUANTITY_REQUIRED', 'NO_PREVIOUS_SERIAL']);

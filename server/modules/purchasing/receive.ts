@@ -1,8 +1,10 @@
 import type { PrismaClient } from '../../db/generated/client.ts';
 import type { Tx } from '../../db/types.ts';
-import { listRejected, type Problem } from '../../domain/errors.ts';
+import { pgErrorCode } from '../../db/transaction.ts';
+import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
 import { assertReceivable, baseUnitCost, remainingQuantity } from '../../domain/purchasing.ts';
 import { applyOnce } from '../idempotency.ts';
+import { existingSerials } from '../serials/check.ts';
 import { stockInSerials } from '../serials/service.ts';
 import { moveStock } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
@@ -29,7 +31,20 @@ interface PlannedLine {
  * its entered batches, adding up. Stock, serials, batches, ledger and the order's status are written
  * in one transaction, at the line's cost in base currency.
  */
-export function receive(prisma: PrismaClient, userId: number, input: ReceiveInput) {
+export async function receive(prisma: PrismaClient, userId: number, input: ReceiveInput) {
+  try {
+    return await receiveOnce(prisma, userId, input);
+  } catch (error) {
+    // The checks saw none of the serials in stock, but another request created one of them before
+    // this receipt committed: the unique index refused it and the whole receipt was rolled back.
+    if (pgErrorCode(error) === '23505') {
+      throw new DomainError('SERIAL_EXISTS', 'Nothing was received: another request created some of these serials at the same moment. Check the order and receive again.');
+    }
+    throw error;
+  }
+}
+
+function receiveOnce(prisma: PrismaClient, userId: number, input: ReceiveInput) {
   const { idempotencyKey, ...request } = input;
   return applyOnce(prisma, { userId, procedure: 'purchaseOrders.receive', key: idempotencyKey, input: request }, async (tx) => {
     // The order's row lock makes two receipts of one order queue: the second sees the first's counts.
@@ -116,6 +131,18 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
         );
         continue;
       }
+      // Entered serials were checked against stock when entered, but a serial can reach stock
+      // another way meanwhile (added or adjusted in directly): it cannot be received twice.
+      const existing = await existingSerials(tx, line.productId, planned.serials.map((s) => s.serial));
+      if (existing.size > 0) {
+        for (const { serial } of planned.serials.filter((s) => existing.has(s.serial))) {
+          problems.push({
+            index, token: serial, reason: 'SERIAL_EXISTS', field: 'lines',
+            message: `${label}: serial ${serial} already exists for ${line.sku}; replace it on the line (it was entered on this order but is already in the system)`,
+          });
+        }
+        continue;
+      }
     } else if (line.batchTracked) {
       planned.batches = (await tx.pendingBatch.findMany({ where: { lineId: line.id }, select: { id: true, number: true, expiry: true, quantity: true, bayId: true }, orderBy: { id: 'asc' } })).map(
         (b) => ({ ...b, quantity: Number(b.quantity) }),
@@ -148,7 +175,8 @@ async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement:
     for (const [bayId, serials] of byBay) {
       await stockInSerials(tx, { productId: line.productId, locationId: order.locationId, bayId, serials, movement });
     }
-    await tx.pendingSerial.deleteMany({ where: { id: { in: planned.serials.map((s) => s.id) } } });
+    // One array parameter: a list of 100,000 ids would exceed PostgreSQL's limit on bind parameters.
+    await tx.$executeRaw`DELETE FROM pending_serial WHERE id = ANY(${planned.serials.map((s) => s.id)}::int[])`;
   } else if (line.batchTracked) {
     const product = { id: line.productId, sku: line.sku };
     for (const b of planned.batches) {
