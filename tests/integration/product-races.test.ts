@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const settle = <T,>(promises: Promise<T>[]) => Promise.allSettled(promises);
+const settle = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
 
 describe('tracking changes racing stock changes', () => {
   it('never leaves serials in stock on a product that is no longer serialised', async () => {

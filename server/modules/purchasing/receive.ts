@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../db/generated/client.ts';
+import { Prisma, type PrismaClient } from '../../db/generated/client.ts';
 import type { Tx } from '../../db/types.ts';
 import { pgErrorCode } from '../../db/transaction.ts';
 import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
@@ -21,7 +21,9 @@ interface PlannedLine {
   line: LineInfo;
   quantity: number;
   unitCost: number;
-  serials: { id: number; serial: string; bayId: number | null }[];
+  /** Serialised lines: how many serials are received and, when the request named them, which. */
+  serialCount: number;
+  namedSerials: string[] | null;
   batches: { id: number; number: string; expiry: Date | null; quantity: number; bayId: number | null }[];
 }
 
@@ -74,7 +76,7 @@ function receiveOnce(prisma: PrismaClient, userId: number, input: ReceiveInput) 
       receiptId: receipt.id,
       purchaseOrderId: order.id,
       status,
-      lines: plan.map((p) => ({ lineId: p.line.id, quantity: p.quantity, serials: p.serials.length, batches: p.batches.length })),
+      lines: plan.map((p) => ({ lineId: p.line.id, quantity: p.quantity, serials: p.serialCount, batches: p.batches.length })),
     };
   });
 }
@@ -105,40 +107,50 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
       say('OVER_RECEIPT', `${label}: ${line.quantity} ordered and ${line.received} received, so at most ${remaining} more can be received, not ${want.quantity}`);
       continue;
     }
-    const planned: PlannedLine = { line, quantity: want.quantity, unitCost: costs.get(line.id)!, serials: [], batches: [] };
+    const planned: PlannedLine = { line, quantity: want.quantity, unitCost: costs.get(line.id)!, serialCount: 0, namedSerials: null, batches: [] };
     if (line.serialised) {
       if (!Number.isInteger(want.quantity)) {
         say('INVALID_INPUT', `${label} is serialised: receive a whole number of units`);
         continue;
       }
-      const pending = await tx.pendingSerial.findMany({ where: { lineId: line.id }, select: { id: true, serial: true, bayId: true }, orderBy: { id: 'asc' } });
+      // Counted in the database: a line may wait for 100,000 serials, which need not travel here.
       if (want.serials) {
-        const bySerial = new Map(pending.map((p) => [p.serial, p]));
-        const missing = want.serials.filter((s) => !bySerial.has(s.trim()));
+        const named = [...new Set(want.serials.map((serial) => serial.trim()))];
+        const found = await tx.$queryRaw<{ serial: string }[]>`
+          SELECT serial FROM pending_serial WHERE line_id = ${line.id} AND serial = ANY(${named}::text[])`;
+        const entered = new Set(found.map((row) => row.serial));
+        const missing = named.filter((serial) => !entered.has(serial));
         if (missing.length > 0) {
           say('SERIAL_NOT_FOUND', `${label}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not entered on this line; enter them first`);
           continue;
         }
-        planned.serials = [...new Set(want.serials.map((s) => s.trim()))].map((s) => bySerial.get(s)!);
+        planned.namedSerials = named;
+        planned.serialCount = named.length;
       } else {
-        planned.serials = pending;
+        const [{ count }] = await tx.$queryRaw<[{ count: number }]>`SELECT COUNT(*)::int AS count FROM pending_serial WHERE line_id = ${line.id}`;
+        planned.serialCount = count;
       }
-      if (planned.serials.length !== want.quantity) {
+      if (planned.serialCount !== want.quantity) {
         say(
           'SERIAL_COUNT_MISMATCH',
-          `${label}: receiving ${want.quantity} needs exactly ${want.quantity} serials, but ${planned.serials.length} ${want.serials ? 'are named' : 'are entered'}` +
-            (want.serials ? '' : `; enter ${want.quantity - planned.serials.length > 0 ? `${want.quantity - planned.serials.length} more` : 'fewer'} or name which serials to receive`),
+          `${label}: receiving ${want.quantity} needs exactly ${want.quantity} serials, but ${planned.serialCount} ${want.serials ? 'are named' : 'are entered'}` +
+            (want.serials ? '' : `; enter ${want.quantity - planned.serialCount > 0 ? `${want.quantity - planned.serialCount} more` : 'fewer'} or name which serials to receive`),
         );
         continue;
       }
       // Entered serials were checked against stock when entered, but a serial can reach stock
       // another way meanwhile (added or adjusted in directly): it cannot be received twice.
-      const existing = await existingSerials(tx, line.productId, planned.serials.map((s) => s.serial));
-      if (existing.size > 0) {
-        for (const { serial } of planned.serials.filter((s) => existing.has(s.serial))) {
+      const named = planned.namedSerials;
+      const clashes = await tx.$queryRaw<{ serial: string }[]>`
+        SELECT p.serial FROM pending_serial p
+        JOIN serial_number s ON s.product_id = p.product_id AND s.serial = p.serial
+        WHERE p.line_id = ${line.id} AND (${named}::text[] IS NULL OR p.serial = ANY(${named}::text[]))
+        ORDER BY p.id`;
+      if (clashes.length > 0) {
+        for (const { serial } of clashes) {
           problems.push({
             index, token: serial, reason: 'SERIAL_EXISTS', field: 'lines',
-            message: `${label}: serial ${serial} already exists for ${line.sku}; replace it on the line (it was entered on this order but is already in the system)`,
+            message: `${label}: serial ${serial} already exists for ${line.sku} (it reached stock after it was entered on this order); replace it on the line`,
           });
         }
         continue;
@@ -165,18 +177,27 @@ type ReceiptMovement = { kind: 'receipt'; userId: number; documentType: string; 
 async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement: ReceiptMovement) {
   const { line } = planned;
   if (line.serialised) {
-    const byBay = new Map<number | null, string[]>();
-    for (const s of planned.serials) {
-      const bay = s.bayId ?? order.bayId;
-      const group = byBay.get(bay);
-      if (group) group.push(s.serial);
-      else byBay.set(bay, [s.serial]);
+    // Per bay the serials were entered for (none: the order's bay), moved from pending to stock in
+    // one statement each: the pending rows are deleted as the serials are created from them.
+    const named = planned.namedSerials;
+    const bays = await tx.$queryRaw<{ bay_id: number | null; count: number }[]>`
+      SELECT bay_id, COUNT(*)::int AS count FROM pending_serial
+      WHERE line_id = ${line.id} AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
+      GROUP BY bay_id ORDER BY bay_id NULLS FIRST`;
+    for (const group of bays) {
+      const taken = Prisma.sql`
+        DELETE FROM pending_serial
+        WHERE line_id = ${line.id} AND bay_id IS NOT DISTINCT FROM ${group.bay_id}
+          AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
+        RETURNING serial`;
+      await stockInSerials(tx, {
+        productId: line.productId,
+        locationId: order.locationId,
+        bayId: group.bay_id ?? order.bayId,
+        serials: { sql: taken, count: group.count },
+        movement,
+      });
     }
-    for (const [bayId, serials] of byBay) {
-      await stockInSerials(tx, { productId: line.productId, locationId: order.locationId, bayId, serials, movement });
-    }
-    // One array parameter: a list of 100,000 ids would exceed PostgreSQL's limit on bind parameters.
-    await tx.$executeRaw`DELETE FROM pending_serial WHERE id = ANY(${planned.serials.map((s) => s.id)}::int[])`;
   } else if (line.batchTracked) {
     const product = { id: line.productId, sku: line.sku };
     for (const b of planned.batches) {

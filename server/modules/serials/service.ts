@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../db/generated/client.ts';
+import { Prisma, type PrismaClient } from '../../db/generated/client.ts';
 import { pgErrorCode } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found, listRejected, type Problem } from '../../domain/errors.ts';
@@ -16,11 +16,17 @@ export async function previewSerials(db: Db, input: SerialInput & { productId: n
   return { serials, errors: problems };
 }
 
+/**
+ * Where the new serials come from: a list, or a query that yields a `serial` column (e.g. the
+ * pending serials of an order line, deleted as they are taken) with its row count known.
+ */
+export type SerialSource = string[] | { sql: Prisma.Sql; count: number };
+
 interface StockInSerials {
   productId: number;
   locationId: number;
   bayId: number | null;
-  serials: string[];
+  serials: SerialSource;
   movement: Omit<MovementInput, 'quantity'>;
 }
 
@@ -30,18 +36,23 @@ interface StockInSerials {
  * unique index, which rolls the whole request back.
  */
 export async function stockInSerials(tx: Tx, input: StockInSerials): Promise<number> {
-  if (input.serials.length === 0) return 0;
+  const count = Array.isArray(input.serials) ? input.serials.length : input.serials.count;
+  if (count === 0) return 0;
+  const source = Array.isArray(input.serials) ? Prisma.sql`SELECT unnest(${input.serials}::text[]) AS serial` : input.serials.sql;
   const place = { productId: input.productId, locationId: input.locationId, bayId: input.bayId, batchId: null };
-  const movementId = await moveStock(tx, place, { ...input.movement, quantity: input.serials.length });
-  return tx.$executeRaw`
-    WITH created AS (
+  const movementId = await moveStock(tx, place, { ...input.movement, quantity: count });
+  const created = await tx.$executeRaw`
+    WITH source AS (${source}), created AS (
       INSERT INTO serial_number (product_id, serial, status, location_id, bay_id, unit_cost)
       SELECT ${input.productId}, serial, 'in_stock', ${input.locationId}, ${input.bayId}, ${String(input.movement.unitCost)}::numeric
-      FROM unnest(${input.serials}::text[]) AS serial
+      FROM source
       RETURNING id
     )
     INSERT INTO stock_movement_serial (movement_id, serial_id, status)
     SELECT ${movementId}, id, 'in_stock' FROM created`;
+  // The count was put on the ledger row before the source ran: they must agree.
+  if (created !== count) throw new Error(`stockInSerials: expected ${count} serials from the source, got ${created}`);
+  return created;
 }
 
 /** Re-checks after a unique violation (another request created one of the serials meanwhile). */

@@ -1,5 +1,6 @@
-// npm run bench: adding 100,000 serials through the API against a plain INSERT of the same rows,
-// on PostgreSQL, in the same run (the machines are shared and noisy: the ratio is the figure).
+// npm run bench: 100,000 serials through the API against a plain INSERT of the same rows, on
+// PostgreSQL, in the same run (the machines are shared and noisy: the ratio is the figure):
+// serials.add in add-in sized requests, and a purchase order line's serials set and received.
 //
 //   BENCH_DATABASE_URL  PostgreSQL server to use (default postgresql://postgres@127.0.0.1:5432/postgres);
 //                       a fresh database is created and dropped.
@@ -40,6 +41,8 @@ const raw: number[] = [];
 const viaApi: number[] = [];
 const previewText: number[] = [];
 const previewList: number[] = [];
+const purchase: number[] = [];
+const supplier = await api.suppliers.create.mutate({ name: 'Bench supplier' });
 for (let round = 0; round < ROUNDS; round++) {
   // Baseline: the same rows into the same table with one set-based statement, no checks, no ledger.
   const rawProduct = await api.products.create.mutate({ sku: `RAW-${round}`, name: 'raw', serialised: true });
@@ -63,22 +66,42 @@ for (let round = 0; round < ROUNDS; round++) {
       }
     }),
   );
+
+  // Purchasing: the whole list set on one order line in one request (as the add-in saves a table),
+  // then received: checks, pending rows, serials, stock level, ledger rows, order status.
+  const bought = await api.products.create.mutate({
+    sku: `PO-${round}`, name: 'po', serialised: true, purchasable: true, purchaseGlCode: '310', purchaseTaxRate: 'GST on Expenses',
+  });
+  const order = await api.purchaseOrders.create.mutate({
+    supplierId: supplier.id, locationId: location.id, currency: 'USD', exchangeRate: 1.5,
+    lines: [{ productId: bought.id, quantity: TOTAL, unitCost: 10 }],
+  });
+  await api.purchaseOrders.issue.mutate({ id: order.id });
+  const lineId = order.lines[0]!.id;
+  purchase.push(
+    await seconds(async () => {
+      await api.purchaseOrders.setLineSerials.mutate({ lineId, serials: all, idempotencyKey: randomUUID() });
+      await api.purchaseOrders.receive.mutate({ purchaseOrderId: order.id, lines: [{ lineId, quantity: TOTAL }], idempotencyKey: randomUUID() });
+    }),
+  );
 }
 
 const [{ count }] = await app.db.prisma.$queryRaw<[{ count: number }]>`SELECT COUNT(*)::int AS count FROM serial_number WHERE status = 'in_stock'`;
-if (count !== TOTAL * ROUNDS * 2) throw new Error(`expected ${TOTAL * ROUNDS * 2} serials in stock, found ${count}`);
+if (count !== TOTAL * ROUNDS * 3) throw new Error(`expected ${TOTAL * ROUNDS * 3} serials in stock, found ${count}`);
 await app.stop();
 await database.drop();
 
 const rawS = median(raw);
 const apiS = median(viaApi);
 const fmt = (s: number) => `${s.toFixed(3)} s`;
-console.log(`\nserials.add: ${TOTAL.toLocaleString('en')} serials, ${CHUNK.toLocaleString('en')} per request, PostgreSQL, median of ${ROUNDS}`);
+console.log(`\n${TOTAL.toLocaleString('en')} serials per measure; serials.add ${CHUNK.toLocaleString('en')} per request; PostgreSQL; median of ${ROUNDS}`);
 console.table({
   'raw INSERT ... SELECT unnest (baseline)': { time: fmt(rawS) },
   'serials.add over HTTP (checks + ledger)': { time: fmt(apiS), 'x baseline': +(apiS / rawS).toFixed(2) },
   'serials.preview, list of serials': { time: fmt(median(previewList)) },
   'serials.preview, one range in text': { time: fmt(median(previewText)) },
+  'PO line: setLineSerials + receive': { time: fmt(median(purchase)), 'x baseline': +(median(purchase) / rawS).toFixed(2) },
 });
 console.log(`ratio api/raw = ${(apiS / rawS).toFixed(2)} (target <= 3)`);
+console.log(`ratio purchase/raw = ${(median(purchase) / rawS).toFixed(2)} (target <= 3)`);
 console.log(`preview (list) = ${median(previewList).toFixed(3)} s (target < 1 s)`);
