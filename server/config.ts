@@ -3,16 +3,27 @@ import { z } from 'zod';
 
 /** Settings read from the environment once at start; a bad value stops the server with a message. */
 const EnvSchema = z.object({
-  PORT: z.coerce
-    .number({ error: 'PORT must be a number' })
-    .int('PORT must be a whole number')
-    .min(0, 'PORT must be between 0 and 65535')
-    .max(65535, 'PORT must be between 0 and 65535')
+  PORT: z
+    .string()
+    // Number(' ') is 0: a blank-looking PORT would otherwise mean "any free port".
+    .refine((value) => value.trim() !== '', 'PORT must be a number')
+    .pipe(
+      z.coerce
+        .number<string>({ error: 'PORT must be a number' })
+        .int('PORT must be a whole number')
+        .min(0, 'PORT must be between 0 and 65535')
+        .max(65535, 'PORT must be between 0 and 65535'),
+    )
     .default(3000),
   STOCKSHEET_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
+    // Unparsable URLs otherwise fail deep in the migration engine as "External error id#0".
+    .refine(
+      (value) => URL.canParse(value),
+      'DATABASE_URL is not a valid URL: check the host and port, and percent-encode special characters in the user name and password',
+    )
     .optional(),
   STOCKSHEET_TLS: z
     .enum(['on', 'off'], { error: 'STOCKSHEET_TLS must be "on" or "off"' })

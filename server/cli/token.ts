@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'node:https';
 import http from 'node:http';
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { acquireDataDirLock, dataDirOwner, type DataDirOwner } from '../db/data-dir-lock.ts';
 import { databaseTarget, openDatabase } from '../db/database.ts';
 import { applyMigrations } from '../db/migrate.ts';
@@ -19,7 +19,13 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const { values } = parseArgs({ options: { name: { type: 'string' }, role: { type: 'string' } }, strict: true });
+// A mistyped option (`--nmae`) or a stray argument gets the usage, not a stack trace.
+let values: { name?: string; role?: string };
+try {
+  ({ values } = parseArgs({ options: { name: { type: 'string' }, role: { type: 'string' } }, strict: true }));
+} catch (error) {
+  fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+}
 const name = values.name?.trim();
 const role = values.role as RoleName | undefined;
 if (!name || name.length > 100) fail(`--name is required (1 to 100 characters).\n${USAGE}`);
@@ -62,7 +68,13 @@ async function direct(target: ReturnType<typeof databaseTarget>): Promise<{ toke
   }
 }
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
 const target = databaseTarget(config.databaseUrl, config.dataDir);
 try {
   let result: { token: string };

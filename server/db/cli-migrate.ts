@@ -1,17 +1,39 @@
 // npm run db:migrate : applies pending migrations to the configured database (as `npm start` does).
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { databaseTarget, openDatabase } from './database.ts';
 import { applyMigrations } from './migrate.ts';
-import { acquireDataDirLock } from './data-dir-lock.ts';
+import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-dir-lock.ts';
 
-const config = loadConfig();
+// A bad setting or a folder in use is a message, not a stack trace.
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
 const target = databaseTarget(config.databaseUrl, config.dataDir);
-const lock = target.kind === 'pglite' ? acquireDataDirLock(config.dataDir, 'npm run db:migrate') : null;
+let lock: DataDirLock | null;
+try {
+  lock = target.kind === 'pglite' ? acquireDataDirLock(config.dataDir, 'npm run db:migrate') : null;
+} catch (error) {
+  if (error instanceof DataDirBusyError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
 try {
   const db = await openDatabase(target);
-  const applied = await applyMigrations(db.migrationAdapterFactory);
-  console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
-  await db.close();
+  try {
+    const applied = await applyMigrations(db.migrationAdapterFactory);
+    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+  } finally {
+    await db.close();
+  }
 } finally {
   lock?.release();
 }

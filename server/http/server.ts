@@ -10,6 +10,7 @@ import { DomainError } from '../domain/errors.ts';
 import { ROLES } from '../domain/roles.ts';
 import { createUser } from '../modules/users/service.ts';
 import { appRouter } from '../router.ts';
+import { serveStatic } from './static.ts';
 
 export interface HttpOptions {
   db: Database;
@@ -47,14 +48,21 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
   });
 
   const localUser = z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
-  const secretMatches = (given: string | string[] | undefined) =>
-    typeof given === 'string' && !!localSecret && given.length === localSecret.length &&
-    timingSafeEqual(Buffer.from(given), Buffer.from(localSecret));
+  // Compared as bytes: a non-ASCII header of the right length in characters made timingSafeEqual
+  // throw (different byte lengths), answering 500 instead of 403.
+  const secretMatches = (given: string | string[] | undefined) => {
+    if (typeof given !== 'string' || !localSecret) return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(localSecret);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
 
   return async (req, res) => {
     const started = performance.now();
-    res.on('finish', () => {
-      log.info({ method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    // 'close', not 'finish': a request whose client went away never finishes, and is logged too.
+    res.once('close', () => {
+      const line = { method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) };
+      log.info(res.writableFinished ? line : { ...line, aborted: true }, 'request');
     });
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
@@ -70,7 +78,8 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
         if (!parsed.success) return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
         return sendJson(res, 200, await createUser(db.prisma, parsed.data));
       }
-      return sendJson(res, 404, { error: `Nothing at ${url.pathname}; the API is at /trpc and the health check at /health.` });
+      if (serveStatic(req, res, url.pathname)) return;
+      return sendJson(res, 404, { error: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.` });
     } catch (error) {
       log.error({ err: error }, 'request failed');
       if (!res.headersSent) {

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../../db/generated/client.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import type { Db } from '../../db/types.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { RoleName } from '../../domain/roles.ts';
@@ -36,19 +38,26 @@ export async function listUsers(db: Db) {
 }
 
 /**
- * On a database without users, creates the first admin. Its token is STOCKSHEET_ADMIN_TOKEN when
+ * On a database without an admin, creates the first one. Its token is STOCKSHEET_ADMIN_TOKEN when
  * set (automation, tests), else a new random one that the caller prints once. When the variable is
  * set on a later start, the admin's token is brought in line with it.
  */
-export async function ensureAdmin(db: Db, configuredToken: string | undefined): Promise<{ created: boolean; token?: string }> {
-  const anyUser = await db.user.findFirst({ select: { id: true } });
-  if (!anyUser) {
-    const { token } = await createUser(db, { name: 'admin', role: 'admin', token: configuredToken });
-    return { created: true, token: configuredToken ? undefined : token };
-  }
-  if (configuredToken) {
-    const admin = await db.user.findFirst({ where: { name: 'admin', role: 'admin' }, select: { id: true } });
-    if (admin) await db.user.update({ where: { id: admin.id }, data: { tokenHash: hashToken(configuredToken), active: true } });
-  }
-  return { created: false };
+export async function ensureAdmin(prisma: PrismaClient, configuredToken: string | undefined): Promise<{ created: boolean; token?: string }> {
+  // Several servers may start together on one PostgreSQL database: without the lock each saw no
+  // user and all but one failed to start on the duplicate admin.
+  return inTransaction(prisma, async (db) => {
+    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('stocksheet.ensure_admin'))`;
+    // No admin yet, not "no user yet": `npm run token` may have made other users before the first
+    // start, and the first start must still hand out an admin token (or honour the configured one).
+    const anyAdmin = await db.user.findFirst({ where: { role: 'admin' }, select: { id: true } });
+    if (!anyAdmin) {
+      const { token } = await createUser(db, { name: 'admin', role: 'admin', token: configuredToken });
+      return { created: true, token: configuredToken ? undefined : token };
+    }
+    if (configuredToken) {
+      const admin = await db.user.findFirst({ where: { name: 'admin', role: 'admin' }, select: { id: true } });
+      if (admin) await db.user.update({ where: { id: admin.id }, data: { tokenHash: hashToken(configuredToken), active: true } });
+    }
+    return { created: false };
+  });
 }
