@@ -25,6 +25,8 @@ export interface ProductFacts {
   hasStockOnHand: boolean;
   /** Serials promised to open documents. */
   allocatedSerials: number;
+  /** Serials entered on open purchase order lines, waiting to be received. */
+  serialsOnOrders: number;
   /** An accounting system (Xero, MYOB) is connected to the organisation. */
   accountingConnected: boolean;
 }
@@ -33,6 +35,7 @@ export const NEW_PRODUCT_FACTS: ProductFacts = {
   hasStockHistory: false,
   hasStockOnHand: false,
   allocatedSerials: 0,
+  serialsOnOrders: 0,
   accountingConnected: false,
 };
 
@@ -93,7 +96,7 @@ export function decideProductChange(
   if (before.serialised && !next.serialised && before.accountingProvider) {
     throw new DomainError(
       'SERIALISATION_LOCKED',
-      `${sku} is synced to ${before.accountingProvider === 'xero' ? 'Xero' : 'MYOB'}, so serialisation cannot be turned off. Ask Stocksheet support to help if it must change.`,
+      `${sku} is synced to ${providerName(before.accountingProvider)}, so serialisation cannot be turned off. Ask Stocksheet support to help if it must change.`,
     );
   }
   if (current && next.stockTracked !== before.stockTracked && facts.hasStockHistory) {
@@ -112,6 +115,12 @@ export function decideProductChange(
       throw new DomainError(
         'SERIALS_ALLOCATED',
         `${sku} has ${facts.allocatedSerials} serial(s) allocated to open documents; ship or release them before changing serialisation.`,
+      );
+    }
+    if (leavingSerials && facts.serialsOnOrders > 0) {
+      throw new DomainError(
+        'SERIALS_ON_ORDERS',
+        `${sku} has ${facts.serialsOnOrders} serial(s) entered on open purchase orders; receive them or remove them from the orders before changing serialisation.`,
       );
     }
     if (leavingSerials) {
@@ -151,4 +160,8 @@ export function missingAccountingDetails(state: ProductState, accountingConnecte
     missing.push('the asset GL code (needed because it is stock tracked and an accounting system is connected)');
   }
   return missing;
+}
+
+export function providerName(provider: 'xero' | 'myob'): string {
+  return provider === 'xero' ? 'Xero' : 'MYOB';
 }

@@ -683,3 +683,27 @@ describe('product roles', () => {
     expect(await allMatching(s)).toEqual([]);
   });
 });
+
+describe('serials waiting on purchase orders', () => {
+  it('keeps serialisation on while serials are entered on an open order, and allows it once they are removed', async () => {
+    const admin = app.as('admin');
+    const loc = await location(admin);
+    const product = await serialisedProduct(admin, purchasableCodes);
+    const supplier = await admin.suppliers.create({ name: `Supplier for ${product.sku}` });
+    const order = await admin.purchaseOrders.create({
+      supplierId: supplier.id, locationId: loc.id, currency: 'AUD', exchangeRate: 1,
+      lines: [{ productId: product.id, quantity: 2, unitCost: 5 }],
+    });
+    await admin.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['WAIT-1', 'WAIT-2'], idempotencyKey: key() });
+
+    for (const call of [admin.products.setSerialised({ id: product.id, serialised: false }), admin.products.convertToBatchTracked({ id: product.id })]) {
+      const r = await refusal(call);
+      expect(r.reason).toBe('SERIALS_ON_ORDERS');
+      expect(r.message).toContain('2 serial(s) entered on open purchase orders');
+    }
+    expect((await admin.products.get({ id: product.id })).serialised).toBe(true);
+
+    await admin.purchaseOrders.cancel({ id: order.id });
+    expect((await admin.products.setSerialised({ id: product.id, serialised: false })).serialised).toBe(false);
+  });
+});

@@ -4,6 +4,7 @@ import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found } from '../../domain/errors.ts';
 import {
   decideProductChange,
+  providerName,
   type ProductFacts,
   type ProductPatch,
   type ProductState,
@@ -54,14 +55,16 @@ export async function accountingConnected(db: Db): Promise<boolean> {
 }
 
 async function productFacts(db: Db, productId: number): Promise<ProductFacts> {
-  const [row] = await db.$queryRaw<{ history: boolean; on_hand: boolean; allocated: number }[]>`
+  const [row] = await db.$queryRaw<{ history: boolean; on_hand: boolean; allocated: number; on_orders: number }[]>`
     SELECT EXISTS (SELECT 1 FROM stock_movement WHERE product_id = ${productId}) AS history,
            EXISTS (SELECT 1 FROM stock_level WHERE product_id = ${productId} AND quantity > 0) AS on_hand,
-           (SELECT COUNT(*)::int FROM serial_number WHERE product_id = ${productId} AND status = 'allocated') AS allocated`;
+           (SELECT COUNT(*)::int FROM serial_number WHERE product_id = ${productId} AND status = 'allocated') AS allocated,
+           (SELECT COUNT(*)::int FROM pending_serial WHERE product_id = ${productId}) AS on_orders`;
   return {
     hasStockHistory: row!.history,
     hasStockOnHand: row!.on_hand,
     allocatedSerials: row!.allocated,
+    serialsOnOrders: row!.on_orders,
     accountingConnected: await accountingConnected(db),
   };
 }
@@ -85,6 +88,7 @@ export async function createProduct(prisma: PrismaClient, input: ProductPatch & 
       hasStockHistory: false,
       hasStockOnHand: false,
       allocatedSerials: 0,
+      serialsOnOrders: 0,
       accountingConnected: await accountingConnected(tx),
     });
     const { accountingProvider: _linkedLater, ...data } = next;
@@ -147,7 +151,7 @@ export function linkAccounting(prisma: PrismaClient, id: number, provider: 'xero
   return inTransaction(prisma, async (tx) => {
     const current = await loadProduct(tx, id, true);
     if (current.accountingProvider && current.accountingProvider !== provider) {
-      throw new DomainError('ALREADY_LINKED', `${current.sku} is already linked to ${current.accountingProvider}; a product syncs to one accounting system.`);
+      throw new DomainError('ALREADY_LINKED', `${current.sku} is already linked to ${providerName(current.accountingProvider)}; a product syncs to one accounting system.`);
     }
     // Linking is a change of state like any other: it must pass the accounting-details rules.
     decideProductChange({ ...stateOf(current), accountingProvider: provider }, {}, await productFacts(tx, id));
