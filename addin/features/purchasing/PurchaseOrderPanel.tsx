@@ -7,7 +7,6 @@ import {
   MessageBarBody,
   MessageBarTitle,
   Option,
-  ProgressBar,
   Tab,
   TabList,
   Table,
@@ -21,8 +20,8 @@ import {
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useState } from 'react';
 import type { Session } from '../../App.tsx';
-import { describeFailure, type Failure, type Problem } from '../../api/errors.ts';
-import { FailureBar } from '../../components/FailureBar.tsx';
+import type { Problem } from '../../api/errors.ts';
+import { TaskStatus, useTask } from '../../components/task.tsx';
 import type { CellMark, WorkbookPort } from '../../excel/port.ts';
 import { ProblemList } from '../serials/ProblemList.tsx';
 import { collectSerials, marksFor, type CollectedSerials } from '../serials/selection-serials.ts';
@@ -50,9 +49,8 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
   const [mode, setMode] = useState<Mode>('table');
   const [lineId, setLineId] = useState<number | null>(null);
   const [checked, setChecked] = useState<Checked | null>(null);
-  const [progress, setProgress] = useState<{ label: string; value?: number } | null>(null);
-  const [failure, setFailure] = useState<Failure | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const task = useTask(session.serverUrl);
+  const { run, step, report } = task;
 
   useEffect(() => {
     void api.purchaseOrders.list.query({ limit: 1000 }).then((page) =>
@@ -65,26 +63,13 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
   }, [api]);
 
   const load = useCallback(async (id: number) => setOrder(await api.purchaseOrders.get.query({ id })), [api]);
-  const report = (label: string) => (n: number, total: number) => setProgress({ label, value: total ? n / total : undefined });
-
-  async function run(work: () => Promise<void>) {
-    setFailure(null);
-    setDone(null);
-    try {
-      await work();
-    } catch (error) {
-      setFailure(describeFailure(error, session.serverUrl));
-    } finally {
-      setProgress(null);
-    }
-  }
 
   const checkLine = () =>
     run(async () => {
       if (!workbook || !order || lineId === null) return;
-      setProgress({ label: 'Reading the selection…', value: 0 });
+      step('Reading the selection…', 0);
       const collected = collectSerials(await workbook.readSelection(report('Reading the selection…')));
-      setProgress({ label: `Checking ${collected.serials.length.toLocaleString()} serials…` });
+      step(`Checking ${collected.serials.length.toLocaleString()} serials…`);
       const preview = await api.purchaseOrders.previewLineSerials.query({ lineId, serials: collected.serials });
       await workbook.markProblems(collected.sheet, marksFor(preview.errors, collected.cells), report('Marking problems…'));
       setChecked({ mode: 'line', lineId, collected, problems: preview.errors, idempotencyKey: crypto.randomUUID() });
@@ -93,14 +78,14 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
   const checkTable = () =>
     run(async () => {
       if (!workbook || !order) return;
-      setProgress({ label: 'Reading the table…', value: 0 });
+      step('Reading the table…', 0);
       const selection = await workbook.readSelection(report('Reading the table…'));
       const parsed = parseTable(selection.values);
       if ('error' in parsed) throw new Error(parsed.error);
       // Problems the pane can see itself come first; the server checks everything else.
       const local: Problem[] = parsed.problems.map((p) => ({ index: p.index, token: null, reason: 'INVALID_INPUT', message: p.message, field: p.field }));
       const badRows = new Set(local.map((p) => p.index));
-      setProgress({ label: `Checking ${parsed.rows.length.toLocaleString()} rows…` });
+      step(`Checking ${parsed.rows.length.toLocaleString()} rows…`);
       const rows = parsed.rows.map((row, i) => (badRows.has(i) ? { ...row, expiry: null, quantity: undefined, line: undefined } : row));
       const preview = await api.purchaseOrders.previewSerialTable.query({ purchaseOrderId: order.id, rows });
       const problems = [...local, ...preview.errors].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
@@ -113,7 +98,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
   const save = () =>
     run(async () => {
       if (!checked || !order) return;
-      setProgress({ label: 'Saving serials…' });
+      step('Saving serials…');
       if (checked.mode === 'line') {
         await api.purchaseOrders.setLineSerials.mutate({ lineId: checked.lineId, serials: checked.collected.serials, idempotencyKey: checked.idempotencyKey });
         await workbook?.clearProblems(checked.collected.sheet);
@@ -123,34 +108,34 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       }
       setChecked(null);
       await load(order.id);
-      setDone('Serials saved on the order. Receive when the goods are in.');
+      task.setDone('Serials saved on the order. Receive when the goods are in.');
     });
 
   const receivable = order ? receiptLines(order) : [];
   const receive = () =>
     run(async () => {
       if (!order || receivable.length === 0) return;
-      setProgress({ label: 'Receiving…' });
+      step('Receiving…');
       const receipt = await api.purchaseOrders.receive.mutate({
         purchaseOrderId: order.id,
         lines: receivable.map(({ lineId, quantity }) => ({ lineId, quantity })),
         idempotencyKey: crypto.randomUUID(),
       });
       await load(order.id);
-      setDone(`Received ${receivable.map((l) => `${l.quantity} × ${l.sku}`).join(', ')} (receipt #${receipt.receiptId}); the order is ${receipt.status.replace('_', ' ')}.`);
+      task.setDone(`Received ${receivable.map((l) => `${l.quantity} × ${l.sku}`).join(', ')} (receipt #${receipt.receiptId}); the order is ${receipt.status.replace('_', ' ')}.`);
     });
 
   const exportToSheet = () =>
     run(async () => {
       if (!workbook || !order) return;
       const sheet = `PO ${order.id}`;
-      setProgress({ label: `Writing ${sheet}…`, value: 0 });
+      step(`Writing ${sheet}…`, 0);
       await workbook.writeTable(sheet, [...TABLE_COLUMNS], exportRows(order), report(`Writing ${sheet}…`));
       await workbook.setSheetProperty(sheet, ORDER_PROPERTY, String(order.id));
-      setDone(`Wrote the order to the sheet "${sheet}": paste the serials in the Serial column, select the table and check it.`);
+      task.setDone(`Wrote the order to the sheet "${sheet}": paste the serials in the Serial column, select the table and check it.`);
     });
 
-  const busy = progress !== null;
+  const busy = task.busy;
   const canSave = checked !== null && checked.problems.length === 0 && !busy;
 
   return (
@@ -227,14 +212,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
         </>
       )}
 
-      {progress && <ProgressBar value={progress.value} thickness="large" aria-label={progress.label} />}
-      {progress && <Text size={200}>{progress.label}</Text>}
-      <FailureBar failure={failure} />
-      {done && (
-        <MessageBar layout="multiline" intent="success" data-testid="done-bar">
-          <MessageBarBody>{done}</MessageBarBody>
-        </MessageBar>
-      )}
+      <TaskStatus task={task} />
       {checked && (
         <MessageBar layout="multiline" intent={checked.problems.length ? 'warning' : 'info'} data-testid="check-result">
           <MessageBarBody>

@@ -5,7 +5,6 @@ import {
   MessageBar,
   MessageBarBody,
   MessageBarTitle,
-  ProgressBar,
   Tab,
   TabList,
   Text,
@@ -14,8 +13,8 @@ import {
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import type { Session } from '../../App.tsx';
-import { describeFailure, type Failure, type Problem } from '../../api/errors.ts';
-import { FailureBar } from '../../components/FailureBar.tsx';
+import { describeFailure, type Problem } from '../../api/errors.ts';
+import { TaskStatus, useTask } from '../../components/task.tsx';
 import type { CellRef, WorkbookPort } from '../../excel/port.ts';
 import { PlacePicker, type Place } from './PlacePicker.tsx';
 import { ProblemList } from './ProblemList.tsx';
@@ -47,44 +46,29 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
   const [place, setPlace] = useState<Place>({ locationId: null, bayId: null });
   const [text, setText] = useState('');
   const [checked, setChecked] = useState<Checked | null>(null);
-  const [progress, setProgress] = useState<{ label: string; value?: number } | null>(null);
-  const [failure, setFailure] = useState<Failure | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const task = useTask(session.serverUrl);
+  const { run, step, report } = task;
 
   const reset = () => {
     setChecked(null);
-    setFailure(null);
-    setDone(null);
+    task.clear();
   };
-  const report = (label: string) => (doneCount: number, total: number) => setProgress({ label, value: total ? doneCount / total : undefined });
-
-  async function run(work: () => Promise<void>) {
-    setFailure(null);
-    setDone(null);
-    try {
-      await work();
-    } catch (error) {
-      setFailure(describeFailure(error, session.serverUrl));
-    } finally {
-      setProgress(null);
-    }
-  }
 
   const checkSelection = () =>
     run(async () => {
       if (!workbook || !product) return;
       setChecked(null);
-      setProgress({ label: 'Reading the selection…', value: 0 });
+      step('Reading the selection…', 0);
       const selection = await workbook.readSelection(report('Reading the selection…'));
       const collected = collectSerials(selection);
       if (collected.serials.length === 0) {
         await workbook.clearProblems(collected.sheet);
-        setFailure({ title: 'No serials here', message: 'The selected cells are all blank: select the cells holding the serials.', reason: null, problems: [] });
+        task.setFailure({ title: 'No serials here', message: 'The selected cells are all blank: select the cells holding the serials.', reason: null, problems: [] });
         return;
       }
-      setProgress({ label: `Checking ${collected.serials.length.toLocaleString()} serials…` });
+      step(`Checking ${collected.serials.length.toLocaleString()} serials…`);
       const preview = await api.serials.preview.query({ productId: product.id, serials: collected.serials });
-      setProgress({ label: 'Marking problems in the sheet…', value: 0 });
+      step('Marking problems in the sheet…', 0);
       await workbook.markProblems(collected.sheet, marksFor(preview.errors, collected.cells), report('Marking problems in the sheet…'));
       setChecked({ mode: 'selection', serials: preview.serials, collected, problems: preview.errors, idempotencyKey: crypto.randomUUID() });
     });
@@ -92,7 +76,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
   const checkText = () =>
     run(async () => {
       if (!product) return;
-      setProgress({ label: 'Checking…' });
+      step('Checking…');
       const preview = await api.serials.preview.query({ productId: product.id, text });
       setChecked({ mode: 'text', serials: preview.serials, text, problems: preview.errors, idempotencyKey: crypto.randomUUID() });
     });
@@ -100,7 +84,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
   const add = () =>
     run(async () => {
       if (!checked || !product || place.locationId === null) return;
-      setProgress({ label: `Adding ${checked.serials.length.toLocaleString()} serials…` });
+      step(`Adding ${checked.serials.length.toLocaleString()} serials…`);
       const request = { productId: product.id, locationId: place.locationId, bayId: place.bayId, idempotencyKey: checked.idempotencyKey };
       try {
         const result = await api.serials.add.mutate(
@@ -108,7 +92,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
         );
         if (checked.collected) await workbook?.clearProblems(checked.collected.sheet);
         setChecked(null);
-        setDone(`Added ${result.added.toLocaleString()} serials of ${product.sku}.`);
+        task.setDone(`Added ${result.added.toLocaleString()} serials of ${product.sku}.`);
       } catch (error) {
         // Refused (e.g. someone added one of them meanwhile): show and mark the problems.
         const failed = describeFailure(error, session.serverUrl);
@@ -120,9 +104,9 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
       }
     });
 
-  const selectCell = (cell: CellRef) => void workbook?.selectCell(cell).catch((error) => setFailure(describeFailure(error, session.serverUrl)));
+  const selectCell = (cell: CellRef) => void workbook?.selectCell(cell).catch(task.fail);
   const ready = product !== null && place.locationId !== null;
-  const busy = progress !== null;
+  const busy = task.busy;
   const canAdd = ready && checked !== null && checked.problems.length === 0 && checked.serials.length > 0 && !busy;
 
   return (
@@ -131,7 +115,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
         Add serials
       </Text>
       <ProductPicker api={api} value={product} onChange={(p) => { setProduct(p); reset(); }} />
-      <PlacePicker api={api} value={place} onChange={(p) => { setPlace(p); setDone(null); }} />
+      <PlacePicker api={api} value={place} onChange={(p) => { setPlace(p); task.setDone(null); }} />
       <TabList selectedValue={mode} onTabSelect={(_, data) => { setMode(data.value as Mode); reset(); }}>
         <Tab value="selection" disabled={!workbook}>From selection</Tab>
         <Tab value="text">Type or paste</Tab>
@@ -156,14 +140,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
         </Button>
       </div>
 
-      {progress && <ProgressBar value={progress.value} thickness="large" aria-label={progress.label} data-testid="progress" />}
-      {progress && <Text size={200}>{progress.label}</Text>}
-      <FailureBar failure={failure} />
-      {done && (
-        <MessageBar layout="multiline" intent="success" data-testid="done-bar">
-          <MessageBarBody>{done}</MessageBarBody>
-        </MessageBar>
-      )}
+      <TaskStatus task={task} />
       {checked && (
         <MessageBar layout="multiline" intent={checked.problems.length ? 'warning' : 'info'} data-testid="check-result">
           <MessageBarBody>
