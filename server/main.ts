@@ -1,20 +1,11 @@
 // npm start: build the task pane if needed, migrate, then serve the pane and the API until SIGTERM/SIGINT.
 import pino from 'pino';
 import { startApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { DataDirBusyError } from './db/data-dir-lock.ts';
 import { buildAddinIfStale } from './http/addin-build.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const log = pino({ level: config.logLevel });
 try {

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'node:https';
 import http from 'node:http';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 import { acquireDataDirLock, dataDirOwner, type DataDirOwner } from '../db/data-dir-lock.ts';
 import { databaseTarget, openDatabase } from '../db/database.ts';
 import { applyMigrations } from '../db/migrate.ts';
@@ -68,13 +68,7 @@ async function direct(target: ReturnType<typeof databaseTarget>): Promise<{ toke
   }
 }
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(error.message);
-  throw error;
-}
+const config = loadConfigOrExit();
 const target = databaseTarget(config.databaseUrl, config.dataDir);
 try {
   let result: { token: string };

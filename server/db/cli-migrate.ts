@@ -1,20 +1,11 @@
 // npm run db:migrate : applies pending migrations to the configured database (as `npm start` does).
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 import { databaseTarget, openDatabase } from './database.ts';
 import { applyMigrations } from './migrate.ts';
 import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-dir-lock.ts';
 
 // A bad setting or a folder in use is a message, not a stack trace.
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 const target = databaseTarget(config.databaseUrl, config.dataDir);
 let lock: DataDirLock | null;
 try {

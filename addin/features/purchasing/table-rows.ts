@@ -1,4 +1,7 @@
+import type { TableRow } from '../../../server/modules/purchasing/entry-service.ts';
 import type { CellValue } from '../../excel/port.ts';
+
+export type { TableRow };
 
 /** The columns of the serials table a supplier's list is pasted into (see "Export PO to sheet"). */
 export const TABLE_COLUMNS = ['Line', 'SKU', 'Product', 'Ordered', 'Received', 'Serial', 'Bay', 'Batch', 'Expiry', 'Quantity'] as const;
@@ -12,16 +15,6 @@ const FIELD_OF: Record<string, Field> = {
   expiry: 'expiry', 'expiry date': 'expiry', expires: 'expiry',
   quantity: 'quantity', qty: 'quantity',
 };
-
-export interface TableRow {
-  line?: number;
-  sku?: string;
-  serial?: string;
-  bay?: string;
-  batch?: string;
-  expiry?: string | null;
-  quantity?: number;
-}
 
 export interface ParsedTable {
   rows: TableRow[];
