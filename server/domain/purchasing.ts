@@ -23,6 +23,15 @@ export function assertEditable(orderId: number, status: OrderStatus): void {
   }
 }
 
+/** Only a draft is issued; an order that was issued, received or cancelled says which it is. */
+export function assertIssuable(orderId: number, status: OrderStatus): void {
+  if (status === 'draft') return;
+  if (status === 'cancelled') {
+    throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${orderId} is cancelled and cannot be issued; create a new order instead.`);
+  }
+  throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${orderId} is not a draft; it was issued already (it is ${STATUS_WORDS[status]}).`);
+}
+
 export function assertReceivable(orderId: number, status: OrderStatus): void {
   if (status === 'draft') {
     throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${orderId} is a draft: issue it before receiving goods against it.`);

@@ -2,6 +2,7 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { pgErrorCode } from '../../db/transaction.ts';
 import type { Db } from '../../db/types.ts';
 import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
+import { remainingQuantity } from '../../domain/purchasing.ts';
 import { applyOnce } from '../idempotency.ts';
 import { highestSerial } from '../serials/check.ts';
 import { checkEntries, lineSerialEntries, loadOrderInfo, orderOfLine, replaceEntries, type Entry, type OrderInfo } from './line-entries.ts';
@@ -46,6 +47,8 @@ async function placeBay(db: Db, order: OrderInfo, bayId: number | null | undefin
 export async function previewLineSerials(db: Db, input: LineSerialsInput) {
   const order = await loadOrderInfo(db, await orderOfLine(db, input.lineId), false);
   await placeBay(db, order, input.bayId);
+  // The same bay checks as saving, so a clean preview saves.
+  for (const batch of input.batches ?? []) await placeBay(db, order, batch.bayId);
   const { serials, problems } = await lineEntries(db, order, input);
   return { serials, errors: problems };
 }
@@ -63,6 +66,8 @@ export async function setLineSerials(prisma: PrismaClient, userId: number, input
       const saved = await replaceEntries(tx, order, entries, [input.lineId]);
       return { lineId: input.lineId, ...saved };
     }),
+    async () => (await previewLineSerials(prisma, request)).errors,
+    'serial',
   );
 }
 
@@ -98,6 +103,9 @@ async function tableEntries(db: Db, order: OrderInfo, rows: TableRow[]) {
       return say('sku', 'LINE_NOT_ON_ORDER', `SKU ${row.sku} is on lines ${candidates.map((c) => c.lineNumber).join(' and ')}: give the line number`);
     }
     const line = candidates[0]!;
+    if (row.line !== undefined && row.sku?.trim() && row.sku.trim().toLowerCase() !== line.sku.toLowerCase()) {
+      return say('sku', 'LINE_NOT_ON_ORDER', `Line ${line.lineNumber} is for ${line.sku}, not ${row.sku.trim()}: check the line number and the SKU`);
+    }
     let bayId: number | null = null;
     if (row.bay?.trim()) {
       const found = bayByName.get(row.bay.trim().toLowerCase());
@@ -129,8 +137,8 @@ function lineSummary(order: OrderInfo, entries: Entry[]) {
       lineId: line.id,
       lineNumber: line.lineNumber,
       sku: line.sku,
-      entered: mine.reduce((sum, e) => sum + ('serial' in e ? 1 : e.quantity), 0),
-      expected: line.quantity - line.received,
+      entered: Math.round(mine.reduce((sum, e) => sum + ('serial' in e ? 1 : e.quantity), 0) * 1e4) / 1e4,
+      expected: remainingQuantity(line),
     };
   });
 }
@@ -153,17 +161,23 @@ export async function setTable(prisma: PrismaClient, userId: number, input: { pu
       await replaceEntries(tx, order, entries, lineIds);
       return { lines: lineSummary(order, entries).filter((l) => lineIds.includes(l.lineId)) };
     }),
+    async () => (await previewTable(prisma, request)).errors,
+    'row',
   );
 }
 
-/** Another request entered one of the serials at the same moment: the unique index refused ours. */
-async function withSerialRace<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Another request entered one of the serials at the same moment: the unique index refused ours and
+ * nothing was saved. Checking again now (the other request has committed) names the serials, their
+ * index and the order they went on, as the check would have had it run a moment later.
+ */
+async function withSerialRace<T>(work: () => Promise<T>, explain: () => Promise<Problem[]>, what: string): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (pgErrorCode(error) === '23505') {
-      throw new DomainError('SERIAL_ON_OTHER_ORDER', 'Another request entered some of these serials on an order line at the same moment; check again and send the list again.');
-    }
-    throw error;
+    if (pgErrorCode(error) !== '23505') throw error;
+    const problems = await explain();
+    if (problems.length > 0) throw listRejected(problems, what);
+    throw new DomainError('SERIAL_ON_OTHER_ORDER', 'Another request entered some of these serials on an order line at the same moment; check again and send the list again.');
   }
 }

@@ -153,7 +153,8 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
   // Never more than the line still expects.
   for (const line of order.lines) {
     const mine = entries.filter((e) => e.lineId === line.id);
-    const count = mine.reduce((sum, e) => sum + (isSerial(e) ? 1 : e.quantity), 0);
+    // Quantities have four decimals: sum them without binary noise (0.1 + 0.2 is 0.3 here).
+    const count = Math.round(mine.reduce((sum, e) => sum + (isSerial(e) ? 1 : e.quantity), 0) * 1e4) / 1e4;
     const remaining = remainingQuantity(line);
     if (count > remaining) {
       problem(null, null, 'SERIAL_COUNT_MISMATCH', `Line ${line.lineNumber} (${line.sku}) expects ${remaining} more, but ${count} are entered: remove ${count - remaining}`);

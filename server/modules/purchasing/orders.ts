@@ -2,7 +2,7 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found } from '../../domain/errors.ts';
-import { assertEditable, statusFromReceipts, type OrderStatus } from '../../domain/purchasing.ts';
+import { assertEditable, assertIssuable, remainingQuantity, statusFromReceipts, type OrderStatus } from '../../domain/purchasing.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
 
@@ -35,7 +35,7 @@ export async function lockOrder(tx: Tx, id: number) {
 /** Lines must name purchasable products; each product is checked once. */
 async function checkLineProducts(tx: Tx, lines: OrderLineInput[]) {
   const ids = [...new Set(lines.map((line) => line.productId))];
-  const products = await tx.product.findMany({ where: { id: { in: ids } }, select: { id: true, sku: true, purchasable: true, active: true } });
+  const products = await tx.product.findMany({ where: { id: { in: ids } }, select: { id: true, sku: true, purchasable: true, active: true, serialised: true } });
   const byId = new Map(products.map((p) => [p.id, p]));
   for (const id of ids) {
     const product = byId.get(id);
@@ -45,6 +45,13 @@ async function checkLineProducts(tx: Tx, lines: OrderLineInput[]) {
     }
     if (!product.active) throw new DomainError('PRODUCT_INACTIVE', `${product.sku} is inactive; reactivate it before ordering it.`);
   }
+  // One serial per unit: a serialised line of 2.5 could never be received in full.
+  lines.forEach((line, i) => {
+    const product = byId.get(line.productId)!;
+    if (product.serialised && !Number.isInteger(line.quantity)) {
+      throw new DomainError('INVALID_INPUT', `Line ${i + 1} (${product.sku}) is serialised: order a whole number of units, not ${line.quantity}.`);
+    }
+  });
 }
 
 async function checkSupplier(tx: Tx, supplierId: number) {
@@ -99,6 +106,7 @@ export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<Ord
       await resolvePlace(tx, patch.locationId ?? order.location_id, patch.bayId === undefined ? order.bay_id : patch.bayId);
     }
     if (patch.lines) await replaceLines(tx, id, existing, patch.lines);
+    if (patch.locationId !== undefined && patch.locationId !== order.location_id) await checkEntriesFitLocation(tx, id);
     await tx.purchaseOrder.update({
       where: { id },
       data: {
@@ -111,8 +119,35 @@ export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<Ord
         reference: patch.reference,
       },
     });
+    // Changed quantities or removed lines can complete (or reopen) what the receipts cover.
+    if (patch.lines) await refreshStatus(tx, id, order.status);
     return getOrder(tx, id);
   });
+}
+
+/**
+ * Serials and batches entered for bays of the order's current location would be received into a
+ * bay of another location: the order cannot move while any entry names a bay.
+ */
+async function checkEntriesFitLocation(tx: Tx, orderId: number) {
+  const rows = await tx.$queryRaw<{ line_number: number; sku: string; bay: string }[]>`
+    SELECT l.line_number, p.sku, b.name AS bay
+    FROM (SELECT line_id, bay_id FROM pending_serial WHERE bay_id IS NOT NULL
+          UNION SELECT line_id, bay_id FROM pending_batch WHERE bay_id IS NOT NULL) e
+    JOIN purchase_order_line l ON l.id = e.line_id
+    JOIN product p ON p.id = l.product_id
+    JOIN bay b ON b.id = e.bay_id
+    WHERE l.purchase_order_id = ${orderId}
+    ORDER BY l.line_number, b.name`;
+  if (rows.length === 0) return;
+  const first = rows[0]!;
+  const lines = [...new Set(rows.map((r) => r.line_number))];
+  throw new DomainError(
+    'BAY_NOT_IN_LOCATION',
+    `Line ${first.line_number} (${first.sku}) has serials or batches entered for bay ${first.bay} of the order's current location` +
+      (lines.length > 1 ? ` (so do lines ${lines.slice(1).join(', ')})` : '') +
+      '; enter them again without a bay (or with bays of the new location after moving) before moving the order to another location.',
+  );
 }
 
 type ExistingLine = { id: number; lineNumber: number; productId: number; receivedQuantity: unknown; _count: { pendingSerials: number; pendingBatches: number } };
@@ -131,6 +166,17 @@ async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], l
     }
     if (line.quantity < received) {
       throw new DomainError('OVER_RECEIPT', `Line ${current.lineNumber} already received ${received}; its quantity cannot go below that.`);
+    }
+    if (line.productId === current.productId) {
+      // Entered serials and batches wait for what is still to come: never more of them than that.
+      const entered = await enteredOnLine(tx, current.id);
+      const remaining = remainingQuantity({ quantity: line.quantity, received });
+      if (entered.count > remaining) {
+        throw new DomainError(
+          'SERIAL_COUNT_MISMATCH',
+          `Line ${current.lineNumber} (${entered.sku}) has ${entered.count} entered ${entered.what} waiting to be received, more than the ${remaining} its new quantity leaves to come; remove ${Math.round((entered.count - remaining) * 1e4) / 1e4} of them first.`,
+        );
+      }
     }
     kept.add(line.id);
   }
@@ -157,10 +203,21 @@ async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], l
   }
 }
 
+/** How many serials (or batch units) are entered on a line, waiting to be received. */
+async function enteredOnLine(tx: Tx, lineId: number) {
+  const [row] = await tx.$queryRaw<{ sku: string; serialised: boolean; count: string }[]>`
+    SELECT p.sku, p.serialised,
+           ((SELECT COUNT(*) FROM pending_serial WHERE line_id = l.id) +
+            (SELECT COALESCE(SUM(quantity), 0) FROM pending_batch WHERE line_id = l.id))::text AS count
+    FROM purchase_order_line l JOIN product p ON p.id = l.product_id
+    WHERE l.id = ${lineId}`;
+  return { sku: row!.sku, count: Number(row!.count), what: row!.serialised ? 'serials' : 'batch units' };
+}
+
 export function issueOrder(prisma: PrismaClient, id: number) {
   return inTransaction(prisma, async (tx) => {
     const order = await lockOrder(tx, id);
-    if (order.status !== 'draft') throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${id} is not a draft; it was issued already.`);
+    assertIssuable(id, order.status);
     await tx.purchaseOrder.update({ where: { id }, data: { status: 'issued' } });
     return getOrder(tx, id);
   });

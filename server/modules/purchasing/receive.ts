@@ -1,10 +1,9 @@
 import { Prisma, type PrismaClient } from '../../db/generated/client.ts';
-import type { Tx } from '../../db/types.ts';
+import type { Db, Tx } from '../../db/types.ts';
 import { pgErrorCode } from '../../db/transaction.ts';
 import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
 import { assertReceivable, baseUnitCost, remainingQuantity } from '../../domain/purchasing.ts';
 import { applyOnce } from '../idempotency.ts';
-import { existingSerials } from '../serials/check.ts';
 import { stockInSerials } from '../serials/service.ts';
 import { moveStock } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
@@ -40,6 +39,20 @@ export async function receive(prisma: PrismaClient, userId: number, input: Recei
     // The checks saw none of the serials in stock, but another request created one of them before
     // this receipt committed: the unique index refused it and the whole receipt was rolled back.
     if (pgErrorCode(error) === '23505') {
+      // Checked again now that the other request has committed: name the serials, by request line.
+      const problems: Problem[] = [];
+      for (const [index, want] of input.lines.entries()) {
+        const line = await prisma.purchaseOrderLine.findFirst({
+          where: { id: want.lineId, purchaseOrderId: input.purchaseOrderId },
+          select: { lineNumber: true, product: { select: { sku: true } } },
+        });
+        if (!line) continue;
+        const named = want.serials ? [...new Set(want.serials.map((serial) => serial.trim()))] : null;
+        for (const serial of await serialsAlreadyInStock(prisma, want.lineId, named)) {
+          problems.push(serialExists(index, `Line ${line.lineNumber} (${line.product.sku})`, line.product.sku, serial));
+        }
+      }
+      if (problems.length > 0) throw listRejected(problems, 'line');
       throw new DomainError('SERIAL_EXISTS', 'Nothing was received: another request created some of these serials at the same moment. Check the order and receive again.');
     }
     throw error;
@@ -108,6 +121,10 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
       continue;
     }
     const planned: PlannedLine = { line, quantity: want.quantity, unitCost: costs.get(line.id)!, serialCount: 0, namedSerials: null, batches: [] };
+    if (want.serials && !line.serialised) {
+      say('PRODUCT_NOT_SERIALISED', `${label} is not serialised: leave out the serials`);
+      continue;
+    }
     if (line.serialised) {
       if (!Number.isInteger(want.quantity)) {
         say('INVALID_INPUT', `${label} is serialised: receive a whole number of units`);
@@ -140,19 +157,9 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
       }
       // Entered serials were checked against stock when entered, but a serial can reach stock
       // another way meanwhile (added or adjusted in directly): it cannot be received twice.
-      const named = planned.namedSerials;
-      const clashes = await tx.$queryRaw<{ serial: string }[]>`
-        SELECT p.serial FROM pending_serial p
-        JOIN serial_number s ON s.product_id = p.product_id AND s.serial = p.serial
-        WHERE p.line_id = ${line.id} AND (${named}::text[] IS NULL OR p.serial = ANY(${named}::text[]))
-        ORDER BY p.id`;
+      const clashes = await serialsAlreadyInStock(tx, line.id, planned.namedSerials);
       if (clashes.length > 0) {
-        for (const { serial } of clashes) {
-          problems.push({
-            index, token: serial, reason: 'SERIAL_EXISTS', field: 'lines',
-            message: `${label}: serial ${serial} already exists for ${line.sku} (it reached stock after it was entered on this order); replace it on the line`,
-          });
-        }
+        for (const serial of clashes) problems.push(serialExists(index, label, line.sku, serial));
         continue;
       }
     } else if (line.batchTracked) {
@@ -169,6 +176,23 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
   }
   if (problems.length > 0) throw listRejected(problems, 'line');
   return plan;
+}
+
+/** Serials waiting on a line (all, or the named ones) that already exist for its product. */
+async function serialsAlreadyInStock(db: Db, lineId: number, named: string[] | null): Promise<string[]> {
+  const rows = await db.$queryRaw<{ serial: string }[]>`
+    SELECT p.serial FROM pending_serial p
+    JOIN serial_number s ON s.product_id = p.product_id AND s.serial = p.serial
+    WHERE p.line_id = ${lineId} AND (${named}::text[] IS NULL OR p.serial = ANY(${named}::text[]))
+    ORDER BY p.id`;
+  return rows.map((row) => row.serial);
+}
+
+function serialExists(index: number, label: string, sku: string, serial: string): Problem {
+  return {
+    index, token: serial, reason: 'SERIAL_EXISTS', field: 'lines',
+    message: `${label}: serial ${serial} already exists for ${sku} (it reached stock after it was entered on this order); replace it on the line`,
+  };
 }
 
 type ReceiptMovement = { kind: 'receipt'; userId: number; documentType: string; documentId: number; narrative: string; unitCost: number };
