@@ -1,12 +1,28 @@
 import type { PrismaClient } from './generated/client.ts';
 import type { Tx } from './types.ts';
 
+const ATTEMPTS = 3;
+
 /**
  * One transaction for one request. Bulk writes (tens of thousands of serials) run well past
  * Prisma's 5 s default, so the limits are raised; row locks keep concurrent requests correct.
+ * When PostgreSQL breaks a deadlock (or a serialisation conflict) by aborting this transaction,
+ * nothing of it was written, so it is run again from the start, a few times at most.
  */
-export function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return prisma.$transaction(work, { maxWait: 30_000, timeout: 120_000 });
+export async function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, { maxWait: 30_000, timeout: 120_000 });
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !isWriteConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * attempt));
+    }
+  }
+}
+
+function isWriteConflict(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code === '40P01' || code === '40001' || (error as { code?: string })?.code === 'P2034';
 }
 
 /** The PostgreSQL error code inside a Prisma error (e.g. 23505 unique violation), if any. */

@@ -294,3 +294,23 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     expect((await serialsOf(p.id)).sort()).toEqual(['ANOTHER', 'ONLY-ONE']);
   });
 });
+
+describe('entries that would deadlock', () => {
+  it('two orders entering the same two serials in opposite order: one wins, the other is told why', async () => {
+    // Each insert waits on the other's uncommitted index entry: PostgreSQL aborts one of them as a
+    // deadlock. The aborted request is run again and then sees the winner's serials.
+    const loc = await location(admin);
+    const product = await serialisedProduct(admin, purchasableCodes);
+    for (let round = 0; round < 6; round++) {
+      const a = await issued(loc.id, [{ productId: product.id, quantity: 2, unitCost: 1 }]);
+      const b = await issued(loc.id, [{ productId: product.id, quantity: 2, unitCost: 1 }]);
+      const serials = [`DL${round}-A`, `DL${round}-B`];
+      const outcomes = await all([
+        () => warehouse.purchaseOrders.setLineSerials({ lineId: a.lines[0]!.id, serials, idempotencyKey: key() }),
+        () => warehouse.purchaseOrders.setLineSerials({ lineId: b.lines[0]!.id, serials: [...serials].reverse(), idempotencyKey: key() }),
+      ]);
+      expect(succeeded(outcomes)).toHaveLength(1);
+      expect(refused(outcomes).map((r) => r.reason)).toEqual(['SERIAL_ON_OTHER_ORDER']);
+    }
+  });
+});

@@ -327,7 +327,11 @@ describe('purchaseOrders.update', () => {
       expect(r.message).toMatch(/currency, exchange rate and location/);
     }
     const s = await supplier();
-    const changed = await purchasing.purchaseOrders.update({ id: order.id, supplierId: s.id, expectedDate: '2027-05-01', reference: 'Backorder' });
+    // The whole header sent back unchanged, as a form does, with the fields that may change.
+    const changed = await purchasing.purchaseOrders.update({
+      id: order.id, supplierId: s.id, expectedDate: '2027-05-01', reference: 'Backorder',
+      currency: 'USD', exchangeRate: 1.5, locationId: loc.id, bayId: loc.bayIds[0],
+    });
     expect(changed).toMatchObject({ supplier: { id: s.id }, expectedDate: '2027-05-01', reference: 'Backorder', currency: 'USD', exchangeRate: 1.5, status: 'partially_received' });
   });
 
@@ -1447,5 +1451,31 @@ describe('roles', () => {
 
   it(`runs on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(app.db.kind).toBe(onPostgres ? 'postgresql' : 'pglite');
+  });
+});
+
+describe('serials expected on an order, entered elsewhere', () => {
+  it('serials.add and serials.adjust refuse a serial that waits on an open order line, naming the order', async () => {
+    const loc = await location(warehouse);
+    const p = await serialised();
+    const order = await issued({ locationId: loc.id }, [{ productId: p.id, quantity: 2, unitCost: 4 }]);
+    await warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['EXP-1', 'EXP-2'], idempotencyKey: key() });
+
+    const preview = await warehouse.serials.preview({ productId: p.id, serials: ['FREE-1', 'EXP-2'] });
+    expect(preview.errors).toEqual([
+      expect.objectContaining({ index: 1, reason: 'SERIAL_ON_OTHER_ORDER', message: expect.stringContaining(`purchase order #${order.id} line 1`) }),
+    ]);
+    const added = await refusedUnchanged([order.id], [p.id], () =>
+      warehouse.serials.add({ productId: p.id, locationId: loc.id, serials: ['FREE-1', 'EXP-2'], idempotencyKey: key() }),
+    );
+    expect(added.reason).toBe('SERIAL_ON_OTHER_ORDER');
+    const adjusted = await refusal(
+      warehouse.serials.adjust({ productId: p.id, locationId: loc.id, add: ['EXP-1'], glCode: '630', unitCost: 1, idempotencyKey: key() }),
+    );
+    expect(adjusted.problems).toEqual([expect.objectContaining({ index: 0, field: 'add', reason: 'SERIAL_ON_OTHER_ORDER' })]);
+
+    // Received on the order, the serials are in stock as expected.
+    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 2 }], idempotencyKey: key() });
+    expect((await serialsOf(p.id)).map((s) => s.serial).sort()).toEqual(['EXP-1', 'EXP-2']);
   });
 });

@@ -2,7 +2,7 @@ import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
 import { assertTakesSerials, remainingQuantity, type OrderStatus } from '../../domain/purchasing.ts';
 import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
-import { existingSerials } from '../serials/check.ts';
+import { existingSerials, serialsOnOrders } from '../serials/check.ts';
 import { holdProduct } from '../stock/ledger.ts';
 
 /**
@@ -124,7 +124,7 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
     const candidates = group.filter((_, i) => !valid.has(i));
     const values = candidates.map((e) => e.serial.trim());
     const existing = await existingSerials(db, productId, values);
-    const elsewhere = await pendingElsewhere(db, productId, values, replacedLines);
+    const elsewhere = await serialsOnOrders(db, productId, values, replacedLines);
     candidates.forEach((entry, i) => {
       const serial = values[i]!;
       if (existing.has(serial)) problem(entry.index, serial, 'SERIAL_EXISTS', `Serial ${serial} already exists for ${lines.get(entry.lineId)!.sku}`, 'serial');
@@ -161,18 +161,6 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
     }
   }
   return problems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
-}
-
-/** Serials of the product waiting on order lines other than the ones being replaced. */
-async function pendingElsewhere(db: Db, productId: number, serials: string[], exceptLines: number[]) {
-  if (serials.length === 0) return new Map<string, { orderId: number; lineNumber: number }>();
-  const rows = await db.$queryRaw<{ serial: string; order_id: number; line_number: number }[]>`
-    SELECT p.serial, l.purchase_order_id AS order_id, l.line_number
-    FROM pending_serial p
-    JOIN unnest(${serials}::text[]) AS wanted(serial) ON wanted.serial = p.serial
-    JOIN purchase_order_line l ON l.id = p.line_id
-    WHERE p.product_id = ${productId} AND p.line_id <> ALL(${exceptLines}::int[])`;
-  return new Map(rows.map((r) => [r.serial, { orderId: r.order_id, lineNumber: r.line_number }]));
 }
 
 async function checkKnownBatchExpiry(

@@ -27,8 +27,8 @@ export interface OrderInput {
 
 /** Locks the order row: every change to an order, its lines or its receipts goes one at a time. */
 export async function lockOrder(tx: Tx, id: number) {
-  const [row] = await tx.$queryRaw<{ id: number; status: OrderStatus; location_id: number; bay_id: number | null; exchange_rate: string }[]>`
-    SELECT id, status::text AS status, location_id, bay_id, exchange_rate::text FROM purchase_order WHERE id = ${id} FOR UPDATE`;
+  const [row] = await tx.$queryRaw<{ id: number; status: OrderStatus; location_id: number; bay_id: number | null; exchange_rate: string; currency: string }[]>`
+    SELECT id, status::text AS status, location_id, bay_id, exchange_rate::text, currency FROM purchase_order WHERE id = ${id} FOR UPDATE`;
   return found(row, 'Purchase order', id);
 }
 
@@ -97,8 +97,14 @@ export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<Ord
       select: { id: true, lineNumber: true, productId: true, receivedQuantity: true, _count: { select: { pendingSerials: true, pendingBatches: true } } },
     });
     const anyReceived = existing.some((line) => Number(line.receivedQuantity) > 0);
-    const fixedOnceReceived = ['currency', 'exchangeRate', 'locationId', 'bayId'] as const;
-    if (anyReceived && fixedOnceReceived.some((key) => patch[key] !== undefined)) {
+    // A form that sends the whole header back unchanged is fine; only a change is refused.
+    const changes = {
+      currency: patch.currency !== undefined && patch.currency !== order.currency,
+      exchangeRate: patch.exchangeRate !== undefined && patch.exchangeRate !== Number(order.exchange_rate),
+      locationId: patch.locationId !== undefined && patch.locationId !== order.location_id,
+      bayId: patch.bayId !== undefined && (patch.bayId ?? null) !== order.bay_id,
+    };
+    if (anyReceived && Object.values(changes).some(Boolean)) {
       throw new DomainError('ORDER_HAS_RECEIPTS', `Purchase order #${id} has receipts, so its currency, exchange rate and location can no longer change.`);
     }
     if (patch.supplierId !== undefined) await checkSupplier(tx, patch.supplierId);

@@ -57,14 +57,19 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
       : checkSerialList(input.serials ?? [], { quantity: input.quantity });
   const problems: Problem[] = [...parsed.problems];
   const existing = await existingSerials(db, productId, parsed.serials);
-  if (existing.size > 0) {
+  // A serial waiting on a purchase order arrives with that order; it is not entered again here.
+  const onOrders = await serialsOnOrders(db, productId, parsed.serials);
+  if (existing.size > 0 || onOrders.size > 0) {
     parsed.serials.forEach((serial, i) => {
+      const index = parsed.sources[i]!;
       if (existing.has(serial)) {
+        problems.push({ index, token: serial, reason: 'SERIAL_EXISTS', message: `Serial ${serial} already exists for this product` });
+      }
+      const order = onOrders.get(serial);
+      if (order) {
         problems.push({
-          index: parsed.sources[i]!,
-          token: serial,
-          reason: 'SERIAL_EXISTS',
-          message: `Serial ${serial} already exists for this product`,
+          index, token: serial, reason: 'SERIAL_ON_OTHER_ORDER',
+          message: `Serial ${serial} is expected on purchase order #${order.orderId} line ${order.lineNumber}; receive it there`,
         });
       }
     });
@@ -81,4 +86,16 @@ export async function existingSerials(db: Db, productId: number, serials: string
     JOIN unnest(${serials}::text[]) AS wanted(serial) ON wanted.serial = s.serial
     WHERE s.product_id = ${productId}`;
   return new Set(rows.map((row) => row.serial));
+}
+
+/** Serials of the product waiting on purchase order lines (other than `exceptLines`), with where. */
+export async function serialsOnOrders(db: Db, productId: number, serials: string[], exceptLines: number[] = []) {
+  if (serials.length === 0) return new Map<string, { orderId: number; lineNumber: number }>();
+  const rows = await db.$queryRaw<{ serial: string; order_id: number; line_number: number }[]>`
+    SELECT p.serial, l.purchase_order_id AS order_id, l.line_number
+    FROM pending_serial p
+    JOIN unnest(${serials}::text[]) AS wanted(serial) ON wanted.serial = p.serial
+    JOIN purchase_order_line l ON l.id = p.line_id
+    WHERE p.product_id = ${productId} AND p.line_id <> ALL(${exceptLines}::int[])`;
+  return new Map(rows.map((r) => [r.serial, { orderId: r.order_id, lineNumber: r.line_number }]));
 }
