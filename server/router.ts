@@ -2,6 +2,7 @@ import { locationsRouter } from './modules/locations/router.ts';
 import { productsRouter } from './modules/products/router.ts';
 import { purchaseOrdersRouter, suppliersRouter } from './modules/purchasing/router.ts';
 import { serialsRouter } from './modules/serials/router.ts';
+import { stocktakesRouter } from './modules/stocktakes/router.ts';
 import { settingsRouter } from './modules/settings/router.ts';
 import { batchesRouter, stockRouter } from './modules/stock/router.ts';
 import { usersRouter } from './modules/users/router.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   stock: stockRouter,
   suppliers: suppliersRouter,
   purchaseOrders: purchaseOrdersRouter,
+  stocktakes: stocktakesRouter,
 });
 
 export type AppRouter = typeof appRouter;

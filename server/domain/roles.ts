@@ -12,6 +12,8 @@ export const WRITE_PERMISSIONS = {
   'stock.adjust': ['warehouse', 'accountant'],
   'purchasing.edit': ['purchasing'],
   'purchasing.receive': ['purchasing', 'warehouse'],
+  'stocktakes.count': ['warehouse'],
+  'stocktakes.finalise': ['accountant'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type WriteAction = keyof typeof WRITE_PERMISSIONS;
@@ -26,6 +28,8 @@ const ACTION_WORDS: Record<WriteAction, string> = {
   'stock.adjust': 'adjust stock',
   'purchasing.edit': 'create or change suppliers and purchase orders',
   'purchasing.receive': 'receive goods on purchase orders',
+  'stocktakes.count': 'run stocktakes and submit counts',
+  'stocktakes.finalise': 'finalise stocktakes into stock adjustments',
 };
 
 export function mayWrite(role: RoleName, action: WriteAction): boolean {

@@ -14,6 +14,8 @@ const EXPECTED: Record<WriteAction, RoleName[]> = {
   'stock.adjust': ['warehouse', 'accountant'],
   'purchasing.edit': ['purchasing'],
   'purchasing.receive': ['purchasing', 'warehouse'],
+  'stocktakes.count': ['warehouse'],
+  'stocktakes.finalise': ['accountant'],
 };
 
 describe('roles', () => {

@@ -205,8 +205,11 @@ async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: 
  * Takes locked in-stock serials out as written off: one ledger row per bay and recorded cost, so
  * each serial leaves at its own cost (an averaged row would not add up to the serials' value).
  */
-async function writeOffSerials(tx: Tx, productId: number, locationId: number, rows: LockedSerial[], movement: Omit<MovementInput, 'quantity' | 'unitCost'>) {
-  const groups = new Map<string, { bayId: number | null; unitCost: string; rows: LockedSerial[] }>();
+/** A serial in stock to take out: its id, bay and recorded cost. */
+export type SerialOut = Pick<LockedSerial, 'id' | 'bayId' | 'unitCost'>;
+
+export async function writeOffSerials(tx: Tx, productId: number, locationId: number, rows: SerialOut[], movement: Omit<MovementInput, 'quantity' | 'unitCost'>) {
+  const groups = new Map<string, { bayId: number | null; unitCost: string; rows: SerialOut[] }>();
   for (const row of rows) {
     const key = `${row.bayId ?? ''}|${row.unitCost}`;
     const group = groups.get(key);

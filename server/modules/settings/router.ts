@@ -9,6 +9,7 @@ export const settingsRouter = router({
       z.object({
         baseCurrency: z.string().regex(/^[A-Z]{3}$/, 'baseCurrency is a three-letter ISO code such as AUD').optional(),
         accountingProvider: z.enum(['xero', 'myob']).nullable().optional(),
+        stocktakeGlCode: z.string().trim().min(1).max(32).nullable().optional(),
       }),
     )
     .mutation(({ ctx, input }) => settings.updateSettings(ctx.db.prisma, input)),

@@ -11,7 +11,7 @@ export interface Place {
 }
 
 export interface MovementInput {
-  kind: 'opening' | 'adjustment' | 'tracking_change' | 'receipt';
+  kind: 'opening' | 'adjustment' | 'tracking_change' | 'receipt' | 'stocktake';
   /** Signed: positive into stock, negative out. */
   quantity: number;
   unitCost: number;
@@ -20,6 +20,8 @@ export interface MovementInput {
   narrative?: string | null;
   documentType?: string | null;
   documentId?: number | null;
+  /** Stock moving between places of the same business (not bought in): the average cost stays. */
+  transfer?: boolean;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function lockLevels(tx: Tx, productId: number, locationId: number, 
  * weighted average cost. Returns the movement id (serial rows hang off it).
  */
 export async function moveStock(tx: Tx, place: Place, movement: MovementInput): Promise<number> {
-  if (movement.quantity > 0 && movement.kind !== 'tracking_change') await updateAverageCost(tx, place.productId, movement);
+  if (movement.quantity > 0 && movement.kind !== 'tracking_change' && !movement.transfer) await updateAverageCost(tx, place.productId, movement);
   await changeLevel(tx, place, movement.quantity);
   const [row] = await tx.$queryRaw<{ id: number }[]>`
     INSERT INTO stock_movement (kind, product_id, location_id, bay_id, batch_id, quantity, unit_cost,

@@ -1,0 +1,130 @@
+import type { PrismaClient } from '../../db/generated/client.ts';
+import type { Tx } from '../../db/types.ts';
+import { DomainError, type Problem } from '../../domain/errors.ts';
+import { assertChangeable, type Variances } from '../../domain/stocktake.ts';
+import { applyOnce } from '../idempotency.ts';
+import { stockInSerials, writeOffSerials } from '../serials/service.ts';
+import { moveStock, type MovementInput } from '../stock/ledger.ts';
+import { batchFor } from '../stock/service.ts';
+import { lockStocktake } from './service.ts';
+import { stocktakeVariances } from './variances.ts';
+
+type Movement = Omit<MovementInput, 'quantity' | 'unitCost'>;
+
+/**
+ * Turns the variances into stock changes in one transaction, with ledger rows that name the
+ * stocktake (GL code, cost recorded for the serial or batch, or the frozen average cost), then
+ * closes it for good. Lines nobody counted are refused unless `zeroUncounted` says they are empty.
+ */
+export function finaliseStocktake(
+  prisma: PrismaClient,
+  userId: number,
+  input: { stocktakeId: number; idempotencyKey: string; glCode?: string; zeroUncounted?: boolean },
+) {
+  const { idempotencyKey, ...request } = input;
+  return applyOnce(prisma, { userId, procedure: 'stocktakes.finalise', key: idempotencyKey, input: request }, async (tx) => {
+    const stocktake = await lockStocktake(tx, input.stocktakeId);
+    assertChangeable(stocktake.id, stocktake.status);
+    if (stocktake.status === 'draft') throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${stocktake.id} has not started; there is nothing to finalise.`);
+    const variances = await stocktakeVariances(tx, stocktake, { zeroUncounted: input.zeroUncounted });
+    const uncounted = variances.lines.filter((l) => l.countedQuantity === null);
+    if (uncounted.length > 0 && !input.zeroUncounted) {
+      const problems: Problem[] = uncounted.map((l) => ({
+        index: null, token: l.sku, reason: 'UNCOUNTED_LINES',
+        message: `${l.sku}${l.batchNumber ? ` batch ${l.batchNumber}` : ''}${l.bayId ? ` in bay ${l.bayId}` : ''} was not counted`,
+      }));
+      throw new DomainError(
+        'UNCOUNTED_LINES',
+        `${uncounted.length} line(s) were not counted: count them, or finalise with "count missing lines as zero".`,
+        problems,
+      );
+    }
+    const settings = await tx.settings.findUnique({ where: { id: 1 }, select: { stocktakeGlCode: true } });
+    const movement: Movement = {
+      kind: 'stocktake',
+      userId,
+      glCode: input.glCode ?? settings?.stocktakeGlCode ?? null,
+      narrative: `Stocktake #${stocktake.id}`,
+      documentType: 'stocktake',
+      documentId: stocktake.id,
+    };
+    const locationId = stocktake.location_id;
+    const quantities = await applyQuantities(tx, stocktake.id, locationId, variances, movement);
+    const serials = await applySerials(tx, locationId, variances, movement);
+    await tx.stocktake.update({ where: { id: stocktake.id }, data: { status: 'finalised', finalisedAt: new Date() } });
+    const value = variances.lines.reduce((sum, l) => sum + (l.value ?? (l.countedQuantity === null ? -(l.expectedQuantity + l.movedSinceFreeze) * l.unitCost : 0)), 0);
+    return { stocktakeId: stocktake.id, status: 'finalised' as const, adjustedLines: quantities, serials, value: Math.round(value * 100) / 100 };
+  });
+}
+
+/** Plain and batch lines: one adjustment per line that differs (an uncounted line counts as zero). */
+async function applyQuantities(tx: Tx, stocktakeId: number, locationId: number, variances: Variances, movement: Movement) {
+  let adjusted = 0;
+  const productIds = [...new Set(variances.lines.map((l) => l.productId))];
+  const products = new Map((await tx.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, serialised: true } })).map((p) => [p.id, p]));
+  for (const line of variances.lines) {
+    const product = products.get(line.productId)!;
+    if (product.serialised) continue;
+    const variance = line.variance ?? -(line.expectedQuantity + line.movedSinceFreeze);
+    if (variance === 0) continue;
+    let batchId: number | null = null;
+    if (line.batchNumber) {
+      const counted = await tx.stocktakeCountRow.findFirst({
+        where: { stocktakeId, productId: line.productId, batchNumber: line.batchNumber, expiry: { not: null } },
+        select: { expiry: true },
+      });
+      batchId = await batchFor(tx, product, line.batchNumber, counted?.expiry?.toISOString().slice(0, 10), line.unitCost);
+    }
+    await moveStock(tx, { productId: line.productId, locationId, bayId: line.bayId, batchId }, { ...movement, quantity: variance, unitCost: line.unitCost });
+    adjusted++;
+  }
+  return adjusted;
+}
+
+/** Serials: missing ones written off, new ones created, found-again ones reinstated, misplaced ones moved. */
+async function applySerials(tx: Tx, locationId: number, variances: Variances, movement: Movement) {
+  const groupBy = <T,>(items: T[], key: (item: T) => string) => {
+    const groups = new Map<string, T[]>();
+    for (const item of items) {
+      const k = key(item);
+      const group = groups.get(k);
+      if (group) group.push(item);
+      else groups.set(k, [item]);
+    }
+    return [...groups.values()];
+  };
+  for (const group of groupBy(variances.missing, (m) => String(m.productId))) {
+    await writeOffSerials(tx, group[0]!.productId, locationId, group.map((m) => ({ id: m.serialId, bayId: m.bayId, unitCost: String(m.unitCost) })), movement);
+  }
+  for (const group of groupBy(variances.created, (c) => `${c.productId}|${c.bayId ?? ''}`)) {
+    const product = await tx.product.findUniqueOrThrow({ where: { id: group[0]!.productId }, select: { averageCost: true } });
+    await stockInSerials(tx, {
+      productId: group[0]!.productId, locationId, bayId: group[0]!.bayId,
+      serials: group.map((c) => c.serial), movement: { ...movement, unitCost: Number(product.averageCost) },
+    });
+  }
+  for (const group of groupBy(variances.reinstated, (r) => `${r.productId}|${r.bayId ?? ''}`)) {
+    const ids = group.map((r) => r.serialId);
+    const [cost] = await tx.$queryRaw<[{ avg: string }]>`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
+    await placeSerials(tx, group[0]!.productId, locationId, group[0]!.bayId, ids, +1, { ...movement, unitCost: Number(cost.avg) });
+  }
+  for (const group of groupBy(variances.moves, (m) => `${m.productId}|${m.fromLocationId}|${m.fromBayId ?? ''}|${m.toBayId ?? ''}`)) {
+    const { productId, fromLocationId, fromBayId, toBayId } = group[0]!;
+    const ids = group.map((m) => m.serialId);
+    const [cost] = await tx.$queryRaw<[{ avg: string }]>`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
+    const moveMovement = { ...movement, unitCost: Number(cost.avg), transfer: true };
+    if (fromLocationId !== null) await placeSerials(tx, productId, fromLocationId, fromBayId, ids, -1, moveMovement);
+    await placeSerials(tx, productId, locationId, toBayId, ids, +1, moveMovement);
+  }
+  return { writtenOff: variances.missing.length, created: variances.created.length, reinstated: variances.reinstated.length, moved: variances.moves.length };
+}
+
+/** Serials out of (-1) or into (+1) a place: one ledger row with the serials listed, then where they are. */
+async function placeSerials(tx: Tx, productId: number, locationId: number, bayId: number | null, ids: number[], direction: 1 | -1, movement: MovementInput | (Movement & { unitCost: number })) {
+  const movementId = await moveStock(tx, { productId, locationId, bayId, batchId: null }, { ...movement, quantity: direction * ids.length });
+  await tx.$executeRaw`
+    INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM unnest(${ids}::int[]) AS id`;
+  if (direction > 0) {
+    await tx.$executeRaw`UPDATE serial_number SET status = 'in_stock', location_id = ${locationId}, bay_id = ${bayId} WHERE id = ANY(${ids}::int[])`;
+  }
+}

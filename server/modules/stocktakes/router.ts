@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors.ts';
+import { readProcedure, router, writeProcedure } from '../../trpc.ts';
+import { glCode, id, idempotencyKey, quantity } from '../inputs.ts';
+import { pageInput } from '../pagination.ts';
+import { submitCounts } from './counts.ts';
+import { finaliseStocktake } from './finalise.ts';
+import * as stocktakes from './service.ts';
+import { countSheets } from './sheet.ts';
+import { seesExpected, variancesOf } from './variances.ts';
+
+const STATUSES = ['draft', 'counting', 'review', 'finalised', 'cancelled'] as const;
+const countRow = z.object({
+  productId: id,
+  bayId: id.nullish(),
+  countedQuantity: quantity.nullish(),
+  batchNumber: z.string().trim().max(100).nullish(),
+  expiry: z.iso.date('expiry must be a date like 2027-03-31').nullish(),
+  serials: z.array(z.string().max(1000)).max(100_000).optional(),
+});
+
+
+export const stocktakesRouter = router({
+  create: writeProcedure('stocktakes.count')
+    .input(z.object({ locationId: id, bayIds: z.array(id).max(1000).optional(), productIds: z.array(id).max(10_000).optional(), blind: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => stocktakes.createStocktake(ctx.db.prisma, ctx.user.id, input)),
+  get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => stocktakes.getStocktake(ctx.db.prisma, input.id)),
+  list: readProcedure
+    .input(z.object({ status: z.enum(STATUSES).optional(), locationId: id.optional(), ...pageInput }).default({ limit: 100 }))
+    .query(({ ctx, input }) => stocktakes.listStocktakes(ctx.db.prisma, input)),
+  start: writeProcedure('stocktakes.count').input(z.object({ id })).mutation(({ ctx, input }) => stocktakes.startStocktake(ctx.db.prisma, input.id)),
+  review: writeProcedure('stocktakes.count').input(z.object({ id })).mutation(({ ctx, input }) => stocktakes.reviewStocktake(ctx.db.prisma, input.id)),
+  cancel: writeProcedure('stocktakes.count').input(z.object({ id })).mutation(({ ctx, input }) => stocktakes.cancelStocktake(ctx.db.prisma, input.id)),
+  countSheets: readProcedure
+    .input(z.object({ stocktakeId: id }))
+    .query(async ({ ctx, input }) => countSheets(ctx.db.prisma, input.stocktakeId, await seesExpected(ctx.db.prisma, input.stocktakeId, ctx.user.role))),
+  submitCounts: writeProcedure('stocktakes.count')
+    .input(z.object({ stocktakeId: id, sheetKey: z.string().trim().min(1).max(100), rows: z.array(countRow).max(100_000), idempotencyKey }))
+    .mutation(({ ctx, input }) => submitCounts(ctx.db.prisma, ctx.user.id, input)),
+  variances: readProcedure.input(z.object({ stocktakeId: id })).query(async ({ ctx, input }) => {
+    if (!(await seesExpected(ctx.db.prisma, input.stocktakeId, ctx.user.role))) {
+      throw new DomainError('STOCKTAKE_BLIND', `Stocktake #${input.stocktakeId} is counted blind: variances show once it is in review.`);
+    }
+    return { lines: (await variancesOf(ctx.db.prisma, input.stocktakeId)).lines };
+  }),
+  finalise: writeProcedure('stocktakes.finalise')
+    .input(z.object({ stocktakeId: id, idempotencyKey, glCode: glCode.optional(), zeroUncounted: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => finaliseStocktake(ctx.db.prisma, ctx.user.id, input)),
+});
