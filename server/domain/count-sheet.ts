@@ -1,0 +1,139 @@
+// The count sheet's layout, shared by the add-in (written into Excel) and the .xlsx download:
+// one row per product (and batch) at a bay, one row per expected serial with a Found mark, and
+// empty rows under each serialised product for serials found that the system does not expect.
+// Pure: no database, no Office.js, no Node APIs.
+
+export type SheetCell = string | number | boolean;
+
+export interface CountSheetLine {
+  productId: number;
+  sku: string;
+  name: string;
+  tracking: 'plain' | 'batch' | 'serial';
+  bayId: number | null;
+  bayName: string | null;
+  batchNumber: string | null;
+  expiry: string | null;
+  expectedQuantity: number | null;
+  serial: string | null;
+}
+
+export interface CountRowInput {
+  productId: number;
+  bayId: number | null;
+  countedQuantity?: number | null;
+  batchNumber?: string | null;
+  expiry?: string | null;
+  serials?: string[];
+}
+
+export const COUNT_COLUMNS = ['SKU', 'Product', 'Bay', 'Batch', 'Expiry', 'Serial', 'Expected', 'Counted', 'Found', 'Product ID', 'Bay ID'] as const;
+export const STATUS_COLUMN = 'Status';
+const col = (name: (typeof COUNT_COLUMNS)[number]) => COUNT_COLUMNS.indexOf(name);
+/** Columns a counter fills in; the rest are keys, locked on the sheet. */
+export const EDITABLE_COLUMNS = ['Batch', 'Expiry', 'Serial', 'Counted', 'Found'] as const;
+/** How many empty rows each serialised product gets for serials found beyond those expected. */
+export const EXTRA_SERIAL_ROWS = 5;
+export const FOUND_MARK = 'x';
+const FOUND_WORDS = new Set([FOUND_MARK, 'yes', 'y', '1', 'true', '✓']);
+
+/** The sheet's rows under the header (Expected stays empty in blind mode). */
+export function countSheetRows(lines: CountSheetLine[], extraSerialRows = EXTRA_SERIAL_ROWS): SheetCell[][] {
+  const rows: SheetCell[][] = [];
+  const row = (line: CountSheetLine, serial: string, expected: number | null): SheetCell[] => [
+    line.sku, line.name, line.bayName ?? '', line.batchNumber ?? '', line.expiry ?? '', serial,
+    expected ?? '', '', '', line.productId, line.bayId ?? '',
+  ];
+  let previous: CountSheetLine | null = null;
+  const closeSerialGroup = () => {
+    if (previous?.tracking === 'serial') for (let i = 0; i < extraSerialRows; i++) rows.push(row(previous, '', null));
+  };
+  for (const line of lines) {
+    if (previous && (previous.productId !== line.productId || previous.bayId !== line.bayId)) closeSerialGroup();
+    if (line.tracking === 'serial') rows.push(row(line, line.serial ?? '', line.serial ? 1 : null));
+    else rows.push(row(line, '', line.expectedQuantity));
+    previous = line;
+  }
+  closeSerialGroup();
+  return rows;
+}
+
+const text = (value: SheetCell | undefined | null) => (value === undefined || value === null ? '' : String(value).trim());
+
+/** Excel keeps dates as day numbers from 1899-12-30; a typed ISO date stays as it is. */
+function isoDate(value: SheetCell | undefined): string | null | undefined {
+  if (value === undefined || value === '') return null;
+  if (typeof value === 'number') return new Date(Date.UTC(1899, 11, 30) + Math.round(value) * 86_400_000).toISOString().slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text(value)) ? text(value) : undefined;
+}
+
+export interface ReadProblem {
+  /** 0-based index of the row under the header. */
+  row: number;
+  column: string;
+  message: string;
+}
+
+/**
+ * Reads a filled count sheet (header first) into submitCounts rows. Quantity rows become one count
+ * each; serial rows with a Found mark (or a serial typed into an extra row) are gathered into one
+ * row per product and bay. `sources` gives, per count row, the sheet rows it came from, so the
+ * server's answer can be written back beside them.
+ */
+export function readCountSheet(values: SheetCell[][]): { rows: CountRowInput[]; sources: number[][]; problems: ReadProblem[] } {
+  const header = (values[0] ?? []).map(text);
+  const at = (name: (typeof COUNT_COLUMNS)[number]) => header.indexOf(name);
+  const missing = COUNT_COLUMNS.filter((name) => at(name) < 0);
+  if (missing.length > 0) {
+    return { rows: [], sources: [], problems: [{ row: -1, column: missing[0]!, message: `The header row lacks ${missing.join(', ')}: use the sheet as the add-in laid it out` }] };
+  }
+  const rows: CountRowInput[] = [];
+  const sources: number[][] = [];
+  const problems: ReadProblem[] = [];
+  const serialGroups = new Map<string, number>();
+  for (let r = 1; r < values.length; r++) {
+    const cells = values[r]!;
+    const get = (name: (typeof COUNT_COLUMNS)[number]) => cells[at(name)];
+    const productId = Number(text(get('Product ID')));
+    if (!Number.isInteger(productId) || productId <= 0) continue; // not a count line (e.g. a note below)
+    const bayId = text(get('Bay ID')) ? Number(text(get('Bay ID'))) : null;
+    const serial = text(get('Serial'));
+    const found = text(get('Found')).toLowerCase();
+    const index = r - 1;
+    const expectedSerialRow = serial !== '' && text(get('Expected')) !== '';
+    const marked = FOUND_WORDS.has(found);
+    // Serial rows: an expected serial counts when marked found; a serial typed into an extra row is
+    // found. A product and bay with no mark and no typed serial stays uncounted (no verdict).
+    if (serial !== '' || found !== '') {
+      if (!serial) {
+        problems.push({ row: index, column: 'Serial', message: 'Marked found but no serial is written' });
+        continue;
+      }
+      if (expectedSerialRow && !marked) continue;
+      const groupKey = `${productId}|${bayId ?? ''}`;
+      let group = serialGroups.get(groupKey);
+      if (group === undefined) {
+        group = rows.push({ productId, bayId, serials: [] }) - 1;
+        sources.push([]);
+        serialGroups.set(groupKey, group);
+      }
+      sources[group]!.push(index);
+      rows[group]!.serials!.push(serial);
+      continue;
+    }
+    const countedText = text(get('Counted'));
+    if (countedText === '') continue; // not counted yet: the server reports the line as uncounted
+    const counted = Number(countedText);
+    if (!Number.isFinite(counted)) {
+      problems.push({ row: index, column: 'Counted', message: `"${countedText}" is not a number` });
+      continue;
+    }
+    const expiry = isoDate(get('Expiry'));
+    if (expiry === undefined) problems.push({ row: index, column: 'Expiry', message: `"${text(get('Expiry'))}" is not a date` });
+    rows.push({ productId, bayId, countedQuantity: counted, batchNumber: text(get('Batch')) || null, expiry: expiry ?? null });
+    sources.push([index]);
+  }
+  return { rows, sources, problems };
+}
+
+export const countColumnIndex = col;
