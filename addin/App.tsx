@@ -6,6 +6,7 @@ import { ConnectPanel } from './features/connect/ConnectPanel.tsx';
 import { forgetToken } from './features/connect/connection.ts';
 import { PurchaseOrderPanel } from './features/purchasing/PurchaseOrderPanel.tsx';
 import { SerialsPanel } from './features/serials/SerialsPanel.tsx';
+import { StocktakePanel } from './features/stocktake/StocktakePanel.tsx';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, padding: tokens.spacingHorizontalM, minHeight: '100%', boxSizing: 'border-box' },
@@ -21,7 +22,7 @@ export interface Session {
 export function App(props: { workbook: WorkbookPort | null; storage: Storage; defaultServerUrl: string }) {
   const styles = useStyles();
   const [session, setSession] = useState<Session | null>(null);
-  const [panel, setPanel] = useState<'serials' | 'purchasing'>('serials');
+  const [panel, setPanel] = useState<'serials' | 'purchasing' | 'stocktake'>('serials');
   const connect = useCallback(async (serverUrl: string, token: string) => {
     const api = createApi(serverUrl, token);
     const user = await api.users.me.query();
@@ -49,13 +50,16 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
           <TabList selectedValue={panel} onTabSelect={(_, data) => setPanel(data.value as typeof panel)} aria-label="Panels">
             <Tab value="serials">Serials</Tab>
             <Tab value="purchasing">Purchase orders</Tab>
+            <Tab value="stocktake">Stocktake</Tab>
           </TabList>
         )}
         {session ? (
           panel === 'serials' ? (
             <SerialsPanel session={session} workbook={props.workbook} />
-          ) : (
+          ) : panel === 'purchasing' ? (
             <PurchaseOrderPanel session={session} workbook={props.workbook} />
+          ) : (
+            <StocktakePanel session={session} workbook={props.workbook} />
           )
         ) : (
           <ConnectPanel workbook={props.workbook} storage={props.storage} defaultServerUrl={props.defaultServerUrl} connect={connect} />

@@ -12,6 +12,7 @@ import superjson from 'superjson';
 import { startApp } from '../server/app.ts';
 import type { AppRouter } from '../server/router.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
+import { stocktakeBench } from './stocktake.ts';
 
 const TOTAL = Number(process.env.BENCH_SERIALS ?? 100_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 10_000);
@@ -86,6 +87,9 @@ for (let round = 0; round < ROUNDS; round++) {
   );
 }
 
+// One stocktake run (its setup is large): a 50,000-line count end to end.
+const stocktake = await stocktakeBench(api, app.db.prisma, seconds);
+
 const [{ count }] = await app.db.prisma.$queryRaw<[{ count: number }]>`SELECT COUNT(*)::int AS count FROM serial_number WHERE status = 'in_stock'`;
 if (count !== TOTAL * ROUNDS * 3) throw new Error(`expected ${TOTAL * ROUNDS * 3} serials in stock, found ${count}`);
 await app.stop();
@@ -101,6 +105,14 @@ console.table({
   'serials.preview, list of serials': { time: fmt(median(previewList)) },
   'serials.preview, one range in text': { time: fmt(median(previewText)) },
   'PO line: setLineSerials + receive': { time: fmt(median(purchase)), 'x baseline': +(median(purchase) / rawS).toFixed(2) },
+});
+console.log(`\nstocktake of ${stocktake.lines.toLocaleString('en')} lines (one run)`);
+console.table({
+  'start (freeze)': { time: fmt(stocktake.start) },
+  'submit counts (10 sheets)': { time: fmt(stocktake.submit) },
+  variances: { time: fmt(stocktake.variances) },
+  'finalise (1% of lines adjusted)': { time: fmt(stocktake.finalise) },
+  total: { time: fmt(stocktake.total) },
 });
 console.log(`ratio api/raw = ${(apiS / rawS).toFixed(2)} (target <= 3)`);
 console.log(`ratio purchase/raw = ${(median(purchase) / rawS).toFixed(2)} (target <= 3)`);

@@ -51,10 +51,32 @@ export interface WorkbookPort {
    * values as data: text that Excel would read as a formula stays text.
    */
   writeTable(sheetName: string, header: string[], rows: CellValue[][], onProgress?: Progress): Promise<void>;
+  /** Values of a worksheet's used range (from A1), read in chunks like the selection. */
+  readSheet(sheet: string, onProgress?: Progress): Promise<SelectionValues>;
+  /** Writes a block of values at a 0-based position, in chunks, values as data (like writeTable). */
+  writeCells(sheet: string, top: number, left: number, values: CellValue[][], onProgress?: Progress): Promise<void>;
+  /**
+   * Makes a written table a form to fill in: every cell locked but the editable columns' data rows,
+   * each with its data validation, the sheet protected (no password: a person may unprotect it),
+   * and the status column coloured by condition (green for "OK", red for anything else).
+   */
+  formatEntrySheet(sheet: string, layout: EntryLayout): Promise<void>;
+  /** The worksheets that carry a custom property, with its value (e.g. every count sheet of a stocktake). */
+  sheetsWithProperty(key: string): Promise<{ sheet: string; value: string }[]>;
   /** Worksheet custom properties: metadata stored with a sheet (e.g. which document it belongs to). */
   getSheetProperty(sheet: string, key: string): Promise<string | null>;
   setSheetProperty(sheet: string, key: string, value: string): Promise<void>;
   /** Settings saved in the workbook itself (e.g. the server URL this workbook uses). */
   getWorkbookSetting(key: string): string | null;
   setWorkbookSetting(key: string, value: string): Promise<void>;
+}
+
+/** Data validation for an editable column. */
+export type EntryValidation = { kind: 'decimal'; min: number } | { kind: 'list'; values: string[] };
+
+export interface EntryLayout {
+  /** Data rows under the header row (row 0). */
+  rowCount: number;
+  editable: { column: number; validation?: EntryValidation }[];
+  statusColumn?: number;
 }

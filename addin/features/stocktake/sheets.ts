@@ -1,0 +1,48 @@
+import { COUNT_COLUMNS, STATUS_COLUMN } from '../../../server/domain/count-sheet.ts';
+import type { CellValue } from '../../excel/port.ts';
+
+export const STOCKTAKE_PROPERTY = 'stocksheet.stocktakeId';
+export const SHEET_KEY_PROPERTY = 'stocksheet.sheetKey';
+export const HEADER = [...COUNT_COLUMNS, STATUS_COLUMN];
+export const STATUS_INDEX = HEADER.length - 1;
+
+/** A worksheet name Excel accepts (at most 31 characters, none of : \ / ? * [ ]), unique among `taken`. */
+export function worksheetName(base: string, taken: Set<string>): string {
+  const clean = base.replace(/[:\\/?*[\]]/g, '-').slice(0, 31).trim() || 'Sheet';
+  let name = clean;
+  for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${clean.slice(0, 31 - String(n).length - 1)} ${n}`;
+  taken.add(name.toLowerCase());
+  return name;
+}
+
+/** Status text per sheet row: OK, or every problem the server (or the pane) found on it. */
+export function statusColumn(
+  rowCount: number,
+  sources: number[][],
+  results: { index: number; status: 'ok' | 'error'; problems: { message: string }[] }[],
+  local: { row: number; message: string }[],
+): CellValue[][] {
+  const status: string[] = Array.from({ length: rowCount }, () => '');
+  for (const result of results) {
+    const text = result.status === 'ok' ? 'OK' : result.problems.map((p) => p.message).join('; ');
+    for (const row of sources[result.index] ?? []) status[row] = text;
+  }
+  for (const problem of local) if (problem.row >= 0 && problem.row < rowCount) status[problem.row] = problem.message;
+  return status.map((s) => [s]);
+}
+
+export const VARIANCE_HEADER = ['SKU', 'Bay', 'Batch', 'Expected', 'Counted', 'Moved since freeze', 'Variance', 'Unit cost', 'Value', 'Missing serials', 'New serials', 'Misplaced serials'];
+
+export function varianceRows(
+  lines: {
+    sku: string; bayId: number | null; batchNumber: string | null; expectedQuantity: number; countedQuantity: number | null; movedSinceFreeze: number;
+    variance: number | null; unitCost: number; value: number | null; missingSerials: string[]; newSerials: string[]; misplacedSerials: string[];
+  }[],
+  bayNames: Map<number, string>,
+): CellValue[][] {
+  return lines.map((l) => [
+    l.sku, l.bayId === null ? '' : bayNames.get(l.bayId) ?? String(l.bayId), l.batchNumber ?? '', l.expectedQuantity,
+    l.countedQuantity ?? 'not counted', l.movedSinceFreeze, l.variance ?? '', l.unitCost, l.value ?? '',
+    l.missingSerials.join(', '), l.newSerials.join(', '), l.misplacedSerials.join(', '),
+  ]);
+}
