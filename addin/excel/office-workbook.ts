@@ -5,11 +5,14 @@
 // - while writing, events are off (`context.runtime.enableEvents`) and calculation is suspended
 //   until the next sync, so the workbook does no work per block;
 // - values first, then formats, and whole-range formats once at the end.
+// Sheets laid out with formatEntrySheet are protected; this add-in's own writes lift that protection
+// for their work and put it back (see withOwnProtectionLifted). Protection a person set stays.
+// Needs ExcelApi 1.12 at most: see createOfficeWorkbook.
 
-import { cellAddress, intersectAreas, parseRangeAddress, qualifiedAddress, rangeAddress, type GridArea } from './addresses.ts';
+import { MAX_COLUMNS, MAX_ROWS, cellAddress, intersectAreas, parseRangeAddress, qualifiedAddress, rangeAddress, type GridArea } from './addresses.ts';
 import { asCellText } from './cell-text.ts';
 import { DEFAULT_BUDGET_BYTES, DEFAULT_BYTES_PER_CELL, planRowChunks, planWriteChunks, type RowChunk } from './chunks.ts';
-import type { CellMark, CellRef, CellValue, Progress, SelectionValues, WorkbookPort } from './port.ts';
+import type { CellMark, CellRef, CellValue, EntryLayout, EntryValidation, Progress, SelectionValues, WorkbookPort } from './port.ts';
 
 /** Excel's "light red fill" (the fill of its built-in "Bad" style), for cells with problems. */
 export const MARK_FILL = '#FFC7CE';
@@ -20,6 +23,22 @@ export const COMMENT_PREFIX = 'Stocksheet: ';
  * cannot see (e.g. a legacy note on the cell), as "B2,C7", so that clearProblems finds them too.
  */
 export const FILL_ONLY_PROPERTY = 'Stocksheet.fillOnlyCells';
+/**
+ * Sheet custom property formatEntrySheet leaves on the sheets it lays out and protects: the A1
+ * address of the area it laid out (e.g. "A1:F101"). It tells this add-in's writes that the sheet's
+ * protection is the add-in's own to lift, and a later formatEntrySheet what to reset.
+ */
+export const ENTRY_LAYOUT_PROPERTY = 'Stocksheet.entryLayout';
+/** How an entry sheet is protected (no password): columns can still be resized, filtered and sorted. */
+export const ENTRY_PROTECTION: Excel.WorksheetProtectionOptions = { allowFormatColumns: true, allowAutoFilter: true, allowSort: true };
+/** The status that colours a row's status cell green; any other non-blank status is red. */
+export const STATUS_OK = 'OK';
+/** Excel's "Good" style, for the status "OK". */
+export const STATUS_OK_FILL = '#C6EFCE';
+export const STATUS_OK_FONT = '#006100';
+/** Excel's "Bad" style, for any other status. */
+export const STATUS_BAD_FILL = MARK_FILL;
+export const STATUS_BAD_FONT = '#9C0006';
 
 export interface OfficeWorkbookOptions {
   /** Bytes of cell data per request (default 4,000,000, under the 5 MB limit). */
@@ -73,6 +92,39 @@ async function withEventsDisabled<T>(context: Excel.RequestContext, work: () => 
 /** Starts a write batch: calculation waits until the sync that sends it (call before queuing writes). */
 function beginWrite(context: Excel.RequestContext): void {
   context.application.suspendApiCalculationUntilNextSync();
+}
+
+/**
+ * Runs `work` (writes to `worksheet`, events already off) with the sheet's protection lifted when
+ * that protection is this add-in's own (formatEntrySheet left ENTRY_LAYOUT_PROPERTY on the sheet),
+ * then protects it again with the options it had, even when `work` fails (a failure to re-protect
+ * never hides the original error). A sheet a person protected is left protected: the writes then
+ * fail as Excel refuses them.
+ */
+async function withOwnProtectionLifted<T>(context: Excel.RequestContext, worksheet: Excel.Worksheet, work: () => Promise<T>): Promise<T> {
+  const protection = worksheet.protection.load('protected,options');
+  const layout = worksheet.customProperties.getItemOrNullObject(ENTRY_LAYOUT_PROPERTY);
+  await context.sync();
+  if (!protection.protected || layout.isNullObject) return work();
+  const options = protection.options;
+  beginWrite(context);
+  protection.unprotect();
+  await context.sync();
+  let failed = false;
+  try {
+    return await work();
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    beginWrite(context);
+    protection.protect(options);
+    try {
+      await context.sync();
+    } catch (protectError) {
+      if (!failed) throw protectError;
+    }
+  }
 }
 
 interface LocatedComment {
@@ -258,7 +310,149 @@ async function readValues(
   return values;
 }
 
-/** The port on Office.js. Needs ExcelApi 1.12 (comments 1.10, worksheet custom properties 1.12). */
+/**
+ * The values of `area` of a sheet, read in chunks (readValues), with where they are. With no area
+ * (nothing to read) the values are `[]` and `empty` gives the position and address reported.
+ */
+async function readArea(
+  context: Excel.RequestContext,
+  worksheet: Excel.Worksheet,
+  sheet: string,
+  area: GridArea | null,
+  empty: GridArea,
+  options: Required<OfficeWorkbookOptions>,
+  onProgress?: Progress,
+): Promise<SelectionValues> {
+  if (!area) {
+    onProgress?.(0, 0);
+    return { sheet, address: rangeAddress(empty.top, empty.left, empty.rowCount, empty.columnCount), top: empty.top, left: empty.left, values: [] };
+  }
+  const values = await readValues(context, worksheet, area, options, onProgress);
+  return { sheet, address: rangeAddress(area.top, area.left, area.rowCount, area.columnCount), top: area.top, left: area.left, values };
+}
+
+/** A block ready to write: every value through asCellText, short rows padded with `pad` to the widest. */
+function toBlock<P extends CellValue | null>(rows: CellValue[][], pad: P): Array<Array<CellValue | P>> {
+  let width = 0;
+  for (const row of rows) width = Math.max(width, row.length);
+  return rows.map((row) => {
+    const cells: Array<CellValue | P> = row.map(asCellText);
+    while (cells.length < width) cells.push(pad);
+    return cells;
+  });
+}
+
+/**
+ * Writes a block (from toBlock; `null` leaves a cell as it is) with its first cell at (top, left), a
+ * block of rows per sync, each request within `budgetBytes`, calculation suspended for each. Call
+ * with events off. Progress counts rows written.
+ */
+async function writeRows(
+  context: Excel.RequestContext,
+  worksheet: Excel.Worksheet,
+  top: number,
+  left: number,
+  rows: Array<Array<CellValue | null>>,
+  budgetBytes: number,
+  onProgress?: Progress,
+): Promise<void> {
+  const width = rows[0]?.length ?? 0;
+  onProgress?.(0, rows.length);
+  if (width === 0) return;
+  for (const chunk of planWriteChunks(rows, budgetBytes)) {
+    beginWrite(context);
+    worksheet.getRangeByIndexes(top + chunk.rowOffset, left, chunk.rowCount, width).values = rows.slice(
+      chunk.rowOffset,
+      chunk.rowOffset + chunk.rowCount,
+    );
+    await context.sync();
+    onProgress?.(chunk.rowOffset + chunk.rowCount, rows.length);
+  }
+}
+
+/** An entry layout, checked, with the area it covers. */
+interface EntryPlan {
+  layout: EntryLayout;
+  /** Rows 0..rowCount, columns 0..the last column the layout names. */
+  extent: GridArea;
+}
+
+function checkIndex(what: string, value: number, limit: number): void {
+  if (!Number.isInteger(value) || value < 0 || value >= limit) throw new RangeError(`${what} must be a whole number from 0 to ${limit - 1}, not ${value}.`);
+}
+
+/** Excel's limit for a list typed into data validation (the source joined with commas). */
+const LIST_SOURCE_MAX = 255;
+
+function planEntryLayout(layout: EntryLayout): EntryPlan {
+  checkIndex('rowCount', layout.rowCount, MAX_ROWS);
+  const seen = new Set<number>();
+  for (const { column, validation } of layout.editable) {
+    checkIndex('An editable column', column, MAX_COLUMNS);
+    if (seen.has(column)) throw new RangeError(`Column ${column} is listed twice as editable.`);
+    seen.add(column);
+    if (validation?.kind === 'decimal' && !Number.isFinite(validation.min)) throw new RangeError(`The minimum of column ${column} must be a number, not ${validation.min}.`);
+    if (validation?.kind === 'list') {
+      if (validation.values.length === 0) throw new RangeError(`The list of column ${column} has no values.`);
+      const bad = validation.values.find((value) => value.trim() === '' || value.includes(','));
+      if (bad !== undefined) throw new RangeError(`The list of column ${column} cannot hold "${bad}" (blank, or with a comma).`);
+      if (validation.values.join(',').length > LIST_SOURCE_MAX) {
+        throw new RangeError(`The list of column ${column} is longer than Excel's ${LIST_SOURCE_MAX} characters.`);
+      }
+    }
+  }
+  if (layout.statusColumn !== undefined) checkIndex('statusColumn', layout.statusColumn, MAX_COLUMNS);
+  const lastColumn = Math.max(0, ...seen, layout.statusColumn ?? 0);
+  return { layout, extent: { top: 0, left: 0, rowCount: layout.rowCount + 1, columnCount: lastColumn + 1 } };
+}
+
+/** The smallest area from A1 that holds both. */
+function coverFromA1(a: GridArea, b: GridArea): GridArea {
+  return {
+    top: 0,
+    left: 0,
+    rowCount: Math.max(a.top + a.rowCount, b.top + b.rowCount),
+    columnCount: Math.max(a.left + a.columnCount, b.left + b.columnCount),
+  };
+}
+
+/** Excel's error alert for a cell that refuses what was typed. Its message is at most 225 characters. */
+function validationAlert(validation: EntryValidation): Excel.DataValidationErrorAlert {
+  let message: string;
+  if (validation.kind === 'decimal') message = `Enter a number greater than or equal to ${validation.min}.`;
+  else {
+    message = `Choose one of: ${validation.values.join(', ')}.`;
+    if (message.length > 225) message = "Choose a value from the cell's drop-down list.";
+  }
+  return { showAlert: true, style: Excel.DataValidationAlertStyle.stop, title: 'Not allowed here', message };
+}
+
+function validationRule(validation: EntryValidation): Excel.DataValidationRule {
+  return validation.kind === 'decimal'
+    ? { decimal: { formula1: validation.min, operator: Excel.DataValidationOperator.greaterThanOrEqualTo } }
+    : { list: { inCellDropDown: true, source: validation.values.join(',') } };
+}
+
+/**
+ * Colours a status column (one column, data rows): green for "OK", red for any other non-blank
+ * value, nothing for blank. The red rule is a formula relative to the column's first cell
+ * (`firstCell`, e.g. "D2"), as Excel applies it to each cell.
+ */
+function addStatusFormats(range: Excel.Range, firstCell: string): void {
+  const ok = range.conditionalFormats.add(Excel.ConditionalFormatType.cellValue);
+  ok.cellValue.rule = { formula1: `="${STATUS_OK}"`, operator: Excel.ConditionalCellValueOperator.equalTo };
+  ok.cellValue.format.fill.color = STATUS_OK_FILL;
+  ok.cellValue.format.font.color = STATUS_OK_FONT;
+  const bad = range.conditionalFormats.add(Excel.ConditionalFormatType.custom);
+  bad.custom.rule.formula = `=AND(${firstCell}<>"",${firstCell}<>"${STATUS_OK}")`;
+  bad.custom.format.fill.color = STATUS_BAD_FILL;
+  bad.custom.format.font.color = STATUS_BAD_FONT;
+}
+
+/**
+ * The port on Office.js. Needs ExcelApi 1.12: comments 1.10, worksheet custom properties 1.12, data
+ * validation 1.8, conditional formats 1.6, worksheet protection and cell locking 1.2 (unprotect 1.7).
+ */
 export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): WorkbookPort {
   const settings: Required<OfficeWorkbookOptions> = {
     budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
@@ -296,19 +490,25 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
         const area = used.isNullObject
           ? null
           : intersectAreas(selection, { top: used.rowIndex, left: used.columnIndex, rowCount: used.rowCount, columnCount: used.columnCount });
-        if (!area) {
-          const address = rangeAddress(selection.top, selection.left, selection.rowCount, selection.columnCount);
-          onProgress?.(0, 0);
-          return { sheet: worksheet.name, address, top: selection.top, left: selection.left, values: [] };
-        }
-        const values = await readValues(context, worksheet, area, settings, onProgress);
-        return {
-          sheet: worksheet.name,
-          address: rangeAddress(area.top, area.left, area.rowCount, area.columnCount),
-          top: area.top,
-          left: area.left,
-          values,
-        };
+        return readArea(context, worksheet, worksheet.name, area, selection, settings, onProgress);
+      });
+    },
+
+    /**
+     * The sheet's values from A1 to the last row and column with a value (`top` and `left` 0), so
+     * row i of `values` is sheet row i. A sheet with no values gives `values: []` (address "A1").
+     */
+    readSheet(sheet, onProgress) {
+      return Excel.run(async (context): Promise<SelectionValues> => {
+        const worksheet = context.workbook.worksheets.getItemOrNullObject(sheet).load('name');
+        await context.sync();
+        if (worksheet.isNullObject) throw new Error(`There is no sheet named "${sheet}" in this workbook.`);
+        const used = worksheet.getUsedRangeOrNullObject(true).load('rowIndex,columnIndex,rowCount,columnCount');
+        await context.sync();
+        const area = used.isNullObject
+          ? null
+          : { top: 0, left: 0, rowCount: used.rowIndex + used.rowCount, columnCount: used.columnIndex + used.columnCount };
+        return readArea(context, worksheet, worksheet.name, area, { top: 0, left: 0, rowCount: 1, columnCount: 1 }, settings, onProgress);
       });
     },
 
@@ -319,14 +519,15 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
      * still fails (a cell got a comment meanwhile, or has a legacy note the comments API does not
      * show), it is retried with fills only and then its comments added around the cells that refuse
      * one (see recoverBatch); cells left with a fill and no comment at all are listed in the sheet's
-     * FILL_ONLY_PROPERTY so that clearProblems finds them. If even the fills fail (a protected
-     * sheet...), the batch's first error is thrown.
+     * FILL_ONLY_PROPERTY so that clearProblems finds them. On a sheet laid out by formatEntrySheet,
+     * its protection is lifted meanwhile; if even the fills fail (a sheet a person protected...),
+     * the batch's first error is thrown.
      */
     async markProblems(sheet, marks, onProgress) {
       const cells = mergeMarks(marks);
       await Excel.run(async (context) => {
         const worksheet = context.workbook.worksheets.getItem(sheet);
-        await withEventsDisabled(context, async () => {
+        await withEventsDisabled(context, () => withOwnProtectionLifted(context, worksheet, async () => {
           let commented: ReadonlySet<string> | ReadonlyMap<string, boolean> = await clearMarks(context, worksheet, perSync);
           const fillOnly: CellMark[] = [];
           onProgress?.(0, cells.length);
@@ -351,14 +552,14 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
             worksheet.customProperties.add(FILL_ONLY_PROPERTY, fillOnly.map((m) => cellAddress(m.row, m.column)).join(','));
             await context.sync();
           }
-        });
+        }));
       });
     },
 
     async clearProblems(sheet) {
       await Excel.run(async (context) => {
         const worksheet = context.workbook.worksheets.getItem(sheet);
-        await withEventsDisabled(context, () => clearMarks(context, worksheet, perSync));
+        await withEventsDisabled(context, () => withOwnProtectionLifted(context, worksheet, () => clearMarks(context, worksheet, perSync)));
       });
     },
 
@@ -373,48 +574,127 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
 
     /**
      * Header in row 1 (bold, frozen), rows below, from column A. Short rows are padded with blanks.
-     * Every value goes through asCellText. Progress counts data rows written.
+     * Every value goes through asCellText. Progress counts data rows written. A sheet laid out by
+     * formatEntrySheet is written unprotected and protected again (with every cell locked, as the
+     * clear resets formats: lay it out again).
      */
     async writeTable(sheetName, header, rows, onProgress) {
-      let width = header.length;
-      for (const row of rows) width = Math.max(width, row.length);
-      const table: CellValue[][] = [header, ...rows].map((row) => {
-        const cells = row.map(asCellText);
-        while (cells.length < width) cells.push('');
-        return cells;
-      });
+      const table = toBlock([header, ...rows], '');
+      const dataRows = (done: number) => Math.min(rows.length, Math.max(0, done - 1)); // table rows → data rows
       await Excel.run(async (context) => {
         await withEventsDisabled(context, async () => {
           const existing = context.workbook.worksheets.getItemOrNullObject(sheetName);
           await context.sync();
-          let worksheet: Excel.Worksheet;
-          beginWrite(context);
+          const fill = async (worksheet: Excel.Worksheet) => {
+            const width = table[0]!.length;
+            if (width === 0) {
+              await context.sync();
+              return;
+            }
+            await writeRows(context, worksheet, 0, 0, table, settings.budgetBytes, (done) => onProgress?.(dataRows(done), rows.length));
+            beginWrite(context);
+            worksheet.getRangeByIndexes(0, 0, 1, width).format.font.bold = true;
+            worksheet.freezePanes.freezeRows(1);
+            worksheet.getRangeByIndexes(0, 0, table.length, width).format.autofitColumns();
+            await context.sync();
+          };
           if (existing.isNullObject) {
-            worksheet = context.workbook.worksheets.add(sheetName);
+            beginWrite(context);
+            await fill(context.workbook.worksheets.add(sheetName));
           } else {
-            worksheet = existing;
-            worksheet.getUsedRange().clear();
+            await withOwnProtectionLifted(context, existing, async () => {
+              beginWrite(context);
+              existing.getUsedRange().clear();
+              await fill(existing);
+            });
           }
-          if (width === 0) {
-            await context.sync();
-            return;
+        });
+      });
+    },
+
+    /**
+     * Values through asCellText, a block of rows per sync, events off and calculation suspended (as
+     * writeTable). Cells a short row does not reach are left as they are. A sheet laid out by
+     * formatEntrySheet is written unprotected and protected again.
+     */
+    async writeCells(sheet, top, left, values, onProgress) {
+      const block = toBlock(values, null);
+      if ((block[0]?.length ?? 0) === 0) {
+        onProgress?.(0, 0);
+        return;
+      }
+      await Excel.run(async (context) => {
+        const worksheet = context.workbook.worksheets.getItem(sheet);
+        await withEventsDisabled(context, () =>
+          withOwnProtectionLifted(context, worksheet, () => writeRows(context, worksheet, top, left, block, settings.budgetBytes, onProgress)),
+        );
+      });
+    },
+
+    /**
+     * Resets what an earlier layout left (locking, data validation and conditional formats over the
+     * area it covered, the used range and the new layout), then unlocks the editable columns' data
+     * rows with their validation, colours the status column, protects the sheet with
+     * ENTRY_PROTECTION and records the laid-out area in ENTRY_LAYOUT_PROPERTY, all in one sync. A
+     * protected sheet is unprotected first (this fails if a person protected it with a password).
+     */
+    async formatEntrySheet(sheet, layout) {
+      const plan = planEntryLayout(layout);
+      await Excel.run(async (context) => {
+        const worksheet = context.workbook.worksheets.getItemOrNullObject(sheet);
+        await context.sync();
+        if (worksheet.isNullObject) throw new Error(`There is no sheet named "${sheet}" in this workbook.`);
+        await withEventsDisabled(context, async () => {
+          const protection = worksheet.protection.load('protected');
+          const used = worksheet.getUsedRangeOrNullObject().load('rowIndex,columnIndex,rowCount,columnCount');
+          const previous = worksheet.customProperties.getItemOrNullObject(ENTRY_LAYOUT_PROPERTY).load('value');
+          await context.sync();
+          let reset = plan.extent;
+          if (!used.isNullObject) {
+            reset = coverFromA1(reset, { top: used.rowIndex, left: used.columnIndex, rowCount: used.rowCount, columnCount: used.columnCount });
           }
-          onProgress?.(0, rows.length);
-          const chunks = planWriteChunks(table, settings.budgetBytes);
-          for (const [i, chunk] of chunks.entries()) {
-            if (i > 0) beginWrite(context);
-            worksheet.getRangeByIndexes(chunk.rowOffset, 0, chunk.rowCount, width).values = table.slice(
-              chunk.rowOffset,
-              chunk.rowOffset + chunk.rowCount,
-            );
-            await context.sync();
-            onProgress?.(Math.min(rows.length, chunk.rowOffset + chunk.rowCount - 1), rows.length);
+          if (!previous.isNullObject) {
+            try {
+              reset = coverFromA1(reset, parseRangeAddress(previous.value));
+            } catch {
+              // edited by hand: the used range has to do
+            }
           }
           beginWrite(context);
-          worksheet.getRangeByIndexes(0, 0, 1, width).format.font.bold = true;
-          worksheet.freezePanes.freezeRows(1);
-          worksheet.getRangeByIndexes(0, 0, table.length, width).format.autofitColumns();
+          if (protection.protected) protection.unprotect();
+          const everything = worksheet.getRangeByIndexes(reset.top, reset.left, reset.rowCount, reset.columnCount);
+          everything.format.protection.locked = true;
+          everything.dataValidation.clear();
+          everything.conditionalFormats.clearAll();
+          const { rowCount, editable, statusColumn } = plan.layout;
+          if (rowCount > 0) {
+            for (const { column, validation } of editable) {
+              const cells = worksheet.getRangeByIndexes(1, column, rowCount, 1);
+              cells.format.protection.locked = false;
+              if (validation) {
+                cells.dataValidation.rule = validationRule(validation);
+                cells.dataValidation.errorAlert = validationAlert(validation);
+              }
+            }
+            if (statusColumn !== undefined) addStatusFormats(worksheet.getRangeByIndexes(1, statusColumn, rowCount, 1), cellAddress(1, statusColumn));
+          }
+          protection.protect(ENTRY_PROTECTION);
+          const { extent } = plan;
+          worksheet.customProperties.add(ENTRY_LAYOUT_PROPERTY, rangeAddress(extent.top, extent.left, extent.rowCount, extent.columnCount));
           await context.sync();
+        });
+      });
+    },
+
+    async sheetsWithProperty(key) {
+      return Excel.run(async (context) => {
+        const worksheets = context.workbook.worksheets.load('items/name');
+        await context.sync();
+        const properties = worksheets.items.map((worksheet) => worksheet.customProperties.getItemOrNullObject(key).load('value'));
+        await context.sync();
+        return worksheets.items.flatMap((worksheet, i) => {
+          const property = properties[i]!;
+          return property.isNullObject ? [] : [{ sheet: worksheet.name, value: property.value }];
         });
       });
     },

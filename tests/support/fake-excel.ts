@@ -16,7 +16,12 @@
 //   the web) makes `sync()` reject with RequestPayloadSizeLimitExceeded or
 //   ResponsePayloadSizeLimitExceeded. A too-big request applies nothing; a too-big response comes
 //   after its writes were applied.
-// - A protected sheet (`workbook.protect`) refuses changes to its cells, formats and comments.
+// - Worksheet protection (`worksheet.protection`, or `workbook.protect`): a protected sheet refuses
+//   values written to locked cells (every cell is locked until `format.protection.locked = false`),
+//   cell formats (unless protected with allowFormatCells), column autofit (unless
+//   allowFormatColumns), locking, data validation, conditional formats and comments. `protect` fails
+//   on a sheet already protected. Data validation only restricts what a person types: values the
+//   API writes are never checked against it (as in Excel).
 // - A cell holds one comment; adding a second fails the sync. A legacy note (`workbook.addNote`) is
 //   invisible to the comments API and also makes a comment on its cell fail.
 // - Every sync is recorded: its operations (loads, property sets, method calls; whether each one
@@ -181,6 +186,74 @@ interface CellModel {
   formula?: string;
   fill?: string;
   bold?: boolean;
+  /** Cells are locked unless this says otherwise (as Excel's default cell style). */
+  locked?: false;
+  validation?: FakeValidation;
+}
+
+/** A cell's data validation, as set through `range.dataValidation`. */
+export interface FakeValidation {
+  rule: FakeValidationRule | null;
+  errorAlert: { showAlert?: boolean; style?: string; title?: string; message?: string } | null;
+}
+
+export type FakeValidationRule =
+  | { decimal: { formula1: string | number; formula2?: string | number; operator: string } }
+  | { list: { inCellDropDown: boolean; source: string } };
+
+/** A conditional format as a test sees it; the first one listed has the top priority. */
+export interface FakeConditionalFormat {
+  /** The cells it applies to, e.g. "D2:D101" (several areas joined by ","). */
+  address: string;
+  type: 'CellValue' | 'Custom';
+  /** CellValue: { formula1, formula2?, operator }; Custom: { formula }; null until set. */
+  rule: { formula1: string; formula2?: string; operator: string } | { formula: string } | null;
+  fill: string | null;
+  fontColor: string | null;
+}
+
+/** Worksheet protection options, all of them (Excel reports every one). */
+export interface FakeProtectionOptions {
+  allowAutoFilter: boolean;
+  allowDeleteColumns: boolean;
+  allowDeleteRows: boolean;
+  allowEditObjects: boolean;
+  allowEditScenarios: boolean;
+  allowFormatCells: boolean;
+  allowFormatColumns: boolean;
+  allowFormatRows: boolean;
+  allowInsertColumns: boolean;
+  allowInsertHyperlinks: boolean;
+  allowInsertRows: boolean;
+  allowPivotTables: boolean;
+  allowSort: boolean;
+  selectionMode: 'Normal' | 'Unlocked' | 'None';
+}
+
+const DEFAULT_PROTECTION: FakeProtectionOptions = {
+  allowAutoFilter: false,
+  allowDeleteColumns: false,
+  allowDeleteRows: false,
+  allowEditObjects: false,
+  allowEditScenarios: false,
+  allowFormatCells: false,
+  allowFormatColumns: false,
+  allowFormatRows: false,
+  allowInsertColumns: false,
+  allowInsertHyperlinks: false,
+  allowInsertRows: false,
+  allowPivotTables: false,
+  allowSort: false,
+  selectionMode: 'Normal',
+};
+
+interface ConditionalFormatModel {
+  id: string;
+  type: FakeConditionalFormat['type'];
+  areas: FakeArea[];
+  rule: FakeConditionalFormat['rule'];
+  fill: string | null;
+  fontColor: string | null;
 }
 
 interface CommentModel {
@@ -201,8 +274,10 @@ interface SheetModel {
   frozenRows: number;
   selection: FakeArea[];
   autofitCount: number;
-  /** Protected: cell values, formats and comments cannot change. */
-  locked: boolean;
+  /** The options it was protected with, or null when it is not protected. */
+  protection: FakeProtectionOptions | null;
+  /** Highest priority first. */
+  conditionalFormats: ConditionalFormatModel[];
 }
 
 interface RangeTarget {
@@ -222,7 +297,8 @@ function newSheet(name: string): SheetModel {
     frozenRows: 0,
     selection: [{ top: 0, left: 0, rowCount: 1, columnCount: 1 }],
     autofitCount: 0,
-    locked: false,
+    protection: null,
+    conditionalFormats: [],
   };
 }
 
@@ -242,8 +318,58 @@ function normaliseColor(color: string): string {
   return /^#[0-9a-f]{6}$/i.test(color) ? color.toUpperCase() : color;
 }
 
-function assertUnlocked(sheet: SheetModel): void {
-  if (sheet.locked) throw new FakeOfficeError('AccessDenied', `The sheet "${sheet.name}" is protected.`);
+/**
+ * What a change is, for worksheet protection: values (allowed on unlocked cells), cell formats
+ * (allowFormatCells), column formats (allowFormatColumns), or something a protected sheet always
+ * refuses (locking cells, data validation, comments).
+ */
+type EditKind = 'values' | 'formats' | 'columns' | 'always';
+
+function assertEditable(sheet: SheetModel, kind: EditKind, area?: FakeArea): void {
+  const options = sheet.protection;
+  if (!options) return;
+  if (kind === 'values' && area && allUnlocked(sheet, area)) return;
+  if (kind === 'formats' && options.allowFormatCells) return;
+  if (kind === 'columns' && options.allowFormatColumns) return;
+  throw new FakeOfficeError('AccessDenied', `The sheet "${sheet.name}" is protected.`);
+}
+
+function allUnlocked(sheet: SheetModel, area: FakeArea): boolean {
+  if (area.rowCount * area.columnCount > sheet.cells.size) return false; // some cell has no entry: locked
+  for (let r = area.top; r < area.top + area.rowCount; r++) {
+    for (let c = area.left; c < area.left + area.columnCount; c++) if (sheet.cells.get(key(r, c))?.locked !== false) return false;
+  }
+  return true;
+}
+
+function intersect(a: FakeArea, b: FakeArea): FakeArea | null {
+  const top = Math.max(a.top, b.top);
+  const left = Math.max(a.left, b.left);
+  const bottom = Math.min(a.top + a.rowCount, b.top + b.rowCount);
+  const right = Math.min(a.left + a.columnCount, b.left + b.columnCount);
+  return bottom <= top || right <= left ? null : { top, left, rowCount: bottom - top, columnCount: right - left };
+}
+
+/** `a` without the cells of `b`, as up to four rectangles. */
+function subtract(a: FakeArea, b: FakeArea): FakeArea[] {
+  const overlap = intersect(a, b);
+  if (!overlap) return [a];
+  const parts: FakeArea[] = [];
+  const aBottom = a.top + a.rowCount;
+  const oBottom = overlap.top + overlap.rowCount;
+  const aRight = a.left + a.columnCount;
+  const oRight = overlap.left + overlap.columnCount;
+  if (overlap.top > a.top) parts.push({ top: a.top, left: a.left, rowCount: overlap.top - a.top, columnCount: a.columnCount });
+  if (oBottom < aBottom) parts.push({ top: oBottom, left: a.left, rowCount: aBottom - oBottom, columnCount: a.columnCount });
+  if (overlap.left > a.left) parts.push({ top: overlap.top, left: a.left, rowCount: overlap.rowCount, columnCount: overlap.left - a.left });
+  if (oRight < aRight) parts.push({ top: overlap.top, left: oRight, rowCount: overlap.rowCount, columnCount: aRight - oRight });
+  return parts;
+}
+
+/** Removes an area's cells from every conditional format of the sheet (dropping emptied ones). */
+function clearConditionalFormats(sheet: SheetModel, area: FakeArea): void {
+  for (const format of sheet.conditionalFormats) format.areas = format.areas.flatMap((a) => subtract(a, area));
+  sheet.conditionalFormats = sheet.conditionalFormats.filter((format) => format.areas.length > 0);
 }
 
 class WorkbookModel {
@@ -253,6 +379,7 @@ class WorkbookModel {
   calculationSuspended = false;
   formulaWrites: Array<{ sheet: string; row: number; column: number; formula: string }> = [];
   private nextCommentId = 1;
+  private nextConditionalFormatId = 1;
 
   constructor(names: string[]) {
     this.sheets = names.map(newSheet);
@@ -285,6 +412,18 @@ class WorkbookModel {
     return `comment-${this.nextCommentId++}`;
   }
 
+  newConditionalFormatId(): string {
+    return `conditional-format-${this.nextConditionalFormatId++}`;
+  }
+
+  findConditionalFormat(id: string): { sheet: SheetModel; format: ConditionalFormatModel } | null {
+    for (const sheet of this.sheets) {
+      const format = sheet.conditionalFormats.find((f) => f.id === id);
+      if (format) return { sheet, format };
+    }
+    return null;
+  }
+
   findComment(id: string): { sheet: SheetModel; comment: CommentModel } | null {
     for (const sheet of this.sheets) {
       for (const comment of sheet.comments.values()) if (comment.id === id) return { sheet, comment };
@@ -303,7 +442,7 @@ class WorkbookModel {
   }
 
   writeValues({ sheet, area }: RangeTarget, values: unknown): void {
-    assertUnlocked(sheet);
+    assertEditable(sheet, 'values', area);
     const fits =
       Array.isArray(values) &&
       values.length === area.rowCount &&
@@ -336,12 +475,13 @@ class WorkbookModel {
 
   dropIfEmpty(sheet: SheetModel, row: number, column: number): void {
     const cell = sheet.cells.get(key(row, column));
-    if (cell && cell.value === '' && !cell.formula && !cell.fill && !cell.bold) sheet.cells.delete(key(row, column));
+    if (cell && cell.value === '' && !cell.formula && !cell.fill && !cell.bold && cell.locked !== false && !cell.validation) {
+      sheet.cells.delete(key(row, column));
+    }
   }
 
-  /** Each cell of an area (creating entries), for formats set on every cell. */
+  /** Each cell of an area (creating entries), for formats set on every cell. Callers check protection. */
   eachCell({ sheet, area }: RangeTarget, change: (cell: CellModel) => void): void {
-    assertUnlocked(sheet);
     for (let r = area.top; r < area.top + area.rowCount; r++) {
       for (let c = area.left; c < area.left + area.columnCount; c++) {
         change(this.cellForWrite(sheet, r, c));
@@ -350,9 +490,8 @@ class WorkbookModel {
     }
   }
 
-  /** Existing cells inside an area (for clearing: no entries created). */
+  /** Existing cells inside an area (for clearing: no entries created). Callers check protection. */
   existingCells({ sheet, area }: RangeTarget, change: (cell: CellModel) => void): void {
-    assertUnlocked(sheet);
     const visit = (row: number, column: number) => {
       const cell = sheet.cells.get(key(row, column));
       if (!cell) return;
@@ -678,6 +817,32 @@ class FakeWorksheetCollection extends FakeClientObject {
   protected _getters() {
     return {};
   }
+  get items(): FakeWorksheet[] {
+    return this._read('items');
+  }
+
+  /** "items/name", "name" or "items": every sheet, in order, with its name. */
+  override load(spec?: LoadSpec): this {
+    for (const name of loadNames(spec)) {
+      if (!['items', 'name', 'items/name'].includes(name)) throw new FakeOfficeError('InvalidArgument', `The fake Worksheet cannot load '${name}'.`);
+    }
+    this.context._enqueue({
+      kind: 'load',
+      target: this._path,
+      name: 'items/name',
+      write: false,
+      run: () => this._model.sheets.map((sheet) => ({ name: sheet.name })),
+      deliver: (data) => {
+        const items = (data as Array<{ name: string }>).map(({ name }) => {
+          const worksheet = new FakeWorksheet(this.context, `${this._path}.getItem(${JSON.stringify(name)})`, () => this._model.find(name));
+          worksheet._accept({ name });
+          return worksheet;
+        });
+        this._accept({ items });
+      },
+    });
+    return this;
+  }
   getItem(name: string): FakeWorksheet {
     return new FakeWorksheet(this.context, `${this._path}.getItem(${JSON.stringify(name)})`, () => this._model.get(name));
   }
@@ -698,6 +863,7 @@ class FakeWorksheet extends FakeClientObject {
   private _comments?: FakeCommentCollection;
   private _customProperties?: FakeCustomPropertyCollection;
   private _freezePanes?: FakeFreezePanes;
+  private _protection?: FakeWorksheetProtection;
 
   constructor(
     context: FakeRequestContext,
@@ -725,6 +891,9 @@ class FakeWorksheet extends FakeClientObject {
   }
   get freezePanes(): FakeFreezePanes {
     return (this._freezePanes ??= new FakeFreezePanes(this.context, `${this._path}.freezePanes`, () => this._sheet()));
+  }
+  get protection(): FakeWorksheetProtection {
+    return (this._protection ??= new FakeWorksheetProtection(this.context, `${this._path}.protection`, () => this._sheet()));
   }
 
   activate(): void {
@@ -777,6 +946,8 @@ class FakeRange extends FakeClientObject {
   protected readonly _kind = 'Range';
   private _worksheet?: FakeWorksheet;
   private _format?: FakeRangeFormat;
+  private _dataValidation?: FakeDataValidation;
+  private _conditionalFormats?: FakeConditionalFormatCollection;
 
   constructor(
     context: FakeRequestContext,
@@ -839,15 +1010,27 @@ class FakeRange extends FakeClientObject {
   get format(): FakeRangeFormat {
     return (this._format ??= new FakeRangeFormat(this.context, `${this._path}.format`, () => this._target()));
   }
+  get dataValidation(): FakeDataValidation {
+    return (this._dataValidation ??= new FakeDataValidation(this.context, `${this._path}.dataValidation`, () => this._target()));
+  }
+  get conditionalFormats(): FakeConditionalFormatCollection {
+    return (this._conditionalFormats ??= new FakeConditionalFormatCollection(this.context, `${this._path}.conditionalFormats`, () => this._target()));
+  }
 
-  /** "All" (default) clears values and formats, "Contents" values, "Formats" formats. Comments stay. */
+  /**
+   * "All" (default) clears values, formats (fill, bold, locking, conditional formats) and data
+   * validation; "Contents" values; "Formats" formats. Comments stay.
+   */
   clear(applyTo: 'All' | 'Contents' | 'Formats' = 'All'): void {
     this._enqueue(
       'call',
       'clear',
       true,
-      () =>
-        this._model.existingCells(this._target(), (cell) => {
+      () => {
+        const target = this._target();
+        if (applyTo !== 'Formats') assertEditable(target.sheet, 'values', target.area);
+        if (applyTo !== 'Contents') assertEditable(target.sheet, 'formats');
+        this._model.existingCells(target, (cell) => {
           if (applyTo !== 'Formats') {
             cell.value = '';
             delete cell.formula;
@@ -855,8 +1038,12 @@ class FakeRange extends FakeClientObject {
           if (applyTo !== 'Contents') {
             delete cell.fill;
             delete cell.bold;
+            delete cell.locked;
           }
-        }),
+          if (applyTo === 'All') delete cell.validation;
+        });
+        if (applyTo !== 'Contents') clearConditionalFormats(target.sheet, target.area);
+      },
       applyTo,
     );
   }
@@ -891,6 +1078,7 @@ class FakeRangeFormat extends FakeClientObject {
   protected readonly _kind = 'RangeFormat';
   readonly fill: FakeRangeFill;
   readonly font: FakeRangeFont;
+  readonly protection: FakeFormatProtection;
   constructor(
     context: FakeRequestContext,
     path: string,
@@ -899,6 +1087,7 @@ class FakeRangeFormat extends FakeClientObject {
     super(context, path);
     this.fill = new FakeRangeFill(context, `${path}.fill`, _target);
     this.font = new FakeRangeFont(context, `${path}.font`, _target);
+    this.protection = new FakeFormatProtection(context, `${path}.protection`, _target);
   }
   protected _getters() {
     return {};
@@ -906,10 +1095,15 @@ class FakeRangeFormat extends FakeClientObject {
   protected override _navigate(name: string): FakeClientObject {
     if (name === 'fill') return this.fill;
     if (name === 'font') return this.font;
+    if (name === 'protection') return this.protection;
     return super._navigate(name);
   }
   autofitColumns(): void {
-    this._enqueue('call', 'autofitColumns', true, () => void this._target().sheet.autofitCount++);
+    this._enqueue('call', 'autofitColumns', true, () => {
+      const { sheet } = this._target();
+      assertEditable(sheet, 'columns');
+      sheet.autofitCount++;
+    });
   }
   autofitRows(): void {
     this._enqueue('call', 'autofitRows', true, () => void this._target());
@@ -933,10 +1127,22 @@ class FakeRangeFill extends FakeClientObject {
     return this._read('color');
   }
   set color(color: string) {
-    this._enqueue('set', 'color', true, () => this._model.eachCell(this._target(), (cell) => (cell.fill = normaliseColor(color))), color);
+    this._enqueue(
+      'set',
+      'color',
+      true,
+      () => {
+        assertEditable(this._target().sheet, 'formats');
+        this._model.eachCell(this._target(), (cell) => (cell.fill = normaliseColor(color)));
+      },
+      color,
+    );
   }
   clear(): void {
-    this._enqueue('call', 'clear', true, () => this._model.existingCells(this._target(), (cell) => delete cell.fill));
+    this._enqueue('call', 'clear', true, () => {
+      assertEditable(this._target().sheet, 'formats');
+      this._model.existingCells(this._target(), (cell) => delete cell.fill);
+    });
   }
 }
 
@@ -956,7 +1162,362 @@ class FakeRangeFont extends FakeClientObject {
     return this._read('bold');
   }
   set bold(bold: boolean) {
-    this._enqueue('set', 'bold', true, () => this._model.eachCell(this._target(), (cell) => (cell.bold = bold)), bold);
+    this._enqueue(
+      'set',
+      'bold',
+      true,
+      () => {
+        assertEditable(this._target().sheet, 'formats');
+        this._model.eachCell(this._target(), (cell) => (cell.bold = bold));
+      },
+      bold,
+    );
+  }
+}
+
+class FakeFormatProtection extends FakeClientObject {
+  protected readonly _kind = 'FormatProtection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _target: () => RangeTarget,
+  ) {
+    super(context, path);
+  }
+  /** null when the cells differ (as Excel). */
+  protected _getters() {
+    return { locked: () => this._model.uniform(this._target(), (cell) => cell?.locked !== false) };
+  }
+  get locked(): boolean {
+    return this._read('locked');
+  }
+  set locked(locked: boolean) {
+    this._enqueue(
+      'set',
+      'locked',
+      true,
+      () => {
+        const target = this._target();
+        assertEditable(target.sheet, 'always');
+        if (locked) this._model.existingCells(target, (cell) => delete cell.locked);
+        else this._model.eachCell(target, (cell) => (cell.locked = false));
+      },
+      locked,
+    );
+  }
+}
+
+const DATA_VALIDATION_OPERATORS = ['Between', 'NotBetween', 'EqualTo', 'NotEqualTo', 'GreaterThan', 'LessThan', 'GreaterThanOrEqualTo', 'LessThanOrEqualTo'];
+
+/** The decimal and list rules (the ones the add-in uses); anything else is refused. */
+function checkValidationRule(rule: unknown): FakeValidationRule {
+  const invalid = (why: string) => new FakeOfficeError('InvalidArgument', `Invalid data validation rule: ${why}.`);
+  if (typeof rule !== 'object' || rule === null) throw invalid('not an object');
+  const kinds = Object.entries(rule).filter(([, value]) => value !== undefined && value !== null);
+  if (kinds.length !== 1) throw invalid('it must have exactly one kind of rule');
+  const [kind, criteria] = kinds[0]! as [string, Record<string, unknown>];
+  if (kind === 'decimal') {
+    const { formula1, formula2, operator } = criteria;
+    if (typeof formula1 !== 'number' && typeof formula1 !== 'string') throw invalid('decimal needs formula1');
+    if (typeof operator !== 'string' || !DATA_VALIDATION_OPERATORS.includes(operator)) throw invalid(`unknown operator ${String(operator)}`);
+    if ((operator === 'Between' || operator === 'NotBetween') !== (formula2 !== undefined)) throw invalid('formula2 goes with Between and NotBetween only');
+    return { decimal: { formula1, operator, ...(formula2 !== undefined ? { formula2: formula2 as string | number } : {}) } };
+  }
+  if (kind === 'list') {
+    const { source, inCellDropDown } = criteria;
+    if (typeof source !== 'string' || source === '') throw invalid('list needs a source');
+    if (typeof inCellDropDown !== 'boolean') throw invalid('list needs inCellDropDown');
+    return { list: { source, inCellDropDown } };
+  }
+  throw new FakeOfficeError('NotImplemented', `The fake supports decimal and list data validation, not ${kind}.`);
+}
+
+class FakeDataValidation extends FakeClientObject {
+  protected readonly _kind = 'DataValidation';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _target: () => RangeTarget,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  /** Replaces the rule of every cell of the range (its error alert stays). */
+  set rule(rule: FakeValidationRule) {
+    this._enqueue(
+      'set',
+      'rule',
+      true,
+      () => {
+        const checked = checkValidationRule(rule);
+        const target = this._target();
+        assertEditable(target.sheet, 'always');
+        this._model.eachCell(target, (cell) => (cell.validation = { rule: checked, errorAlert: cell.validation?.errorAlert ?? null }));
+      },
+      rule,
+    );
+  }
+  set errorAlert(alert: NonNullable<FakeValidation['errorAlert']>) {
+    this._enqueue(
+      'set',
+      'errorAlert',
+      true,
+      () => {
+        const target = this._target();
+        assertEditable(target.sheet, 'always');
+        this._model.eachCell(target, (cell) => {
+          cell.validation = { rule: cell.validation?.rule ?? null, errorAlert: { ...cell.validation?.errorAlert, ...alert } };
+        });
+      },
+      alert,
+    );
+  }
+  clear(): void {
+    this._enqueue('call', 'clear', true, () => {
+      const target = this._target();
+      assertEditable(target.sheet, 'always');
+      this._model.existingCells(target, (cell) => delete cell.validation);
+    });
+  }
+}
+
+const CELL_VALUE_OPERATORS = ['Between', 'NotBetween', 'EqualTo', 'NotEqualTo', 'GreaterThan', 'LessThan', 'GreaterThanOrEqual', 'LessThanOrEqual'];
+
+/** A range's conditional formats: `add` (CellValue or Custom) and `clearAll`. */
+class FakeConditionalFormatCollection extends FakeClientObject {
+  protected readonly _kind = 'ConditionalFormatCollection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _target: () => RangeTarget,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  /** Adds a format for the range at the top priority. */
+  add(type: string): FakeConditionalFormatObject {
+    const id = this._model.newConditionalFormatId();
+    this._enqueue(
+      'call',
+      'add',
+      true,
+      () => {
+        if (type !== 'CellValue' && type !== 'Custom') {
+          throw new FakeOfficeError('NotImplemented', `The fake supports CellValue and Custom conditional formats, not ${type}.`);
+        }
+        const { sheet, area } = this._target();
+        assertEditable(sheet, 'formats');
+        sheet.conditionalFormats.unshift({ id, type, areas: [area], rule: null, fill: null, fontColor: null });
+      },
+      type,
+    );
+    return new FakeConditionalFormatObject(this.context, `${this._path}.getItem(${JSON.stringify(id)})`, id);
+  }
+  /** Removes the range's cells from every conditional format that covers them. */
+  clearAll(): void {
+    this._enqueue('call', 'clearAll', true, () => {
+      const { sheet, area } = this._target();
+      assertEditable(sheet, 'formats');
+      clearConditionalFormats(sheet, area);
+    });
+  }
+}
+
+type FoundFormat = { sheet: SheetModel; format: ConditionalFormatModel };
+
+class FakeConditionalFormatObject extends FakeClientObject {
+  protected readonly _kind = 'ConditionalFormat';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _id: string,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return { type: () => this._found(null).format.type };
+  }
+  /** The format, checked to be of `type` (Excel fails when code uses the wrong kind). */
+  private _found(type: ConditionalFormatModel['type'] | null): FoundFormat {
+    const found = this._model.findConditionalFormat(this._id);
+    if (!found) throw new FakeOfficeError('ItemNotFound', `The conditional format ${this._id} does not exist.`);
+    if (type && found.format.type !== type) {
+      throw new FakeOfficeError('InvalidOperation', `The conditional format is of type ${found.format.type}, not ${type}.`);
+    }
+    return found;
+  }
+  get type(): string {
+    return this._read('type');
+  }
+  get cellValue(): FakeCellValueConditionalFormat {
+    return new FakeCellValueConditionalFormat(this.context, `${this._path}.cellValue`, () => this._found('CellValue'));
+  }
+  get custom(): FakeCustomConditionalFormat {
+    return new FakeCustomConditionalFormat(this.context, `${this._path}.custom`, () => this._found('Custom'));
+  }
+}
+
+/** Sets part of a conditional format (its sheet must allow format changes). */
+function changeFormat(found: () => FoundFormat, change: (format: ConditionalFormatModel) => void): () => void {
+  return () => {
+    const { sheet, format } = found();
+    assertEditable(sheet, 'formats');
+    change(format);
+  };
+}
+
+class FakeCellValueConditionalFormat extends FakeClientObject {
+  protected readonly _kind = 'CellValueConditionalFormat';
+  readonly format: FakeConditionalRangeFormat;
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => FoundFormat,
+  ) {
+    super(context, path);
+    this.format = new FakeConditionalRangeFormat(context, `${path}.format`, _find);
+  }
+  protected _getters() {
+    return {};
+  }
+  set rule(rule: { formula1: string; formula2?: string; operator: string }) {
+    const apply = changeFormat(this._find, (format) => (format.rule = { ...rule }));
+    this._enqueue(
+      'set',
+      'rule',
+      true,
+      () => {
+        if (typeof rule?.formula1 !== 'string' || !CELL_VALUE_OPERATORS.includes(rule.operator)) {
+          throw new FakeOfficeError('InvalidArgument', `Invalid conditional format rule ${JSON.stringify(rule)}.`);
+        }
+        apply();
+      },
+      rule,
+    );
+  }
+}
+
+class FakeCustomConditionalFormat extends FakeClientObject {
+  protected readonly _kind = 'CustomConditionalFormat';
+  readonly format: FakeConditionalRangeFormat;
+  readonly rule: FakeConditionalFormatRule;
+  constructor(context: FakeRequestContext, path: string, find: () => FoundFormat) {
+    super(context, path);
+    this.format = new FakeConditionalRangeFormat(context, `${path}.format`, find);
+    this.rule = new FakeConditionalFormatRule(context, `${path}.rule`, find);
+  }
+  protected _getters() {
+    return {};
+  }
+}
+
+class FakeConditionalFormatRule extends FakeClientObject {
+  protected readonly _kind = 'ConditionalFormatRule';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => FoundFormat,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  /** An English, A1-style formula relative to the top-left cell of the format's range. */
+  set formula(formula: string) {
+    const apply = changeFormat(this._find, (format) => (format.rule = { formula }));
+    this._enqueue(
+      'set',
+      'formula',
+      true,
+      () => {
+        if (typeof formula !== 'string' || !formula.startsWith('=')) throw new FakeOfficeError('InvalidArgument', `"${formula}" is not a formula.`);
+        apply();
+      },
+      formula,
+    );
+  }
+}
+
+class FakeConditionalRangeFormat extends FakeClientObject {
+  protected readonly _kind = 'ConditionalRangeFormat';
+  readonly fill: FakeConditionalColor;
+  readonly font: FakeConditionalColor;
+  constructor(context: FakeRequestContext, path: string, find: () => FoundFormat) {
+    super(context, path);
+    this.fill = new FakeConditionalColor(context, `${path}.fill`, find, 'fill');
+    this.font = new FakeConditionalColor(context, `${path}.font`, find, 'fontColor');
+  }
+  protected _getters() {
+    return {};
+  }
+}
+
+/** `format.fill` or `format.font` of a conditional format: only its color. */
+class FakeConditionalColor extends FakeClientObject {
+  protected readonly _kind = 'ConditionalRangeColor';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => FoundFormat,
+    private readonly _slot: 'fill' | 'fontColor',
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  set color(color: string) {
+    this._enqueue('set', 'color', true, changeFormat(this._find, (format) => (format[this._slot] = normaliseColor(color))), color);
+  }
+}
+
+class FakeWorksheetProtection extends FakeClientObject {
+  protected readonly _kind = 'WorksheetProtection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _sheet: () => SheetModel,
+  ) {
+    super(context, path);
+  }
+  /** `options` of an unprotected sheet are the defaults. */
+  protected _getters() {
+    return {
+      protected: () => this._sheet().protection !== null,
+      options: () => ({ ...(this._sheet().protection ?? DEFAULT_PROTECTION) }),
+    };
+  }
+  get protected(): boolean {
+    return this._read('protected');
+  }
+  get options(): FakeProtectionOptions {
+    return this._read('options');
+  }
+  /** Fails when the sheet is already protected (as Excel). No password: the fake does not model them. */
+  protect(options: Partial<FakeProtectionOptions> = {}): void {
+    this._enqueue(
+      'call',
+      'protect',
+      true,
+      () => {
+        const sheet = this._sheet();
+        if (sheet.protection) throw new FakeOfficeError('InvalidOperation', `The sheet "${sheet.name}" is already protected.`);
+        for (const name of Object.keys(options)) {
+          if (!(name in DEFAULT_PROTECTION)) throw new FakeOfficeError('InvalidArgument', `Unknown protection option '${name}'.`);
+        }
+        sheet.protection = { ...DEFAULT_PROTECTION, ...options };
+      },
+      options,
+    );
+  }
+  /** Does nothing on a sheet that is not protected. */
+  unprotect(): void {
+    this._enqueue('call', 'unprotect', true, () => void (this._sheet().protection = null));
   }
 }
 
@@ -1059,7 +1620,7 @@ class FakeCommentCollection extends FakeClientObject {
           ({ sheet, area } = cellAddress._target());
         }
         if (area.rowCount !== 1 || area.columnCount !== 1) throw new FakeOfficeError('InvalidArgument', `A comment goes on one cell, not ${a1(area)}.`);
-        assertUnlocked(sheet);
+        assertEditable(sheet, 'always');
         if (sheet.comments.has(key(area.top, area.left))) {
           throw new FakeOfficeError('InvalidArgument', `${sheetPrefix(sheet.name)}!${a1(area)} already has a comment.`);
         }
@@ -1119,7 +1680,7 @@ class FakeComment extends FakeClientObject {
   delete(): void {
     this._enqueue('call', 'delete', true, () => {
       const { sheet, comment } = this._found();
-      assertUnlocked(sheet);
+      assertEditable(sheet, 'always');
       sheet.comments.delete(key(comment.row, comment.column));
     });
   }
@@ -1270,6 +1831,10 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
         context._finished = true;
       }
     },
+    ConditionalFormatType: { custom: 'Custom', cellValue: 'CellValue' },
+    ConditionalCellValueOperator: Object.fromEntries(CELL_VALUE_OPERATORS.map((name) => [name[0]!.toLowerCase() + name.slice(1), name])),
+    DataValidationOperator: Object.fromEntries(DATA_VALIDATION_OPERATORS.map((name) => [name[0]!.toLowerCase() + name.slice(1), name])),
+    DataValidationAlertStyle: { stop: 'Stop', warning: 'Warning', information: 'Information' },
     ErrorCodes: {
       invalidArgument: 'InvalidArgument',
       invalidSelection: 'InvalidSelection',
@@ -1351,13 +1916,43 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
       else delete cell.fill;
       model.dropIfEmpty(target, row, column);
     },
-    /** Protects a sheet (or lifts protection): its cells, formats and comments refuse changes. */
-    protect(sheet: string, locked = true): void {
-      model.get(sheet).locked = locked;
+    /**
+     * Protects a sheet as a person would (default options: only unlocked cells take values), or
+     * lifts its protection.
+     */
+    protect(sheet: string, locked = true, options: Partial<FakeProtectionOptions> = {}): void {
+      model.get(sheet).protection = locked ? { ...DEFAULT_PROTECTION, ...options } : null;
     },
+    isProtected: (sheet: string): boolean => model.get(sheet).protection !== null,
+    /** The options the sheet is protected with, or null when it is not protected. */
+    protectionOptions: (sheet: string): FakeProtectionOptions | null => {
+      const options = model.get(sheet).protection;
+      return options ? { ...options } : null;
+    },
+    /** False only for cells unlocked with `format.protection.locked = false`. */
+    locked: (sheet: string, row: number, column: number): boolean => model.get(sheet).cells.get(key(row, column))?.locked !== false,
+    /** The cell's data validation, or null. */
+    validation(sheet: string, row: number, column: number): FakeValidation | null {
+      const validation = model.get(sheet).cells.get(key(row, column))?.validation;
+      return validation ? structuredClone(validation) : null;
+    },
+    /** Every cell of the sheet that has data validation, as "row,column". */
+    validatedCells: (sheet: string): string[] => [...model.get(sheet).cells].filter(([, cell]) => cell.validation).map(([cellKey]) => cellKey),
+    /** The sheet's conditional formats, top priority first. */
+    conditionalFormats: (sheet: string): FakeConditionalFormat[] =>
+      model.get(sheet).conditionalFormats.map(({ type, areas, rule, fill, fontColor }) => ({
+        address: areas.map(a1).join(','),
+        type,
+        rule: rule && { ...rule },
+        fill,
+        fontColor,
+      })),
     frozenRows: (sheet: string): number => model.get(sheet).frozenRows,
     autofitCount: (sheet: string): number => model.get(sheet).autofitCount,
     customProperty: (sheet: string, name: string): string | null => model.get(sheet).properties.get(name.toLowerCase())?.value ?? null,
+    setCustomProperty(sheet: string, name: string, value: string): void {
+      sheetOrCreate(sheet).properties.set(name.toLowerCase(), { key: name, value });
+    },
     /** Every value written that Excel read as a formula. */
     get formulaWrites() {
       return model.formulaWrites;

@@ -1,8 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asCellText, needsTextPrefix } from '../../addin/excel/cell-text.ts';
 import { DEFAULT_BUDGET_BYTES } from '../../addin/excel/chunks.ts';
-import { COMMENT_PREFIX, FILL_ONLY_PROPERTY, MARK_FILL, createOfficeWorkbook } from '../../addin/excel/office-workbook.ts';
-import type { CellValue } from '../../addin/excel/port.ts';
+import {
+  COMMENT_PREFIX,
+  ENTRY_LAYOUT_PROPERTY,
+  FILL_ONLY_PROPERTY,
+  MARK_FILL,
+  STATUS_BAD_FILL,
+  STATUS_OK_FILL,
+  createOfficeWorkbook,
+} from '../../addin/excel/office-workbook.ts';
+import type { CellValue, EntryLayout } from '../../addin/excel/port.ts';
 import { createFakeExcel, type FakeExcel, type FakeExcelOptions, type FakeValue, type SyncRecord } from '../support/fake-excel.ts';
 
 let fake: FakeExcel | null = null;
@@ -528,5 +536,397 @@ describe('workbook settings', () => {
       'Could not save "serverUrl" in the workbook: The document is read-only..',
     );
     expect(f.workbook.savedSetting('serverUrl')).toBeNull();
+  });
+});
+
+describe('the fake Excel: protection, validation and conditional formats', () => {
+  it('a protected sheet takes values in unlocked cells only, and refuses formats and a second protect', async () => {
+    const f = setUp();
+    await f.Excel.run(async (context) => {
+      const sheet = context.workbook.worksheets.getItem('Sheet1');
+      sheet.getRangeByIndexes(1, 1, 2, 1).format.protection.locked = false;
+      sheet.protection.protect({ allowSort: true });
+      await context.sync();
+      sheet.getRangeByIndexes(1, 1, 2, 1).values = [[1], [2]];
+      await context.sync();
+      sheet.getRangeByIndexes(1, 0, 1, 2).values = [['x', 3]];
+      await expect(context.sync()).rejects.toMatchObject({ code: 'AccessDenied' });
+      sheet.getRangeByIndexes(1, 1, 1, 1).format.fill.color = '#FF0000';
+      await expect(context.sync()).rejects.toMatchObject({ code: 'AccessDenied' });
+      sheet.protection.protect();
+      await expect(context.sync()).rejects.toMatchObject({ code: 'InvalidOperation' });
+      const protection = sheet.protection.load('protected,options');
+      await context.sync();
+      expect(protection.protected).toBe(true);
+      expect(protection.options).toMatchObject({ allowSort: true, allowFormatCells: false });
+      sheet.protection.unprotect();
+      sheet.getRangeByIndexes(1, 0, 1, 1).values = [['x']];
+      await context.sync();
+    });
+    expect(f.workbook.values('Sheet1', 1, 0, 2, 2)).toEqual([['x', 1], ['', 2]]);
+    expect(f.workbook.locked('Sheet1', 1, 1)).toBe(false);
+    expect(f.workbook.locked('Sheet1', 1, 0)).toBe(true);
+    expect(f.workbook.isProtected('Sheet1')).toBe(false);
+  });
+
+  it('keeps data validation per cell and conditional formats per range; clearAll cuts a range out of them', async () => {
+    const f = setUp();
+    await f.Excel.run(async (context) => {
+      const sheet = context.workbook.worksheets.getItem('Sheet1');
+      const range = sheet.getRangeByIndexes(1, 0, 10, 1);
+      range.dataValidation.rule = { list: { inCellDropDown: true, source: 'a,b' } };
+      range.dataValidation.errorAlert = { showAlert: true, message: 'a or b' };
+      const format = range.conditionalFormats.add('CellValue');
+      format.cellValue.rule = { formula1: '="a"', operator: 'EqualTo' };
+      format.cellValue.format.fill.color = '#00ff00';
+      await context.sync();
+      sheet.getRangeByIndexes(4, 0, 2, 1).conditionalFormats.clearAll();
+      sheet.getRangeByIndexes(4, 0, 2, 1).dataValidation.clear();
+      await context.sync();
+      format.custom.rule.formula = '=TRUE';
+      await expect(context.sync()).rejects.toMatchObject({ code: 'InvalidOperation' }); // not a Custom format
+      sheet.getRangeByIndexes(0, 0, 1, 1).dataValidation.rule = { wholeNumber: { formula1: 1, operator: 'GreaterThan' } } as never;
+      await expect(context.sync()).rejects.toMatchObject({ code: 'NotImplemented' });
+    });
+    expect(f.workbook.validation('Sheet1', 1, 0)).toEqual({ rule: { list: { inCellDropDown: true, source: 'a,b' } }, errorAlert: { showAlert: true, message: 'a or b' } });
+    expect(f.workbook.validation('Sheet1', 4, 0)).toBeNull();
+    expect(f.workbook.validatedCells('Sheet1')).toHaveLength(8);
+    expect(f.workbook.conditionalFormats('Sheet1')).toEqual([
+      { address: 'A2:A4,A7:A11', type: 'CellValue', rule: { formula1: '="a"', operator: 'EqualTo' }, fill: '#00FF00', fontColor: null },
+    ]);
+  });
+});
+
+describe('readSheet', () => {
+  it('reads a 40,000-row sheet from A1 in several syncs, none over the budget, with progress', async () => {
+    const f = setUp({ sheets: ['Sheet1', 'Counts'] });
+    const rows = 40_000;
+    const data = Array.from({ length: rows }, (_, i) => [longSerial(i, 0), i, longSerial(i, 2)]);
+    f.workbook.setCells('Counts', 0, 0, data);
+    const progress = progressRecorder();
+
+    const sheet = await createOfficeWorkbook().readSheet('Counts', progress.report);
+
+    expect(sheet).toMatchObject({ sheet: 'Counts', address: 'A1:C40000', top: 0, left: 0 });
+    expect(sheet.values).toEqual(data);
+    const reads = valueLoads(f.syncs);
+    expect(reads.length).toBeGreaterThanOrEqual(5);
+    for (const sync of reads) expect(sync.operations.filter((o) => o.kind === 'load')).toHaveLength(1);
+    for (const sync of f.syncs) {
+      expect(sync.error).toBeNull();
+      expect(sync.requestBytes).toBeLessThanOrEqual(DEFAULT_BUDGET_BYTES);
+      expect(sync.responseBytes).toBeLessThanOrEqual(DEFAULT_BUDGET_BYTES);
+    }
+    expect(progress.calls[0]).toEqual([0, rows]);
+    expect(progress.calls.at(-1)).toEqual([rows, rows]);
+    expect(progress.calls).toHaveLength(reads.length + 1);
+  });
+
+  it('starts at A1 even when the values do not, and ignores formats past the last value', async () => {
+    const f = setUp({ sheets: ['Sheet1', "Bob's count"] });
+    f.workbook.setCells("Bob's count", 2, 1, [['SN1', 3], ['SN2', '']]);
+    f.workbook.setFill("Bob's count", 20, 8, '#123456');
+    expect(await createOfficeWorkbook().readSheet("bob's count")).toEqual({
+      sheet: "Bob's count",
+      address: 'A1:C4',
+      top: 0,
+      left: 0,
+      values: [
+        ['', '', ''],
+        ['', '', ''],
+        ['', 'SN1', 3],
+        ['', 'SN2', ''],
+      ],
+    });
+  });
+
+  it('gives no values for an empty sheet, and a readable error for a missing one', async () => {
+    const f = setUp();
+    const progress = progressRecorder();
+    expect(await createOfficeWorkbook().readSheet('Sheet1', progress.report)).toEqual({ sheet: 'Sheet1', address: 'A1', top: 0, left: 0, values: [] });
+    expect(progress.calls).toEqual([[0, 0]]);
+    expect(valueLoads(f.syncs)).toHaveLength(0);
+    await expect(createOfficeWorkbook().readSheet('Gone')).rejects.toThrow('There is no sheet named "Gone" in this workbook.');
+  });
+});
+
+describe('writeCells', () => {
+  it('writes a block at a position as data: "=1+1" stays text; short rows leave the other cells alone', async () => {
+    const f = setUp();
+    f.workbook.setCells('Sheet1', 0, 0, Array.from({ length: 5 }, () => ['old', 'old', 'old', 'old']));
+    const progress = progressRecorder();
+    await createOfficeWorkbook().writeCells('Sheet1', 1, 1, [['=1+1', '+61', 7], ['00123']], progress.report);
+
+    expect(f.workbook.values('Sheet1', 0, 0, 4, 4)).toEqual([
+      ['old', 'old', 'old', 'old'],
+      ['old', '=1+1', '+61', 7],
+      ['old', '00123', 'old', 'old'],
+      ['old', 'old', 'old', 'old'],
+    ]);
+    expect(f.workbook.cell('Sheet1', 1, 1).formula).toBeUndefined();
+    expect(f.workbook.formulaWrites).toEqual([]);
+    expect(progress.calls).toEqual([
+      [0, 2],
+      [2, 2],
+    ]);
+    expectQuietWrites(f.syncs);
+    expect(f.workbook.eventsEnabled()).toBe(true);
+  });
+
+  it('writes 30,000 rows in chunks, each request under the budget, with progress', async () => {
+    const f = setUp({ sheets: ['Sheet1', 'Counts'] });
+    const rows: CellValue[][] = Array.from({ length: 30_000 }, (_, i) => [longSerial(i, 0), `=${i}`, 'x'.repeat(80)]);
+    const progress = progressRecorder();
+    await createOfficeWorkbook().writeCells('Counts', 3, 2, rows, progress.report);
+
+    const valueSyncs = f.syncs.filter((s) => s.operations.some((o) => o.name === 'values' && o.kind === 'set'));
+    expect(valueSyncs.length).toBeGreaterThan(1);
+    for (const sync of valueSyncs) {
+      expect(sync.error).toBeNull();
+      expect(sync.operations.filter((o) => o.name === 'values')).toHaveLength(1);
+      expect(sync.requestBytes).toBeLessThanOrEqual(DEFAULT_BUDGET_BYTES + 10_000);
+    }
+    expect(f.workbook.values('Counts', 3, 2, 30_000, 3)).toEqual(rows);
+    expect(f.workbook.values('Counts', 2, 2, 1, 3)).toEqual([['', '', '']]);
+    expect(f.workbook.formulaWrites).toEqual([]);
+    expect(progress.calls[0]).toEqual([0, 30_000]);
+    expect(progress.calls.at(-1)).toEqual([30_000, 30_000]);
+    expect(progress.calls).toHaveLength(valueSyncs.length + 1);
+    expectQuietWrites(f.syncs);
+  });
+
+  it('does nothing for no values, and fails on a missing sheet with events back on', async () => {
+    const f = setUp();
+    const progress = progressRecorder();
+    await createOfficeWorkbook().writeCells('Sheet1', 0, 0, [], progress.report);
+    expect(progress.calls).toEqual([[0, 0]]);
+    expect(f.syncs).toEqual([]);
+    await expect(createOfficeWorkbook().writeCells('Nope', 0, 0, [['x']])).rejects.toMatchObject({ code: 'ItemNotFound' });
+    expect(f.workbook.eventsEnabled()).toBe(true);
+  });
+});
+
+/** A count sheet: serial, bin (keys), counted quantity and condition (editable), status. */
+const COUNT_HEADER = ['Serial', 'Bin', 'Counted', 'Condition', 'Status'];
+const countRows = (n: number): CellValue[][] => Array.from({ length: n }, (_, i) => [`SN${i}`, `B${i % 7}`, '', '', '']);
+const COUNT_LAYOUT: EntryLayout = {
+  rowCount: 50,
+  editable: [
+    { column: 2, validation: { kind: 'decimal', min: 0 } },
+    { column: 3, validation: { kind: 'list', values: ['New', 'Used', 'Damaged'] } },
+  ],
+  statusColumn: 4,
+};
+
+/** Writes the count sheet and lays it out, then forgets the syncs it took. */
+async function layOutCountSheet(f: FakeExcel, rows = 50, layout: EntryLayout = COUNT_LAYOUT) {
+  const workbook = createOfficeWorkbook();
+  await workbook.writeTable('Count', COUNT_HEADER, countRows(rows));
+  await workbook.formatEntrySheet('Count', layout);
+  f.syncs.length = 0;
+  return workbook;
+}
+
+describe('formatEntrySheet', () => {
+  it('unlocks only the editable columns’ data rows, validates them, colours the status and protects the sheet', async () => {
+    const f = setUp();
+    const workbook = createOfficeWorkbook();
+    await workbook.writeTable('Count', COUNT_HEADER, countRows(50));
+    f.syncs.length = 0;
+    await workbook.formatEntrySheet('Count', COUNT_LAYOUT);
+
+    for (let column = 0; column < 5; column++) {
+      expect([column, f.workbook.locked('Count', 0, column)]).toEqual([column, true]); // header
+      expect([column, f.workbook.locked('Count', 51, column)]).toEqual([column, true]); // below the data
+      for (const row of [1, 25, 50]) expect([row, column, f.workbook.locked('Count', row, column)]).toEqual([row, column, column !== 2 && column !== 3]);
+    }
+
+    const decimal = { rule: { decimal: { formula1: 0, operator: 'GreaterThanOrEqualTo' } }, errorAlert: expect.objectContaining({ showAlert: true, style: 'Stop' }) };
+    const list = { rule: { list: { inCellDropDown: true, source: 'New,Used,Damaged' } }, errorAlert: expect.objectContaining({ showAlert: true, style: 'Stop' }) };
+    for (const row of [1, 50]) {
+      expect(f.workbook.validation('Count', row, 2)).toEqual(decimal);
+      expect(f.workbook.validation('Count', row, 3)).toEqual(list);
+    }
+    expect(f.workbook.validation('Count', 1, 2)!.errorAlert!.message).toBe('Enter a number greater than or equal to 0.');
+    expect(f.workbook.validation('Count', 1, 3)!.errorAlert!.message).toBe('Choose one of: New, Used, Damaged.');
+    expect(f.workbook.validatedCells('Count')).toHaveLength(100);
+    expect(f.workbook.validation('Count', 0, 2)).toBeNull();
+    expect(f.workbook.validation('Count', 51, 3)).toBeNull();
+
+    const formats = f.workbook.conditionalFormats('Count');
+    expect(formats).toHaveLength(2);
+    expect(formats).toEqual(
+      expect.arrayContaining([
+        { address: 'E2:E51', type: 'CellValue', rule: { formula1: '="OK"', operator: 'EqualTo' }, fill: STATUS_OK_FILL, fontColor: '#006100' },
+        { address: 'E2:E51', type: 'Custom', rule: { formula: '=AND(E2<>"",E2<>"OK")' }, fill: STATUS_BAD_FILL, fontColor: '#9C0006' },
+      ]),
+    );
+
+    expect(f.workbook.isProtected('Count')).toBe(true);
+    expect(f.workbook.protectionOptions('Count')).toMatchObject({ allowFormatColumns: true, allowAutoFilter: true, allowSort: true, allowFormatCells: false, allowInsertRows: false });
+    expect(f.workbook.customProperty('Count', ENTRY_LAYOUT_PROPERTY)).toBe('A1:E51');
+    expect(f.syncs.every((s) => s.error === null)).toBe(true);
+    expectQuietWrites(f.syncs);
+    expect(f.workbook.eventsEnabled()).toBe(true);
+    expect(f.syncs.filter((s) => s.operations.some((o) => o.write))).toHaveLength(1); // the whole layout in one sync
+
+    // What a person can now do: type into an editable cell, but not into a key or the status.
+    await f.Excel.run(async (context) => {
+      const sheet = context.workbook.worksheets.getItem('Count');
+      sheet.getRangeByIndexes(1, 2, 1, 2).values = [[3, 'Used']];
+      await context.sync();
+      sheet.getRangeByIndexes(1, 0, 1, 1).values = [['SN-typed']];
+      await expect(context.sync()).rejects.toMatchObject({ code: 'AccessDenied' });
+      sheet.getRangeByIndexes(1, 4, 1, 1).values = [['OK']];
+      await expect(context.sync()).rejects.toMatchObject({ code: 'AccessDenied' });
+    });
+    expect(f.workbook.values('Count', 1, 0, 1, 5)).toEqual([['SN0', 'B0', 3, 'Used', '']]);
+  });
+
+  it('lays the sheet out again cleanly: the same layout twice gives the same sheet, another replaces it', async () => {
+    const f = setUp();
+    const workbook = await layOutCountSheet(f);
+    const snapshot = () => ({
+      locked: Array.from({ length: 60 }, (_, row) => Array.from({ length: 6 }, (_, column) => f.workbook.locked('Count', row, column))),
+      validated: f.workbook.validatedCells('Count').sort(),
+      formats: f.workbook.conditionalFormats('Count'),
+      options: f.workbook.protectionOptions('Count'),
+    });
+    const first = snapshot();
+    await workbook.formatEntrySheet('Count', COUNT_LAYOUT);
+    expect(snapshot()).toEqual(first);
+
+    await workbook.formatEntrySheet('Count', { rowCount: 20, editable: [{ column: 1, validation: { kind: 'list', values: ['B1', 'B2'] } }], statusColumn: 4 });
+    for (const row of [1, 20]) {
+      expect([row, [0, 1, 2, 3, 4].map((c) => f.workbook.locked('Count', row, c))]).toEqual([row, [true, false, true, true, true]]);
+    }
+    for (const row of [21, 35, 50]) expect([row, [0, 1, 2, 3, 4].every((c) => f.workbook.locked('Count', row, c))]).toEqual([row, true]);
+    expect(f.workbook.validatedCells('Count')).toHaveLength(20);
+    expect(f.workbook.validation('Count', 5, 1)!.rule).toEqual({ list: { inCellDropDown: true, source: 'B1,B2' } });
+    expect(f.workbook.validation('Count', 5, 2)).toBeNull();
+    expect(f.workbook.conditionalFormats('Count').map((c) => [c.type, c.address])).toEqual(expect.arrayContaining([['CellValue', 'E2:E21'], ['Custom', 'E2:E21']]));
+    expect(f.workbook.conditionalFormats('Count')).toHaveLength(2);
+    expect(f.workbook.isProtected('Count')).toBe(true);
+    expect(f.workbook.customProperty('Count', ENTRY_LAYOUT_PROPERTY)).toBe('A1:E21');
+    expect(f.syncs.every((s) => s.error === null)).toBe(true);
+
+    // Without editable columns or a status, a later layout still clears what the earlier one left.
+    await workbook.formatEntrySheet('Count', { rowCount: 50, editable: [] });
+    expect(f.workbook.conditionalFormats('Count')).toEqual([]);
+    expect(f.workbook.validatedCells('Count')).toEqual([]);
+    expect(f.workbook.locked('Count', 5, 1)).toBe(true);
+    expect(f.workbook.isProtected('Count')).toBe(true);
+  });
+
+  it('unprotects a sheet a person protected before laying it out', async () => {
+    const f = setUp({ sheets: ['Sheet1', 'Count'] });
+    f.workbook.setCells('Count', 0, 0, [COUNT_HEADER]);
+    f.workbook.protect('Count', true, { allowInsertRows: true });
+    await createOfficeWorkbook().formatEntrySheet('Count', COUNT_LAYOUT);
+    expect(f.workbook.protectionOptions('Count')).toMatchObject({ allowFormatColumns: true, allowInsertRows: false });
+    expect(f.workbook.locked('Count', 1, 2)).toBe(false);
+  });
+
+  it('refuses a layout Excel could not hold before touching the workbook, and a missing sheet', async () => {
+    const f = setUp();
+    const workbook = createOfficeWorkbook();
+    await expect(workbook.formatEntrySheet('Sheet1', { rowCount: 5, editable: [{ column: 1, validation: { kind: 'list', values: ['a,b', 'c'] } }] })).rejects.toThrow(
+      'The list of column 1 cannot hold "a,b" (blank, or with a comma).',
+    );
+    await expect(workbook.formatEntrySheet('Sheet1', { rowCount: 5, editable: [{ column: 1, validation: { kind: 'list', values: ['x'.repeat(300)] } }] })).rejects.toThrow(/255/);
+    await expect(workbook.formatEntrySheet('Sheet1', { rowCount: -1, editable: [] })).rejects.toThrow(RangeError);
+    await expect(workbook.formatEntrySheet('Sheet1', { rowCount: 5, editable: [{ column: 1 }, { column: 1 }] })).rejects.toThrow(/twice/);
+    expect(f.syncs).toEqual([]);
+    await expect(workbook.formatEntrySheet('Gone', COUNT_LAYOUT)).rejects.toThrow('There is no sheet named "Gone" in this workbook.');
+  });
+});
+
+describe('sheetsWithProperty', () => {
+  it('finds exactly the sheets that carry the property, with their values, in two syncs', async () => {
+    const f = setUp({ sheets: ['Sheet1', 'Count A', "Bob's count", 'Other'] });
+    f.workbook.setCustomProperty('Count A', 'stocksheet.stocktake', 'st_1');
+    f.workbook.setCustomProperty("Bob's count", 'Stocksheet.Stocktake', 'st_2');
+    f.workbook.setCustomProperty('Other', 'stocksheet.somethingElse', 'st_1');
+    const workbook = createOfficeWorkbook();
+
+    expect(await workbook.sheetsWithProperty('stocksheet.stocktake')).toEqual([
+      { sheet: 'Count A', value: 'st_1' },
+      { sheet: "Bob's count", value: 'st_2' },
+    ]);
+    expect(f.syncs).toHaveLength(2);
+    expect(f.syncs[1]!.operations.filter((o) => o.kind === 'load')).toHaveLength(4 * 2); // isNullObject and value, per sheet
+    expect(await workbook.sheetsWithProperty('nobody.has.this')).toEqual([]);
+  });
+});
+
+describe('writes on a sheet laid out by formatEntrySheet', () => {
+  const protectionCalls = (syncs: SyncRecord[]) => ops(syncs).filter((o) => o.name === 'protect' || o.name === 'unprotect').map((o) => o.name);
+
+  it('writeCells, markProblems and clearProblems lift the protection for their writes and put it back', async () => {
+    const f = setUp();
+    const workbook = await layOutCountSheet(f);
+    const options = f.workbook.protectionOptions('Count');
+
+    await workbook.writeCells('Count', 1, 4, [['OK'], ['=missing']]);
+    expect(f.workbook.values('Count', 1, 4, 2, 1)).toEqual([['OK'], ['=missing']]);
+    expect(f.workbook.formulaWrites).toEqual([]);
+    expect(protectionCalls(f.syncs)).toEqual(['unprotect', 'protect']);
+    expect(f.workbook.protectionOptions('Count')).toEqual(options);
+    expectQuietWrites(f.syncs);
+
+    f.syncs.length = 0;
+    await workbook.markProblems('Count', [{ row: 2, column: 0, message: 'Not on the stocktake.' }]);
+    expect(f.workbook.cell('Count', 2, 0)).toMatchObject({ fill: MARK_FILL, comment: `${COMMENT_PREFIX}Not on the stocktake.` });
+    expect(protectionCalls(f.syncs)).toEqual(['unprotect', 'protect']);
+    expect(f.workbook.protectionOptions('Count')).toEqual(options);
+    expectQuietWrites(f.syncs);
+
+    f.syncs.length = 0;
+    await workbook.clearProblems('Count');
+    expect(f.workbook.cell('Count', 2, 0)).toMatchObject({ fill: null, comment: null });
+    expect(f.workbook.protectionOptions('Count')).toEqual(options);
+    expectQuietWrites(f.syncs);
+
+    // The layout itself is untouched by those writes.
+    expect(f.workbook.locked('Count', 1, 2)).toBe(false);
+    expect(f.workbook.conditionalFormats('Count')).toHaveLength(2);
+    expect(f.syncs.every((s) => s.error === null)).toBe(true);
+    expect(f.workbook.eventsEnabled()).toBe(true);
+  });
+
+  it('writeTable rewrites it and leaves it protected (every cell locked until laid out again)', async () => {
+    const f = setUp();
+    const workbook = await layOutCountSheet(f);
+    await workbook.writeTable('Count', COUNT_HEADER, countRows(10));
+    expect(f.workbook.values('Count', 0, 0, 2, 2)).toEqual([['Serial', 'Bin'], ['SN0', 'B0']]);
+    expect(f.workbook.values('Count', 11, 0, 1, 2)).toEqual([['', '']]);
+    expect(f.workbook.isProtected('Count')).toBe(true);
+    expect(f.workbook.locked('Count', 1, 2)).toBe(true);
+    expect(protectionCalls(f.syncs)).toEqual(['unprotect', 'protect']);
+    expectQuietWrites(f.syncs);
+
+    await workbook.formatEntrySheet('Count', { ...COUNT_LAYOUT, rowCount: 10 });
+    expect(f.workbook.locked('Count', 1, 2)).toBe(false);
+    expect(f.workbook.validatedCells('Count')).toHaveLength(20);
+  });
+
+  it('protects the sheet again when the write fails', async () => {
+    const f = setUp();
+    const workbook = await layOutCountSheet(f);
+    await expect(workbook.writeCells('Count', 1_048_575, 0, [['a'], ['b']])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    expect(f.workbook.isProtected('Count')).toBe(true);
+    expect(protectionCalls(f.syncs)).toEqual(['unprotect', 'protect']);
+    expect(f.workbook.eventsEnabled()).toBe(true);
+  });
+
+  it('leaves a sheet a person protected as it is: the write is refused', async () => {
+    const f = setUp();
+    f.workbook.setCells('Sheet1', 0, 0, [['a']]);
+    f.workbook.protect('Sheet1');
+    await expect(createOfficeWorkbook().writeCells('Sheet1', 0, 0, [['b']])).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(createOfficeWorkbook().writeTable('Sheet1', ['b'], [])).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect(protectionCalls(f.syncs)).toEqual([]);
+    expect(f.workbook.values('Sheet1', 0, 0, 1, 1)).toEqual([['a']]);
+    expect(f.workbook.isProtected('Sheet1')).toBe(true);
   });
 });
