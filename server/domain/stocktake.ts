@@ -116,7 +116,8 @@ const serialKey = (productId: number, serial: string) => `${productId}|${serial}
  * Variances of a stocktake: counted against what was expected at the freeze plus what moved since.
  * Plain and batch lines compare quantities; serialised lines compare serials: expected serials
  * not found (and still here) are missing, unknown ones found are new, known ones found in another
- * bay or location are misplaced. A line nobody counted has no variance (counted null).
+ * bay or location are misplaced. A line nobody counted has no variance (counted null), except
+ * for serials found elsewhere that finalising moves out of it.
  */
 export function computeVariances(input: VarianceInput): Variances {
   const lines = new Map<string, VarianceLine>();
@@ -125,8 +126,9 @@ export function computeVariances(input: VarianceInput): Variances {
     let found = lines.get(id);
     if (!found) {
       const product = input.products.get(k.productId)!;
+      // Only the key: the entry that makes the line (a frozen level, a count, a found serial) has more fields.
       found = {
-        ...k, sku: product.sku, expectedQuantity: 0, countedQuantity: null, movedSinceFreeze: 0, variance: null,
+        productId: k.productId, bayId: k.bayId, batchNumber: k.batchNumber, sku: product.sku, expectedQuantity: 0, countedQuantity: null, movedSinceFreeze: 0, variance: null,
         unitCost: product.averageCost, value: null, missingSerials: [], newSerials: [], misplacedSerials: [],
       };
       lines.set(id, found);
@@ -152,32 +154,41 @@ export function computeVariances(input: VarianceInput): Variances {
 
   const result: Variances = { lines: [], missing: [], created: [], reinstated: [], moves: [] };
   const serialDelta = serialVariances(input, line, result);
+  const round2 = (n: number) => Math.round(n * 100) / 100;
 
   for (const l of lines.values()) {
     const serialised = input.products.get(l.productId)!.serialised;
     if (serialised) {
       // What finalising changes at this bay: serials created or brought here, less those lost or taken away.
       const counted = input.zeroUncounted || input.countedSerialPlaces.has(`${l.productId}|${l.bayId ?? ''}`) || l.countedQuantity !== null;
-      if (counted) {
-        l.countedQuantity ??= 0;
-        l.variance = serialDelta.get(keyOf(l)) ?? 0;
+      if (counted) l.countedQuantity ??= 0;
+      // A place nobody counted changes only by serials found elsewhere (moved out): show that too.
+      const change = serialDelta.get(keyOf(l));
+      if (counted || change) {
+        l.variance = change?.quantity ?? 0;
+        // Each serial at the cost finalising posts it at (its own recorded cost; new ones at the average).
+        l.value = round2(change?.value ?? 0);
       }
     } else if (l.countedQuantity !== null) {
       l.variance = round4(l.countedQuantity - (l.expectedQuantity + l.movedSinceFreeze));
+      l.value = round2(l.variance * l.unitCost);
     }
-    l.value = l.variance === null ? null : Math.round(l.variance * l.unitCost * 100) / 100;
     result.lines.push(l);
   }
   result.lines.sort((a, b) => a.sku.localeCompare(b.sku) || (a.bayId ?? 0) - (b.bayId ?? 0) || (a.batchNumber ?? '').localeCompare(b.batchNumber ?? ''));
   return result;
 }
 
-/** Serial proposals; returns, per line key, how many serials finalising adds (+) or takes (-) there. */
-function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, out: Variances): Map<string, number> {
-  const delta = new Map<string, number>();
-  const change = (productId: number, bayId: number | null, by: number) => {
+/**
+ * Serial proposals; returns, per line key, how many serials finalising adds (+) or takes (-) there
+ * and their value, each serial at the cost finalising posts it at.
+ */
+function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, out: Variances): Map<string, { quantity: number; value: number }> {
+  const delta = new Map<string, { quantity: number; value: number }>();
+  const change = (productId: number, bayId: number | null, by: number, unitCost: number) => {
     const k = keyOf(line({ productId, bayId, batchNumber: null }));
-    delta.set(k, (delta.get(k) ?? 0) + by);
+    const d = delta.get(k) ?? { quantity: 0, value: 0 };
+    delta.set(k, { quantity: d.quantity + by, value: d.value + by * unitCost });
   };
   const foundAt = new Map<string, Found>();
   for (const f of input.found) if (!foundAt.has(serialKey(f.productId, f.serial))) foundAt.set(serialKey(f.productId, f.serial), f);
@@ -198,7 +209,7 @@ function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, o
     if (!f && !placeCounted) continue; // nobody counted that bay: no verdict on its serials
     if (!f) {
       line({ productId: e.productId, bayId: now.bayId, batchNumber: null }).missingSerials.push(e.serial);
-      change(e.productId, now.bayId, -1);
+      change(e.productId, now.bayId, -1, now.unitCost);
       out.missing.push({ ...e, bayId: now.bayId, unitCost: now.unitCost });
     } else if (now.bayId !== f.bayId) {
       move(e.productId, e.serial, now, f.bayId);
@@ -210,14 +221,14 @@ function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, o
     const now = input.serialsNow.get(k);
     if (!now) {
       line({ ...f, batchNumber: null }).newSerials.push(f.serial);
-      change(f.productId, f.bayId, +1);
+      change(f.productId, f.bayId, +1, input.products.get(f.productId)!.averageCost);
       out.created.push(f);
     } else if (now.status === 'in_stock') {
       if (now.locationId !== input.locationId || now.bayId !== f.bayId) move(f.productId, f.serial, now, f.bayId);
     } else {
       // Written off, shipped or retired, yet here: it comes back into stock where it was found.
       line({ ...f, batchNumber: null }).newSerials.push(f.serial);
-      change(f.productId, f.bayId, +1);
+      change(f.productId, f.bayId, +1, now.unitCost);
       out.reinstated.push({ ...f, serialId: now.serialId });
     }
   }
@@ -225,8 +236,8 @@ function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, o
 
   function move(productId: number, serial: string, now: SerialNow, toBayId: number | null) {
     line({ productId, bayId: toBayId, batchNumber: null }).misplacedSerials.push(serial);
-    change(productId, toBayId, +1);
-    if (now.locationId === input.locationId) change(productId, now.bayId, -1);
+    change(productId, toBayId, +1, now.unitCost);
+    if (now.locationId === input.locationId) change(productId, now.bayId, -1, now.unitCost);
     out.moves.push({ productId, serial, serialId: now.serialId, fromLocationId: now.locationId, fromBayId: now.bayId, toBayId });
   }
 }

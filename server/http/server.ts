@@ -8,6 +8,7 @@ import { createHttpContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { ROLES } from '../domain/roles.ts';
+import { countSheetRoute } from '../modules/stocktakes/xlsx-routes.ts';
 import { createUser } from '../modules/users/service.ts';
 import { appRouter } from '../router.ts';
 import { serveStatic } from './static.ts';
@@ -78,6 +79,8 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
         if (!parsed.success) return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
         return sendJson(res, 200, await createUser(db.prisma, parsed.data));
       }
+      // The count sheet as an .xlsx file, for teams counting without the add-in.
+      if (await countSheetRoute(db, req, res, url.pathname)) return;
       if (serveStatic(req, res, url.pathname)) return;
       return sendJson(res, 404, { error: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.` });
     } catch (error) {

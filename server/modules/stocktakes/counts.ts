@@ -70,11 +70,15 @@ async function checkRows(
     (await db.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, stockTracked: true, serialised: true, batchTracked: true } })).map((p) => [p.id, p]),
   );
   const bays = new Map((await db.bay.findMany({ where: { locationId: stocktake.location_id }, select: { id: true, name: true } })).map((b) => [b.id, b]));
-  const batchNumbers = rows.filter((r) => r.batchNumber?.trim()).map((r) => ({ productId: r.productId, number: r.batchNumber!.trim() }));
+  // One pair per distinct batch, sent as two arrays: a 50,000-row sheet must not become 100,000 bind parameters.
+  const batchNumbers = [...new Map(rows.filter((r) => r.batchNumber?.trim()).map((r) => [`${r.productId}|${r.batchNumber!.trim()}`, { productId: r.productId, number: r.batchNumber!.trim() }])).values()];
   const knownBatches = batchNumbers.length
-    ? await db.batch.findMany({ where: { OR: batchNumbers }, select: { productId: true, number: true, expiry: true } })
+    ? await db.$queryRaw<{ product_id: number; number: string; expiry: Date | null }[]>`
+        SELECT b.product_id, b.number, b.expiry FROM batch b
+        JOIN unnest(${batchNumbers.map((b) => b.productId)}::int[], ${batchNumbers.map((b) => b.number)}::text[]) AS w(product_id, number)
+          ON b.product_id = w.product_id AND b.number = w.number`
     : [];
-  const batchExpiry = new Map(knownBatches.map((b) => [`${b.productId}|${b.number}`, b.expiry?.toISOString().slice(0, 10) ?? null]));
+  const batchExpiry = new Map(knownBatches.map((b) => [`${b.product_id}|${b.number}`, b.expiry?.toISOString().slice(0, 10) ?? null]));
   const seenSerials = new Map<string, number>();
 
   return rows.map((row, index) => {
@@ -91,6 +95,9 @@ async function checkRows(
       else if (stocktake.bay_ids.length > 0 && !stocktake.bay_ids.includes(row.bayId)) {
         say('bayId', 'NOT_IN_STOCKTAKE', `Bay ${bays.get(row.bayId)!.name} is not one of the bays this stocktake counts`);
       }
+    } else if (stocktake.bay_ids.length > 0) {
+      // Stock in no bay is outside a stocktake of some bays (it was not frozen): give the bay.
+      say('bayId', 'NOT_IN_STOCKTAKE', `This stocktake counts bays ${stocktake.bay_ids.map((id) => bays.get(id)?.name ?? id).join(', ')} only: give the bay counted`);
     }
     if (product?.serialised) {
       if (row.batchNumber?.trim()) say('batchNumber', 'PRODUCT_NOT_BATCH_TRACKED', `${product.sku} is serialised: count its serials, not batches`);

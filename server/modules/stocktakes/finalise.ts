@@ -26,8 +26,19 @@ export function finaliseStocktake(
     const stocktake = await lockStocktake(tx, input.stocktakeId);
     assertChangeable(stocktake.id, stocktake.status);
     if (stocktake.status === 'draft') throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${stocktake.id} has not started; there is nothing to finalise.`);
+    // Hold every serial this stocktake expected or found, in id order (as serial adjustments do):
+    // a write-off or move of one of them racing this waits and then sees what finalising did, and
+    // one that committed first is seen here, so no serial leaves (or enters) stock twice.
+    await tx.$queryRaw`
+      SELECT s.id FROM serial_number s
+      WHERE s.id IN (SELECT serial_id FROM stocktake_expected_serial WHERE stocktake_id = ${stocktake.id})
+         OR (s.product_id, s.serial) IN (SELECT product_id, unnest(serials) FROM stocktake_count_row WHERE stocktake_id = ${stocktake.id})
+      ORDER BY s.id
+      FOR UPDATE`;
     const variances = await stocktakeVariances(tx, stocktake, { zeroUncounted: input.zeroUncounted });
-    const uncounted = variances.lines.filter((l) => l.countedQuantity === null);
+    // Uncounted and holding stock (frozen or moved there since): a place with nothing to count, such as a
+    // bay outside the stocktake that a serial found elsewhere came from, needs no count.
+    const uncounted = variances.lines.filter((l) => l.countedQuantity === null && l.expectedQuantity + l.movedSinceFreeze !== 0);
     if (uncounted.length > 0 && !input.zeroUncounted) {
       const problems: Problem[] = uncounted.map((l) => ({
         index: null, token: l.sku, reason: 'UNCOUNTED_LINES',

@@ -8,6 +8,8 @@ interface StocktakeRow {
   id: number;
   status: StocktakeStatus;
   location_id: number;
+  /** The bays counted (empty: the whole location). */
+  bay_ids: number[];
   frozen_movement_id: number | null;
 }
 
@@ -37,11 +39,13 @@ export async function stocktakeVariances(db: Db, stocktake: StocktakeRow, option
     SELECT e.serial_id, s.serial, e.product_id, e.bay_id
     FROM stocktake_expected_serial e JOIN serial_number s ON s.id = e.serial_id WHERE e.stocktake_id = ${id}`;
   const productIds = [...new Set([...expected, ...counted, ...found].map((r) => r.product_id))];
-  // Only what happened to the products in play, at this location, after the freeze.
+  // Only what happened to the products in play, at this location (the bays counted), after the freeze.
+  const bays = stocktake.bay_ids;
   const moved = await db.$queryRaw<{ product_id: number; bay_id: number | null; batch: string | null; quantity: string }[]>`
     SELECT m.product_id, m.bay_id, b.number AS batch, SUM(m.quantity)::text AS quantity
     FROM stock_movement m LEFT JOIN batch b ON b.id = m.batch_id
     WHERE m.location_id = ${stocktake.location_id} AND m.id > ${mark} AND m.product_id = ANY(${productIds}::int[])
+      AND (cardinality(${bays}::int[]) = 0 OR m.bay_id = ANY(${bays}::int[]))
       AND NOT (m.document_type IS NOT DISTINCT FROM 'stocktake' AND m.document_id IS NOT DISTINCT FROM ${id})
     GROUP BY m.product_id, m.bay_id, b.number`;
   const products = new Map<number, ProductFacts>(
@@ -80,7 +84,7 @@ export async function stocktakeVariances(db: Db, stocktake: StocktakeRow, option
 
 export async function variancesOf(db: Db, stocktakeId: number): Promise<Variances> {
   const [stocktake] = await db.$queryRaw<StocktakeRow[]>`
-    SELECT id, status::text AS status, location_id, frozen_movement_id FROM stocktake WHERE id = ${stocktakeId}`;
+    SELECT id, status::text AS status, location_id, bay_ids, frozen_movement_id FROM stocktake WHERE id = ${stocktakeId}`;
   return stocktakeVariances(db, found(stocktake, 'Stocktake', stocktakeId));
 }
 

@@ -1,0 +1,200 @@
+// Plain HTTP routes for counting without the add-in:
+//   GET  /stocktakes/:id/count-sheet.xlsx  the count sheet as an .xlsx workbook (any role; blind mode honoured)
+//   POST /stocktakes/:id/count-sheet.xlsx  the filled workbook as the body; each count worksheet is
+//        submitted as its sheet's counts (stocktakes.submitCounts), answered row by row.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { ZodError } from 'zod';
+import { bearerToken, createContext, type AuthUser } from '../../context.ts';
+import type { Database } from '../../db/database.ts';
+import { readCountSheet } from '../../domain/count-sheet.ts';
+import { DomainError, REASONS, found, type Reason } from '../../domain/errors.ts';
+import { mayWrite, refusalMessage } from '../../domain/roles.ts';
+import { createCaller } from '../../router.ts';
+import { userForToken } from '../users/service.ts';
+import { seesExpected } from './variances.ts';
+import { XLSX_CONTENT_TYPE, countSheetWorkbook, readCountSheetWorkbook, type UploadedSheet } from './xlsx.ts';
+
+export const COUNT_SHEET_PATH = /^\/stocktakes\/([^/]+)\/count-sheet\.xlsx$/;
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+/** A problem on an uploaded sheet, at its 1-based row number (1 is the header). */
+export interface SheetProblem {
+  row: number;
+  column: string;
+  reason: Reason;
+  message: string;
+}
+
+export interface SheetAnswer {
+  sheetKey: string;
+  sheetName: string;
+  /** The sheet's counts replaced what that sheet reported before. */
+  saved: boolean;
+  /** Count rows read from the sheet (a serialised product at a bay is one row with its serials). */
+  rows: number;
+  problems: SheetProblem[];
+  note?: string;
+}
+
+const FIELD_COLUMNS: Record<string, string> = {
+  productId: 'Product ID', bayId: 'Bay ID', countedQuantity: 'Counted', batchNumber: 'Batch', expiry: 'Expiry', serials: 'Serial',
+};
+/** Row r under the header (0-based) is sheet row r + 2. */
+const sheetRow = (index: number) => index + 2;
+
+class HttpRefusal extends Error {
+  constructor(readonly status: number, readonly reason: Reason, message: string) {
+    super(message);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const statusOf = (reason: Reason) => getHTTPStatusCodeFromError(new TRPCError({ code: REASONS[reason] }));
+
+/** Handles the count sheet routes; false when the path is not one of them. */
+export async function countSheetRoute(db: Database, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
+  const match = COUNT_SHEET_PATH.exec(pathname);
+  if (!match) return false;
+  try {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      throw new HttpRefusal(405, 'INVALID_INPUT', `${req.method} is not supported here: GET downloads the count sheet, POST uploads a filled one.`);
+    }
+    const token = bearerToken(req);
+    const user = token ? await userForToken(db.prisma, token) : null;
+    if (!user) throw new DomainError('UNAUTHENTICATED', 'Sign in: send "Authorization: Bearer <token>" with a valid Stocksheet API token.');
+    const id = /^[1-9]\d{0,9}$/.test(match[1]!) ? Number(match[1]) : NaN;
+    if (!Number.isSafeInteger(id) || id > 2_147_483_647) throw new DomainError('NOT_FOUND', `Stocktake ${match[1]} does not exist.`);
+    if (req.method === 'GET') await download(db, res, user, id);
+    else await upload(db, req, res, user, id);
+  } catch (error) {
+    if (error instanceof HttpRefusal) {
+      sendJson(res, error.status, { reason: error.reason, message: error.message }, error.status === 413 ? { connection: 'close' } : error.status === 405 ? { allow: 'GET, POST' } : {});
+    } else if (error instanceof DomainError) {
+      sendJson(res, statusOf(error.reason), { reason: error.reason, message: error.message }, error.reason === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {});
+    } else {
+      throw error;
+    }
+  }
+  return true;
+}
+
+async function download(db: Database, res: ServerResponse, user: AuthUser, id: number) {
+  const showExpected = await seesExpected(db.prisma, id, user.role);
+  const body = await countSheetWorkbook(db.prisma, id, showExpected);
+  res.writeHead(200, {
+    'content-type': XLSX_CONTENT_TYPE,
+    'content-disposition': `attachment; filename="stocktake-${id}-count-sheet.xlsx"`,
+    'content-length': String(body.length),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => new HttpRefusal(413, 'INVALID_INPUT', `The upload is larger than ${limit / 1024 / 1024} MB: split the count into several workbooks.`);
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function upload(db: Database, req: IncomingMessage, res: ServerResponse, user: AuthUser, id: number) {
+  if (!mayWrite(user.role, 'stocktakes.count')) throw new DomainError('FORBIDDEN', refusalMessage(user.role, 'stocktakes.count'));
+  found(await db.prisma.stocktake.findUnique({ where: { id }, select: { id: true } }), 'Stocktake', id);
+  const bytes = await readBody(req, MAX_UPLOAD_BYTES);
+  if (bytes.length === 0) {
+    throw new DomainError('INVALID_INPUT', 'The request body is empty: send the filled .xlsx file as the body (for example curl --data-binary @count.xlsx).');
+  }
+  const workbook = await readCountSheetWorkbook(bytes);
+  if (workbook.stocktakeId !== id) {
+    throw new DomainError('INVALID_INPUT', `This workbook is the count sheet of stocktake #${workbook.stocktakeId}, not #${id}: upload it to /stocktakes/${workbook.stocktakeId}/count-sheet.xlsx.`);
+  }
+  if (workbook.sheets.length === 0) {
+    throw new DomainError('INVALID_INPUT', 'The workbook has none of the count worksheets it was downloaded with (were they renamed?): nothing was read.');
+  }
+  const keys = workbook.sheets.map((s) => s.sheetKey);
+  const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
+  if (repeated !== undefined) throw new DomainError('INVALID_INPUT', `Two worksheets claim sheet "${repeated}": the hidden _stocksheet worksheet was changed; download a fresh count sheet.`);
+
+  const api = createCaller(createContext(db, user));
+  const sheets: SheetAnswer[] = [];
+  for (const sheet of workbook.sheets) {
+    // Same bytes, same sheet: a retried upload applies once (and answers as the first time).
+    const idempotencyKey = `xlsx-${createHash('sha256').update(bytes).update('\0').update(sheet.sheetKey).digest('hex')}`;
+    sheets.push(await submitSheet(api, id, sheet, idempotencyKey));
+  }
+  sendJson(res, 200, { stocktakeId: id, sheets, ignoredWorksheets: workbook.ignoredWorksheets });
+}
+
+async function submitSheet(api: ReturnType<typeof createCaller>, stocktakeId: number, sheet: UploadedSheet, idempotencyKey: string): Promise<SheetAnswer> {
+  const read = readCountSheet(sheet.values);
+  const answer = { sheetKey: sheet.sheetKey, sheetName: sheet.sheetName, rows: read.rows.length };
+  if (read.problems.length > 0) {
+    // A sheet is stored whole or not at all: submitting it without its unreadable rows would lose them.
+    const problems = read.problems.map((p) => ({ row: p.row < 0 ? 1 : sheetRow(p.row), column: p.column, reason: 'INVALID_INPUT' as const, message: p.message }));
+    return { ...answer, saved: false, problems };
+  }
+  if (read.rows.length === 0) {
+    return { ...answer, saved: false, problems: [], note: 'Nothing is counted on this sheet: it was not submitted, and what it reported before (if anything) stays.' };
+  }
+  const problems: SheetProblem[] = [];
+  try {
+    const result = await api.stocktakes.submitCounts({ stocktakeId, sheetKey: sheet.sheetKey, rows: read.rows, idempotencyKey });
+    for (const row of result.rows) {
+      for (const p of row.problems) {
+        for (const index of sourceRows(read, row.index, p.field, p.message)) {
+          problems.push({ row: sheetRow(index), column: FIELD_COLUMNS[p.field] ?? p.field, reason: p.reason, message: p.message });
+        }
+      }
+    }
+    return { ...answer, saved: result.saved, problems: problems.sort((a, b) => a.row - b.row) };
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    if (error.cause instanceof DomainError) throw error.cause;
+    if (!(error.cause instanceof ZodError)) throw error;
+    // Input the router refuses (a quantity with too many decimals, an over-long batch): by row and column.
+    for (const issue of error.cause.issues) {
+      const [list, rowIndex, field, itemIndex] = issue.path;
+      if (list !== 'rows' || typeof rowIndex !== 'number') {
+        problems.push({ row: 1, column: '', reason: 'INVALID_INPUT', message: issue.message });
+        continue;
+      }
+      const sources = read.sources[rowIndex] ?? [];
+      const at = typeof itemIndex === 'number' && field === 'serials' ? sources[itemIndex] : sources[0];
+      const column = typeof field === 'string' ? (FIELD_COLUMNS[field] ?? field) : '';
+      problems.push({ row: at === undefined ? 1 : sheetRow(at), column, reason: 'INVALID_INPUT', message: issue.message });
+    }
+    return { ...answer, saved: false, problems: problems.sort((a, b) => a.row - b.row) };
+  }
+}
+
+/**
+ * The sheet rows a count row's problem belongs to. A serialised product's row gathers several
+ * sheet rows (one per serial); a problem naming one of its serials points at that serial's row.
+ */
+function sourceRows(read: ReturnType<typeof readCountSheet>, index: number, field: string, message: string): number[] {
+  const sources = read.sources[index] ?? [];
+  const serials = read.rows[index]?.serials ?? [];
+  if (field === 'serials' && sources.length > 1) {
+    const named = sources.filter((_, i) => {
+      const serial = serials[i];
+      return serial !== undefined && new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(serial.trim())}($|[^\\p{L}\\p{N}])`, 'u').test(message);
+    });
+    if (named.length > 0) return named;
+  }
+  return sources.slice(0, 1);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
