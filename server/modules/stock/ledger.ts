@@ -79,6 +79,61 @@ export async function moveStock(tx: Tx, place: Place, movement: MovementInput): 
   return row!.id;
 }
 
+/**
+ * Many stock changes of one kind at once (a stocktake's 50,000 lines), with the same rules as
+ * moveStock, in a few set-based statements: removals first (each refused if it would go below
+ * zero), then additions, whose cost averages into each product's average cost, then the ledger rows.
+ */
+export async function moveStockMany(tx: Tx, changes: { place: Place; quantity: number; unitCost: number }[], movement: Omit<MovementInput, 'quantity' | 'unitCost'>): Promise<number> {
+  const rows = changes.filter((c) => c.quantity !== 0);
+  if (rows.length === 0) return 0;
+  const column = <T,>(pick: (c: (typeof rows)[number]) => T) => rows.map(pick);
+  const out = rows.filter((c) => c.quantity < 0);
+  if (out.length > 0) {
+    const updated = await tx.$queryRaw<{ product_id: number; location_id: number; bay_id: number | null; batch_id: number | null }[]>`
+      UPDATE stock_level l SET quantity = l.quantity + c.delta
+      FROM unnest(${out.map((c) => c.place.productId)}::int[], ${out.map((c) => c.place.locationId)}::int[], ${out.map((c) => c.place.bayId)}::int[],
+                  ${out.map((c) => c.place.batchId)}::int[], ${out.map((c) => String(c.quantity))}::numeric[]) AS c(product_id, location_id, bay_id, batch_id, delta)
+      WHERE l.product_id = c.product_id AND l.location_id = c.location_id
+        AND l.bay_id IS NOT DISTINCT FROM c.bay_id AND l.batch_id IS NOT DISTINCT FROM c.batch_id
+        AND l.quantity + c.delta >= 0
+      RETURNING l.product_id, l.location_id, l.bay_id, l.batch_id`;
+    if (updated.length !== out.length) {
+      const done = new Set(updated.map((u) => `${u.product_id}|${u.location_id}|${u.bay_id}|${u.batch_id}`));
+      const short = out.find((c) => !done.has(`${c.place.productId}|${c.place.locationId}|${c.place.bayId}|${c.place.batchId}`))!;
+      throw await insufficientStock(tx, short.place, -short.quantity);
+    }
+  }
+  const into = rows.filter((c) => c.quantity > 0);
+  if (into.length > 0) {
+    if (movement.kind !== 'tracking_change' && !movement.transfer) {
+      // Lock the products in id order (as lockProduct does one by one), then average each once.
+      const productIds = [...new Set(into.map((c) => c.place.productId))].sort((a, b) => a - b);
+      await tx.$queryRaw`SELECT id FROM product WHERE id = ANY(${productIds}::int[]) ORDER BY id FOR NO KEY UPDATE`;
+      await tx.$executeRaw`
+        UPDATE product p SET average_cost = ROUND(
+          (GREATEST(COALESCE(h.on_hand, 0), 0) * p.average_cost + a.value) / NULLIF(GREATEST(COALESCE(h.on_hand, 0), 0) + a.quantity, 0), 6)
+        FROM (SELECT product_id, SUM(q) AS quantity, SUM(q * c) AS value
+              FROM unnest(${into.map((c) => c.place.productId)}::int[], ${into.map((c) => String(c.quantity))}::numeric[], ${into.map((c) => String(c.unitCost))}::numeric[]) AS x(product_id, q, c)
+              GROUP BY product_id) a
+        LEFT JOIN (SELECT product_id, SUM(quantity) AS on_hand FROM stock_level GROUP BY product_id) h ON h.product_id = a.product_id
+        WHERE p.id = a.product_id`;
+    }
+    await tx.$executeRaw`
+      INSERT INTO stock_level (product_id, location_id, bay_id, batch_id, quantity)
+      SELECT * FROM unnest(${into.map((c) => c.place.productId)}::int[], ${into.map((c) => c.place.locationId)}::int[], ${into.map((c) => c.place.bayId)}::int[],
+                           ${into.map((c) => c.place.batchId)}::int[], ${into.map((c) => String(c.quantity))}::numeric[])
+      ON CONFLICT (product_id, location_id, bay_id, batch_id) DO UPDATE SET quantity = stock_level.quantity + EXCLUDED.quantity`;
+  }
+  return tx.$executeRaw`
+    INSERT INTO stock_movement (kind, product_id, location_id, bay_id, batch_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, user_id)
+    SELECT ${movement.kind}::"MovementKind", product_id, location_id, bay_id, batch_id, quantity, unit_cost,
+           ${movement.glCode ?? null}, ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.userId}
+    FROM unnest(${column((c) => c.place.productId)}::int[], ${column((c) => c.place.locationId)}::int[], ${column((c) => c.place.bayId)}::int[],
+                ${column((c) => c.place.batchId)}::int[], ${column((c) => String(c.quantity))}::numeric[], ${column((c) => String(c.unitCost))}::numeric[])
+         AS c(product_id, location_id, bay_id, batch_id, quantity, unit_cost)`;
+}
+
 async function changeLevel(tx: Tx, place: Place, delta: number): Promise<void> {
   if (delta >= 0) {
     await tx.$executeRaw`

@@ -4,7 +4,7 @@ import { DomainError, type Problem } from '../../domain/errors.ts';
 import { assertChangeable, type Variances } from '../../domain/stocktake.ts';
 import { applyOnce } from '../idempotency.ts';
 import { stockInSerials, writeOffSerials } from '../serials/service.ts';
-import { moveStock, type MovementInput } from '../stock/ledger.ts';
+import { moveStock, moveStockMany, type MovementInput } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
 import { lockStocktake } from './service.ts';
 import { stocktakeVariances } from './variances.ts';
@@ -68,28 +68,43 @@ export function finaliseStocktake(
   });
 }
 
-/** Plain and batch lines: one adjustment per line that differs (an uncounted line counts as zero). */
+/** Plain and batch lines: one adjustment per line that differs (an uncounted line counts as zero), set-based. */
 async function applyQuantities(tx: Tx, stocktakeId: number, locationId: number, variances: Variances, movement: Movement) {
-  let adjusted = 0;
   const productIds = [...new Set(variances.lines.map((l) => l.productId))];
   const products = new Map((await tx.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, serialised: true } })).map((p) => [p.id, p]));
-  for (const line of variances.lines) {
-    const product = products.get(line.productId)!;
-    if (product.serialised) continue;
-    const variance = line.variance ?? -(line.expectedQuantity + line.movedSinceFreeze);
-    if (variance === 0) continue;
-    let batchId: number | null = null;
-    if (line.batchNumber) {
+  const lines = variances.lines
+    .filter((line) => !products.get(line.productId)!.serialised)
+    .map((line) => ({ line, variance: line.variance ?? -(line.expectedQuantity + line.movedSinceFreeze) }))
+    .filter(({ variance }) => variance !== 0);
+  // Batches by number: existing ones looked up at once; new ones (counted, unknown) created with their expiry.
+  const batchIds = new Map<string, number>();
+  const numbered = lines.filter(({ line }) => line.batchNumber);
+  if (numbered.length > 0) {
+    const known = await tx.$queryRaw<{ id: number; product_id: number; number: string }[]>`
+      SELECT b.id, b.product_id, b.number FROM batch b
+      JOIN unnest(${numbered.map(({ line }) => line.productId)}::int[], ${numbered.map(({ line }) => line.batchNumber!)}::text[]) AS w(product_id, number)
+        ON b.product_id = w.product_id AND b.number = w.number`;
+    for (const b of known) batchIds.set(`${b.product_id}|${b.number}`, b.id);
+    for (const { line } of numbered) {
+      const key = `${line.productId}|${line.batchNumber}`;
+      if (batchIds.has(key)) continue;
       const counted = await tx.stocktakeCountRow.findFirst({
         where: { stocktakeId, productId: line.productId, batchNumber: line.batchNumber, expiry: { not: null } },
         select: { expiry: true },
       });
-      batchId = await batchFor(tx, product, line.batchNumber, counted?.expiry?.toISOString().slice(0, 10), line.unitCost);
+      batchIds.set(key, await batchFor(tx, products.get(line.productId)!, line.batchNumber!, counted?.expiry?.toISOString().slice(0, 10), line.unitCost));
     }
-    await moveStock(tx, { productId: line.productId, locationId, bayId: line.bayId, batchId }, { ...movement, quantity: variance, unitCost: line.unitCost });
-    adjusted++;
   }
-  return adjusted;
+  await moveStockMany(
+    tx,
+    lines.map(({ line, variance }) => ({
+      place: { productId: line.productId, locationId, bayId: line.bayId, batchId: line.batchNumber ? batchIds.get(`${line.productId}|${line.batchNumber}`)! : null },
+      quantity: variance,
+      unitCost: line.unitCost,
+    })),
+    movement,
+  );
+  return lines.length;
 }
 
 /** Serials: missing ones written off, new ones created, found-again ones reinstated, misplaced ones moved. */
