@@ -42,19 +42,17 @@ export function submitCounts(prisma: PrismaClient, userId: number, input: { stoc
     const saved = rows.every((row) => row.status === 'ok');
     if (saved) {
       await tx.stocktakeCountRow.deleteMany({ where: { stocktakeId: stocktake.id, sheetKey: input.sheetKey } });
-      await tx.stocktakeCountRow.createMany({
-        data: input.rows.map((row, rowIndex) => ({
-          stocktakeId: stocktake.id,
-          sheetKey: input.sheetKey,
-          rowIndex,
-          productId: row.productId,
-          bayId: row.bayId ?? null,
-          batchNumber: row.batchNumber?.trim() || null,
-          expiry: row.expiry ? new Date(row.expiry) : null,
-          countedQuantity: row.countedQuantity ?? null,
-          serials: (row.serials ?? []).map((s) => s.trim()),
-        })),
-      });
+      // One statement for the whole sheet (tens of thousands of rows); each row's serials travel as JSON.
+      const r = input.rows;
+      await tx.$executeRaw`
+        INSERT INTO stocktake_count_row (stocktake_id, sheet_key, row_index, product_id, bay_id, batch_number, expiry, counted_quantity, serials)
+        SELECT ${stocktake.id}, ${input.sheetKey}, row_index, product_id, bay_id, batch_number, expiry, counted,
+               ARRAY(SELECT jsonb_array_elements_text(serials_json::jsonb))
+        FROM unnest(${r.map((_, i) => i)}::int[], ${r.map((row) => row.productId)}::int[], ${r.map((row) => row.bayId ?? null)}::int[],
+                    ${r.map((row) => row.batchNumber?.trim() || null)}::text[], ${r.map((row) => row.expiry ?? null)}::date[],
+                    ${r.map((row) => (row.countedQuantity == null ? null : String(row.countedQuantity)))}::numeric[],
+                    ${r.map((row) => JSON.stringify((row.serials ?? []).map((serial) => serial.trim())))}::text[])
+             AS x(row_index, product_id, bay_id, batch_number, expiry, counted, serials_json)`;
     }
     return { saved, rows };
   });
