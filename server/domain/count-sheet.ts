@@ -5,6 +5,7 @@
 
 export type SheetCell = string | number | boolean;
 
+/** One line of a count sheet: a product (and batch) at a bay, or one expected serial. */
 export interface CountSheetLine {
   productId: number;
   sku: string;
@@ -14,7 +15,9 @@ export interface CountSheetLine {
   bayName: string | null;
   batchNumber: string | null;
   expiry: string | null;
+  /** Hidden (null) in blind mode. */
   expectedQuantity: number | null;
+  /** Serialised products: one line per expected serial (none in blind mode). */
   serial: string | null;
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { all, succeeded, refused } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { batchProduct, location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
 
@@ -18,22 +19,6 @@ afterAll(() => app?.close());
 
 // ---- local helpers --------------------------------------------------------------------------
 
-type Settled<T> = { ok: true; value: T } | { ok: false; refusal: Awaited<ReturnType<typeof refusal>> };
-
-/** Starts every call at once and waits for all; each outcome is a result or a refusal. */
-async function all<T>(calls: (() => Promise<T>)[]): Promise<Settled<T>[]> {
-  return Promise.all(
-    calls.map(async (call): Promise<Settled<T>> => {
-      const promise = call();
-      // Settle first so a rejection is never unhandled while others are still running.
-      const outcome = await promise.then((value) => ({ ok: true as const, value }), () => null);
-      return outcome ?? { ok: false, refusal: await refusal(promise) };
-    }),
-  );
-}
-
-const succeeded = <T>(outcomes: Settled<T>[]) => outcomes.filter((o): o is { ok: true; value: T } => o.ok).map((o) => o.value);
-const refused = <T>(outcomes: Settled<T>[]) => outcomes.filter((o): o is Extract<Settled<T>, { ok: false }> => !o.ok).map((o) => o.refusal);
 
 async function serialsOf(productId: number) {
   const { items } = await warehouse.serials.list({ productId, limit: 1000 });

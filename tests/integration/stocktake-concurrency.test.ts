@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { settle, all, refused } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
 
@@ -20,13 +21,6 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 // ---- local helpers --------------------------------------------------------------------------
-
-type Settled<T> = { ok: true; value: T } | { ok: false; refusal: Awaited<ReturnType<typeof refusal>> };
-
-async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  const outcome = await promise.then((value) => ({ ok: true as const, value }), () => null);
-  return outcome ?? { ok: false, refusal: await refusal(promise) };
-}
 
 /** Resolves after a few milliseconds, so racing calls start at slightly different moments. */
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

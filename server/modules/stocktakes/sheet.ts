@@ -1,21 +1,7 @@
+import type { CountSheetLine } from '../../domain/count-sheet.ts';
 import type { Db } from '../../db/types.ts';
 import { found } from '../../domain/errors.ts';
 
-/** One line of a count sheet: a product (and batch) at a bay, or one expected serial. */
-export interface SheetLine {
-  productId: number;
-  sku: string;
-  name: string;
-  tracking: 'plain' | 'batch' | 'serial';
-  bayId: number | null;
-  bayName: string | null;
-  batchNumber: string | null;
-  expiry: string | null;
-  /** Hidden (null) in blind mode. */
-  expectedQuantity: number | null;
-  /** Serialised products: one line per expected serial (not in blind mode). */
-  serial: string | null;
-}
 
 /**
  * What a count sheet lists, per bay (the sheet key is `bay-<id>`, or `location` for stock in no
@@ -43,7 +29,7 @@ export async function countSheets(db: Db, stocktakeId: number, showExpected: boo
     if (list) list.push(s.serial);
     else serialsAt.set(key, [s.serial]);
   }
-  const sheets = new Map<string, { sheetKey: string; bayId: number | null; bayName: string | null; lines: SheetLine[] }>();
+  const sheets = new Map<string, { sheetKey: string; bayId: number | null; bayName: string | null; lines: CountSheetLine[] }>();
   const sheetFor = (bayId: number | null, bayName: string | null) => {
     const key = bayId === null ? 'location' : `bay-${bayId}`;
     let sheet = sheets.get(key);
