@@ -2,7 +2,6 @@ import type { CountSheetLine } from '../../domain/count-sheet.ts';
 import type { Db } from '../../db/types.ts';
 import { found } from '../../domain/errors.ts';
 
-
 /**
  * What a count sheet lists, per bay (the sheet key is `bay-<id>`, or `location` for stock in no
  * bay): every product and batch expected there, each expected serial on its own line, and in
