@@ -2,7 +2,7 @@ import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
 import { assertTakesSerials, remainingQuantity, type OrderStatus } from '../../domain/purchasing.ts';
 import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
-import { existingSerials, serialsOnOrders } from '../serials/check.ts';
+import { serialConflicts } from '../serials/check.ts';
 import { holdProduct } from '../stock/ledger.ts';
 
 /**
@@ -123,8 +123,7 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
     const valid = new Set(checked.problems.map((p) => p.index));
     const candidates = group.filter((_, i) => !valid.has(i));
     const values = candidates.map((e) => e.serial.trim());
-    const existing = await existingSerials(db, productId, values);
-    const elsewhere = await serialsOnOrders(db, productId, values, replacedLines);
+    const { existing, onOrders: elsewhere } = await serialConflicts(db, productId, values, replacedLines);
     candidates.forEach((entry, i) => {
       const serial = values[i]!;
       if (existing.has(serial)) problem(entry.index, serial, 'SERIAL_EXISTS', `Serial ${serial} already exists for ${lines.get(entry.lineId)!.sku}`, 'serial');

@@ -56,9 +56,8 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
         })
       : checkSerialList(input.serials ?? [], { quantity: input.quantity });
   const problems: Problem[] = [...parsed.problems];
-  const existing = await existingSerials(db, productId, parsed.serials);
   // A serial waiting on a purchase order arrives with that order; it is not entered again here.
-  const onOrders = await serialsOnOrders(db, productId, parsed.serials);
+  const { existing, onOrders } = await serialConflicts(db, productId, parsed.serials);
   if (existing.size > 0 || onOrders.size > 0) {
     parsed.serials.forEach((serial, i) => {
       const index = parsed.sources[i]!;
@@ -78,24 +77,24 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
   return { serials: parsed.serials, sources: parsed.sources, problems };
 }
 
-/** Which of these serials the product already has (in any status: a serial is never reused). */
-export async function existingSerials(db: Db, productId: number, serials: string[]): Promise<Set<string>> {
-  if (serials.length === 0) return new Set();
-  const rows = await db.$queryRaw<{ serial: string }[]>`
-    SELECT s.serial FROM serial_number s
-    JOIN unnest(${serials}::text[]) AS wanted(serial) ON wanted.serial = s.serial
-    WHERE s.product_id = ${productId}`;
-  return new Set(rows.map((row) => row.serial));
-}
-
-/** Serials of the product waiting on purchase order lines (other than `exceptLines`), with where. */
-export async function serialsOnOrders(db: Db, productId: number, serials: string[], exceptLines: number[] = []) {
-  if (serials.length === 0) return new Map<string, { orderId: number; lineNumber: number }>();
-  const rows = await db.$queryRaw<{ serial: string; order_id: number; line_number: number }[]>`
-    SELECT p.serial, l.purchase_order_id AS order_id, l.line_number
-    FROM pending_serial p
-    JOIN unnest(${serials}::text[]) AS wanted(serial) ON wanted.serial = p.serial
-    JOIN purchase_order_line l ON l.id = p.line_id
-    WHERE p.product_id = ${productId} AND p.line_id <> ALL(${exceptLines}::int[])`;
-  return new Map(rows.map((r) => [r.serial, { orderId: r.order_id, lineNumber: r.line_number }]));
+/**
+ * Which of these serials the product already has, and which wait on purchase order lines (other
+ * than `exceptLines`): one pass over the list, since both are asked of every serial entered.
+ */
+export async function serialConflicts(db: Db, productId: number, serials: string[], exceptLines: number[] = []) {
+  const existing = new Set<string>();
+  const onOrders = new Map<string, { orderId: number; lineNumber: number }>();
+  if (serials.length === 0) return { existing, onOrders };
+  const rows = await db.$queryRaw<{ serial: string; exists: boolean; order_id: number | null; line_number: number | null }[]>`
+    SELECT w.serial, s.id IS NOT NULL AS exists, l.purchase_order_id AS order_id, l.line_number
+    FROM unnest(${serials}::text[]) AS w(serial)
+    LEFT JOIN serial_number s ON s.product_id = ${productId} AND s.serial = w.serial
+    LEFT JOIN pending_serial p ON p.product_id = ${productId} AND p.serial = w.serial AND p.line_id <> ALL(${exceptLines}::int[])
+    LEFT JOIN purchase_order_line l ON l.id = p.line_id
+    WHERE s.id IS NOT NULL OR p.id IS NOT NULL`;
+  for (const row of rows) {
+    if (row.exists) existing.add(row.serial);
+    if (row.order_id !== null) onOrders.set(row.serial, { orderId: row.order_id, lineNumber: row.line_number! });
+  }
+  return { existing, onOrders };
 }
