@@ -844,3 +844,28 @@ describe('roles', () => {
     expect((await warehouse.stocktakes.get({ id: s.id })).status).toBe('counting');
   });
 });
+
+describe('the review of a finalised stocktake', () => {
+  it('shows the variances as they were finalised, whatever moves afterwards', async () => {
+    const loc = await location(app.as('admin'), ['R1']);
+    const bay = loc.bayIds[0]!;
+    const plain = await plainProduct(app.as('admin'));
+    const cam = await serialisedProduct(app.as('admin'));
+    await adjust(plain.id, loc.id, bay, 10);
+    await addSerials(cam.id, loc.id, bay, ['FIN-1', 'FIN-2']);
+    const st = await started({ locationId: loc.id });
+    await app.as('warehouse').stocktakes.submitCounts({
+      stocktakeId: st.id, sheetKey: 'only', idempotencyKey: key(),
+      rows: [{ productId: plain.id, bayId: bay, countedQuantity: 7 }, { productId: cam.id, bayId: bay, serials: ['FIN-1'] }],
+    });
+    const before = await app.as('accountant').stocktakes.variances({ stocktakeId: st.id });
+    await app.as('accountant').stocktakes.finalise({ stocktakeId: st.id, idempotencyKey: key(), glCode: GL });
+    // Later stock changes at the same place do not rewrite the closed review.
+    await adjust(plain.id, loc.id, bay, 5);
+    await addSerials(cam.id, loc.id, bay, ['FIN-3']);
+    const after = await app.as('viewer').stocktakes.variances({ stocktakeId: st.id });
+    expect(after.lines).toEqual(before.lines);
+    expect(after.lines.find((l) => l.productId === plain.id)).toMatchObject({ variance: -3 });
+    expect(after.lines.find((l) => l.productId === cam.id)).toMatchObject({ missingSerials: ['FIN-2'] });
+  });
+});

@@ -62,7 +62,10 @@ export function finaliseStocktake(
     const locationId = stocktake.location_id;
     const quantities = await applyQuantities(tx, stocktake.id, locationId, variances, movement);
     const serials = await applySerials(tx, locationId, variances, movement);
-    await tx.stocktake.update({ where: { id: stocktake.id }, data: { status: 'finalised', finalisedAt: new Date() } });
+    await tx.stocktake.update({
+      where: { id: stocktake.id },
+      data: { status: 'finalised', finalisedAt: new Date(), finalLines: variances.lines as unknown as object[] },
+    });
     const value = variances.lines.reduce((sum, l) => sum + (l.value ?? (l.countedQuantity === null ? -(l.expectedQuantity + l.movedSinceFreeze) * l.unitCost : 0)), 0);
     return { stocktakeId: stocktake.id, status: 'finalised' as const, adjustedLines: quantities, serials, value: Math.round(value * 100) / 100 };
   });

@@ -82,10 +82,13 @@ export async function stocktakeVariances(db: Db, stocktake: StocktakeRow, option
   });
 }
 
-export async function variancesOf(db: Db, stocktakeId: number): Promise<Variances> {
-  const [stocktake] = await db.$queryRaw<StocktakeRow[]>`
-    SELECT id, status::text AS status, location_id, bay_ids, frozen_movement_id FROM stocktake WHERE id = ${stocktakeId}`;
-  return stocktakeVariances(db, found(stocktake, 'Stocktake', stocktakeId));
+/** The review's lines: worked out while the stocktake is open, and as they were finalised once it is closed. */
+export async function variancesOf(db: Db, stocktakeId: number): Promise<{ lines: Variances['lines'] }> {
+  const [stocktake] = await db.$queryRaw<(StocktakeRow & { final_lines: Variances['lines'] | null })[]>`
+    SELECT id, status::text AS status, location_id, bay_ids, frozen_movement_id, final_lines FROM stocktake WHERE id = ${stocktakeId}`;
+  const row = found(stocktake, 'Stocktake', stocktakeId);
+  if (row.status === 'finalised' && row.final_lines) return { lines: row.final_lines };
+  return { lines: (await stocktakeVariances(db, row)).lines };
 }
 
 /** Blind counting: until review, only those who may finalise see what the system expects. */

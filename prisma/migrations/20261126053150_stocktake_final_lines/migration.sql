@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "stocktake" ADD COLUMN     "final_lines" JSONB;
