@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
 import { batchProduct, location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
+import { productSnapshot } from '../helpers/reads.ts';
 
 let app: TestApp;
 let admin: Caller;
@@ -24,17 +25,7 @@ async function levels(productId: number) {
   return items.map(({ locationId, bayId, batchNumber, quantity }) => ({ locationId, bayId, batchNumber, quantity }));
 }
 
-/** What a user and the ledger show for one product. */
-async function snapshot(productId: number) {
-  const prisma = app.db.prisma;
-  return {
-    serials: await serialsOf(productId),
-    levels: await levels(productId),
-    averageCost: (await warehouse.products.get({ id: productId })).averageCost,
-    movements: await prisma.stockMovement.count({ where: { productId } }),
-    movementSerials: await prisma.stockMovementSerial.count({ where: { movement: { productId } } }),
-  };
-}
+const snapshot = (productId: number) => productSnapshot(app, warehouse, productId);
 
 const storedKeys = (k: string) => app.db.prisma.idempotencyKey.count({ where: { key: k } });
 const adjustment = { glCode: '630', unitCost: 3 };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
 import { location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
+import { allSerialsOf, productSnapshot } from '../helpers/reads.ts';
 
 let app: TestApp;
 let admin: Caller;
@@ -14,34 +15,14 @@ afterAll(() => app?.close());
 
 // ---- local helpers --------------------------------------------------------------------------
 
-/** Every serial of a product through serials.list (all pages), in id order. */
-async function allSerials(productId: number) {
-  const out: { serial: string; status: string; locationId: number | null; bayId: number | null; unitCost: number }[] = [];
-  let cursor: number | undefined;
-  for (;;) {
-    const page = await warehouse.serials.list({ productId, cursor, limit: 1000 });
-    out.push(...page.items.map(({ serial, status, locationId, bayId, unitCost }) => ({ serial, status, locationId, bayId, unitCost })));
-    if (page.nextCursor === null) return out;
-    cursor = page.nextCursor;
-  }
-}
+const allSerials = (productId: number) => allSerialsOf(warehouse, productId);
 
 async function levels(productId: number) {
   const { items } = await warehouse.stock.levels({ productId, limit: 1000 });
   return items.map(({ locationId, bayId, batchId, quantity }) => ({ locationId, bayId, batchId, quantity }));
 }
 
-/** What a user (serials.list, stock.levels, products.get) and the ledger show for one product. */
-async function snapshot(productId: number) {
-  const prisma = app.db.prisma;
-  return {
-    serials: await allSerials(productId),
-    levels: await levels(productId),
-    averageCost: (await warehouse.products.get({ id: productId })).averageCost,
-    movements: await prisma.stockMovement.count({ where: { productId } }),
-    movementSerials: await prisma.stockMovementSerial.count({ where: { movement: { productId } } }),
-  };
-}
+const snapshot = (productId: number) => productSnapshot(app, warehouse, productId);
 
 async function setup(bays: string[] = ['A', 'B']) {
   const product = await serialisedProduct(admin);
