@@ -223,6 +223,9 @@ function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, o
       line({ ...f, batchNumber: null }).newSerials.push(f.serial);
       change(f.productId, f.bayId, +1, input.products.get(f.productId)!.averageCost);
       out.created.push(f);
+    } else if (now.status === 'on_order') {
+      // Delivered but not yet received on its purchase order: the receipt brings it into stock.
+      continue;
     } else if (now.status === 'in_stock') {
       if (now.locationId !== input.locationId || now.bayId !== f.bayId) move(f.productId, f.serial, now, f.bayId);
     } else {

@@ -224,7 +224,7 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     expect(loss!.problems).toEqual([expect.objectContaining({ index: 1, token: 'SHARED', reason: 'SERIAL_ON_OTHER_ORDER' })]);
     expect((await get(winning.id)).lines[0]!.pendingSerials).toEqual([`OWN-${winner}`, 'SHARED']);
     expect((await get(losing.id)).lines[0]!.pendingSerials).toEqual([]);
-    expect(await app.db.prisma.pendingSerial.count({ where: { productId: p.id, serial: 'SHARED' } })).toBe(1);
+    expect(await app.db.prisma.serialNumber.count({ where: { productId: p.id, serial: 'SHARED', status: 'on_order' } })).toBe(1);
   });
 
   it('ten orders entering the same serial at the same moment, by list and by table: exactly one wins', async () => {
@@ -249,9 +249,9 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
       expect(r.problems).toEqual([expect.objectContaining({ index: 1, token: 'TEN-SHARED' })]);
     }
     const winner = outcomes.findIndex((o) => o.ok);
-    const pending = await app.db.prisma.pendingSerial.findMany({ where: { productId: p.id }, orderBy: { id: 'asc' } });
+    const pending = await app.db.prisma.serialNumber.findMany({ where: { productId: p.id, status: 'on_order' }, orderBy: { id: 'asc' } });
     expect(pending.map((x) => x.serial)).toEqual([`T${winner}-A`, 'TEN-SHARED', `T${winner}-B`]);
-    expect(pending.every((x) => x.lineId === orders[winner]!.lines[0]!.id)).toBe(true);
+    expect(pending.every((x) => x.poLineId === orders[winner]!.lines[0]!.id)).toBe(true);
   });
 
   it('the winner’s serials can be received, the loser’s order can take others', async () => {

@@ -869,3 +869,23 @@ describe('the review of a finalised stocktake', () => {
     expect(after.lines.find((l) => l.productId === cam.id)).toMatchObject({ missingSerials: ['FIN-2'] });
   });
 });
+
+describe('a serial delivered but not yet received', () => {
+  it('is found in a count without a variance, and the receipt still brings it into stock', async () => {
+    const loc = await location(admin, ['D1']);
+    const bay = loc.bayIds[0]!;
+    const cam = await serialisedProduct(admin, { purchasable: true, purchaseGlCode: '310', purchaseTaxRate: 'GST on Expenses' });
+    const supplier = await admin.suppliers.create({ name: `Early delivery ${cam.sku}` });
+    const order = await admin.purchaseOrders.create({ supplierId: supplier.id, locationId: loc.id, currency: 'AUD', exchangeRate: 1, lines: [{ productId: cam.id, quantity: 1, unitCost: 50 }] });
+    await admin.purchaseOrders.issue({ id: order.id });
+    await admin.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['EARLY-1'], idempotencyKey: key() });
+    const st = await started({ locationId: loc.id });
+    await warehouse.stocktakes.submitCounts({ stocktakeId: st.id, sheetKey: 'd1', idempotencyKey: key(), rows: [{ productId: cam.id, bayId: bay, serials: ['EARLY-1'] }] });
+    const { lines } = await accountant.stocktakes.variances({ stocktakeId: st.id });
+    expect(lines.filter((l) => l.productId === cam.id).map((l) => [l.variance, l.newSerials, l.misplacedSerials])).toEqual([[0, [], []]]);
+    await accountant.stocktakes.finalise({ stocktakeId: st.id, idempotencyKey: key(), glCode: GL });
+    const receipt = await admin.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 1 }], idempotencyKey: key() });
+    expect(receipt.status).toBe('received');
+    expect((await admin.serials.list({ productId: cam.id })).items.map((s) => [s.serial, s.status, s.unitCost])).toEqual([['EARLY-1', 'in_stock', 50]]);
+  });
+});

@@ -59,7 +59,7 @@ async function productFacts(db: Db, productId: number): Promise<ProductFacts> {
     SELECT EXISTS (SELECT 1 FROM stock_movement WHERE product_id = ${productId}) AS history,
            EXISTS (SELECT 1 FROM stock_level WHERE product_id = ${productId} AND quantity > 0) AS on_hand,
            (SELECT COUNT(*)::int FROM serial_number WHERE product_id = ${productId} AND status = 'allocated') AS allocated,
-           (SELECT COUNT(*)::int FROM pending_serial WHERE product_id = ${productId}) AS on_orders`;
+           (SELECT COUNT(*)::int FROM serial_number WHERE product_id = ${productId} AND status = 'on_order') AS on_orders`;
   return {
     hasStockHistory: row!.history,
     hasStockOnHand: row!.on_hand,

@@ -185,15 +185,18 @@ async function checkKnownBatchExpiry(
 
 /** Replaces the pending serials and batches of every line the entries name (checked first). */
 export async function replaceEntries(tx: Tx, order: OrderInfo, entries: Entry[], lineIds: number[]) {
-  await tx.pendingSerial.deleteMany({ where: { lineId: { in: lineIds } } });
+  await deleteSerialsOnOrder(tx, lineIds);
   await tx.pendingBatch.deleteMany({ where: { lineId: { in: lineIds } } });
   const lines = new Map(order.lines.map((line) => [line.id, line]));
   const serials = entries.filter(isSerial);
   if (serials.length > 0) {
+    // Entered serials are serials from now on, on order: the product's unique index keeps any
+    // serial on one order line, and out of stock, until it is received.
     await tx.$executeRaw`
-      INSERT INTO pending_serial (line_id, product_id, serial, bay_id)
-      SELECT * FROM unnest(${serials.map((e) => e.lineId)}::int[], ${serials.map((e) => lines.get(e.lineId)!.productId)}::int[],
-                           ${serials.map((e) => e.serial.trim())}::text[], ${serials.map((e) => e.bayId)}::int[])`;
+      INSERT INTO serial_number (po_line_id, product_id, serial, bay_id, status)
+      SELECT line_id, product_id, serial, bay_id, 'on_order'
+      FROM unnest(${serials.map((e) => e.lineId)}::int[], ${serials.map((e) => lines.get(e.lineId)!.productId)}::int[],
+                  ${serials.map((e) => e.serial.trim())}::text[], ${serials.map((e) => e.bayId)}::int[]) AS x(line_id, product_id, serial, bay_id)`;
   }
   // A batch listed on several rows of one line and bay (a supplier's sheet per carton) is one
   // entry of the rows' total quantity; the checks above made sure the rows agree on its expiry.
@@ -227,4 +230,10 @@ export async function lineSerialEntries(order: OrderInfo, lineId: number, input:
   const syntaxProblems = parsed.problems.filter((p) => SYNTAX_REASONS.has(p.reason));
   const entries: Entry[] = parsed.serials.map((serial, i) => ({ index: i, lineId, serial, bayId: null }));
   return { line, entries, sources: parsed.sources, serials: parsed.serials, syntaxProblems };
+}
+
+/** Forgets the serials still on order on these lines (received ones stay: they are stock). */
+export async function deleteSerialsOnOrder(tx: Tx, lineIds: number[]): Promise<void> {
+  if (lineIds.length === 0) return;
+  await tx.$executeRaw`DELETE FROM serial_number WHERE status = 'on_order' AND po_line_id = ANY(${lineIds}::int[])`;
 }

@@ -5,6 +5,7 @@ import { DomainError, found } from '../../domain/errors.ts';
 import { assertEditable, assertIssuable, remainingQuantity, statusFromReceipts, type OrderStatus } from '../../domain/purchasing.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
+import { deleteSerialsOnOrder } from './line-entries.ts';
 
 export interface OrderLineInput {
   /** Present for a line that already exists (update); absent for a new line. */
@@ -94,7 +95,7 @@ export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<Ord
     assertEditable(id, order.status);
     const existing = await tx.purchaseOrderLine.findMany({
       where: { purchaseOrderId: id },
-      select: { id: true, lineNumber: true, productId: true, receivedQuantity: true, _count: { select: { pendingSerials: true, pendingBatches: true } } },
+      select: { id: true, lineNumber: true, productId: true, receivedQuantity: true },
     });
     const anyReceived = existing.some((line) => Number(line.receivedQuantity) > 0);
     // A form that sends the whole header back unchanged is fine; only a change is refused.
@@ -138,7 +139,7 @@ export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<Ord
 async function checkEntriesFitLocation(tx: Tx, orderId: number) {
   const rows = await tx.$queryRaw<{ line_number: number; sku: string; bay: string }[]>`
     SELECT l.line_number, p.sku, b.name AS bay
-    FROM (SELECT line_id, bay_id FROM pending_serial WHERE bay_id IS NOT NULL
+    FROM (SELECT po_line_id AS line_id, bay_id FROM serial_number WHERE status = 'on_order' AND bay_id IS NOT NULL
           UNION SELECT line_id, bay_id FROM pending_batch WHERE bay_id IS NOT NULL) e
     JOIN purchase_order_line l ON l.id = e.line_id
     JOIN product p ON p.id = l.product_id
@@ -156,7 +157,7 @@ async function checkEntriesFitLocation(tx: Tx, orderId: number) {
   );
 }
 
-type ExistingLine = { id: number; lineNumber: number; productId: number; receivedQuantity: unknown; _count: { pendingSerials: number; pendingBatches: number } };
+type ExistingLine = { id: number; lineNumber: number; productId: number; receivedQuantity: unknown };
 
 async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], lines: OrderLineInput[]) {
   await checkLineProducts(tx, lines);
@@ -196,7 +197,7 @@ async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], l
   for (const line of lines) {
     const current = line.id !== undefined ? byId.get(line.id) : undefined;
     if (current && current.productId !== line.productId) {
-      await tx.pendingSerial.deleteMany({ where: { lineId: current.id } });
+      await deleteSerialsOnOrder(tx, [current.id]);
       await tx.pendingBatch.deleteMany({ where: { lineId: current.id } });
     }
   }
@@ -213,7 +214,7 @@ async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], l
 async function enteredOnLine(tx: Tx, lineId: number) {
   const [row] = await tx.$queryRaw<{ sku: string; serialised: boolean; count: string }[]>`
     SELECT p.sku, p.serialised,
-           ((SELECT COUNT(*) FROM pending_serial WHERE line_id = l.id) +
+           ((SELECT COUNT(*) FROM serial_number WHERE status = 'on_order' AND po_line_id = l.id) +
             (SELECT COALESCE(SUM(quantity), 0) FROM pending_batch WHERE line_id = l.id))::text AS count
     FROM purchase_order_line l JOIN product p ON p.id = l.product_id
     WHERE l.id = ${lineId}`;
@@ -234,7 +235,8 @@ export function cancelOrder(prisma: PrismaClient, id: number) {
   return inTransaction(prisma, async (tx) => {
     const order = await lockOrder(tx, id);
     assertEditable(id, order.status);
-    await tx.pendingSerial.deleteMany({ where: { line: { purchaseOrderId: id } } });
+    const lines = await tx.purchaseOrderLine.findMany({ where: { purchaseOrderId: id }, select: { id: true } });
+    await deleteSerialsOnOrder(tx, lines.map((l) => l.id));
     await tx.pendingBatch.deleteMany({ where: { line: { purchaseOrderId: id } } });
     await tx.purchaseOrder.update({ where: { id }, data: { status: 'cancelled' } });
     return getOrder(tx, id);
@@ -275,7 +277,7 @@ export async function getOrder(db: Db, id: number) {
       unitCost: true,
       receivedQuantity: true,
       product: { select: { id: true, sku: true, name: true, serialised: true, batchTracked: true, stockTracked: true } },
-      pendingSerials: { select: { serial: true, bay: { select: { id: true, name: true } } }, orderBy: { id: 'asc' } },
+      serials: { where: { status: 'on_order' }, select: { serial: true, bay: { select: { id: true, name: true } } }, orderBy: { id: 'asc' } },
       pendingBatches: { select: { number: true, expiry: true, quantity: true, bay: { select: { id: true, name: true } } }, orderBy: { id: 'asc' } },
     },
   });
@@ -288,7 +290,7 @@ export async function getOrder(db: Db, id: number) {
     ...order,
     exchangeRate: Number(order.exchangeRate),
     expectedDate: order.expectedDate?.toISOString().slice(0, 10) ?? null,
-    lines: lines.map(({ product, pendingSerials, pendingBatches, quantity, unitCost, receivedQuantity, ...line }) => ({
+    lines: lines.map(({ product, serials: pendingSerials, pendingBatches, quantity, unitCost, receivedQuantity, ...line }) => ({
       ...line,
       productId: product.id,
       product,

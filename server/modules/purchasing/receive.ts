@@ -1,10 +1,8 @@
-import { Prisma, type PrismaClient } from '../../db/generated/client.ts';
-import type { Db, Tx } from '../../db/types.ts';
-import { pgErrorCode } from '../../db/transaction.ts';
-import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
+import type { PrismaClient } from '../../db/generated/client.ts';
+import type { Tx } from '../../db/types.ts';
+import { listRejected, type Problem } from '../../domain/errors.ts';
 import { assertReceivable, baseUnitCost, remainingQuantity } from '../../domain/purchasing.ts';
 import { applyOnce } from '../idempotency.ts';
-import { stockInSerials } from '../serials/service.ts';
 import { moveStock } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
 import { loadOrderInfo, type LineInfo, type OrderInfo } from './line-entries.ts';
@@ -32,34 +30,7 @@ interface PlannedLine {
  * its entered batches, adding up. Stock, serials, batches, ledger and the order's status are written
  * in one transaction, at the line's cost in base currency.
  */
-export async function receive(prisma: PrismaClient, userId: number, input: ReceiveInput) {
-  try {
-    return await receiveOnce(prisma, userId, input);
-  } catch (error) {
-    // The checks saw none of the serials in stock, but another request created one of them before
-    // this receipt committed: the unique index refused it and the whole receipt was rolled back.
-    if (pgErrorCode(error) === '23505') {
-      // Checked again now that the other request has committed: name the serials, by request line.
-      const problems: Problem[] = [];
-      for (const [index, want] of input.lines.entries()) {
-        const line = await prisma.purchaseOrderLine.findFirst({
-          where: { id: want.lineId, purchaseOrderId: input.purchaseOrderId },
-          select: { lineNumber: true, product: { select: { sku: true } } },
-        });
-        if (!line) continue;
-        const named = want.serials ? [...new Set(want.serials.map((serial) => serial.trim()))] : null;
-        for (const serial of await serialsAlreadyInStock(prisma, want.lineId, named)) {
-          problems.push(serialExists(index, `Line ${line.lineNumber} (${line.product.sku})`, line.product.sku, serial));
-        }
-      }
-      if (problems.length > 0) throw listRejected(problems, 'line');
-      throw new DomainError('SERIAL_EXISTS', 'Nothing was received: another request created some of these serials at the same moment. Check the order and receive again.');
-    }
-    throw error;
-  }
-}
-
-function receiveOnce(prisma: PrismaClient, userId: number, input: ReceiveInput) {
+export function receive(prisma: PrismaClient, userId: number, input: ReceiveInput) {
   const { idempotencyKey, ...request } = input;
   return applyOnce(prisma, { userId, procedure: 'purchaseOrders.receive', key: idempotencyKey, input: request }, async (tx) => {
     // The order's row lock makes two receipts of one order queue: the second sees the first's counts.
@@ -134,7 +105,8 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
       if (want.serials) {
         const named = [...new Set(want.serials.map((serial) => serial.trim()))];
         const found = await tx.$queryRaw<{ serial: string }[]>`
-          SELECT serial FROM pending_serial WHERE line_id = ${line.id} AND serial = ANY(${named}::text[])`;
+          SELECT serial FROM serial_number
+          WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id} AND serial = ANY(${named}::text[])`;
         const entered = new Set(found.map((row) => row.serial));
         const missing = named.filter((serial) => !entered.has(serial));
         if (missing.length > 0) {
@@ -144,7 +116,8 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
         planned.namedSerials = named;
         planned.serialCount = named.length;
       } else {
-        const [{ count }] = await tx.$queryRaw<[{ count: number }]>`SELECT COUNT(*)::int AS count FROM pending_serial WHERE line_id = ${line.id}`;
+        const [{ count }] = await tx.$queryRaw<[{ count: number }]>`
+          SELECT COUNT(*)::int AS count FROM serial_number WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id}`;
         planned.serialCount = count;
       }
       if (planned.serialCount !== want.quantity) {
@@ -153,13 +126,6 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
           `${label}: receiving ${want.quantity} needs exactly ${want.quantity} serials, but ${planned.serialCount} ${want.serials ? 'are named' : 'are entered'}` +
             (want.serials ? '' : `; enter ${want.quantity - planned.serialCount > 0 ? `${want.quantity - planned.serialCount} more` : 'fewer'} or name which serials to receive`),
         );
-        continue;
-      }
-      // Entered serials were checked against stock when entered, but a serial can reach stock
-      // another way meanwhile (added or adjusted in directly): it cannot be received twice.
-      const clashes = await serialsAlreadyInStock(tx, line.id, planned.namedSerials);
-      if (clashes.length > 0) {
-        for (const serial of clashes) problems.push(serialExists(index, label, line.sku, serial));
         continue;
       }
     } else if (line.batchTracked) {
@@ -178,49 +144,32 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
   return plan;
 }
 
-/** Serials waiting on a line (all, or the named ones) that already exist for its product. */
-async function serialsAlreadyInStock(db: Db, lineId: number, named: string[] | null): Promise<string[]> {
-  const rows = await db.$queryRaw<{ serial: string }[]>`
-    SELECT p.serial FROM pending_serial p
-    JOIN serial_number s ON s.product_id = p.product_id AND s.serial = p.serial
-    WHERE p.line_id = ${lineId} AND (${named}::text[] IS NULL OR p.serial = ANY(${named}::text[]))
-    ORDER BY p.id`;
-  return rows.map((row) => row.serial);
-}
-
-function serialExists(index: number, label: string, sku: string, serial: string): Problem {
-  return {
-    index, token: serial, reason: 'SERIAL_EXISTS', field: 'lines',
-    message: `${label}: serial ${serial} already exists for ${sku} (it reached stock after it was entered on this order); replace it on the line`,
-  };
-}
-
 type ReceiptMovement = { kind: 'receipt'; userId: number; documentType: string; documentId: number; narrative: string; unitCost: number };
 
 /** Puts a planned line's goods into stock at the order's location (each serial or batch in its bay). */
 async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement: ReceiptMovement) {
   const { line } = planned;
   if (line.serialised) {
-    // Per bay the serials were entered for (none: the order's bay), moved from pending to stock in
-    // one statement each: the pending rows are deleted as the serials are created from them.
+    // Per bay the serials were entered for (none: the order's bay): the serials on order become
+    // stock where they land, at the receipt's cost, one ledger row per bay listing them.
     const named = planned.namedSerials;
     const bays = await tx.$queryRaw<{ bay_id: number | null; count: number }[]>`
-      SELECT bay_id, COUNT(*)::int AS count FROM pending_serial
-      WHERE line_id = ${line.id} AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
+      SELECT bay_id, COUNT(*)::int AS count FROM serial_number
+      WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id}
+        AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
       GROUP BY bay_id ORDER BY bay_id NULLS FIRST`;
     for (const group of bays) {
-      const taken = Prisma.sql`
-        DELETE FROM pending_serial
-        WHERE line_id = ${line.id} AND bay_id IS NOT DISTINCT FROM ${group.bay_id}
-          AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
-        RETURNING serial`;
-      await stockInSerials(tx, {
-        productId: line.productId,
-        locationId: order.locationId,
-        bayId: group.bay_id ?? order.bayId,
-        serials: { sql: taken, count: group.count },
-        movement,
-      });
+      const bayId = group.bay_id ?? order.bayId;
+      const movementId = await moveStock(tx, { productId: line.productId, locationId: order.locationId, bayId, batchId: null }, { ...movement, quantity: group.count });
+      await tx.$executeRaw`
+        WITH received AS (
+          UPDATE serial_number SET status = 'in_stock', location_id = ${order.locationId}, bay_id = ${bayId},
+                                   unit_cost = ${String(movement.unitCost)}::numeric
+          WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id}
+            AND bay_id IS NOT DISTINCT FROM ${group.bay_id} AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
+          RETURNING id
+        )
+        INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM received`;
     }
   } else if (line.batchTracked) {
     const product = { id: line.productId, sku: line.sku };

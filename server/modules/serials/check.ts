@@ -78,23 +78,23 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
 }
 
 /**
- * Which of these serials the product already has, and which wait on purchase order lines (other
- * than `exceptLines`): one pass over the list, since both are asked of every serial entered.
+ * Which of these serials the product already has, and which are on order on purchase order lines
+ * (other than `exceptLines`, whose entries are being replaced): one pass over the list, since both
+ * are asked of every serial entered. A serial is one row for its whole life, so one lookup does.
  */
 export async function serialConflicts(db: Db, productId: number, serials: string[], exceptLines: number[] = []) {
   const existing = new Set<string>();
   const onOrders = new Map<string, { orderId: number; lineNumber: number }>();
   if (serials.length === 0) return { existing, onOrders };
-  const rows = await db.$queryRaw<{ serial: string; exists: boolean; order_id: number | null; line_number: number | null }[]>`
-    SELECT w.serial, s.id IS NOT NULL AS exists, l.purchase_order_id AS order_id, l.line_number
-    FROM unnest(${serials}::text[]) AS w(serial)
-    LEFT JOIN serial_number s ON s.product_id = ${productId} AND s.serial = w.serial
-    LEFT JOIN pending_serial p ON p.product_id = ${productId} AND p.serial = w.serial AND p.line_id <> ALL(${exceptLines}::int[])
-    LEFT JOIN purchase_order_line l ON l.id = p.line_id
-    WHERE s.id IS NOT NULL OR p.id IS NOT NULL`;
+  const rows = await db.$queryRaw<{ serial: string; status: string; line_id: number | null; order_id: number | null; line_number: number | null }[]>`
+    SELECT s.serial, s.status::text, s.po_line_id AS line_id, l.purchase_order_id AS order_id, l.line_number
+    FROM serial_number s
+    JOIN unnest(${serials}::text[]) AS w(serial) ON w.serial = s.serial
+    LEFT JOIN purchase_order_line l ON l.id = s.po_line_id
+    WHERE s.product_id = ${productId}`;
   for (const row of rows) {
-    if (row.exists) existing.add(row.serial);
-    if (row.order_id !== null) onOrders.set(row.serial, { orderId: row.order_id, lineNumber: row.line_number! });
+    if (row.status !== 'on_order') existing.add(row.serial);
+    else if (!exceptLines.includes(row.line_id!)) onOrders.set(row.serial, { orderId: row.order_id!, lineNumber: row.line_number! });
   }
   return { existing, onOrders };
 }

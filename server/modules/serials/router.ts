@@ -4,7 +4,7 @@ import { glCode, id, idempotencyKey, narrative, serialList, serialText, unitCost
 import { pageInput } from '../pagination.ts';
 import * as serials from './service.ts';
 
-const SERIAL_STATUSES = ['in_stock', 'allocated', 'shipped', 'consumed', 'written_off', 'retired'] as const;
+const SERIAL_STATUSES = ['on_order', 'in_stock', 'allocated', 'shipped', 'consumed', 'written_off', 'retired'] as const;
 const oneOf = (input: { serials?: unknown; text?: unknown }) => (input.serials === undefined) !== (input.text === undefined);
 const ONE_OF_MESSAGE = { message: 'Send either `serials` (one per cell) or `text` (serial syntax), not both or neither.' };
 
