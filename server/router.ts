@@ -1,6 +1,7 @@
 import { locationsRouter } from './modules/locations/router.ts';
 import { productsRouter } from './modules/products/router.ts';
 import { purchaseOrdersRouter, suppliersRouter } from './modules/purchasing/router.ts';
+import { customersRouter, salesOrdersRouter } from './modules/sales/router.ts';
 import { serialsRouter } from './modules/serials/router.ts';
 import { stocktakesRouter } from './modules/stocktakes/router.ts';
 import { settingsRouter } from './modules/settings/router.ts';
@@ -19,6 +20,8 @@ export const appRouter = router({
   suppliers: suppliersRouter,
   purchaseOrders: purchaseOrdersRouter,
   stocktakes: stocktakesRouter,
+  customers: customersRouter,
+  salesOrders: salesOrdersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -14,6 +14,8 @@ export const WRITE_PERMISSIONS = {
   'purchasing.receive': ['purchasing', 'warehouse'],
   'stocktakes.count': ['warehouse'],
   'stocktakes.finalise': ['accountant'],
+  'sales.edit': ['sales'],
+  'sales.allocate': ['sales', 'warehouse'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type WriteAction = keyof typeof WRITE_PERMISSIONS;
@@ -30,6 +32,8 @@ const ACTION_WORDS: Record<WriteAction, string> = {
   'purchasing.receive': 'receive goods on purchase orders',
   'stocktakes.count': 'run stocktakes and submit counts',
   'stocktakes.finalise': 'finalise stocktakes into stock adjustments',
+  'sales.edit': 'create or change customers and sales orders',
+  'sales.allocate': 'allocate serials to sales orders',
 };
 
 export function mayWrite(role: RoleName, action: WriteAction): boolean {

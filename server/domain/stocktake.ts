@@ -202,7 +202,8 @@ function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, o
     expected.add(serialKey(e.productId, e.serial));
     line({ productId: e.productId, bayId: e.bayId, batchNumber: null });
     const now = input.serialsNow.get(serialKey(e.productId, e.serial));
-    const stillHere = now !== undefined && now.status === 'in_stock' && now.locationId === input.locationId;
+    // Allocated serials are still on the shelf, promised to an order: here all the same.
+    const stillHere = now !== undefined && (now.status === 'in_stock' || now.status === 'allocated') && now.locationId === input.locationId;
     if (!stillHere) continue; // gone since the freeze (shipped, moved): not a loss
     const f = foundAt.get(serialKey(e.productId, e.serial));
     const placeCounted = input.zeroUncounted || input.countedSerialPlaces.has(`${e.productId}|${now.bayId ?? ''}`);
@@ -226,7 +227,7 @@ function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, o
     } else if (now.status === 'on_order') {
       // Delivered but not yet received on its purchase order: the receipt brings it into stock.
       continue;
-    } else if (now.status === 'in_stock') {
+    } else if (now.status === 'in_stock' || now.status === 'allocated') {
       if (now.locationId !== input.locationId || now.bayId !== f.bayId) move(f.productId, f.serial, now, f.bayId);
     } else {
       // Written off, shipped or retired, yet here: it comes back into stock where it was found.

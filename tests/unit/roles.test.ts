@@ -16,6 +16,8 @@ const EXPECTED: Record<WriteAction, RoleName[]> = {
   'purchasing.receive': ['purchasing', 'warehouse'],
   'stocktakes.count': ['warehouse'],
   'stocktakes.finalise': ['accountant'],
+  'sales.edit': ['sales'],
+  'sales.allocate': ['sales', 'warehouse'],
 };
 
 describe('roles', () => {

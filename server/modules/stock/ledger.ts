@@ -11,7 +11,7 @@ export interface Place {
 }
 
 export interface MovementInput {
-  kind: 'opening' | 'adjustment' | 'tracking_change' | 'receipt' | 'stocktake';
+  kind: 'opening' | 'adjustment' | 'tracking_change' | 'receipt' | 'stocktake' | 'allocation';
   /** Signed: positive into stock, negative out. */
   quantity: number;
   unitCost: number;
@@ -132,6 +132,29 @@ export async function moveStockMany(tx: Tx, changes: { place: Place; quantity: n
     FROM unnest(${column((c) => c.place.productId)}::int[], ${column((c) => c.place.locationId)}::int[], ${column((c) => c.place.bayId)}::int[],
                 ${column((c) => c.place.batchId)}::int[], ${column((c) => String(c.quantity))}::numeric[], ${column((c) => String(c.unitCost))}::numeric[])
          AS c(product_id, location_id, bay_id, batch_id, quantity, unit_cost)`;
+}
+
+/**
+ * A change of the serials' status with no stock moving (promised to a document, or released): a
+ * ledger row of quantity 0 at the location listing the serials, so each serial's history shows it.
+ */
+export async function recordSerialStatus(
+  tx: Tx,
+  place: { productId: number; locationId: number },
+  serialIds: number[],
+  status: 'allocated' | 'in_stock',
+  movement: Omit<MovementInput, 'quantity' | 'unitCost'>,
+): Promise<void> {
+  if (serialIds.length === 0) return;
+  await tx.$executeRaw`
+    WITH movement AS (
+      INSERT INTO stock_movement (kind, product_id, location_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, user_id)
+      VALUES (${movement.kind}::"MovementKind", ${place.productId}, ${place.locationId}, 0, 0, ${movement.glCode ?? null},
+              ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.userId})
+      RETURNING id
+    )
+    INSERT INTO stock_movement_serial (movement_id, serial_id, status)
+    SELECT movement.id, s, ${status}::"SerialStatus" FROM movement, unnest(${serialIds}::int[]) AS s`;
 }
 
 async function changeLevel(tx: Tx, place: Place, delta: number): Promise<void> {

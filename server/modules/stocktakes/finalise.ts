@@ -154,6 +154,6 @@ async function placeSerials(tx: Tx, productId: number, locationId: number, bayId
   await tx.$executeRaw`
     INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM unnest(${ids}::int[]) AS id`;
   if (direction > 0) {
-    await tx.$executeRaw`UPDATE serial_number SET status = 'in_stock', location_id = ${locationId}, bay_id = ${bayId} WHERE id = ANY(${ids}::int[])`;
+    await tx.$executeRaw`UPDATE serial_number SET status = CASE WHEN status = 'allocated' THEN status ELSE 'in_stock' END, location_id = ${locationId}, bay_id = ${bayId} WHERE id = ANY(${ids}::int[])`;
   }
 }
