@@ -51,7 +51,14 @@ export function allocateSerials(prisma: PrismaClient, userId: number, input: { l
     const label = `Line ${line.lineNumber} (${line.product.sku})`;
 
     // Give back what the line held, then take the named serials (the line may keep some of its own).
-    await tx.$executeRaw`UPDATE serial_number SET status = 'in_stock', so_line_id = NULL WHERE so_line_id = ${line.id} AND status = 'allocated'`;
+    const given = await tx.$queryRaw<{ id: number }[]>`
+      UPDATE serial_number SET status = 'in_stock', so_line_id = NULL WHERE so_line_id = ${line.id} AND status = 'allocated' RETURNING id`;
+    // Lock first, then read: a row re-checked after waiting for a lock (FOR UPDATE in READ COMMITTED)
+    // keeps the joined rows of its first look, so the holder of a serial just taken by another
+    // request read as null ("sales order #null"). A fresh statement after the lock sees it.
+    await tx.$queryRaw`
+      SELECT s.id FROM serial_number s JOIN unnest(${parsed.serials}::text[]) AS w(serial) ON w.serial = s.serial
+      WHERE s.product_id = ${line.product.id} ORDER BY s.id FOR UPDATE OF s`;
     const rows = await tx.$queryRaw<{ id: number; serial: string; status: string; location_id: number | null; location: string | null; holder_order: number | null; holder_line: number | null }[]>`
       SELECT s.id, s.serial, s.status::text, s.location_id, l.name AS location, sl.sales_order_id AS holder_order, sl.line_number AS holder_line
       FROM serial_number s
@@ -59,8 +66,7 @@ export function allocateSerials(prisma: PrismaClient, userId: number, input: { l
       LEFT JOIN location l ON l.id = s.location_id
       LEFT JOIN sales_order_line sl ON sl.id = s.so_line_id
       WHERE s.product_id = ${line.product.id}
-      ORDER BY s.id
-      FOR UPDATE OF s`;
+      ORDER BY s.id`;
     const bySerial = new Map(rows.map((r) => [r.serial, r]));
     const invalid = new Set(parsed.problems.map((p) => p.index));
     const ids: number[] = [];
@@ -77,6 +83,11 @@ export function allocateSerials(prisma: PrismaClient, userId: number, input: { l
     });
     if (problems.length > 0) throw listRejected(problems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity)));
     await tx.$executeRaw`UPDATE serial_number SET status = 'allocated', so_line_id = ${line.id} WHERE id = ANY(${ids}::int[])`;
+    // Serials the line held and no longer does are back in stock: the ledger says so, as a cancel would.
+    const kept = new Set(ids);
+    await recordSerialStatus(tx, { productId: line.product.id, locationId: order.location_id }, given.map((r) => r.id).filter((id) => !kept.has(id)), 'in_stock', {
+      kind: 'allocation', userId, narrative: `Sales order #${order.id}, ${label}: reallocated`, documentType: 'sales_order', documentId: order.id,
+    });
     await recordSerialStatus(tx, { productId: line.product.id, locationId: order.location_id }, ids, 'allocated', {
       kind: 'allocation', userId, narrative: `Sales order #${order.id}, ${label}`, documentType: 'sales_order', documentId: order.id,
     });
