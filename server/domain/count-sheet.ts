@@ -32,7 +32,6 @@ export interface CountRowInput {
 
 export const COUNT_COLUMNS = ['SKU', 'Product', 'Bay', 'Batch', 'Expiry', 'Serial', 'Expected', 'Counted', 'Found', 'Product ID', 'Bay ID'] as const;
 export const STATUS_COLUMN = 'Status';
-const col = (name: (typeof COUNT_COLUMNS)[number]) => COUNT_COLUMNS.indexOf(name);
 /** Columns a counter fills in; the rest are keys, locked on the sheet. */
 export const EDITABLE_COLUMNS = ['Batch', 'Expiry', 'Serial', 'Counted', 'Found'] as const;
 /** How many empty rows each serialised product gets for serials found beyond those expected. */
@@ -139,4 +138,22 @@ export function readCountSheet(values: SheetCell[][]): { rows: CountRowInput[]; 
   return { rows, sources, problems };
 }
 
-export const countColumnIndex = col;
+/** Excel's rules for a worksheet name: 1–31 characters, none of []:*?/\, no leading or trailing apostrophe. */
+export function worksheetName(wanted: string, taken: Set<string>): string {
+  const clip = (s: string, max: number) => {
+    let out = s;
+    while (out.length > max) out = Array.from(out).slice(0, -1).join('');
+    return out;
+  };
+  let base = wanted.replace(/[[\]:*?/\\]/g, '-').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().replace(/^'+|'+$/g, '').trim();
+  if (base === '') base = 'Sheet';
+  if (base.toLowerCase() === 'history') base = 'History count'; // Excel reserves "History"
+  base = clip(base, 31).trimEnd();
+  let name = base;
+  for (let n = 2; taken.has(name.toLowerCase()); n++) {
+    const suffix = ` (${n})`;
+    name = clip(base, 31 - suffix.length).trimEnd() + suffix;
+  }
+  taken.add(name.toLowerCase());
+  return name;
+}

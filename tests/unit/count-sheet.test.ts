@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COUNT_COLUMNS, countSheetRows, readCountSheet, type CountSheetLine } from '../../server/domain/count-sheet.ts';
-import { statusColumn, worksheetName } from '../../addin/features/stocktake/sheets.ts';
+import { COUNT_COLUMNS, countSheetRows, readCountSheet, worksheetName, type CountSheetLine } from '../../server/domain/count-sheet.ts';
+import { statusColumn } from '../../addin/features/stocktake/sheets.ts';
 
 const line = (over: Partial<CountSheetLine>): CountSheetLine => ({
   productId: 1, sku: 'P', name: 'Product', tracking: 'plain', bayId: 7, bayName: 'A1', batchNumber: null, expiry: null, expectedQuantity: 5, serial: null, ...over,
@@ -84,7 +84,7 @@ describe('count sheet helpers in the pane', () => {
   it('makes worksheet names Excel accepts and keeps them unique', () => {
     const taken = new Set<string>();
     expect(worksheetName('ST1 Bay: A/1', taken)).toBe('ST1 Bay- A-1');
-    expect(worksheetName('ST1 Bay: A/1', taken)).toBe('ST1 Bay- A-1 2');
+    expect(worksheetName('ST1 Bay: A/1', taken)).toBe('ST1 Bay- A-1 (2)');
     expect(worksheetName('x'.repeat(40), taken)).toHaveLength(31);
   });
 

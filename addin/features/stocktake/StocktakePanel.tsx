@@ -16,11 +16,11 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useState } from 'react';
-import { COUNT_COLUMNS, countSheetRows, readCountSheet } from '../../../server/domain/count-sheet.ts';
+import { COUNT_COLUMNS, countSheetRows, readCountSheet, worksheetName } from '../../../server/domain/count-sheet.ts';
 import type { Session } from '../../App.tsx';
 import { TaskStatus, useTask } from '../../components/task.tsx';
 import type { WorkbookPort } from '../../excel/port.ts';
-import { HEADER, SHEET_KEY_PROPERTY, STATUS_INDEX, STOCKTAKE_PROPERTY, statusColumn, VARIANCE_HEADER, varianceRows, worksheetName } from './sheets.ts';
+import { HEADER, SHEET_KEY_PROPERTY, STATUS_INDEX, STOCKTAKE_PROPERTY, statusColumn, VARIANCE_HEADER, varianceRows } from './sheets.ts';
 
 const useStyles = makeStyles({
   panel: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },

@@ -6,15 +6,6 @@ export const SHEET_KEY_PROPERTY = 'stocksheet.sheetKey';
 export const HEADER = [...COUNT_COLUMNS, STATUS_COLUMN];
 export const STATUS_INDEX = HEADER.length - 1;
 
-/** A worksheet name Excel accepts (at most 31 characters, none of : \ / ? * [ ]), unique among `taken`. */
-export function worksheetName(base: string, taken: Set<string>): string {
-  const clean = base.replace(/[:\\/?*[\]]/g, '-').slice(0, 31).trim() || 'Sheet';
-  let name = clean;
-  for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${clean.slice(0, 31 - String(n).length - 1)} ${n}`;
-  taken.add(name.toLowerCase());
-  return name;
-}
-
 /** Status text per sheet row: OK, or every problem the server (or the pane) found on it. */
 export function statusColumn(
   rowCount: number,

@@ -208,11 +208,11 @@ export async function replaceEntries(tx: Tx, order: OrderInfo, entries: Entry[],
     if (same) same.quantity = Math.round((same.quantity + entry.quantity) * 1e4) / 1e4;
     else batches.set(key, { ...entry });
   }
-  for (const batch of batches.values()) {
-    await tx.pendingBatch.create({
-      data: { lineId: batch.lineId, number: batch.batch.trim(), expiry: batch.expiry ? new Date(batch.expiry) : null, quantity: batch.quantity, bayId: batch.bayId },
-    });
-  }
+  await tx.pendingBatch.createMany({
+    data: [...batches.values()].map((batch) => ({
+      lineId: batch.lineId, number: batch.batch.trim(), expiry: batch.expiry ? new Date(batch.expiry) : null, quantity: batch.quantity, bayId: batch.bayId,
+    })),
+  });
   return { serials: serials.length, batches: batches.size };
 }
 

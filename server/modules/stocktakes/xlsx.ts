@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../../db/types.ts';
-import { COUNT_COLUMNS, EDITABLE_COLUMNS, FOUND_MARK, STATUS_COLUMN, countSheetRows, type CountSheetLine, type SheetCell } from '../../domain/count-sheet.ts';
+import { COUNT_COLUMNS, EDITABLE_COLUMNS, FOUND_MARK, STATUS_COLUMN, countSheetRows, worksheetName, type CountSheetLine, type SheetCell } from '../../domain/count-sheet.ts';
 import { DomainError, found } from '../../domain/errors.ts';
 import { countSheets } from './sheet.ts';
 
@@ -28,25 +28,6 @@ const TEXT_COLUMNS: readonly Column[] = ['Batch', 'Serial'];
 const columnNumber = (name: Column) => HEADER.indexOf(name) + 1;
 const columnLetter = (name: Column) => String.fromCharCode(64 + columnNumber(name));
 
-/** Excel's rules for a worksheet name: 1–31 characters, none of []:*?/\, no leading or trailing apostrophe. */
-export function worksheetName(wanted: string, taken: Set<string>): string {
-  const clip = (s: string, max: number) => {
-    let out = s;
-    while (out.length > max) out = Array.from(out).slice(0, -1).join('');
-    return out;
-  };
-  let base = wanted.replace(/[[\]:*?/\\]/g, '-').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().replace(/^'+|'+$/g, '').trim();
-  if (base === '') base = 'Sheet';
-  if (base.toLowerCase() === 'history') base = 'History count'; // Excel reserves "History"
-  base = clip(base, 31).trimEnd();
-  let name = base;
-  for (let n = 2; taken.has(name.toLowerCase()); n++) {
-    const suffix = ` (${n})`;
-    name = clip(base, 31 - suffix.length).trimEnd() + suffix;
-  }
-  taken.add(name.toLowerCase());
-  return name;
-}
 
 /**
  * The count sheet of a stocktake as an .xlsx workbook: one worksheet per sheet key (named after its
