@@ -22,18 +22,27 @@ export async function freshDatabase(): Promise<TestDatabase> {
     await applyMigrations(db.migrationAdapterFactory);
     return { ...db, url: null, drop: () => db.close() };
   }
-  const name = `stocksheet_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
-  const url = withDatabase(serverUrl, name);
-  const db = await openDatabase({ kind: 'postgresql', url });
+  const empty = await emptyPostgresDatabase('stocksheet_test');
+  const db = await openDatabase({ kind: 'postgresql', url: empty.url });
   await applyMigrations(db.migrationAdapterFactory);
   return {
     ...db,
-    url,
+    url: empty.url,
     drop: async () => {
       await db.close();
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await empty.drop();
     },
+  };
+}
+
+/** A new database with nothing in it (not even migrations) on the TEST_DATABASE_URL server. */
+export async function emptyPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL!;
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  return {
+    url: withDatabase(serverUrl, name),
+    drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 

@@ -1,7 +1,7 @@
 // The real server over HTTP(S): health, auth, method override, superjson, request logs, admin
 // bootstrap and the self-signed certificate. Runs on PGlite, or on PostgreSQL with TEST_DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,31 +17,20 @@ import type { Config } from '../../server/config.ts';
 import { lockPath } from '../../server/db/data-dir-lock.ts';
 import { readMigrations } from '../../server/db/migrate.ts';
 import type { AppRouter } from '../../server/router.ts';
-import { freshDatabase, onPostgres, withDatabase, type TestDatabase } from '../helpers/database.ts';
+import { emptyPostgresDatabase, freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 const silent = pino({ level: 'silent' });
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const tempDirs: string[] = [];
 const databases: TestDatabase[] = [];
-const emptyDatabases: string[] = [];
-
-async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const emptyDatabases: { drop(): Promise<void> }[] = [];
 
 /** A new PostgreSQL database with nothing in it (not even migrations); dropped after the file. */
 async function emptyPostgresUrl(): Promise<string> {
-  const name = `stocksheet_http_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  emptyDatabases.push(name);
-  return withDatabase(process.env.TEST_DATABASE_URL!, name);
+  const empty = await emptyPostgresDatabase('stocksheet_http');
+  emptyDatabases.push(empty);
+  return empty.url;
 }
 
 function tempDir(): string {
@@ -88,7 +76,7 @@ async function clientError(call: Promise<unknown>) {
 
 afterAll(async () => {
   for (const db of databases) await db.drop().catch(() => undefined);
-  for (const name of emptyDatabases) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+  for (const empty of emptyDatabases) await empty.drop().catch(() => undefined);
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,11 +1,9 @@
 // The migrations folder, the WASM schema engine that applies it, and the rules the first migration
 // writes by hand (CHECKs, a NULLS NOT DISTINCT index, the append-only ledger).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../server/app.ts';
@@ -13,14 +11,14 @@ import { openDatabase, type Database } from '../../server/db/database.ts';
 import { lockPath } from '../../server/db/data-dir-lock.ts';
 import { applyMigrations, diffSchemaAgainstMigrations, MIGRATIONS_DIR, readMigrations } from '../../server/db/migrate.ts';
 import { NO_FILTERS, withSchemaEngine } from '../../server/db/schema-engine.ts';
-import { freshDatabase, onPostgres, withDatabase, type TestDatabase } from '../helpers/database.ts';
+import { emptyPostgresDatabase, freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATION_NAMES = readMigrations().migrationDirectories.map((m) => m.path);
 // These tests start real processes (tsx, PGlite, the WASM schema engine): slow on a busy machine.
 const SPAWN_TIMEOUT = 150_000;
 const tempDirs: string[] = [];
-const emptyDatabases: string[] = [];
+const emptyDatabases: { drop(): Promise<void> }[] = [];
 
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksheet-migrations-'));
@@ -28,22 +26,11 @@ function tempDir(): string {
   return dir;
 }
 
-async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A new PostgreSQL database with nothing in it; dropped after the file. */
 async function emptyPostgresUrl(): Promise<string> {
-  const name = `stocksheet_mig_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  emptyDatabases.push(name);
-  return withDatabase(process.env.TEST_DATABASE_URL!, name);
+  const empty = await emptyPostgresDatabase('stocksheet_mig');
+  emptyDatabases.push(empty);
+  return empty.url;
 }
 
 /** An empty database of the kind under test: in-memory PGlite, or a new PostgreSQL database. */
@@ -72,7 +59,7 @@ function run(script: string, env: Record<string, string>): Promise<{ code: numbe
 }
 
 afterAll(async () => {
-  for (const name of emptyDatabases) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+  for (const empty of emptyDatabases) await empty.drop().catch(() => undefined);
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
