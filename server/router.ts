@@ -1,7 +1,9 @@
 import { locationsRouter } from './modules/locations/router.ts';
 import { productsRouter } from './modules/products/router.ts';
 import { purchaseOrdersRouter, suppliersRouter } from './modules/purchasing/router.ts';
-import { customersRouter, salesOrdersRouter } from './modules/sales/router.ts';
+import { allocationsRouter } from './modules/allocations/router.ts';
+import { workOrdersRouter } from './modules/production/router.ts';
+import { customersRouter, invoicesRouter, salesOrdersRouter, shipmentsRouter } from './modules/sales/router.ts';
 import { serialsRouter } from './modules/serials/router.ts';
 import { stocktakesRouter } from './modules/stocktakes/router.ts';
 import { settingsRouter } from './modules/settings/router.ts';
@@ -22,6 +24,10 @@ export const appRouter = router({
   stocktakes: stocktakesRouter,
   customers: customersRouter,
   salesOrders: salesOrdersRouter,
+  shipments: shipmentsRouter,
+  invoices: invoicesRouter,
+  workOrders: workOrdersRouter,
+  allocations: allocationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,7 +3,7 @@ import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import type { Context } from './context.ts';
 import { DomainError, REASONS, type Problem } from './domain/errors.ts';
-import { mayWrite, refusalMessage, type WriteAction } from './domain/roles.ts';
+import { mayWrite, refusalMessage, type RoleName, type WriteAction } from './domain/roles.ts';
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -62,7 +62,12 @@ export const readProcedure = publicProcedure.use(({ ctx, next }) => {
 /** A write that only some roles may do (admin may do everything). */
 export function writeProcedure(action: WriteAction) {
   return readProcedure.use(({ ctx, next }) => {
-    if (!mayWrite(ctx.user.role, action)) throw new DomainError('FORBIDDEN', refusalMessage(ctx.user.role, action));
+    requireWrite(ctx.user.role, action);
     return next();
   });
+}
+
+/** For a procedure whose permission depends on its input (which kind of document it changes). */
+export function requireWrite(role: RoleName, action: WriteAction) {
+  if (!mayWrite(role, action)) throw new DomainError('FORBIDDEN', refusalMessage(role, action));
 }

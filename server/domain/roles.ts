@@ -16,6 +16,9 @@ export const WRITE_PERMISSIONS = {
   'stocktakes.finalise': ['accountant'],
   'sales.edit': ['sales'],
   'sales.allocate': ['sales', 'warehouse'],
+  'sales.ship': ['sales', 'warehouse'],
+  'sales.invoice': ['sales', 'accountant'],
+  'production.edit': ['warehouse'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type WriteAction = keyof typeof WRITE_PERMISSIONS;
@@ -33,7 +36,10 @@ const ACTION_WORDS: Record<WriteAction, string> = {
   'stocktakes.count': 'run stocktakes and submit counts',
   'stocktakes.finalise': 'finalise stocktakes into stock adjustments',
   'sales.edit': 'create or change customers and sales orders',
-  'sales.allocate': 'allocate serials to sales orders',
+  'sales.allocate': 'allocate serials and batches to sales orders, shipments and invoices',
+  'sales.ship': 'create and ship shipments',
+  'sales.invoice': 'create and issue invoices',
+  'production.edit': 'create, allocate, start, complete or cancel work orders',
 };
 
 export function mayWrite(role: RoleName, action: WriteAction): boolean {

@@ -47,3 +47,15 @@ export async function applyOnce<T>(
     return result;
   });
 }
+
+/**
+ * A state change that is safe to repeat by itself (shipping a shipped shipment is refused) runs
+ * once per key when the client sends one, so a retry gets the first answer instead of a refusal.
+ */
+export function applyOnceIfKeyed<T>(
+  prisma: PrismaClient,
+  scope: { userId: number; procedure: string; key?: string; input: unknown },
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  return scope.key ? applyOnce(prisma, { ...scope, key: scope.key }, work) : inTransaction(prisma, work);
+}

@@ -19,3 +19,10 @@ export const quantity = z
 /** Literal serials (one per cell); syntax is only read from `text`. */
 export const serialList = z.array(z.string().max(1000)).max(100_000);
 export const serialText = z.string().max(5_000_000);
+/** A positive quantity (ordered, shipped, made). */
+export const positiveQuantity = quantity.refine((n) => n > 0, 'quantity must be more than zero');
+/** Batch quantities naming a batch by its number. */
+export const batchQuantities = z
+  .array(z.object({ batch: z.string().trim().min(1, 'batch number cannot be blank').max(100), quantity: positiveQuantity }))
+  .min(1, 'name at least one batch')
+  .max(10_000);

@@ -303,9 +303,9 @@ describe('salesOrders.suggestSerials', () => {
 
     const o = await order(loc.id, [{ productId: product.id, quantity: 2 }]);
     const lineId = o.lines[0]!.id;
-    expect(await viewer.salesOrders.suggestSerials({ lineId })).toEqual({ serials: ['SG-Z', 'SG-B'], needed: 2 });
+    expect(await viewer.salesOrders.suggestSerials({ lineId })).toEqual({ serials: ['SG-Z', 'SG-B'], batches: [], needed: 2 });
     const big = await order(loc.id, [{ productId: product.id, quantity: 10 }]);
-    expect(await viewer.salesOrders.suggestSerials({ lineId: big.lines[0]!.id })).toEqual({ serials: ['SG-Z', 'SG-B', 'SG-C'], needed: 10 });
+    expect(await viewer.salesOrders.suggestSerials({ lineId: big.lines[0]!.id })).toEqual({ serials: ['SG-Z', 'SG-B', 'SG-C'], batches: [], needed: 10 });
     // A suggestion can be allocated as it stands.
     const { serials } = await sales.salesOrders.suggestSerials({ lineId });
     await sales.salesOrders.allocateSerials({ lineId, serials, idempotencyKey: key() });

@@ -18,6 +18,9 @@ const EXPECTED: Record<WriteAction, RoleName[]> = {
   'stocktakes.finalise': ['accountant'],
   'sales.edit': ['sales'],
   'sales.allocate': ['sales', 'warehouse'],
+  'sales.ship': ['sales', 'warehouse'],
+  'sales.invoice': ['sales', 'accountant'],
+  'production.edit': ['warehouse'],
 };
 
 describe('roles', () => {

@@ -1,12 +1,30 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { id, idempotencyKey, quantity, serialList, serialText } from '../inputs.ts';
+import { lineAllocationInput } from '../allocations/inputs.ts';
+import { allocate, suggest } from '../allocations/service.ts';
+import { id, idempotencyKey, positiveQuantity } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
-import { allocateSerials, suggestSerials } from './allocation.ts';
+import { getSalesDocument, listSalesDocuments } from './documents.ts';
+import { cancelDocument, createDocument, deliverDocument } from './fulfilment.ts';
 import * as orders from './orders.ts';
 
-const STATUSES = ['open', 'partially_shipped', 'shipped', 'cancelled'] as const;
-const oneOf = (input: { serials?: unknown; text?: unknown }) => (input.serials === undefined) !== (input.text === undefined);
+const STATUSES = ['open', 'partially_shipped', 'shipped', 'invoiced', 'cancelled'] as const;
+
+const newOrder = z.object({
+  customerId: id,
+  locationId: id,
+  reference: z.string().trim().max(100).nullish(),
+  lines: z
+    .array(z.object({ productId: id, quantity: positiveQuantity, unitPrice: z.number().min(0).max(1e12) }))
+    .min(1, 'an order needs at least one line')
+    .max(1000),
+});
+
+/** From an order (all of it, or these lines), or on its own (customer, location and product lines). */
+const newDocument = z.union([
+  z.object({ salesOrderId: id, lines: z.array(z.object({ lineId: id, quantity: positiveQuantity })).min(1).max(1000).optional() }).strict(),
+  newOrder.strict(),
+]);
 
 export const customersRouter = router({
   create: writeProcedure('sales.edit')
@@ -16,30 +34,42 @@ export const customersRouter = router({
 });
 
 export const salesOrdersRouter = router({
-  create: writeProcedure('sales.edit')
-    .input(
-      z.object({
-        customerId: id,
-        locationId: id,
-        reference: z.string().trim().max(100).nullish(),
-        lines: z
-          .array(z.object({ productId: id, quantity: quantity.refine((n) => n > 0, 'quantity must be more than zero'), unitPrice: z.number().min(0).max(1e12) }))
-          .min(1, 'an order needs at least one line')
-          .max(1000),
-      }),
-    )
-    .mutation(({ ctx, input }) => orders.createSalesOrder(ctx.db.prisma, ctx.user.id, input)),
+  create: writeProcedure('sales.edit').input(newOrder).mutation(({ ctx, input }) => orders.createSalesOrder(ctx.db.prisma, ctx.user.id, input)),
   get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => orders.getSalesOrder(ctx.db.prisma, input.id)),
   list: readProcedure
     .input(z.object({ status: z.enum(STATUSES).optional(), customerId: id.optional(), ...pageInput }).default({ limit: 100 }))
     .query(({ ctx, input }) => orders.listSalesOrders(ctx.db.prisma, input)),
   cancel: writeProcedure('sales.edit').input(z.object({ id })).mutation(({ ctx, input }) => orders.cancelSalesOrder(ctx.db.prisma, ctx.user.id, input.id)),
   allocateSerials: writeProcedure('sales.allocate')
-    .input(
-      z
-        .object({ lineId: id, serials: serialList.optional(), text: serialText.optional(), idempotencyKey })
-        .refine(oneOf, { message: 'Send either `serials` (one per cell) or `text` (serial syntax), not both or neither.' }),
-    )
-    .mutation(({ ctx, input }) => allocateSerials(ctx.db.prisma, ctx.user.id, input)),
-  suggestSerials: readProcedure.input(z.object({ lineId: id })).query(({ ctx, input }) => suggestSerials(ctx.db.prisma, input.lineId)),
+    .input(lineAllocationInput)
+    .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user.id, { type: 'salesOrder', ...input })),
+  suggestSerials: readProcedure.input(z.object({ lineId: id })).query(({ ctx, input }) => suggest(ctx.db.prisma, 'salesOrder', input.lineId)),
+});
+
+/** Shipments and invoices share their procedures; only the kind and the role that may act differ. */
+function documentProcedures(kind: 'shipment' | 'invoice', action: 'sales.ship' | 'sales.invoice') {
+  return {
+    create: writeProcedure(action).input(newDocument).mutation(({ ctx, input }) => createDocument(ctx.db.prisma, ctx.user.id, kind, input)),
+    get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => getSalesDocument(ctx.db.prisma, kind, input.id)),
+    list: readProcedure
+      .input(z.object({ salesOrderId: id.optional(), ...pageInput }).default({ limit: 100 }))
+      .query(({ ctx, input }) => listSalesDocuments(ctx.db.prisma, kind, input)),
+    cancel: writeProcedure(action).input(z.object({ id })).mutation(({ ctx, input }) => cancelDocument(ctx.db.prisma, kind, input.id)),
+    allocateSerials: writeProcedure('sales.allocate')
+      .input(lineAllocationInput)
+      .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user.id, { type: kind, ...input })),
+    suggestSerials: readProcedure.input(z.object({ lineId: id })).query(({ ctx, input }) => suggest(ctx.db.prisma, kind, input.lineId)),
+  };
+}
+
+const deliverInput = z.object({ id, idempotencyKey: idempotencyKey.optional() });
+
+export const shipmentsRouter = router({
+  ...documentProcedures('shipment', 'sales.ship'),
+  ship: writeProcedure('sales.ship').input(deliverInput).mutation(({ ctx, input }) => deliverDocument(ctx.db.prisma, ctx.user.id, 'shipment', input)),
+});
+
+export const invoicesRouter = router({
+  ...documentProcedures('invoice', 'sales.invoice'),
+  issue: writeProcedure('sales.invoice').input(deliverInput).mutation(({ ctx, input }) => deliverDocument(ctx.db.prisma, ctx.user.id, 'invoice', input)),
 });

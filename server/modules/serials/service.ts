@@ -7,6 +7,7 @@ import { applyOnce } from '../idempotency.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
 import { lockLevels, lockProduct, moveStock, type MovementInput } from '../stock/ledger.ts';
+import { takeOutSerials } from '../stock/take-out.ts';
 import { checkNewSerials, serialisedProduct, type SerialInput } from './check.ts';
 
 /** Expands and checks serials without writing anything. */
@@ -143,7 +144,8 @@ export async function adjustSerials(prisma: PrismaClient, userId: number, input:
         serials: checkedAdd.serials,
         movement: { ...base, unitCost: input.unitCost ?? 0 },
       });
-      const removed = await writeOffSerials(tx, product.id, location.id, removal.rows, base);
+      await takeOutSerials(tx, product.id, location.id, removal.rows, base);
+      const removed = removal.rows.length;
       return { added, removed };
     });
   } catch (error) {
@@ -190,33 +192,6 @@ async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: 
     }
   });
   return { rows, problems };
-}
-
-/**
- * Takes locked in-stock serials out as written off: one ledger row per bay and recorded cost, so
- * each serial leaves at its own cost (an averaged row would not add up to the serials' value).
- */
-/** A serial in stock to take out: its id, bay and recorded cost. */
-export type SerialOut = Pick<LockedSerial, 'id' | 'bayId' | 'unitCost'>;
-
-export async function writeOffSerials(tx: Tx, productId: number, locationId: number, rows: SerialOut[], movement: Omit<MovementInput, 'quantity' | 'unitCost'>) {
-  const groups = new Map<string, { bayId: number | null; unitCost: string; rows: SerialOut[] }>();
-  for (const row of rows) {
-    const key = `${row.bayId ?? ''}|${row.unitCost}`;
-    const group = groups.get(key);
-    if (group) group.rows.push(row);
-    else groups.set(key, { bayId: row.bayId, unitCost: row.unitCost, rows: [row] });
-  }
-  const ordered = [...groups.values()].sort((a, b) => (a.bayId ?? 0) - (b.bayId ?? 0) || Number(a.unitCost) - Number(b.unitCost));
-  for (const { bayId, unitCost, rows: group } of ordered) {
-    const movementId = await moveStock(tx, { productId, locationId, bayId, batchId: null }, { ...movement, quantity: -group.length, unitCost: Number(unitCost) });
-    const ids = group.map((row) => row.id);
-    await tx.$executeRaw`
-      INSERT INTO stock_movement_serial (movement_id, serial_id, status)
-      SELECT ${movementId}, id, 'written_off' FROM unnest(${ids}::int[]) AS id`;
-    await tx.$executeRaw`UPDATE serial_number SET status = 'written_off' WHERE id = ANY(${ids}::int[])`;
-  }
-  return rows.length;
 }
 
 const SERIAL_SELECT = {

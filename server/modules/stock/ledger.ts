@@ -11,7 +11,7 @@ export interface Place {
 }
 
 export interface MovementInput {
-  kind: 'opening' | 'adjustment' | 'tracking_change' | 'receipt' | 'stocktake' | 'allocation';
+  kind: 'opening' | 'adjustment' | 'tracking_change' | 'receipt' | 'stocktake' | 'allocation' | 'sale' | 'production';
   /** Signed: positive into stock, negative out. */
   quantity: number;
   unitCost: number;
@@ -20,6 +20,8 @@ export interface MovementInput {
   narrative?: string | null;
   documentType?: string | null;
   documentId?: number | null;
+  /** The customer goods went to (sales). */
+  customerId?: number | null;
   /** Stock moving between places of the same business (not bought in): the average cost stays. */
   transfer?: boolean;
 }
@@ -71,10 +73,10 @@ export async function moveStock(tx: Tx, place: Place, movement: MovementInput): 
   await changeLevel(tx, place, movement.quantity);
   const [row] = await tx.$queryRaw<{ id: number }[]>`
     INSERT INTO stock_movement (kind, product_id, location_id, bay_id, batch_id, quantity, unit_cost,
-                                gl_code, narrative, document_type, document_id, user_id)
+                                gl_code, narrative, document_type, document_id, customer_id, user_id)
     VALUES (${movement.kind}::"MovementKind", ${place.productId}, ${place.locationId}, ${place.bayId}, ${place.batchId},
             ${String(movement.quantity)}::numeric, ${String(movement.unitCost)}::numeric, ${movement.glCode ?? null},
-            ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.userId})
+            ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.customerId ?? null}, ${movement.userId})
     RETURNING id`;
   return row!.id;
 }
@@ -148,9 +150,9 @@ export async function recordSerialStatus(
   if (serialIds.length === 0) return;
   await tx.$executeRaw`
     WITH movement AS (
-      INSERT INTO stock_movement (kind, product_id, location_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, user_id)
+      INSERT INTO stock_movement (kind, product_id, location_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, customer_id, user_id)
       VALUES (${movement.kind}::"MovementKind", ${place.productId}, ${place.locationId}, 0, 0, ${movement.glCode ?? null},
-              ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.userId})
+              ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.customerId ?? null}, ${movement.userId})
       RETURNING id
     )
     INSERT INTO stock_movement_serial (movement_id, serial_id, status)

@@ -3,7 +3,8 @@ import type { Tx } from '../../db/types.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
 import { assertChangeable, type Variances } from '../../domain/stocktake.ts';
 import { applyOnce } from '../idempotency.ts';
-import { stockInSerials, writeOffSerials } from '../serials/service.ts';
+import { stockInSerials } from '../serials/service.ts';
+import { takeOutSerials } from '../stock/take-out.ts';
 import { moveStock, moveStockMany, type MovementInput } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
 import { lockStocktake } from './service.ts';
@@ -123,7 +124,7 @@ async function applySerials(tx: Tx, locationId: number, variances: Variances, mo
     return [...groups.values()];
   };
   for (const group of groupBy(variances.missing, (m) => String(m.productId))) {
-    await writeOffSerials(tx, group[0]!.productId, locationId, group.map((m) => ({ id: m.serialId, bayId: m.bayId, unitCost: String(m.unitCost) })), movement);
+    await takeOutSerials(tx, group[0]!.productId, locationId, group.map((m) => ({ id: m.serialId, bayId: m.bayId, unitCost: String(m.unitCost) })), movement);
   }
   for (const group of groupBy(variances.created, (c) => `${c.productId}|${c.bayId ?? ''}`)) {
     const product = await tx.product.findUniqueOrThrow({ where: { id: group[0]!.productId }, select: { averageCost: true } });

@@ -1,0 +1,59 @@
+import type { Db, Tx } from '../../db/types.ts';
+import { judgeBatches, type BatchRequest, type BatchState } from '../../domain/allocation.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { LineTarget } from './targets.ts';
+
+/** Which column of batch_allocation holds a line's batches: the order line, or the work order line. */
+const holder = (target: LineTarget) => (target.type === 'workOrder' ? { so: null, wo: target.lineId } : { so: target.soLineId, wo: null });
+
+/**
+ * Batches of a product at the target's location, with what is available to this line: on hand
+ * less what other lines hold. Expired is judged by the database's date.
+ */
+export async function batchStates(db: Db, target: LineTarget, numbers: string[] | null) {
+  const { so, wo } = holder(target);
+  const rows = await db.$queryRaw<{ id: number; number: string; expiry: string | null; expired: boolean; on_hand: string; held_elsewhere: string; held_here: string }[]>`
+    SELECT b.id, b.number, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, COALESCE(b.expiry < CURRENT_DATE, false) AS expired,
+           COALESCE((SELECT SUM(quantity) FROM stock_level l WHERE l.batch_id = b.id AND l.location_id = ${target.locationId}), 0)::text AS on_hand,
+           COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id AND a.location_id = ${target.locationId}
+                       AND a.so_line_id IS DISTINCT FROM ${so} AND a.wo_line_id IS DISTINCT FROM ${wo}), 0)::text AS held_elsewhere,
+           COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id
+                       AND (a.so_line_id = ${so} OR a.wo_line_id = ${wo})), 0)::text AS held_here
+    FROM batch b
+    WHERE b.product_id = ${target.product.id} AND (${numbers}::text[] IS NULL OR b.number = ANY(${numbers}::text[]))
+    ORDER BY b.expiry NULLS LAST, b.number`;
+  return rows.map((r) => ({
+    id: r.id, number: r.number, expiry: r.expiry, expired: r.expired,
+    available: Number(r.on_hand) - Number(r.held_elsewhere), heldHere: Number(r.held_here),
+  }));
+}
+
+export function assertBatchTracked(target: LineTarget) {
+  if (!target.product.batchTracked) {
+    throw new DomainError('PRODUCT_NOT_BATCH_TRACKED', `${target.label}: ${target.product.sku} is not batch tracked; it takes no batches.`);
+  }
+}
+
+/**
+ * Judges the batch quantities named for a line. For a real allocation the named batches' rows are
+ * locked first (in id order), so two lines reaching for the last units of a batch queue and the
+ * second sees what is left.
+ */
+export async function judgeBatchRequest(db: Db, target: LineTarget, requests: BatchRequest[], lock: boolean) {
+  assertBatchTracked(target);
+  const numbers = requests.map((r) => r.batch);
+  if (lock) await db.$queryRaw`SELECT id FROM batch WHERE product_id = ${target.product.id} AND number = ANY(${numbers}::text[]) ORDER BY id FOR UPDATE`;
+  const states = await batchStates(db, target, numbers);
+  const byNumber = new Map<string, BatchState>(states.map((s) => [s.number, s]));
+  return judgeBatches(requests, byNumber, target.needed, target.locationName);
+}
+
+/** The line now holds exactly these batch quantities. */
+export async function applyBatches(tx: Tx, target: LineTarget, take: { batchId: number; quantity: number }[]) {
+  const { so, wo } = holder(target);
+  await tx.$executeRaw`DELETE FROM batch_allocation WHERE so_line_id = ${so} OR wo_line_id = ${wo}`;
+  await tx.$executeRaw`
+    INSERT INTO batch_allocation (batch_id, location_id, so_line_id, wo_line_id, quantity)
+    SELECT b, ${target.locationId}, ${so}::int, ${wo}::int, q FROM unnest(${take.map((t) => t.batchId)}::int[], ${take.map((t) => String(t.quantity))}::numeric[]) AS x(b, q)`;
+  return { lineId: target.lineId, allocated: take.reduce((sum, t) => sum + t.quantity, 0) };
+}

@@ -1,0 +1,107 @@
+import type { Tx } from '../../db/types.ts';
+import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
+import { takeAllocatedBatches } from '../sales/deliver.ts';
+import { checkNewSerials } from '../serials/check.ts';
+import { stockInSerials } from '../serials/service.ts';
+import { holdProduct, moveStock } from '../stock/ledger.ts';
+import { batchFor } from '../stock/service.ts';
+import { takeFromLocation, takeOutSerials } from '../stock/take-out.ts';
+import { assertStatus, inputStates, lockWorkOrder } from './work-orders.ts';
+
+export interface OutputDetail {
+  lineId: number;
+  serials?: string[];
+  text?: string;
+  batches?: { batch: string; quantity: number; expiry?: string | null }[];
+}
+
+interface OutputLine {
+  id: number;
+  line_number: number;
+  product_id: number;
+  sku: string;
+  quantity: string;
+  serialised: boolean;
+  batch_tracked: boolean;
+}
+
+/** Checks what the outputs need: new serials for serialised ones, batches adding up for batch ones. */
+async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], details: OutputDetail[]) {
+  const problems: Problem[] = [];
+  const unknown = details.find((d) => !outputs.some((o) => o.id === d.lineId));
+  if (unknown) throw new DomainError('LINE_NOT_ON_ORDER', `Line ${unknown.lineId} is not an output of work order #${workOrderId}.`);
+  const serialsByLine = new Map<number, string[]>();
+  for (const line of outputs) {
+    const detail = details.find((d) => d.lineId === line.id);
+    const label = `Output line ${line.line_number} (${line.sku})`;
+    const quantity = Number(line.quantity);
+    const field = `outputs.${details.indexOf(detail!)}`;
+    if (line.serialised) {
+      if (!detail || (detail.serials === undefined && detail.text === undefined)) {
+        problems.push({ index: null, token: line.sku, reason: 'SERIALS_REQUIRED', message: `${label} needs its ${quantity} new serials (a list, or text with the serial syntax or ~)` });
+        continue;
+      }
+      const checked = await checkNewSerials(tx, line.product_id, { serials: detail.serials, text: detail.text, quantity });
+      problems.push(...checked.problems.map((p) => ({ ...p, field })));
+      serialsByLine.set(line.id, checked.serials);
+    } else if (line.batch_tracked) {
+      const total = (detail?.batches ?? []).reduce((sum, b) => sum + b.quantity, 0);
+      if (!detail?.batches?.length) problems.push({ index: null, token: line.sku, reason: 'SERIALS_REQUIRED', message: `${label} needs the batches it makes (number, quantity, expiry)` });
+      else if (Math.abs(total - quantity) > 1e-9) problems.push({ index: null, token: line.sku, reason: 'BATCH_QUANTITY_MISMATCH', field, message: `${label}: the batch quantities add up to ${total}, not ${quantity}` });
+    }
+  }
+  if (problems.length > 0) {
+    if (problems.every((p) => p.reason === 'SERIALS_REQUIRED')) {
+      throw new DomainError('SERIALS_REQUIRED', `Work order #${workOrderId} cannot complete: ${problems.map((p) => p.message).join('; ')}.`, problems);
+    }
+    throw listRejected(problems);
+  }
+  return serialsByLine;
+}
+
+/**
+ * Completes a started work order in one transaction: the inputs are consumed (their allocated
+ * serials and batches, plain quantities from the location) and the outputs put into stock at the
+ * work order's location, valued at what the inputs cost, shared evenly per unit made.
+ */
+export async function completeWorkOrder(tx: Tx, userId: number, id: number, details: OutputDetail[]) {
+  const order = await lockWorkOrder(tx, id);
+  assertStatus(order, ['in_progress'], 'complete');
+  const outputs = await tx.$queryRaw<OutputLine[]>`
+    SELECT l.id, l.line_number, p.id AS product_id, p.sku, l.quantity::text, p.serialised, p.batch_tracked
+    FROM work_order_line l JOIN product p ON p.id = l.product_id WHERE l.work_order_id = ${id} AND l.role = 'output' ORDER BY l.line_number`;
+  const inputs = await inputStates(tx, id, order.location_id);
+  for (const productId of [...new Set([...inputs, ...outputs].map((l) => l.product_id))].sort((a, b) => a - b)) await holdProduct(tx, productId);
+  const newSerials = await checkOutputs(tx, id, outputs, details);
+
+  const movement = { kind: 'production' as const, userId, documentType: 'work_order', documentId: id, narrative: `Work order #${id}` };
+  let value = 0;
+  for (const line of inputs) {
+    const quantity = Number(line.quantity);
+    if (line.serialised) {
+      const rows = await tx.$queryRaw<{ id: number; bay_id: number | null; unit_cost: string }[]>`
+        SELECT id, bay_id, unit_cost::text FROM serial_number WHERE wo_line_id = ${line.id} AND status = 'allocated' ORDER BY id FOR UPDATE`;
+      value += await takeOutSerials(tx, line.product_id, order.location_id, rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })), movement, 'consumed');
+    } else if (line.batch_tracked) {
+      value += await takeAllocatedBatches(tx, { workOrderLineId: line.id }, line.product_id, order.location_id, quantity, movement);
+    } else if (line.stock_tracked) {
+      value += await takeFromLocation(tx, { productId: line.product_id, locationId: order.location_id, batchId: null }, quantity, Number(line.average_cost), movement);
+    }
+  }
+  const units = outputs.reduce((sum, l) => sum + Number(l.quantity), 0);
+  const unitCost = Math.round((value / units) * 1e6) / 1e6;
+  for (const line of outputs) {
+    const made = { ...movement, unitCost };
+    if (line.serialised) {
+      await stockInSerials(tx, { productId: line.product_id, locationId: order.location_id, bayId: null, serials: newSerials.get(line.id)!, movement: made });
+    } else if (line.batch_tracked) {
+      for (const b of details.find((d) => d.lineId === line.id)!.batches!) {
+        const batchId = await batchFor(tx, { id: line.product_id, sku: line.sku }, b.batch, b.expiry, unitCost);
+        await moveStock(tx, { productId: line.product_id, locationId: order.location_id, bayId: null, batchId }, { ...made, quantity: b.quantity });
+      }
+    } else {
+      await moveStock(tx, { productId: line.product_id, locationId: order.location_id, bayId: null, batchId: null }, { ...made, quantity: Number(line.quantity) });
+    }
+  }
+  await tx.workOrder.update({ where: { id }, data: { status: 'completed', completedAt: new Date() } });
+}

@@ -1,0 +1,185 @@
+import type { Db, Tx } from '../../db/types.ts';
+import { DomainError, found, type Problem } from '../../domain/errors.ts';
+import { page } from '../pagination.ts';
+import { lockSalesOrder } from './orders.ts';
+
+/**
+ * Shipments and invoices are the same shape: lines of one sales order, each a quantity of an order
+ * line. A shipment takes goods out when shipped; an invoice bills them when issued (and takes out
+ * whatever no shipment took yet). One set of functions serves both.
+ */
+export type SalesDocumentKind = 'shipment' | 'invoice';
+
+export const KIND = {
+  shipment: { name: 'Shipment', open: 'to_pick', done: 'shipped', column: 'shipment_line_id', lineTable: 'shipment_line', parentColumn: 'shipment_id', counted: 'shippedQuantity' },
+  invoice: { name: 'Invoice', open: 'draft', done: 'issued', column: 'invoice_line_id', lineTable: 'invoice_line', parentColumn: 'invoice_id', counted: 'invoicedQuantity' },
+} as const;
+
+interface OrderLineState {
+  id: number;
+  line_number: number;
+  quantity: string;
+  shipped_quantity: string;
+  invoiced_quantity: string;
+  unit_price: string;
+  serialised: boolean;
+  sku: string;
+  /** Units of this order line on open documents of the kind being created. */
+  pending: string;
+}
+
+async function orderLines(tx: Tx, kind: SalesDocumentKind, salesOrderId: number) {
+  return kind === 'shipment'
+    ? tx.$queryRaw<OrderLineState[]>`
+        SELECT l.id, l.line_number, l.quantity::text, l.shipped_quantity::text, l.invoiced_quantity::text, l.unit_price::text, p.serialised, p.sku,
+               COALESCE((SELECT SUM(sl.quantity) FROM shipment_line sl JOIN shipment s ON s.id = sl.shipment_id WHERE sl.so_line_id = l.id AND s.status = 'to_pick'), 0)::text AS pending
+        FROM sales_order_line l JOIN product p ON p.id = l.product_id WHERE l.sales_order_id = ${salesOrderId} ORDER BY l.line_number`
+    : tx.$queryRaw<OrderLineState[]>`
+        SELECT l.id, l.line_number, l.quantity::text, l.shipped_quantity::text, l.invoiced_quantity::text, l.unit_price::text, p.serialised, p.sku,
+               COALESCE((SELECT SUM(il.quantity) FROM invoice_line il JOIN invoice i ON i.id = il.invoice_id WHERE il.so_line_id = l.id AND i.status = 'draft'), 0)::text AS pending
+        FROM sales_order_line l JOIN product p ON p.id = l.product_id WHERE l.sales_order_id = ${salesOrderId} ORDER BY l.line_number`;
+}
+
+/** What is still to ship (or to invoice) on an order line, after what is done and on open documents. */
+function openQuantity(kind: SalesDocumentKind, line: OrderLineState) {
+  const done = Number(kind === 'shipment' ? line.shipped_quantity : line.invoiced_quantity);
+  return Number(line.quantity) - done - Number(line.pending);
+}
+
+/**
+ * Creates a shipment or invoice for an order: the lines named, or everything still open. Serialised
+ * lines carry the serials their order line holds (ones already out on the other kind of document
+ * first: the same goods), so an order allocated in full ships without naming serials again.
+ */
+export async function createSalesDocument(tx: Tx, userId: number, kind: SalesDocumentKind, salesOrderId: number, requested?: { lineId: number; quantity: number }[]) {
+  const order = await lockSalesOrder(tx, salesOrderId);
+  const closed = kind === 'shipment' ? ['shipped', 'invoiced', 'cancelled'] : ['invoiced', 'cancelled'];
+  if (closed.includes(order.status)) {
+    throw new DomainError('ORDER_NOT_OPEN', `Sales order #${salesOrderId} is ${order.status.replace('_', ' ')}; nothing on it is left to ${kind === 'shipment' ? 'ship' : 'invoice'}.`);
+  }
+  const lines = await orderLines(tx, kind, salesOrderId);
+  const verb = kind === 'shipment' ? 'ship' : 'invoice';
+  const wanted = requested ?? lines.filter((l) => openQuantity(kind, l) > 0).map((l) => ({ lineId: l.id, quantity: openQuantity(kind, l) }));
+  const problems: Problem[] = [];
+  wanted.forEach((w, index) => {
+    const line = lines.find((l) => l.id === w.lineId);
+    if (!line) return problems.push({ index, token: String(w.lineId), reason: 'LINE_NOT_ON_ORDER', message: `Line ${w.lineId} is not on sales order #${salesOrderId}` });
+    const open = openQuantity(kind, line);
+    if (w.quantity > open) {
+      return problems.push({ index, token: String(w.lineId), reason: 'OVER_SHIPMENT', message: `Line ${line.line_number} (${line.sku}) has ${open} left to ${verb} (${Number(line.quantity)} ordered, the rest done or on open ${kind}s); cannot ${verb} ${w.quantity}` });
+    }
+    if (line.serialised && !Number.isInteger(w.quantity)) {
+      return problems.push({ index, token: String(w.lineId), reason: 'INVALID_INPUT', message: `Line ${line.line_number} (${line.sku}) is serialised: ${verb} a whole number of units` });
+    }
+  });
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw new DomainError(first.reason, `Nothing was saved: ${first.message}.`, problems);
+  }
+  if (wanted.length === 0) throw new DomainError('NOTHING_TO_SHIP', `Sales order #${salesOrderId} has nothing left to ${verb}.`);
+  const data = { salesOrderId, createdById: userId };
+  const created = kind === 'shipment'
+    ? await tx.shipment.create({ data: { ...data, lines: { create: wanted.map((w, i) => ({ lineNumber: i + 1, soLineId: w.lineId, quantity: w.quantity })) } }, select: { id: true, lines: { select: { id: true, soLineId: true, quantity: true } } } })
+    : await tx.invoice.create({
+        data: { ...data, lines: { create: wanted.map((w, i) => ({ lineNumber: i + 1, soLineId: w.lineId, quantity: w.quantity, unitPrice: lines.find((l) => l.id === w.lineId)!.unit_price })) } },
+        select: { id: true, lines: { select: { id: true, soLineId: true, quantity: true } } },
+      });
+  for (const line of created.lines) {
+    if (!lines.find((l) => l.id === line.soLineId)!.serialised) continue;
+    await carryOrderLineSerials(tx, kind, line.id, line.soLineId, Number(line.quantity));
+  }
+  return created.id;
+}
+
+async function carryOrderLineSerials(tx: Tx, kind: SalesDocumentKind, lineId: number, soLineId: number, quantity: number) {
+  if (kind === 'shipment') {
+    await tx.$executeRaw`
+      UPDATE serial_number SET shipment_line_id = ${lineId} WHERE id IN (
+        SELECT id FROM serial_number WHERE so_line_id = ${soLineId} AND status IN ('allocated', 'shipped') AND shipment_line_id IS NULL
+        ORDER BY (status = 'shipped') DESC, serial LIMIT ${quantity})`;
+  } else {
+    await tx.$executeRaw`
+      UPDATE serial_number SET invoice_line_id = ${lineId} WHERE id IN (
+        SELECT id FROM serial_number WHERE so_line_id = ${soLineId} AND status IN ('allocated', 'shipped') AND invoice_line_id IS NULL
+        ORDER BY (status = 'shipped') DESC, serial LIMIT ${quantity})`;
+  }
+}
+
+/** The document's header row, read after its order is locked: its status is then current. */
+export async function documentHeader(tx: Db, kind: SalesDocumentKind, id: number) {
+  const header = kind === 'shipment'
+    ? await tx.shipment.findUnique({ where: { id }, select: { id: true, status: true, salesOrderId: true } })
+    : await tx.invoice.findUnique({ where: { id }, select: { id: true, status: true, salesOrderId: true } });
+  return found(header, KIND[kind].name, id);
+}
+
+/** Cancels a shipment still to pick or a draft invoice: its lines let go of the serials they named. */
+export async function cancelSalesDocument(tx: Tx, kind: SalesDocumentKind, id: number) {
+  const { salesOrderId } = await documentHeader(tx, kind, id);
+  await lockSalesOrder(tx, salesOrderId);
+  const header = await documentHeader(tx, kind, id);
+  if (header.status !== KIND[kind].open) {
+    throw new DomainError('DOCUMENT_NOT_OPEN', `${KIND[kind].name} #${id} is ${header.status}; it can no longer be cancelled.`);
+  }
+  if (kind === 'shipment') {
+    await tx.$executeRaw`UPDATE serial_number SET shipment_line_id = NULL WHERE shipment_line_id IN (SELECT id FROM shipment_line WHERE shipment_id = ${id})`;
+    await tx.shipment.update({ where: { id }, data: { status: 'cancelled' } });
+  } else {
+    await tx.$executeRaw`UPDATE serial_number SET invoice_line_id = NULL WHERE invoice_line_id IN (SELECT id FROM invoice_line WHERE invoice_id = ${id})`;
+    await tx.invoice.update({ where: { id }, data: { status: 'cancelled' } });
+  }
+}
+
+const LINE_PRODUCT = { select: { id: true, sku: true, name: true, serialised: true, batchTracked: true } } as const;
+
+/** A shipment or invoice with each line's serials and batches (held by the order line, or gone out). */
+export async function getSalesDocument(db: Db, kind: SalesDocumentKind, id: number) {
+  const select = {
+    id: true, status: true, salesOrderId: true, createdAt: true,
+    salesOrder: { select: { customer: { select: { id: true, name: true } }, location: { select: { id: true, name: true } } } },
+  } as const;
+  const lineSelect = { id: true, lineNumber: true, soLineId: true, quantity: true, serials: { select: { serial: true }, orderBy: { serial: 'asc' } }, soLine: { select: { product: LINE_PRODUCT } } } as const;
+  const doc = kind === 'shipment'
+    ? await db.shipment.findUnique({ where: { id }, select: { ...select, shippedAt: true, lines: { select: lineSelect, orderBy: { lineNumber: 'asc' } } } })
+    : await db.invoice.findUnique({ where: { id }, select: { ...select, issuedAt: true, lines: { select: { ...lineSelect, unitPrice: true }, orderBy: { lineNumber: 'asc' } } } });
+  const { salesOrder, lines, ...header } = found(doc, KIND[kind].name, id);
+  const batches = await documentBatches(db, kind, header.status === KIND[kind].done, id, lines.map((l) => l.soLineId));
+  return {
+    ...header,
+    customer: salesOrder.customer,
+    location: salesOrder.location,
+    lines: lines.map(({ serials, soLine, quantity, ...line }) => ({
+      ...line,
+      ...('unitPrice' in line ? { unitPrice: Number(line.unitPrice) } : {}),
+      quantity: Number(quantity),
+      productId: soLine.product.id,
+      product: soLine.product,
+      serials: serials.map((s) => s.serial),
+      batches: batches.filter((b) => b.key === (header.status === KIND[kind].done ? soLine.product.id : line.soLineId)).map(({ key: _key, ...b }) => b),
+    })),
+  };
+}
+
+/** Batches a document carries: those that went out on it (from the ledger) or its order lines hold. */
+async function documentBatches(db: Db, kind: SalesDocumentKind, done: boolean, id: number, soLineIds: number[]) {
+  const rows = done
+    ? await db.$queryRaw<{ key: number; batch: string; expiry: string | null; quantity: string }[]>`
+        SELECT m.product_id AS key, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, (-SUM(m.quantity))::text AS quantity
+        FROM stock_movement m JOIN batch b ON b.id = m.batch_id
+        WHERE m.document_type = ${kind} AND m.document_id = ${id} GROUP BY m.product_id, b.number, b.expiry ORDER BY b.expiry NULLS LAST, b.number`
+    : await db.$queryRaw<{ key: number; batch: string; expiry: string | null; quantity: string }[]>`
+        SELECT a.so_line_id AS key, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, SUM(a.quantity)::text AS quantity
+        FROM batch_allocation a JOIN batch b ON b.id = a.batch_id
+        WHERE a.so_line_id = ANY(${soLineIds}::int[]) GROUP BY a.so_line_id, b.number, b.expiry ORDER BY b.expiry NULLS LAST, b.number`;
+  return rows.map((r) => ({ ...r, quantity: Number(r.quantity) }));
+}
+
+
+export async function listSalesDocuments(db: Db, kind: SalesDocumentKind, input: { salesOrderId?: number; cursor?: number; limit: number }) {
+  const where = { salesOrderId: input.salesOrderId, ...(input.cursor ? { id: { gt: input.cursor } } : {}) };
+  const select = { id: true, status: true, salesOrderId: true, createdAt: true, salesOrder: { select: { customer: { select: { id: true, name: true } } } } } as const;
+  const rows = kind === 'shipment'
+    ? await db.shipment.findMany({ where, select, orderBy: { id: 'asc' }, take: input.limit + 1 })
+    : await db.invoice.findMany({ where, select, orderBy: { id: 'asc' }, take: input.limit + 1 });
+  return page(rows.map(({ salesOrder, ...row }) => ({ ...row, customer: salesOrder.customer })), input.limit);
+}
