@@ -2,6 +2,7 @@ import { Button, FluentProvider, makeStyles, Tab, TabList, Text, tokens, webLigh
 import { useCallback, useState } from 'react';
 import { createApi, type Api } from './api/client.ts';
 import type { WorkbookPort } from './excel/port.ts';
+import { AllocatePanel } from './features/allocations/AllocatePanel.tsx';
 import { ConnectPanel } from './features/connect/ConnectPanel.tsx';
 import { forgetToken } from './features/connect/connection.ts';
 import { PurchaseOrderPanel } from './features/purchasing/PurchaseOrderPanel.tsx';
@@ -22,7 +23,7 @@ export interface Session {
 export function App(props: { workbook: WorkbookPort | null; storage: Storage; defaultServerUrl: string }) {
   const styles = useStyles();
   const [session, setSession] = useState<Session | null>(null);
-  const [panel, setPanel] = useState<'serials' | 'purchasing' | 'stocktake'>('serials');
+  const [panel, setPanel] = useState<'serials' | 'purchasing' | 'allocate' | 'stocktake'>('serials');
   const connect = useCallback(async (serverUrl: string, token: string) => {
     const api = createApi(serverUrl, token);
     const user = await api.users.me.query();
@@ -47,9 +48,10 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
           )}
         </div>
         {session && (
-          <TabList selectedValue={panel} onTabSelect={(_, data) => setPanel(data.value as typeof panel)} aria-label="Panels">
+          <TabList size="small" selectedValue={panel} onTabSelect={(_, data) => setPanel(data.value as typeof panel)} aria-label="Panels">
             <Tab value="serials">Serials</Tab>
             <Tab value="purchasing">Purchase orders</Tab>
+            <Tab value="allocate">Allocate</Tab>
             <Tab value="stocktake">Stocktake</Tab>
           </TabList>
         )}
@@ -58,6 +60,8 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
             <SerialsPanel session={session} workbook={props.workbook} />
           ) : panel === 'purchasing' ? (
             <PurchaseOrderPanel session={session} workbook={props.workbook} />
+          ) : panel === 'allocate' ? (
+            <AllocatePanel session={session} workbook={props.workbook} />
           ) : (
             <StocktakePanel session={session} workbook={props.workbook} />
           )
