@@ -111,6 +111,60 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     const saved = await api.salesOrders.get({ id: order.id });
     expect([...saved.lines[0]!.serials].sort()).toEqual(['AL-0001', 'AL-0003', 'AL-0004']);
     expect((await api.salesOrders.get({ id: other.id })).lines[0]!.serials).toEqual([TAKEN]);
+
+    // Listed again: the line's own serials come marked, the other order's is gone.
+    await page.getByRole('button', { name: 'List available serials' }).click();
+    await expect.poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 }).toContain('the 3 this line holds are marked');
+    const relisted = await fake<unknown[][]>(page, 'values', sheet, 1, 0, SERIALS.length, 4);
+    const marks = Object.fromEntries(relisted.filter((row) => row[SERIAL] !== '').map((row) => [row[SERIAL], row[USE]]));
+    expect(marks).toEqual({ 'AL-0001': 'x', 'AL-0003': 'x', 'AL-0004': 'x', 'AL-0005': '', 'AL-0006': '' });
+    await page.context().close();
+  });
+
+  it('lists batches with the expired one in red, refuses it at its quantity cell, and allocates a fresh one', async () => {
+    const location = await api.locations.create({ name: 'Paint store' });
+    const product = await api.products.create({ sku: 'AL-PAINT', name: 'Deck paint', batchTracked: true, sellable: true, saleGlCode: '200', sellingTaxRate: 'GST on Income' });
+    for (const [number, expiry, quantity] of [['OLD', '2020-01-31', 5], ['FRESH', '2099-12-31', 10]] as const) {
+      await api.batches.add({ productId: product.id, locationId: location.id, number, expiry, quantity, unitCost: 2, idempotencyKey: `e2e-allocate-${number}` });
+    }
+    const customer = await api.customers.create({ name: 'Deck Builders' });
+    const paint = await api.salesOrders.create({ customerId: customer.id, locationId: location.id, lines: [{ productId: product.id, quantity: 4, unitPrice: 30 }] });
+
+    const page = await openPane(browser, server.url, officeScript);
+    await page.locator('input[name=token]').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.getByRole('tab', { name: 'Allocate' }).click();
+    await page.getByRole('textbox', { name: 'Number' }).fill(String(paint.id));
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => page.getByTestId('document-lines').textContent(), { timeout: 30_000 }).toContain('AL-PAINT');
+
+    await page.getByRole('button', { name: 'List available batches' }).click();
+    const sheet = `SO ${paint.id} L1`;
+    await expect.poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 }).toContain('1 expired, in red');
+    const table = await fake<unknown[][]>(page, 'values', sheet, 0, 0, 3, 4);
+    expect(table[0]).toEqual(['Batch', 'Expiry', 'Available', 'Quantity to use']);
+    const rowOf = (batch: string) => table.findIndex((row) => row[0] === batch);
+    expect(table[rowOf('OLD')]).toEqual(['OLD', '2020-01-31 (expired)', 5, '']);
+    expect(table[rowOf('FRESH')]).toEqual(['FRESH', '2099-12-31', 10, '']);
+    expect(await fake<FakeCell>(page, 'cell', sheet, rowOf('OLD'), 1)).toMatchObject({ fill: '#FFC7CE', comment: expect.stringContaining('expired') });
+
+    // Two from each: the expired batch is refused where its quantity was typed; the red expiry stays.
+    await fake(page, 'setCells', sheet, rowOf('OLD'), 3, [[2]]);
+    await fake(page, 'setCells', sheet, rowOf('FRESH'), 3, [[2]]);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect.poll(() => page.getByTestId('check-result').textContent(), { timeout: 30_000 }).toContain('2 batches checked');
+    const problems = await page.getByTestId('problem-list').getByRole('listitem').allTextContents();
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^D${rowOf('OLD') + 1} .*OLD.*expired`))]);
+    expect(await fake<FakeCell>(page, 'cell', sheet, rowOf('OLD'), 3)).toMatchObject({ fill: '#FFC7CE' });
+    expect(await fillCount(page, sheet)).toBe(2);
+    await screenshot(page, '10-allocate-expired-batch');
+
+    await fake(page, 'setCells', sheet, rowOf('OLD'), 3, [['']]);
+    await fake(page, 'setCells', sheet, rowOf('FRESH'), 3, [[4]]);
+    await page.getByRole('button', { name: 'Allocate', exact: true }).click();
+    await expect.poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 }).toContain('Allocated 4 units of AL-PAINT');
+    expect(await fillCount(page, sheet)).toBe(1); // only the expired batch's date
+    expect((await api.salesOrders.get({ id: paint.id })).lines[0]!.batches).toEqual([{ batch: 'FRESH', expiry: '2099-12-31', quantity: 4 }]);
     await page.context().close();
   });
 
