@@ -16,7 +16,7 @@ export async function batchStates(db: Db, target: LineTarget, numbers: string[] 
     SELECT b.id, b.number, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, COALESCE(b.expiry < CURRENT_DATE, false) AS expired,
            COALESCE((SELECT SUM(quantity) FROM stock_level l WHERE l.batch_id = b.id AND l.location_id = ${target.locationId}), 0)::text AS on_hand,
            COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id AND a.location_id = ${target.locationId}
-                       AND a.so_line_id IS DISTINCT FROM ${so} AND a.wo_line_id IS DISTINCT FROM ${wo}), 0)::text AS held_elsewhere,
+                       AND NOT COALESCE(a.so_line_id = ${so} OR a.wo_line_id = ${wo}, false)), 0)::text AS held_elsewhere,
            COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id
                        AND (a.so_line_id = ${so} OR a.wo_line_id = ${wo})), 0)::text AS held_here
     FROM batch b

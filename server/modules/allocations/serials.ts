@@ -137,15 +137,16 @@ export async function applySerials(tx: Tx, userId: number, target: LineTarget, j
       await releaseSerials(tx, place, dropped.map((r) => r.id), { ...movement, narrative: `${target.label}: released` });
     }
     await tx.$executeRaw`UPDATE serial_number SET status = 'allocated', so_line_id = ${target.soLineId} WHERE id = ANY(${free}::int[])`;
+    let dropped: { id: number }[] = [];
     if (target.type === 'shipment') {
-      await tx.$executeRaw`UPDATE serial_number SET shipment_line_id = NULL WHERE shipment_line_id = ${target.lineId} AND NOT id = ANY(${named}::int[])`;
+      dropped = await tx.$queryRaw`UPDATE serial_number SET shipment_line_id = NULL WHERE shipment_line_id = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
       await tx.$executeRaw`UPDATE serial_number SET shipment_line_id = ${target.lineId} WHERE id = ANY(${named}::int[])`;
     }
     if (target.type === 'invoice') {
-      await tx.$executeRaw`UPDATE serial_number SET invoice_line_id = NULL WHERE invoice_line_id = ${target.lineId} AND NOT id = ANY(${named}::int[])`;
+      dropped = await tx.$queryRaw`UPDATE serial_number SET invoice_line_id = NULL WHERE invoice_line_id = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
       await tx.$executeRaw`UPDATE serial_number SET invoice_line_id = ${target.lineId} WHERE id = ANY(${named}::int[])`;
     }
-    if (target.type === 'shipment' || target.type === 'invoice') await trimOrderLine(tx, target, movement);
+    if (target.type === 'shipment' || target.type === 'invoice') await trimOrderLine(tx, target, dropped.map((r) => r.id), movement);
   }
   await recordSerialStatus(tx, place, free, 'allocated', movement);
   return { lineId: target.lineId, allocated: named.length };
@@ -165,7 +166,8 @@ export async function releaseOrderSerials(tx: Tx, order: { salesOrderId: number 
   }
 }
 
-async function trimOrderLine(tx: Tx, target: LineTarget, movement: Movement) {
+/** The order line holds more serials than it orders: give back the spare ones, those this document just let go first. */
+async function trimOrderLine(tx: Tx, target: LineTarget, dropped: number[], movement: Movement) {
   const [line] = await tx.$queryRaw<{ quantity: string; held: number; line_number: number }[]>`
     SELECT l.quantity::text, l.line_number, (SELECT count(*)::int FROM serial_number s WHERE s.so_line_id = l.id AND s.status IN ('allocated', 'shipped')) AS held
     FROM sales_order_line l WHERE l.id = ${target.soLineId}`;
@@ -174,7 +176,7 @@ async function trimOrderLine(tx: Tx, target: LineTarget, movement: Movement) {
   const spare = await tx.$queryRaw<{ id: number }[]>`
     SELECT id FROM serial_number
     WHERE so_line_id = ${target.soLineId} AND status = 'allocated' AND shipment_line_id IS NULL AND invoice_line_id IS NULL
-    ORDER BY id DESC LIMIT ${surplus}`;
+    ORDER BY (id = ANY(${dropped}::int[])) DESC, id DESC LIMIT ${surplus}`;
   if (spare.length < surplus) {
     throw new DomainError(
       'ALLOCATION_EXCEEDS_LINE',
