@@ -1,5 +1,5 @@
-// Serial allocation on sales orders at the same moment. 50 requests over 10 order lines reach for
-// overlapping serials. On PostgreSQL they run on separate connections (and, in the second test, in
+// Serial allocation at the same moment. 50 requests over 10 document lines (5 sales order lines, 5
+// work order input lines) reach for overlapping serials. On PostgreSQL they run on separate connections (and, in the second test, in
 // two server processes over HTTP) and meet on the serials' row locks; on PGlite (one connection)
 // they run one after the other. Either way: no serial on two lines, and every request either did
 // all it asked or nothing.
@@ -17,7 +17,7 @@ import { createCaller, type AppRouter } from '../../server/router.ts';
 import { createUser } from '../../server/modules/users/service.ts';
 import { key, testApp, type Caller, type TestApp } from '../helpers/app.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
-import { location, sellableCodes, serialisedProduct } from '../helpers/fixtures.ts';
+import { location, plainProduct, sellableCodes, serialisedProduct } from '../helpers/fixtures.ts';
 import { all, refused, succeeded, type Settled } from '../helpers/races.ts';
 
 const ORDERS = 10;
@@ -35,22 +35,40 @@ function request(i: number) {
 
 interface Scene {
   productId: number;
-  orders: { id: number; lineId: number }[];
+  orders: { type: 'salesOrder' | 'workOrder'; id: number; lineId: number }[];
 }
 
-/** A location, a product with the pool in stock, and 10 one-line orders of 3. */
+/** A location, a product with the pool in stock, and 10 documents needing 3: sales orders and work orders in turn. */
 async function scene(api: Caller): Promise<Scene> {
   const loc = await location(api);
   const product = await serialisedProduct(api, sellableCodes);
+  const made = await plainProduct(api);
   await api.serials.add({ productId: product.id, locationId: loc.id, serials: Array.from({ length: POOL }, (_, n) => serialName(n)), idempotencyKey: key() });
   const orders: Scene['orders'] = [];
   for (let o = 0; o < ORDERS; o++) {
-    const c = await api.customers.create({ name: `Race customer ${product.id}-${o}` });
-    const order = await api.salesOrders.create({ customerId: c.id, locationId: loc.id, lines: [{ productId: product.id, quantity: QUANTITY, unitPrice: 5 }] });
-    orders.push({ id: order.id, lineId: order.lines[0]!.id });
+    if (o % 2 === 0) {
+      const c = await api.customers.create({ name: `Race customer ${product.id}-${o}` });
+      const order = await api.salesOrders.create({ customerId: c.id, locationId: loc.id, lines: [{ productId: product.id, quantity: QUANTITY, unitPrice: 5 }] });
+      orders.push({ type: 'salesOrder', id: order.id, lineId: order.lines[0]!.id });
+    } else {
+      const order = await api.workOrders.create({ locationId: loc.id, inputs: [{ productId: product.id, quantity: QUANTITY }], outputs: [{ productId: made.id, quantity: 1 }] });
+      orders.push({ type: 'workOrder', id: order.id, lineId: order.inputs[0]!.id });
+    }
   }
   return { productId: product.id, orders };
 }
+
+/** The serials a document's line holds now. */
+async function lineSerials(api: Caller, document: Scene['orders'][number]) {
+  if (document.type === 'salesOrder') return (await api.salesOrders.get({ id: document.id })).lines[0]!;
+  return (await api.workOrders.get({ id: document.id })).inputs[0]!;
+}
+
+/** Request i as sent: the generic allocate, to whichever document its line is on. */
+const allocation = (s: Scene, i: number) => {
+  const document = s.orders[request(i).line]!;
+  return { type: document.type, lineId: document.lineId, serials: request(i).serials, idempotencyKey: key() };
+};
 
 type Outcome = Settled<{ lineId: number; allocated: number }> | { ok: false; refusal: { reason: string | undefined; message: string } };
 
@@ -63,14 +81,14 @@ async function checkInvariants(api: Caller, prisma: PrismaClient, s: Scene, outc
   expect(losses.length).toBeGreaterThan(0); // the requests really collided
   expect(wins.length + losses.length).toBe(REQUESTS);
 
-  // Losers collided with a serial held by another order, and were told which order holds it.
-  const orderIds = new Set(s.orders.map((o) => o.id));
+  // Losers collided with a serial held by another document, and were told which one holds it.
+  const documents = new Set(s.orders.map((o) => `${o.type === 'salesOrder' ? 'sales' : 'work'} order #${o.id}`));
   for (const { i, refusal } of losses) {
     expect(refusal.reason, `request ${i}: ${refusal.message}`).toBe('SERIAL_ALLOCATED');
-    const holders = [...refusal.message.matchAll(/sales order #(\d+) line (\d+)/g)];
+    const holders = [...refusal.message.matchAll(/((?:sales|work) order #\d+) line (\d+)/g)];
     expect(holders.length, refusal.message).toBeGreaterThan(0);
-    for (const [, orderId, line] of holders) {
-      expect(orderIds.has(Number(orderId))).toBe(true);
+    for (const [, document, line] of holders) {
+      expect(documents.has(document!), document).toBe(true);
       expect(line).toBe('1');
     }
     expect(refusal.message).not.toContain('null');
@@ -81,8 +99,8 @@ async function checkInvariants(api: Caller, prisma: PrismaClient, s: Scene, outc
 
   // Every line holds nothing, or exactly the serials one of its successful requests asked for.
   const holderOf = new Map<string, number>();
-  for (const [o, { id }] of s.orders.entries()) {
-    const line = (await api.salesOrders.get({ id })).lines[0]!;
+  for (const [o, document] of s.orders.entries()) {
+    const line = await lineSerials(api, document);
     const asked = wins.filter((i) => request(i).line === o).map((i) => [...request(i).serials].sort());
     if (asked.length === 0) expect(line.serials).toEqual([]);
     else expect(asked).toContainEqual(line.serials);
@@ -121,15 +139,11 @@ describe(`allocating serials at the same moment (${onPostgres ? 'PostgreSQL: rea
   });
   afterAll(() => app?.close());
 
-  it('50 requests over 10 lines: no serial on two lines, each request all or nothing, losers get SERIAL_ALLOCATED', async () => {
+  it('50 requests over 10 lines of sales and work orders: no serial on two lines, each request all or nothing, losers get SERIAL_ALLOCATED', async () => {
     const admin = app.as('admin');
     const s = await scene(admin);
-    const callers = [app.as('sales'), app.as('warehouse')];
-    const outcomes = await all(
-      Array.from({ length: REQUESTS }, (_, i) => () =>
-        callers[i % 2]!.salesOrders.allocateSerials({ lineId: s.orders[request(i).line]!.lineId, serials: request(i).serials, idempotencyKey: key() }),
-      ),
-    );
+    const callers = [app.as('warehouse'), admin];
+    const outcomes = await all(Array.from({ length: REQUESTS }, (_, i) => () => callers[i % 2]!.allocations.allocate(allocation(s, i))));
     expect(succeeded(outcomes).length + refused(outcomes).length).toBe(REQUESTS);
     await checkInvariants(admin, app.db.prisma, s, outcomes);
   }, 120_000);
@@ -177,8 +191,8 @@ describe.runIf(onPostgres)('allocating serials at the same moment through two se
 
     const outcomes: Outcome[] = await Promise.all(
       Array.from({ length: REQUESTS }, (_, i) =>
-        clients[i % 2]!.salesOrders.allocateSerials
-          .mutate({ lineId: s.orders[request(i).line]!.lineId, serials: request(i).serials, idempotencyKey: key() })
+        clients[i % 2]!.allocations.allocate
+          .mutate(allocation(s, i))
           .then(
             (value) => ({ ok: true as const, value }),
             (error: unknown) => {
