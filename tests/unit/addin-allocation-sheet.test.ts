@@ -4,6 +4,7 @@ import {
   BATCH_COLUMNS,
   batchRows,
   expiredMarks,
+  localDay,
   readMarked,
   SERIAL_COLUMNS,
   serialRows,
@@ -14,8 +15,8 @@ describe('allocation sheet rows', () => {
   it('lists serials with their bay, the received date as yyyy-mm-dd and the line’s own serials marked', () => {
     expect(
       serialRows([
-        { serial: 'SN1', bay: 'B1', receivedAt: '2026-03-04T23:10:00.000Z', heldHere: false },
-        { serial: 'SN2', bay: null, receivedAt: '2026-03-05T01:00:00.000Z', heldHere: true },
+        { serial: 'SN1', bay: 'B1', receivedAt: '2026-03-04T12:10:00.000Z', heldHere: false },
+        { serial: 'SN2', bay: null, receivedAt: '2026-03-05T11:00:00.000Z', heldHere: true },
       ]),
     ).toEqual([
       ['SN1', 'B1', '2026-03-04', ''],
@@ -33,6 +34,12 @@ describe('allocation sheet rows', () => {
       ['LOT-2', '', 12, 3],
     ]);
     expect(expiredMarks([[...BATCH_COLUMNS], ...rows])).toEqual([{ row: 1, column: 1, message: 'Batch LOT-1 expired on 2025-01-31: it cannot be allocated.' }]);
+  });
+
+  it('gives the received day where the pane runs', () => {
+    const late = new Date(2026, 11, 31, 23, 30); // local time
+    expect(localDay(late.toISOString())).toBe('2026-12-31');
+    expect(localDay('not a date')).toBe('not a date');
   });
 
   it('names one sheet per document line', () => {

@@ -41,9 +41,17 @@ export interface AvailableBatch {
   heldHere: number;
 }
 
+/** The day of an ISO timestamp where the pane runs (a person's "received on"), as yyyy-mm-dd. */
+export function localDay(iso: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}`;
+}
+
 /** Rows under SERIAL_COLUMNS: received as yyyy-mm-dd text; the line's own serials already marked "x". */
 export function serialRows(serials: AvailableSerial[]): CellValue[][] {
-  return serials.map((s) => [s.serial, s.bay ?? '', s.receivedAt.slice(0, 10), s.heldHere ? 'x' : '']);
+  return serials.map((s) => [s.serial, s.bay ?? '', localDay(s.receivedAt), s.heldHere ? 'x' : '']);
 }
 
 /** Rows under BATCH_COLUMNS: expired batches say so after their date; what the line holds is the quantity to use. */
