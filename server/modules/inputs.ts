@@ -21,8 +21,10 @@ export const serialList = z.array(z.string().max(1000)).max(100_000);
 export const serialText = z.string().max(5_000_000);
 /** A positive quantity (ordered, shipped, made). */
 export const positiveQuantity = quantity.refine((n) => n > 0, 'quantity must be more than zero');
+export const batchNumber = z.string().trim().min(1, 'batch number cannot be blank').max(100);
+export const expiry = z.iso.date('expiry must be a date like 2027-03-31').nullish();
 /** Batch quantities naming a batch by its number. */
 export const batchQuantities = z
-  .array(z.object({ batch: z.string().trim().min(1, 'batch number cannot be blank').max(100), quantity: positiveQuantity }))
+  .array(z.object({ batch: batchNumber, quantity: positiveQuantity }))
   .min(1, 'name at least one batch')
   .max(10_000);

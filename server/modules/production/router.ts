@@ -7,19 +7,18 @@ import { readProcedure, router, writeProcedure } from '../../trpc.ts';
 import { lineAllocationInput } from '../allocations/inputs.ts';
 import { allocate, suggest } from '../allocations/service.ts';
 import { applyOnceIfKeyed } from '../idempotency.ts';
-import { batchQuantities, id, idempotencyKey, positiveQuantity, serialList, serialText } from '../inputs.ts';
+import { batchQuantities, expiry, id, idempotencyKey, positiveQuantity, serialList, serialText } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import { completeWorkOrder, type OutputDetail } from './complete.ts';
 import { cancelWorkOrder, createWorkOrder, getWorkOrder, listWorkOrders, startWorkOrder } from './work-orders.ts';
 
 const lines = z.array(z.object({ productId: id, quantity: positiveQuantity })).max(1000);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expiry is a date as YYYY-MM-DD');
 
 const outputDetail = z.object({
   lineId: id,
   serials: serialList.optional(),
   text: serialText.optional(),
-  batches: z.array(batchQuantities.element.extend({ expiry: isoDate.nullish() })).min(1).max(10_000).optional(),
+  batches: z.array(batchQuantities.element.extend({ expiry })).min(1).max(10_000).optional(),
 });
 
 /** A state change of a work order, once per key when the client sends one, then the order as it is. */

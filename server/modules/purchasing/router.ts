@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { id, idempotencyKey, quantity, serialList, serialText, unitCost } from '../inputs.ts';
+import { batchNumber, expiry, id, idempotencyKey, quantity, serialList, serialText, unitCost } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import * as entries from './entry-service.ts';
 import * as orders from './orders.ts';
@@ -20,7 +20,7 @@ const header = {
   expectedDate: date.nullish(),
   reference: z.string().trim().max(100).nullish(),
 };
-const batch = z.object({ number: z.string().trim().min(1, 'batch number cannot be blank').max(100), expiry: date.nullish(), quantity: positive, bayId: id.nullish() });
+const batch = z.object({ number: batchNumber, expiry, quantity: positive, bayId: id.nullish() });
 const lineSerials = {
   lineId: id,
   serials: serialList.optional(),
@@ -37,7 +37,7 @@ const tableRow = z.object({
   serial: z.string().max(1000).optional(),
   bay: z.string().max(100).optional(),
   batch: z.string().max(100).optional(),
-  expiry: date.nullish(),
+  expiry,
   quantity: quantity.optional(),
 });
 const table = { purchaseOrderId: id, rows: z.array(tableRow).min(1).max(100_000) };

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { glCode, id, idempotencyKey, narrative, quantity, unitCost } from '../inputs.ts';
+import { batchNumber, expiry, glCode, id, idempotencyKey, narrative, quantity, unitCost } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import * as stock from './service.ts';
 
-const batchNumber = z.string().trim().min(1, 'batch number cannot be blank').max(100);
-const expiry = z.iso.date('expiry must be a date like 2027-03-31').nullish();
 const filters = z.object({ productId: id.optional(), locationId: id.optional(), ...pageInput }).default({ limit: 100 });
 
 export const stockRouter = router({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.ts';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { glCode, id, idempotencyKey, quantity } from '../inputs.ts';
+import { expiry, glCode, id, idempotencyKey, quantity } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import { submitCounts } from './counts.ts';
 import { finaliseStocktake } from './finalise.ts';
@@ -15,7 +15,7 @@ const countRow = z.object({
   bayId: id.nullish(),
   countedQuantity: quantity.nullish(),
   batchNumber: z.string().trim().max(100).nullish(),
-  expiry: z.iso.date('expiry must be a date like 2027-03-31').nullish(),
+  expiry,
   serials: z.array(z.string().max(1000)).max(100_000).optional(),
 });
 
