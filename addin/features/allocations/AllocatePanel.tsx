@@ -127,8 +127,8 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
         rows.length === 0
           ? `No ${available.kind} of ${line.product.sku} are in stock at ${doc.location.name}.`
           : serials
-            ? `Wrote ${plural(rows.length, 'serial')} in stock at ${doc.location.name} to "${sheet}". Put an x in the Use column of the ${line.quantity} to take${held ? ` (the ${held} this line holds are marked)` : ''}, then check.`
-            : `Wrote ${plural(rows.length, 'batch', 'batches')} at ${doc.location.name} to "${sheet}"${expired.length ? ` (${expired.length} expired, in red)` : ''}. Type the quantity to use of each, ${line.quantity} in all, then check.`,
+            ? `Wrote ${available.truncated ? 'the first ' : ''}${plural(rows.length, 'serial')} in stock at ${doc.location.name} to "${sheet}"${available.truncated ? ' (there are more: paste or type others into the Serial column)' : ''}. Put an x in the Use column of the ${line.needed} to take${held ? ` (the ${held} this line holds are marked)` : ''}, then check.`
+            : `Wrote ${plural(rows.length, 'batch', 'batches')} at ${doc.location.name} to "${sheet}"${expired.length ? ` (${expired.length} expired, in red)` : ''}. Type the quantity to use of each, ${line.needed} in all, then check.`,
       );
     });
 
@@ -294,8 +294,8 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
           {line && kind && (
             <Text size={200}>
               {kind === 'serials'
-                ? `Mark ${line.quantity} serials with an x in the Use column of the listed sheet, or select cells holding serials; then check and allocate.`
-                : `Type the quantity to use of each batch on the listed sheet, ${line.quantity} in all; then check and allocate.`}
+                ? `Mark ${line.needed} serials with an x in the Use column of the listed sheet, or select cells holding serials; then check and allocate.`
+                : `Type the quantity to use of each batch on the listed sheet, ${line.needed} in all; then check and allocate.`}
             </Text>
           )}
           <div className={styles.actions}>
@@ -326,5 +326,5 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
 }
 
 function lineLabel(line: Line): string {
-  return `Line ${line.lineNumber} · ${line.product.sku} · ${line.allocated}/${line.quantity}${line.role === 'input' ? ' (input)' : ''}`;
+  return `Line ${line.lineNumber} · ${line.product.sku} · ${line.allocated}/${line.needed}${line.role === 'input' ? ' (input)' : ''}`;
 }

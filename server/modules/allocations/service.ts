@@ -105,18 +105,24 @@ async function availableSerials(db: Db, target: LineTarget, limit: number) {
 export async function available(db: Db, type: DocumentType, lineId: number, limit: number) {
   const target = await resolveTarget(db, type, lineId, { lock: false });
   if (target.product.serialised) {
-    const rows = await availableSerials(db, target, limit);
+    const rows = await availableSerials(db, target, limit + 1);
     return {
       kind: 'serials' as const,
-      serials: rows.map((r) => ({ serial: r.serial, bay: r.bay, receivedAt: r.received_at.toISOString(), heldHere: r.held_here })),
+      serials: rows.slice(0, limit).map((r) => ({ serial: r.serial, bay: r.bay, receivedAt: r.received_at.toISOString(), heldHere: r.held_here })),
       batches: [],
+      truncated: rows.length > limit,
     };
   }
   if (target.product.batchTracked) {
     const batchTarget = type === 'shipment' || type === 'invoice' ? await resolveTarget(db, 'salesOrder', target.soLineId!, { lock: false }) : target;
     assertBatchTracked(batchTarget);
-    const batches = (await batchStates(db, batchTarget, null)).filter((b) => b.available > 0 || b.heldHere > 0).slice(0, limit);
-    return { kind: 'batches' as const, serials: [], batches: batches.map((b) => ({ batch: b.number, expiry: b.expiry, available: b.available, expired: b.expired, heldHere: b.heldHere })) };
+    const batches = (await batchStates(db, batchTarget, null)).filter((b) => b.available > 0 || b.heldHere > 0);
+    return {
+      kind: 'batches' as const,
+      serials: [],
+      batches: batches.slice(0, limit).map((b) => ({ batch: b.number, expiry: b.expiry, available: b.available, expired: b.expired, heldHere: b.heldHere })),
+      truncated: batches.length > limit,
+    };
   }
-  return { kind: 'none' as const, serials: [], batches: [] };
+  return { kind: 'none' as const, serials: [], batches: [], truncated: false };
 }

@@ -19,6 +19,8 @@ const outputDetail = z.object({
   serials: serialList.optional(),
   text: serialText.optional(),
   batches: z.array(batchQuantities.element.extend({ expiry })).min(1).max(10_000).optional(),
+}).refine((o) => [o.serials, o.text, o.batches].filter((v) => v !== undefined).length <= 1, {
+  message: 'Give an output line one of `serials`, `text` (serial syntax or ~) or `batches`.',
 });
 
 /** A state change of a work order, once per key when the client sends one, then the order as it is. */
