@@ -6,7 +6,7 @@ import { stockInSerials } from '../serials/service.ts';
 import { holdProduct, moveStock } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
 import { takeFromLocation, takeOutSerials } from '../stock/take-out.ts';
-import { assertStatus, inputStates, lockWorkOrder } from './work-orders.ts';
+import { assertStatus, inputStates, lockWorkOrder, type LineState } from './work-orders.ts';
 
 export interface OutputDetail {
   lineId: number;
@@ -15,15 +15,7 @@ export interface OutputDetail {
   batches?: { batch: string; quantity: number; expiry?: string | null }[];
 }
 
-interface OutputLine {
-  id: number;
-  line_number: number;
-  product_id: number;
-  sku: string;
-  quantity: string;
-  serialised: boolean;
-  batch_tracked: boolean;
-}
+type OutputLine = LineState;
 
 /** Checks what the outputs need: new serials for serialised ones, batches adding up for batch ones. */
 async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], details: OutputDetail[]) {

@@ -59,7 +59,8 @@ export function assertStatus(order: { id: number; status: WorkOrderStatus }, wan
   throw new DomainError('DOCUMENT_NOT_OPEN', `Work order #${order.id} is ${order.status.replace('_', ' ')}; it cannot ${doing}.${hint}`);
 }
 
-interface InputState {
+/** A work order line with its product's tracking, as the start and completion read it. */
+export interface LineState {
   id: number;
   line_number: number;
   product_id: number;
@@ -67,6 +68,9 @@ interface InputState {
   quantity: string;
   serialised: boolean;
   batch_tracked: boolean;
+}
+
+interface InputState extends LineState {
   stock_tracked: boolean;
   average_cost: string;
   serials_held: number;
