@@ -1,16 +1,23 @@
 // npm run bench: 100,000 serials through the API against a plain INSERT of the same rows, on
 // PostgreSQL, in the same run (the machines are shared and noisy: the ratio is the figure):
 // serials.add in add-in sized requests, and a purchase order line's serials set and received.
+// Then a 50,000-line stocktake, and allocation (bench/allocation.ts): 8 clients allocating serials
+// at once against bare one-UPDATE transactions, and one 10,000-serial line suggested and allocated
+// against one set-based UPDATE.
 //
 //   BENCH_DATABASE_URL  PostgreSQL server to use (default postgresql://postgres@127.0.0.1:5432/postgres);
 //                       a fresh database is created and dropped.
 //   BENCH_SERIALS       how many serials (default 100000); BENCH_CHUNK serials per request (default 10000).
+//   BENCH_ALLOC_WORKERS, BENCH_ALLOC_REQUESTS, BENCH_ALLOC_QUANTITY, BENCH_ALLOC_STOCK, BENCH_ALLOC_LINE
+//                       clients (8), requests per client (30), serials per request (5), serials in stock
+//                       (100000), serials on the one big line (10000).
 import { randomUUID } from 'node:crypto';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
 import superjson from 'superjson';
 import { startApp } from '../server/app.ts';
 import type { AppRouter } from '../server/router.ts';
+import { allocationBench } from './allocation.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
 import { stocktakeBench } from './stocktake.ts';
 
@@ -91,6 +98,10 @@ const stocktake = await stocktakeBench(api, app.db.prisma, seconds);
 
 const [{ count }] = await app.db.prisma.$queryRaw<[{ count: number }]>`SELECT COUNT(*)::int AS count FROM serial_number WHERE status = 'in_stock'`;
 if (count !== TOTAL * ROUNDS * 3) throw new Error(`expected ${TOTAL * ROUNDS * 3} serials in stock, found ${count}`);
+
+// Allocation (after the count above: it leaves serials of its own in stock): 8 clients at once, and
+// one 10,000-serial line.
+const allocation = await allocationBench(api, app.db.prisma, seconds);
 await app.stop();
 await database.drop();
 
@@ -114,6 +125,29 @@ console.table({
   'finalise (1% of lines adjusted)': { time: fmt(stocktake.finalise) },
   total: { time: fmt(stocktake.total) },
 });
+const a = allocation.throughput;
+const perSecond = (n: number, s: number) => Math.round(n / s).toLocaleString('en');
+console.log(
+  `\nallocation: ${allocation.workers} clients at once, ${allocation.requestsPerWorker} requests each (${a.requests.toLocaleString('en')}), ` +
+    `${allocation.perRequest} serials per request, ${allocation.stock.toLocaleString('en')} serials in stock; median of ${allocation.rounds}`,
+);
+console.table({
+  'raw: 1 UPDATE per transaction (baseline)': { time: fmt(a.baseline), 'requests/s': perSecond(a.requests, a.baseline), 'serials/s': perSecond(a.requests * allocation.perRequest, a.baseline) },
+  'allocateSerials, own serials': { time: fmt(a.disjoint), 'requests/s': perSecond(a.requests, a.disjoint), 'serials/s': perSecond(a.requests * allocation.perRequest, a.disjoint), 'x baseline': +(a.disjoint / a.baseline).toFixed(2) },
+  'allocateSerials, competing serials': {
+    time: fmt(a.contended), 'requests/s': perSecond(a.requests, a.contended), 'serials/s': perSecond(a.wonSerials, a.contended), 'x baseline': +(a.contended / a.baseline).toFixed(2),
+    refused: `${a.refused} SERIAL_ALLOCATED`,
+  },
+});
+const l = allocation.line;
+console.log(`\none line of ${allocation.lineSerials.toLocaleString('en')} serials; median of ${allocation.lineRounds}`);
+console.table({
+  'raw UPDATE ... FROM unnest (baseline)': { time: fmt(l.baseline) },
+  'salesOrders.suggestSerials': { time: fmt(l.suggest) },
+  'salesOrders.allocateSerials (the suggestion)': { time: fmt(l.allocate), 'x baseline': +(l.allocate / l.baseline).toFixed(2) },
+});
 console.log(`ratio api/raw = ${(apiS / rawS).toFixed(2)} (target <= 3)`);
 console.log(`ratio purchase/raw = ${(median(purchase) / rawS).toFixed(2)} (target <= 3)`);
 console.log(`preview (list) = ${median(previewList).toFixed(3)} s (target < 1 s)`);
+console.log(`allocation = ${perSecond(a.requests, a.disjoint)} requests/s with ${allocation.workers} clients (${(a.disjoint / a.baseline).toFixed(2)}x baseline)`);
+console.log(`allocate ${allocation.lineSerials.toLocaleString('en')} serials on one line = ${l.allocate.toFixed(3)} s (${(l.allocate / l.baseline).toFixed(2)}x baseline; suggest ${l.suggest.toFixed(3)} s)`);
