@@ -1,10 +1,12 @@
 // The sheet "List available serials" writes and Check / Allocate read back: which serials (or
 // batches and quantities) a person marked for a document line, and the cell each came from. Pure.
 
+import type { DocumentType } from '../../../server/domain/allocation.ts';
 import type { CellMark, CellRef, CellValue } from '../../excel/port.ts';
 
-export type DocumentType = 'salesOrder' | 'shipment' | 'invoice' | 'workOrder';
+export type { DocumentType };
 
+/** The server's document types, as the pane names them. */
 export const DOCUMENT_TYPES: { value: DocumentType; label: string; short: string }[] = [
   { value: 'salesOrder', label: 'Sales order', short: 'SO' },
   { value: 'shipment', label: 'Shipment', short: 'SH' },
