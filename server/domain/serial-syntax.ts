@@ -63,6 +63,21 @@ export function trailingNumber(serial: string): { prefix: string; digits: string
   return { prefix: serial.slice(0, i), digits: serial.slice(i) };
 }
 
+/** The serial with the highest trailing number, ordered as the serials module's highestSerial orders them in SQL. */
+export function higherSerial(...serials: (string | null)[]): string | null {
+  const rank = (s: string) => {
+    const t = trailingNumber(s);
+    return t ? BigInt(t.digits) : -1n;
+  };
+  return serials.reduce<string | null>((best, s) => {
+    if (s === null || rank(s) < 0n) return best;
+    if (best === null) return s;
+    const a = rank(s);
+    const b = rank(best);
+    return a > b || (a === b && (s.length > best.length || (s.length === best.length && s > best))) ? s : best;
+  }, null);
+}
+
 /** The serial after this one by trailing number, keeping zero padding: 'SN0999' -> 'SN1000', 'A9' -> 'A10'. */
 export function nextSerialAfter(serial: string): string | null {
   const t = trailingNumber(serial);

@@ -648,3 +648,20 @@ describe('workOrders.cancel', () => {
     expect(await statuses(part.id)).toEqual({ 'CD-1': 'in_stock' });
   });
 });
+
+describe('two output lines of one serialised product', () => {
+  it('continues the second line’s ~ after the first line’s new serials, and refuses a serial made twice', async () => {
+    const loc = await location(admin);
+    const gizmo = await serialisedProduct(admin);
+    await serialsIn(loc.id, ['GZ-10'], 1, gizmo);
+    const outputs = [{ productId: gizmo.id, quantity: 2 }, { productId: gizmo.id, quantity: 1 }];
+    const twice = await warehouse.workOrders.create({ locationId: loc.id, inputs: [], outputs });
+    await warehouse.workOrders.start({ id: twice.id });
+    const r = await refusal(warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: twice.outputs[0]!.id, serials: ['GZ-20', 'GZ-21'] }, { lineId: twice.outputs[1]!.id, serials: ['GZ-21'] }] }));
+    expect(r).toMatchObject({ reason: 'DUPLICATE_SERIAL' });
+    expect(r.problems).toEqual([expect.objectContaining({ token: 'GZ-21', field: 'outputs.1' })]);
+
+    const done = await warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: twice.outputs[0]!.id, text: '~+' }, { lineId: twice.outputs[1]!.id, text: '~' }] });
+    expect(done.outputs.map((o) => o.serials)).toEqual([['GZ-11', 'GZ-12'], ['GZ-13']]);
+  });
+});

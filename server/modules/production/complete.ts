@@ -33,7 +33,9 @@ async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], 
         problems.push({ index: null, token: line.sku, reason: 'SERIALS_REQUIRED', message: `${label} needs its ${quantity} new serials (a list, or text with the serial syntax or ~)` });
         continue;
       }
-      const checked = await checkNewSerials(tx, line.product_id, { serials: detail.serials, text: detail.text, quantity });
+      // Two output lines of one product: the second's `~` continues after the first's serials.
+      const alsoNew = outputs.filter((o) => o.product_id === line.product_id).flatMap((o) => serialsByLine.get(o.id) ?? []);
+      const checked = await checkNewSerials(tx, line.product_id, { serials: detail.serials, text: detail.text, quantity, alsoNew });
       problems.push(...checked.problems.map((p) => ({ ...p, field })));
       serialsByLine.set(line.id, checked.serials);
     } else if (line.batch_tracked) {

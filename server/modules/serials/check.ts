@@ -1,6 +1,6 @@
 import type { Db } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
-import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
+import { checkSerialList, expandSerialText, higherSerial } from '../../domain/serial-syntax.ts';
 import { holdProduct } from '../stock/ledger.ts';
 
 export interface SerialInput {
@@ -10,6 +10,8 @@ export interface SerialInput {
   text?: string;
   /** How many serials are expected, when known. */
   quantity?: number;
+  /** Serials the same request creates elsewhere (another line): taken, and where `~` continues from. */
+  alsoNew?: string[];
 }
 
 export interface CheckedSerials {
@@ -52,10 +54,14 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
     input.text !== undefined
       ? expandSerialText(input.text, {
           quantity: input.quantity,
-          highestExisting: input.text.includes('~') ? await highestSerial(db, productId) : null,
+          highestExisting: input.text.includes('~') ? higherSerial(await highestSerial(db, productId), ...(input.alsoNew ?? [])) : null,
         })
       : checkSerialList(input.serials ?? [], { quantity: input.quantity });
   const problems: Problem[] = [...parsed.problems];
+  const alsoNew = new Set(input.alsoNew ?? []);
+  parsed.serials.forEach((serial, i) => {
+    if (alsoNew.has(serial)) problems.push({ index: parsed.sources[i]!, token: serial, reason: 'DUPLICATE_SERIAL', message: `Serial ${serial} is also made on another line of this request` });
+  });
   // A serial waiting on a purchase order arrives with that order; it is not entered again here.
   const { existing, onOrders } = await serialConflicts(db, productId, parsed.serials);
   if (existing.size > 0 || onOrders.size > 0) {
