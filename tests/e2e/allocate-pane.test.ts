@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     // The same request to the server says why: the serial is allocated elsewhere.
     const verdict = await api.allocations.check({ type: 'salesOrder', lineId: order.lineId, serials: ['AL-0001', TAKEN, 'AL-0003'] });
     expect(verdict.problems).toEqual([expect.objectContaining({ index: 1, token: TAKEN, reason: 'SERIAL_ALLOCATED' })]);
-    await screenshot(page, '08-allocate-conflict');
+    await screenshot(page, '11-allocate-conflict');
 
     // Clicking the problem selects its cell.
     await problems.nth(0).getByRole('button').or(problems.nth(0).getByRole('link')).first().click();
@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     expect(await fake<unknown[]>(page, 'comments', sheet)).toEqual([]);
     await expect.poll(() => page.getByRole('combobox', { name: 'Line' }).textContent()).toContain('3/3');
     await expect.poll(() => page.getByRole('button', { name: 'Allocate', exact: true }).isEnabled()).toBe(true);
-    await screenshot(page, '09-allocated');
+    await screenshot(page, '12-allocated');
 
     const saved = await api.salesOrders.get({ id: order.id });
     expect([...saved.lines[0]!.serials].sort()).toEqual(['AL-0001', 'AL-0003', 'AL-0004']);
@@ -157,7 +157,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     expect(problems).toEqual([expect.stringMatching(new RegExp(`^D${rowOf('OLD') + 1} .*OLD.*expired`))]);
     expect(await fake<FakeCell>(page, 'cell', sheet, rowOf('OLD'), 3)).toMatchObject({ fill: '#FFC7CE' });
     expect(await fillCount(page, sheet)).toBe(2);
-    await screenshot(page, '10-allocate-expired-batch');
+    await screenshot(page, '13-allocate-expired-batch');
 
     await fake(page, 'setCells', sheet, rowOf('OLD'), 3, [['']]);
     await fake(page, 'setCells', sheet, rowOf('FRESH'), 3, [[4]]);
