@@ -73,7 +73,7 @@ describe('shipments of serialised lines', () => {
     expect(movements[0]!.narrative).toContain(o.customer.name);
     expect(movements[0]!.serials.map((s) => [s.serial.serial, s.status]).sort()).toEqual([['SH-1', 'shipped'], ['SH-3', 'shipped']]);
     const history = await viewer.serials.history({ productId: product.id, serial: 'SH-1' });
-    expect(history.movements.at(-1)).toMatchObject({ kind: 'sale', documentType: 'shipment', documentId: shipment.id, statusAfter: 'shipped' });
+    expect(history.movements.at(-1)).toMatchObject({ kind: 'sale', documentType: 'shipment', documentId: shipment.id, statusAfter: 'shipped', customer: { id: o.customer.id, name: o.customer.name } });
   });
 
   it('refuses to ship until every serialised line names its serials (SERIALS_REQUIRED), changing nothing', async () => {

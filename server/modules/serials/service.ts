@@ -256,6 +256,7 @@ export async function serialHistory(db: Db, productId: number, serial: string) {
           location: { select: { id: true, name: true } },
           bay: { select: { id: true, name: true } },
           user: { select: { id: true, name: true } },
+          customer: { select: { id: true, name: true } },
         },
       },
     },
