@@ -149,6 +149,42 @@ describe(`allocating serials at the same moment (${onPostgres ? 'PostgreSQL: rea
   }, 120_000);
 });
 
+// ---- a document changing while it is shipped ----------------------------------------------------
+
+describe(`shipping while a shipment's serials change (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await testApp();
+  });
+  afterAll(() => app?.close());
+
+  it('ship and re-allocate at once, 10 times: what went out is exactly what the shipment names, nothing left promised to it', async () => {
+    const admin = app.as('admin');
+    const warehouse = app.as('warehouse');
+    const loc = await location(admin);
+    const product = await serialisedProduct(admin, sellableCodes);
+    const serials = Array.from({ length: 40 }, (_, n) => `SR-${String(n + 1).padStart(2, '0')}`);
+    await admin.serials.add({ productId: product.id, locationId: loc.id, serials, idempotencyKey: key() });
+    const customer = await admin.customers.create({ name: `Ship race ${product.id}` });
+    for (let round = 0; round < 10; round++) {
+      const [a, b, c, d] = serials.slice(round * 4, round * 4 + 4);
+      const order = await admin.salesOrders.create({ customerId: customer.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 2, unitPrice: 1 }] });
+      await admin.salesOrders.allocateSerials({ lineId: order.lines[0]!.id, serials: [a!, b!], idempotencyKey: key() });
+      const shipment = await warehouse.shipments.create({ salesOrderId: order.id });
+      const [shipped, swapped] = await all<unknown>([
+        () => warehouse.shipments.ship({ id: shipment.id }),
+        () => warehouse.shipments.allocateSerials({ lineId: shipment.lines[0]!.id, serials: [c!, d!], idempotencyKey: key() }),
+      ]);
+      expect(shipped!.ok).toBe(true);
+      if (!swapped!.ok) expect(swapped!.refusal.reason).toBe('DOCUMENT_NOT_OPEN');
+      const named = (await admin.shipments.get({ id: shipment.id })).lines[0]!.serials;
+      expect(named).toEqual(swapped!.ok ? [c, d] : [a, b]);
+      const states = Object.fromEntries((await admin.serials.list({ productId: product.id, limit: 1000 })).items.map((x) => [x.serial, x.status]));
+      for (const serial of [a!, b!, c!, d!]) expect(states[serial], serial).toBe(named.includes(serial) ? 'shipped' : 'in_stock');
+    }
+  }, 120_000);
+});
+
 // ---- two server processes on one PostgreSQL database ------------------------------------------
 
 describe.runIf(onPostgres)('allocating serials at the same moment through two servers on one PostgreSQL database', () => {
