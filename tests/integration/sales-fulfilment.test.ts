@@ -107,6 +107,10 @@ describe('shipments of serialised lines', () => {
     const r = await refusal(warehouse.shipments.create({ salesOrderId: o.id, lines: [{ lineId, quantity: 2 }] }));
     expect(r).toMatchObject({ reason: 'OVER_SHIPMENT' });
     expect(r.message).toContain('has 1 left to ship');
+    // Naming the line twice cannot get round it.
+    const twice = await refusal(warehouse.shipments.create({ salesOrderId: o.id, lines: [{ lineId, quantity: 1 }, { lineId, quantity: 1 }] }));
+    expect(twice.problems).toEqual([expect.objectContaining({ index: 1, reason: 'INVALID_INPUT' })]);
+    expect(twice.message).toContain('named twice');
     // The second shipment named the next serials, not the first shipment's.
     expect(second.lines[0]!.serials).toEqual(['PS-2', 'PS-3']);
     // Whatever is left goes on the next shipment by default.

@@ -22,6 +22,8 @@ async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], 
   const problems: Problem[] = [];
   const unknown = details.find((d) => !outputs.some((o) => o.id === d.lineId));
   if (unknown) throw new DomainError('LINE_NOT_ON_ORDER', `Line ${unknown.lineId} is not an output of work order #${workOrderId}.`);
+  const repeated = details.find((d, i) => details.findIndex((other) => other.lineId === d.lineId) !== i);
+  if (repeated) throw new DomainError('INVALID_INPUT', `Output line ${repeated.lineId} is named twice; give what it makes once.`);
   const serialsByLine = new Map<number, string[]>();
   for (const line of outputs) {
     const detail = details.find((d) => d.lineId === line.id);

@@ -64,6 +64,9 @@ export async function createSalesDocument(tx: Tx, userId: number, kind: SalesDoc
   wanted.forEach((w, index) => {
     const line = lines.find((l) => l.id === w.lineId);
     if (!line) return problems.push({ index, token: String(w.lineId), reason: 'LINE_NOT_ON_ORDER', message: `Line ${w.lineId} is not on sales order #${salesOrderId}` });
+    if (wanted.findIndex((other) => other.lineId === w.lineId) !== index) {
+      return problems.push({ index, token: String(w.lineId), reason: 'INVALID_INPUT', message: `Line ${line.line_number} (${line.sku}) is named twice; give its quantity once` });
+    }
     const open = openQuantity(kind, line);
     if (w.quantity > open) {
       return problems.push({ index, token: String(w.lineId), reason: 'OVER_SHIPMENT', message: `Line ${line.line_number} (${line.sku}) has ${open} left to ${verb} (${Number(line.quantity)} ordered, the rest done or on open ${kind}s); cannot ${verb} ${w.quantity}` });
