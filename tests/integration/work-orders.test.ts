@@ -660,6 +660,10 @@ describe('two output lines of one serialised product', () => {
     const r = await refusal(warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: twice.outputs[0]!.id, serials: ['GZ-20', 'GZ-21'] }, { lineId: twice.outputs[1]!.id, serials: ['GZ-21'] }] }));
     expect(r).toMatchObject({ reason: 'DUPLICATE_SERIAL' });
     expect(r.problems).toEqual([expect.objectContaining({ token: 'GZ-21', field: 'outputs.1' })]);
+    const same = twice.outputs[0]!.id;
+    const repeated = await refusal(warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: same, serials: ['GZ-30', 'GZ-31'] }, { lineId: same, serials: ['GZ-32', 'GZ-33'] }] }));
+    expect(repeated).toMatchObject({ reason: 'INVALID_INPUT' });
+    expect(repeated.message).toContain('named twice');
 
     const done = await warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: twice.outputs[0]!.id, text: '~+' }, { lineId: twice.outputs[1]!.id, text: '~' }] });
     expect(done.outputs.map((o) => o.serials)).toEqual([['GZ-11', 'GZ-12'], ['GZ-13']]);
