@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
-import { ADMIN_TOKEN, fakeOfficeScript, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
+import { ADMIN_TOKEN, connectPane, fakeOfficeScript, fakeWorkbook as fake, fillCount, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 type FakeCell = { value: unknown; fill: string | null; comment: string | null };
@@ -39,16 +39,9 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     await server?.cleanup();
   });
 
-  const fake = <T,>(page: Page, fn: string, ...args: unknown[]) =>
-    page.evaluate(([f, a]) => (window as any).__fake.workbook[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
-
-  const fillCount = (page: Page, sheet: string) => page.evaluate((name) => (window as any).__fake.workbook.fills(name).size as number, sheet);
-
   it('lists the serials at the order’s location, highlights one another order took, and allocates three once fixed', async () => {
     const page = await openPane(browser, server.url, officeScript);
-    await page.locator('input[name=token]').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByRole('tab', { name: 'Allocate' }).click();
+    await connectPane(page, ADMIN_TOKEN, 'Allocate');
 
     // Sales order is the default document type: type its number and open it.
     await page.getByRole('textbox', { name: 'Number' }).fill(String(order.id));
@@ -131,9 +124,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     const paint = await api.salesOrders.create({ customerId: customer.id, locationId: location.id, lines: [{ productId: product.id, quantity: 4, unitPrice: 30 }] });
 
     const page = await openPane(browser, server.url, officeScript);
-    await page.locator('input[name=token]').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByRole('tab', { name: 'Allocate' }).click();
+    await connectPane(page, ADMIN_TOKEN, 'Allocate');
     await page.getByRole('textbox', { name: 'Number' }).fill(String(paint.id));
     await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => page.getByTestId('document-lines').textContent(), { timeout: 30_000 }).toContain('AL-PAINT');
@@ -171,9 +162,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
   it('lets a viewer open the order and check, but offers no allocation', async () => {
     const viewer = await api.users.create({ name: 'e2e-allocate-viewer', role: 'viewer' });
     const page = await openPane(browser, server.url, officeScript);
-    await page.locator('input[name=token]').fill(viewer.token);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByRole('tab', { name: 'Allocate' }).click();
+    await connectPane(page, viewer.token, 'Allocate');
     await page.getByRole('textbox', { name: 'Number' }).fill(String(order.id));
     await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => page.getByTestId('document-lines').textContent(), { timeout: 30_000 }).toContain('AL-DRILL');

@@ -76,3 +76,17 @@ export async function screenshot(page: Page, name: string) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Connects the pane with a token and, when named, opens one of its tabs. */
+export async function connectPane(page: Page, token: string, tab?: string) {
+  await page.locator('input[name=token]').fill(token);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  if (tab) await page.getByRole('tab', { name: tab }).click();
+}
+
+/** Calls one of the fake workbook's test helpers (values, cell, setCells, selection, …) inside the page. */
+export const fakeWorkbook = <T,>(page: Page, fn: string, ...args: unknown[]) =>
+  page.evaluate(([f, a]) => (window as any).__fake.workbook[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+
+/** How many cells of a sheet carry a problem fill. */
+export const fillCount = (page: Page, sheet: string) => page.evaluate((name) => (window as any).__fake.workbook.fills(name).size as number, sheet);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
-import { ADMIN_TOKEN, fakeOfficeScript, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
+import { ADMIN_TOKEN, connectPane, fakeOfficeScript, fakeWorkbook as fake, fillCount, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 const CAMERAS = 3000;
@@ -55,16 +55,9 @@ describe.skipIf(!hasChromium)('task pane in a real browser: purchase order seria
     await server?.cleanup();
   });
 
-  const fake = <T,>(page: Page, fn: string, ...args: unknown[]) =>
-    page.evaluate(([f, a]) => (window as any).__fake.workbook[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
-
-  const fillCount = (page: Page, sheet: string) => page.evaluate((name) => (window as any).__fake.workbook.fills(name).size as number, sheet);
-
   it('exports the order, checks a 5,000-row table, fixes three bad rows, saves and receives', async () => {
     const page = await openPane(browser, server.url, officeScript);
-    await page.locator('input[name=token]').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByRole('tab', { name: 'Purchase orders' }).click();
+    await connectPane(page, ADMIN_TOKEN, 'Purchase orders');
     await page.getByRole('combobox', { name: 'Purchase order' }).click();
     await page.getByRole('option', { name: /E2E-PO/ }).click();
     await expect.poll(() => page.getByTestId('order-lines').textContent()).toContain('PO-LENS');

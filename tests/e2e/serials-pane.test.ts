@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
-import { ADMIN_TOKEN, fakeOfficeScript, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
+import { ADMIN_TOKEN, connectPane, fakeOfficeScript, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 type FakeCell = { value: unknown; fill: string | null; comment: string | null };
@@ -39,11 +39,6 @@ describe.skipIf(!hasChromium)('task pane in a real browser: serials from a selec
   const cell = (page: Page, row: number, column: number) =>
     page.evaluate(([r, c]) => (window as any).__fake.workbook.cell('Sheet1', r, c), [row, column] as const) as Promise<FakeCell>;
 
-  async function connect(page: Page, token: string) {
-    await page.locator('input[name=token]').fill(token);
-    await page.getByRole('button', { name: 'Connect' }).click();
-  }
-
   /** As a person does it: type part of the SKU, pick the product, then pick the location. */
   async function chooseProductAndLocation(page: Page) {
     const productBox = page.getByRole('combobox', { name: 'Product' });
@@ -68,7 +63,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: serials from a selec
       fake.workbook.setCells('Sheet1', e.row, e.column, [[e.value]]);
     }, [DUPLICATE, EXISTING] as const);
     await screenshot(page, '01-connect');
-    await connect(page, ADMIN_TOKEN);
+    await connectPane(page, ADMIN_TOKEN);
 
     await chooseProductAndLocation(page);
     await page.getByRole('button', { name: 'Check selection' }).click();
@@ -130,11 +125,11 @@ describe.skipIf(!hasChromium)('task pane in a real browser: serials from a selec
 
   it('shows the error bar for a wrong token and connects with the right one', async () => {
     const page = await openPane(browser, server.url, officeScript);
-    await connect(page, 'ss_not-a-real-token-at-all');
+    await connectPane(page, 'ss_not-a-real-token-at-all');
     const bar = page.getByTestId('failure-bar');
     await expect.poll(() => bar.textContent(), { timeout: 15_000 }).toContain('Token not accepted');
     await screenshot(page, '04-wrong-token');
-    await connect(page, ADMIN_TOKEN);
+    await connectPane(page, ADMIN_TOKEN);
     await expect.poll(() => page.getByRole('button', { name: /admin \(admin\)/ }).count(), { timeout: 15_000 }).toBe(1);
     await page.context().close();
   });
@@ -142,7 +137,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: serials from a selec
   it('shows the error bar when a role may not add serials', async () => {
     const viewer = await api.users.create({ name: 'e2e-viewer', role: 'viewer' });
     const page = await openPane(browser, server.url, officeScript);
-    await connect(page, viewer.token);
+    await connectPane(page, viewer.token);
     await page.getByRole('tab', { name: 'Type or paste' }).click();
     await chooseProductAndLocation(page);
     await page.getByTestId('serial-text').locator('textarea').or(page.locator('textarea')).first().fill('VW001-VW003');

@@ -4,7 +4,7 @@ import { createContext } from '../../server/context.ts';
 import { COUNT_COLUMNS } from '../../server/domain/count-sheet.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
-import { ADMIN_TOKEN, fakeOfficeScript, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
+import { ADMIN_TOKEN, connectPane, fakeOfficeScript, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 const C = (name: (typeof COUNT_COLUMNS)[number]) => COUNT_COLUMNS.indexOf(name);
@@ -48,9 +48,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: a stocktake counted 
 
   it('lays out count sheets, takes the counts with a missing serial, an extra serial and a short count, and finalises them', async () => {
     const page = await openPane(browser, server.url, officeScript);
-    await page.locator('input[name=token]').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByRole('tab', { name: 'Stocktake' }).click();
+    await connectPane(page, ADMIN_TOKEN, 'Stocktake');
     await page.getByRole('combobox', { name: 'Location to count' }).click();
     await page.getByRole('option', { name: 'Store' }).click();
     await page.getByRole('button', { name: 'New stocktake' }).click();
