@@ -157,10 +157,13 @@ CREATE INDEX "work_order_line_product_id_idx" ON "work_order_line"("product_id")
 CREATE UNIQUE INDEX "work_order_line_work_order_id_line_number_key" ON "work_order_line"("work_order_id", "line_number");
 
 -- CreateIndex
-CREATE INDEX "serial_number_so_line_id_idx" ON "serial_number"("so_line_id");
+-- Partial (hand-edited): only serials held by or sold on a sales order line are indexed, so
+-- receiving or moving stock (so_line_id empty) does not update this index.
+CREATE INDEX "serial_number_so_line_id_idx" ON "serial_number"("so_line_id") WHERE "so_line_id" IS NOT NULL;
 
 -- CreateIndex
-CREATE INDEX "serial_number_wo_line_id_idx" ON "serial_number"("wo_line_id");
+-- Partial (hand-edited), as above.
+CREATE INDEX "serial_number_wo_line_id_idx" ON "serial_number"("wo_line_id") WHERE "wo_line_id" IS NOT NULL;
 
 -- AddForeignKey
 ALTER TABLE "serial_number" ADD CONSTRAINT "serial_number_shipment_line_id_fkey" FOREIGN KEY ("shipment_line_id") REFERENCES "shipment_line"("id") ON DELETE SET NULL ON UPDATE CASCADE;
