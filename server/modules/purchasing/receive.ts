@@ -21,6 +21,8 @@ interface PlannedLine {
   /** Serialised lines: how many serials are received and, when the request named them, which. */
   serialCount: number;
   namedSerials: string[] | null;
+  /** The serials to receive counted per bay they were entered for, in bay order. */
+  bayCounts: { bay_id: number | null; count: number }[];
   batches: { id: number; number: string; expiry: Date | null; quantity: number; bayId: number | null }[];
 }
 
@@ -91,7 +93,7 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
       say('OVER_RECEIPT', `${label}: ${line.quantity} ordered and ${line.received} received, so at most ${remaining} more can be received, not ${want.quantity}`);
       continue;
     }
-    const planned: PlannedLine = { line, quantity: want.quantity, unitCost: costs.get(line.id)!, serialCount: 0, namedSerials: null, batches: [] };
+    const planned: PlannedLine = { line, quantity: want.quantity, unitCost: costs.get(line.id)!, serialCount: 0, namedSerials: null, bayCounts: [], batches: [] };
     if (want.serials && !line.serialised) {
       say('PRODUCT_NOT_SERIALISED', `${label} is not serialised: leave out the serials`);
       continue;
@@ -114,12 +116,15 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
           continue;
         }
         planned.namedSerials = named;
-        planned.serialCount = named.length;
-      } else {
-        const [{ count }] = await tx.$queryRaw<[{ count: number }]>`
-          SELECT COUNT(*)::int AS count FROM serial_number WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id}`;
-        planned.serialCount = count;
       }
+      // Counted per bay in the database, once: a line may wait for 100,000 serials, which need not
+      // travel here, and putting away reuses the counts.
+      planned.bayCounts = await tx.$queryRaw<{ bay_id: number | null; count: number }[]>`
+        SELECT bay_id, COUNT(*)::int AS count FROM serial_number
+        WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id}
+          AND (${planned.namedSerials}::text[] IS NULL OR serial = ANY(${planned.namedSerials}::text[]))
+        GROUP BY bay_id ORDER BY bay_id NULLS FIRST`;
+      planned.serialCount = planned.bayCounts.reduce((sum, group) => sum + group.count, 0);
       if (planned.serialCount !== want.quantity) {
         say(
           'SERIAL_COUNT_MISMATCH',
@@ -153,12 +158,7 @@ async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement:
     // Per bay the serials were entered for (none: the order's bay): the serials on order become
     // stock where they land, at the receipt's cost, one ledger row per bay listing them.
     const named = planned.namedSerials;
-    const bays = await tx.$queryRaw<{ bay_id: number | null; count: number }[]>`
-      SELECT bay_id, COUNT(*)::int AS count FROM serial_number
-      WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id}
-        AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
-      GROUP BY bay_id ORDER BY bay_id NULLS FIRST`;
-    for (const group of bays) {
+    for (const group of planned.bayCounts) {
       const bayId = group.bay_id ?? order.bayId;
       const movementId = await moveStock(tx, { productId: line.productId, locationId: order.locationId, bayId, batchId: null }, { ...movement, quantity: group.count });
       await tx.$executeRaw`
