@@ -8,6 +8,9 @@ import type { Problem, Reason } from './errors.ts';
 export const DOCUMENT_TYPES = ['salesOrder', 'shipment', 'invoice', 'workOrder'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
+/** The status in which a shipment, invoice or work order still takes allocations. */
+export const OPEN_STATUS = { shipment: 'to_pick', invoice: 'draft', workOrder: 'draft' } as const;
+
 /** The line being allocated to, as the rules need it. */
 export interface AllocationTarget {
   type: DocumentType;

@@ -1,5 +1,5 @@
 import type { Tx, Db } from '../../db/types.ts';
-import { unitsOut, type AllocationTarget, type DocumentType } from '../../domain/allocation.ts';
+import { OPEN_STATUS, unitsOut, type AllocationTarget, type DocumentType } from '../../domain/allocation.ts';
 import { DomainError, found } from '../../domain/errors.ts';
 import { holdProduct } from '../stock/ledger.ts';
 
@@ -107,16 +107,16 @@ async function readTarget(tx: Db, type: DocumentType, lineId: number, lock: bool
     if (t.role !== 'input') {
       throw new DomainError('INVALID_INPUT', `Line ${t.line_number} of work order #${orderId} is an output: name its new serials or batches when completing the work order.`);
     }
-    if (t.status !== 'draft') notOpen(type, orderId, t.status);
+    if (t.status !== OPEN_STATUS.workOrder) notOpen(type, orderId, t.status);
     return {
       type, lineId, soLineId: null, locationId: t.location_id, locationName: t.location_name, documentId: orderId, lineNumber: t.line_number,
       product, needed: Number(t.quantity), label: `Work order #${orderId} line ${t.line_number} (${t.sku})`,
       ledger: { documentType: 'work_order', documentId: orderId, customerId: null },
     };
   }
-  const sub = type === 'salesOrder' ? null : { id: t.sub_id!, lineNumber: t.sub_line_number!, quantity: Number(t.sub_quantity), status: t.sub_status! };
+  const sub = type === 'salesOrder' ? null : { id: t.sub_id!, lineNumber: t.sub_line_number!, quantity: Number(t.sub_quantity), status: t.sub_status!, open: OPEN_STATUS[type] };
   if (sub) {
-    if (sub.status !== (type === 'shipment' ? 'to_pick' : 'draft')) notOpen(type, sub.id, sub.status);
+    if (sub.status !== sub.open) notOpen(type, sub.id, sub.status);
   } else if (!['open', 'partially_shipped'].includes(t.status)) {
     notOpen(type, orderId, t.status);
   }

@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../../db/types.ts';
+import { OPEN_STATUS } from '../../domain/allocation.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
 import { page } from '../pagination.ts';
 import { lockSalesOrder } from './orders.ts';
@@ -10,9 +11,10 @@ import { lockSalesOrder } from './orders.ts';
  */
 export type SalesDocumentKind = 'shipment' | 'invoice';
 
+/** Each kind's name and the statuses it is open (still changeable) and done in. */
 export const KIND = {
-  shipment: { name: 'Shipment', open: 'to_pick', done: 'shipped', column: 'shipment_line_id', lineTable: 'shipment_line', parentColumn: 'shipment_id', counted: 'shippedQuantity' },
-  invoice: { name: 'Invoice', open: 'draft', done: 'issued', column: 'invoice_line_id', lineTable: 'invoice_line', parentColumn: 'invoice_id', counted: 'invoicedQuantity' },
+  shipment: { name: 'Shipment', open: OPEN_STATUS.shipment, done: 'shipped' },
+  invoice: { name: 'Invoice', open: OPEN_STATUS.invoice, done: 'issued' },
 } as const;
 
 interface OrderLineState {
