@@ -236,5 +236,10 @@ export async function lineSerialEntries(order: OrderInfo, lineId: number, input:
 /** Forgets the serials still on order on these lines (received ones stay: they are stock). */
 export async function deleteSerialsOnOrder(tx: Tx, lineIds: number[]): Promise<void> {
   if (lineIds.length === 0) return;
-  await tx.$executeRaw`DELETE FROM serial_number WHERE status = 'on_order' AND po_line_id = ANY(${lineIds}::int[])`;
+  // Naming the lines' products lets the (product, status) index find the rows; po_line_id alone
+  // has no index and would scan every serial of every product.
+  await tx.$executeRaw`
+    DELETE FROM serial_number
+    WHERE product_id IN (SELECT product_id FROM purchase_order_line WHERE id = ANY(${lineIds}::int[]))
+      AND status = 'on_order' AND po_line_id = ANY(${lineIds}::int[])`;
 }
