@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createContext } from '../../server/context.ts';
 import type { RoleName } from '../../server/domain/roles.ts';
 import { createCaller } from '../../server/router.ts';
@@ -31,6 +31,26 @@ export async function testApp(): Promise<TestApp> {
     anonymous: createCaller(createContext(db, null)),
     close: () => db.drop(),
   };
+}
+
+/**
+ * The file's test app: started before its tests, closed after them. It and its callers can be
+ * taken at the top of the file (`const app = useTestApp(); const admin = app.as('admin');`); they
+ * reach the app only when a test or hook uses them.
+ */
+export function useTestApp(): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await testApp();
+  });
+  afterAll(() => started?.close());
+  const current = () => started ?? expect.fail('useTestApp: the app starts in beforeAll; use it from a test or a hook');
+  const callers = new Map<RoleName, Caller>();
+  const as = (role: RoleName) => {
+    if (!callers.has(role)) callers.set(role, new Proxy({} as Caller, { get: (_, key) => Reflect.get(current().as(role), key) }));
+    return callers.get(role)!;
+  };
+  return new Proxy({} as TestApp, { get: (_, key) => (key === 'as' ? as : Reflect.get(current(), key)) });
 }
 
 export const key = () => randomUUID();

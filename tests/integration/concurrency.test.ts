@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { all, succeeded, refused } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { batchProduct, location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
@@ -7,15 +7,9 @@ import { batchProduct, location, plainProduct, serialisedProduct } from '../help
 // Many requests at once through Promise.all. On PostgreSQL they run on separate connections and
 // meet on real row locks and unique indexes; on PGlite (one connection) they are serialised.
 
-let app: TestApp;
-let admin: Caller;
-let warehouse: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  warehouse = app.as('warehouse');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const warehouse = app.as('warehouse');
 
 // ---- local helpers --------------------------------------------------------------------------
 

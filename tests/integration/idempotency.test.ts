@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { batchProduct, location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
 import { productSnapshot } from '../helpers/reads.ts';
 
-let app: TestApp;
-let admin: Caller;
-let warehouse: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  warehouse = app.as('warehouse');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const warehouse = app.as('warehouse');
 
 // ---- local helpers --------------------------------------------------------------------------
 

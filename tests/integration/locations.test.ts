@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { type Caller, key, refusal, useTestApp } from '../helpers/app.ts';
 import { location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
 
-let app: TestApp;
-let admin: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
 
 let nameCounter = 0;
 /** A location name no other test in this file uses. */

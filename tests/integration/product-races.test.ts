@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, testApp, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, useTestApp } from '../helpers/app.ts';
 import { location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
 
 // A product's tracking changing while stock moves: whichever commits first, the other sees it.
 // On PostgreSQL these race for real (row locks decide); on PGlite transactions run one at a time.
-let app: TestApp;
-beforeAll(async () => {
-  app = await testApp();
-});
-afterAll(() => app?.close());
+const app = useTestApp();
 
 const settle = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
 

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { batchProduct, location, plainProduct, purchasableCodes, sellableCodes, serialisedProduct } from '../helpers/fixtures.ts';
 
-let app: TestApp;
-let admin: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
 
 let skuCounter = 0;
 /** A SKU no other test in this file uses. */

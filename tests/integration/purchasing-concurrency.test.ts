@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { all, succeeded, refused } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { batchProduct, location, plainProduct, purchasableCodes, serialisedProduct } from '../helpers/fixtures.ts';
@@ -8,17 +8,10 @@ import { batchProduct, location, plainProduct, purchasableCodes, serialisedProdu
 // connections and meet on the order's row lock and the pending-serial unique index; on PGlite (one
 // connection) they run one after the other. The invariants hold either way.
 
-let app: TestApp;
-let admin: Caller;
-let purchasing: Caller;
-let warehouse: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  purchasing = app.as('purchasing');
-  warehouse = app.as('warehouse');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const purchasing = app.as('purchasing');
+const warehouse = app.as('warehouse');
 
 // ---- local helpers --------------------------------------------------------------------------
 

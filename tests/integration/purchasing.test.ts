@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { type Caller, key, refusal, useTestApp } from '../helpers/app.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { batchProduct, location, plainProduct, purchasableCodes, serialisedProduct } from '../helpers/fixtures.ts';
 
-let app: TestApp;
-let admin: Caller;
-let purchasing: Caller;
-let warehouse: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  purchasing = app.as('purchasing');
-  warehouse = app.as('warehouse');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const purchasing = app.as('purchasing');
+const warehouse = app.as('warehouse');
 
 // ---- local helpers --------------------------------------------------------------------------
 

@@ -1,25 +1,16 @@
 // Shipments, invoices and batch allocation on sales orders (issue 6): stock leaves once, only
 // when every serialised and batch line is complete. Runs on PGlite, or PostgreSQL with TEST_DATABASE_URL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { batchProduct, location, plainProduct, sellableCodes, serialisedProduct } from '../helpers/fixtures.ts';
 import { allSerialsOf, productSnapshot } from '../helpers/reads.ts';
 
-let app: TestApp;
-let admin: Caller;
-let sales: Caller;
-let warehouse: Caller;
-let accountant: Caller;
-let viewer: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  sales = app.as('sales');
-  warehouse = app.as('warehouse');
-  accountant = app.as('accountant');
-  viewer = app.as('viewer');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const sales = app.as('sales');
+const warehouse = app.as('warehouse');
+const accountant = app.as('accountant');
+const viewer = app.as('viewer');
 
 let n = 0;
 const uniq = (prefix: string) => `${prefix}-${++n}-${Math.random().toString(36).slice(2, 8)}`;

@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inTransaction } from '../../server/db/transaction.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import { moveStockMany } from '../../server/modules/stock/ledger.ts';
-import { key, testApp, type TestApp } from '../helpers/app.ts';
+import { key, useTestApp } from '../helpers/app.ts';
 import { location, plainProduct } from '../helpers/fixtures.ts';
 
 // moveStockMany is how a stocktake applies tens of thousands of lines: the same rules as one
 // stock.adjust at a time, in a few statements.
-let app: TestApp;
-beforeAll(async () => {
-  app = await testApp();
-});
-afterAll(() => app?.close());
+const app = useTestApp();
 
 describe('many stock changes at once', () => {
   it('refuses the whole set when one removal would go below zero, changing nothing', async () => {

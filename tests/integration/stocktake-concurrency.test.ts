@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { settle, all, refused } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
@@ -8,17 +8,10 @@ import { location, plainProduct, serialisedProduct } from '../helpers/fixtures.t
 // run on separate connections and meet on real locks; on PGlite (one connection) they are
 // serialised, and every outcome must still be one a person could explain.
 
-let app: TestApp;
-let admin: Caller;
-let warehouse: Caller;
-let accountant: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  warehouse = app.as('warehouse');
-  accountant = app.as('accountant');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const warehouse = app.as('warehouse');
+const accountant = app.as('accountant');
 
 // ---- local helpers --------------------------------------------------------------------------
 

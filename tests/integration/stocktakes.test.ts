@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { type Caller, key, refusal, useTestApp } from '../helpers/app.ts';
 import { batchProduct, location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
 
-let app: TestApp;
-let admin: Caller;
-let warehouse: Caller;
-let accountant: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  warehouse = app.as('warehouse');
-  accountant = app.as('accountant');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const warehouse = app.as('warehouse');
+const accountant = app.as('accountant');
 
 // ---- local helpers --------------------------------------------------------------------------
 

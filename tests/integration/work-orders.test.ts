@@ -1,23 +1,15 @@
 // Work orders: inputs allocated (serials, batches), started, completed into new stock, cancelled.
 // Runs on PGlite, or on PostgreSQL with TEST_DATABASE_URL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { key, refusal, testApp, type Caller, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { batchProduct, location, plainProduct, sellableCodes, serialisedProduct } from '../helpers/fixtures.ts';
 import { allSerialsOf, productSnapshot } from '../helpers/reads.ts';
 
-let app: TestApp;
-let admin: Caller;
-let sales: Caller;
-let warehouse: Caller;
-let viewer: Caller;
-beforeAll(async () => {
-  app = await testApp();
-  admin = app.as('admin');
-  sales = app.as('sales');
-  warehouse = app.as('warehouse');
-  viewer = app.as('viewer');
-});
-afterAll(() => app?.close());
+const app = useTestApp();
+const admin = app.as('admin');
+const sales = app.as('sales');
+const warehouse = app.as('warehouse');
+const viewer = app.as('viewer');
 
 const uniq = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 const adjustment = { glCode: '630', narrative: 'opening count' };
