@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../server/domain/errors.ts';
+import { refusedBy as refused } from '../helpers/rules.ts';
 import {
   decideProductChange,
   missingAccountingDetails,
@@ -33,18 +33,6 @@ const facts = (overrides: Partial<ProductFacts> = {}): ProductFacts => ({ ...NEW
 
 const SALE = { sellable: true, saleGlCode: '200', sellingTaxRate: 'GST on Income' } as const;
 const PURCHASE = { purchasable: true, purchaseGlCode: '300', purchaseTaxRate: 'GST on Expenses' } as const;
-
-/** The DomainError a decision is refused with (fails the test when it is allowed). */
-function refused(decide: () => unknown): DomainError {
-  let thrown: unknown;
-  try {
-    decide();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown, 'expected the change to be refused').toBeInstanceOf(DomainError);
-  return thrown as DomainError;
-}
 
 const create = (patch: ProductPatch, f: ProductFacts = NEW_PRODUCT_FACTS) => decideProductChange(null, { sku: 'WIDGET-1', ...patch }, f);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../server/domain/errors.ts';
+import { refusedBy as refused } from '../helpers/rules.ts';
 import {
   assertEditable,
   assertIssuable,
@@ -10,18 +11,6 @@ import {
   statusFromReceipts,
   type OrderStatus,
 } from '../../server/domain/purchasing.ts';
-
-/** The DomainError a rule refuses with (fails the test when it is allowed). */
-function refused(rule: () => unknown): DomainError {
-  let thrown: unknown;
-  try {
-    rule();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown, 'expected the rule to refuse').toBeInstanceOf(DomainError);
-  return thrown as DomainError;
-}
 
 const ALL: OrderStatus[] = ['draft', 'issued', 'partially_received', 'received', 'cancelled'];
 

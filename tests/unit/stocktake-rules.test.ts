@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../server/domain/errors.ts';
+import { refusedBy as refused } from '../helpers/rules.ts';
 import {
   assertChangeable,
   assertTakesCounts,
@@ -10,18 +10,6 @@ import {
   type VarianceInput,
   type VarianceLine,
 } from '../../server/domain/stocktake.ts';
-
-/** The DomainError a rule refuses with (fails the test when it is allowed). */
-function refused(rule: () => unknown): DomainError {
-  let thrown: unknown;
-  try {
-    rule();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown, 'expected the rule to refuse').toBeInstanceOf(DomainError);
-  return thrown as DomainError;
-}
 
 const ALL: StocktakeStatus[] = ['draft', 'counting', 'review', 'finalised', 'cancelled'];
 
