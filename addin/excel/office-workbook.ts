@@ -73,6 +73,16 @@ async function withEventsDisabled<T>(context: Excel.RequestContext, work: () => 
   await context.sync();
   const previous = context.runtime.enableEvents;
   context.runtime.enableEvents = false;
+  return thenRestore(context, work, () => {
+    context.runtime.enableEvents = previous;
+  });
+}
+
+/**
+ * Runs `work`, then queues `restore` and syncs it, even when `work` fails; a failure to restore
+ * is thrown only when `work` succeeded, so it never hides the original error.
+ */
+async function thenRestore<T>(context: Excel.RequestContext, work: () => Promise<T>, restore: () => void): Promise<T> {
   let failed = false;
   try {
     return await work();
@@ -80,7 +90,7 @@ async function withEventsDisabled<T>(context: Excel.RequestContext, work: () => 
     failed = true;
     throw error;
   } finally {
-    context.runtime.enableEvents = previous;
+    restore();
     try {
       await context.sync();
     } catch (restoreError) {
@@ -110,21 +120,10 @@ async function withOwnProtectionLifted<T>(context: Excel.RequestContext, workshe
   beginWrite(context);
   protection.unprotect();
   await context.sync();
-  let failed = false;
-  try {
-    return await work();
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
+  return thenRestore(context, work, () => {
     beginWrite(context);
     protection.protect(options);
-    try {
-      await context.sync();
-    } catch (protectError) {
-      if (!failed) throw protectError;
-    }
-  }
+  });
 }
 
 interface LocatedComment {
