@@ -35,9 +35,8 @@ export async function freshDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A new database with nothing in it (not even migrations) on the TEST_DATABASE_URL server. */
-export async function emptyPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const serverUrl = process.env.TEST_DATABASE_URL!;
+/** A new database with nothing in it (not even migrations) on the TEST_DATABASE_URL server, or the one given. */
+export async function emptyPostgresDatabase(prefix: string, serverUrl = process.env.TEST_DATABASE_URL!): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
   return {
