@@ -313,6 +313,24 @@ describe('batch allocation on sales orders', () => {
   });
 });
 
+describe('two lines of one batch product', () => {
+  it('shows on each shipped line the batches that line took out', async () => {
+    const loc = await location(admin);
+    const product = await batchProduct(admin, sellableCodes);
+    for (const [number, expiry] of [['B-SOON', '2098-01-31'], ['B-LATE', '2099-12-31']] as const) {
+      await warehouse.batches.add({ productId: product.id, locationId: loc.id, number, expiry, quantity: 5, unitCost: 2, idempotencyKey: key() });
+    }
+    const o = await order(loc.id, [{ productId: product.id, quantity: 2 }, { productId: product.id, quantity: 3 }]);
+    await sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, batches: [{ batch: 'B-SOON', quantity: 2 }], idempotencyKey: key() });
+    await sales.salesOrders.allocateSerials({ lineId: o.lines[1]!.id, batches: [{ batch: 'B-LATE', quantity: 3 }], idempotencyKey: key() });
+    const shipped = await warehouse.shipments.ship({ id: (await warehouse.shipments.create({ salesOrderId: o.id })).id });
+    expect(shipped.lines.map((l) => l.batches)).toEqual([
+      [{ batch: 'B-SOON', expiry: '2098-01-31', quantity: 2 }],
+      [{ batch: 'B-LATE', expiry: '2099-12-31', quantity: 3 }],
+    ]);
+  });
+});
+
 describe('cancelling', () => {
   it('cancels what is left of a partly shipped order: allocations go back to stock, open documents are cancelled', async () => {
     const { loc, product } = await serialStock(['CX-1', 'CX-2', 'CX-3']);

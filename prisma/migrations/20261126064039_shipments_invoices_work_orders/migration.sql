@@ -33,7 +33,8 @@ ADD COLUMN     "shipment_line_id" INTEGER,
 ADD COLUMN     "wo_line_id" INTEGER;
 
 -- AlterTable
-ALTER TABLE "stock_movement" ADD COLUMN     "customer_id" INTEGER;
+ALTER TABLE "stock_movement" ADD COLUMN     "customer_id" INTEGER,
+ADD COLUMN     "document_line_id" INTEGER;
 
 -- CreateTable
 CREATE TABLE "batch_allocation" (

@@ -3,7 +3,7 @@ import { DomainError, listRejected, type Problem } from '../../domain/errors.ts'
 import { takeAllocatedBatches } from '../sales/deliver.ts';
 import { checkNewSerials } from '../serials/check.ts';
 import { stockInSerials } from '../serials/service.ts';
-import { holdProduct, moveStock } from '../stock/ledger.ts';
+import { holdProducts, moveStock } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
 import { takeFromLocation, takeOutSerials } from '../stock/take-out.ts';
 import { assertStatus, inputStates, lockWorkOrder, type LineState } from './work-orders.ts';
@@ -67,27 +67,28 @@ export async function completeWorkOrder(tx: Tx, userId: number, id: number, deta
     SELECT l.id, l.line_number, p.id AS product_id, p.sku, l.quantity::text, p.serialised, p.batch_tracked
     FROM work_order_line l JOIN product p ON p.id = l.product_id WHERE l.work_order_id = ${id} AND l.role = 'output' ORDER BY l.line_number`;
   const inputs = await inputStates(tx, id, order.location_id);
-  for (const productId of [...new Set([...inputs, ...outputs].map((l) => l.product_id))].sort((a, b) => a - b)) await holdProduct(tx, productId);
+  await holdProducts(tx, [...inputs, ...outputs].map((l) => l.product_id));
   const newSerials = await checkOutputs(tx, id, outputs, details);
 
   const movement = { kind: 'production' as const, userId, documentType: 'work_order', documentId: id, narrative: `Work order #${id}` };
   let value = 0;
   for (const line of inputs) {
     const quantity = Number(line.quantity);
+    const consumed = { ...movement, documentLineId: line.id };
     if (line.serialised) {
       const rows = await tx.$queryRaw<{ id: number; bay_id: number | null; unit_cost: string }[]>`
         SELECT id, bay_id, unit_cost::text FROM serial_number WHERE wo_line_id = ${line.id} AND status = 'allocated' ORDER BY id FOR UPDATE`;
-      value += await takeOutSerials(tx, line.product_id, order.location_id, rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })), movement, 'consumed');
+      value += await takeOutSerials(tx, line.product_id, order.location_id, rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })), consumed, 'consumed');
     } else if (line.batch_tracked) {
-      value += await takeAllocatedBatches(tx, { workOrderLineId: line.id }, line.product_id, order.location_id, quantity, movement);
+      value += await takeAllocatedBatches(tx, { workOrderLineId: line.id }, line.product_id, order.location_id, quantity, consumed);
     } else if (line.stock_tracked) {
-      value += await takeFromLocation(tx, { productId: line.product_id, locationId: order.location_id, batchId: null }, quantity, Number(line.average_cost), movement);
+      value += await takeFromLocation(tx, { productId: line.product_id, locationId: order.location_id, batchId: null }, quantity, Number(line.average_cost), consumed);
     }
   }
   const units = outputs.reduce((sum, l) => sum + Number(l.quantity), 0);
   const unitCost = Math.round((value / units) * 1e6) / 1e6;
   for (const line of outputs) {
-    const made = { ...movement, unitCost };
+    const made = { ...movement, documentLineId: line.id, unitCost };
     if (line.serialised) {
       await stockInSerials(tx, { productId: line.product_id, locationId: order.location_id, bayId: null, serials: newSerials.get(line.id)!, movement: made });
     } else if (line.batch_tracked) {

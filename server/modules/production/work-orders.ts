@@ -149,35 +149,16 @@ export async function getWorkOrder(db: Db, id: number) {
       batchAllocations: { select: { quantity: true, batch: { select: { number: true, expiry: true } } }, orderBy: { id: 'asc' } },
     },
   });
-  // What a completed order consumed from batches and made is in the ledger, by product.
-  const made = await db.$queryRaw<{ movement_id: number; product_id: number; serial: string | null; batch: string | null; expiry: string | null; quantity: string }[]>`
-    SELECT m.id AS movement_id, m.product_id, s.serial, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, m.quantity::text
+  // What a completed order consumed from batches and made is in the ledger, by line.
+  const made = await db.$queryRaw<{ line_id: number; serial: string | null; batch: string | null; expiry: string | null; quantity: string }[]>`
+    SELECT m.document_line_id AS line_id, s.serial, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, m.quantity::text
     FROM stock_movement m LEFT JOIN stock_movement_serial ms ON ms.movement_id = m.id LEFT JOIN serial_number s ON s.id = ms.serial_id
     LEFT JOIN batch b ON b.id = m.batch_id
     WHERE m.document_type = 'work_order' AND m.document_id = ${id} AND m.kind = 'production'
     ORDER BY m.id, s.serial`;
-  // The ledger rows name the product, not the line: two lines of one product would each show both
-  // lines' serials and batches. Completion writes them line by line in line order, so the
-  // movements (in id order) are shared out to the product's lines by each line's quantity.
-  const byLine = new Map<number, typeof made>();
-  for (const role of ['input', 'output'] as const) {
-    for (const productId of new Set(lines.filter((l) => l.role === role).map((l) => l.product.id))) {
-      const movements = [...new Set(made.filter((m) => m.product_id === productId && (Number(m.quantity) > 0) === (role === 'output')).map((m) => m.movement_id))];
-      let next = 0;
-      for (const line of lines.filter((l) => l.role === role && l.product.id === productId)) {
-        const mine: typeof made = [];
-        for (let left = Number(line.quantity); left > 1e-9 && next < movements.length; next++) {
-          const rows = made.filter((m) => m.movement_id === movements[next]);
-          mine.push(...rows);
-          left -= Math.abs(Number(rows[0]!.quantity));
-        }
-        byLine.set(line.id, mine);
-      }
-    }
-  }
   const view = (line: (typeof lines)[number]) => {
     const output = line.role === 'output';
-    const ledger = byLine.get(line.id) ?? [];
+    const ledger = made.filter((m) => m.line_id === line.id);
     const batches = line.batchAllocations.length > 0
       ? line.batchAllocations.map((a) => ({ batch: a.batch.number, expiry: a.batch.expiry?.toISOString().slice(0, 10) ?? null, quantity: Number(a.quantity) }))
       : ledger.filter((m) => m.batch).map((m) => ({ batch: m.batch!, expiry: m.expiry, quantity: Math.abs(Number(m.quantity)) }));

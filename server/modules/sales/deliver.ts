@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/types.ts';
 import { salesOrderProgress, unitsLeaving } from '../../domain/allocation.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
-import { holdProduct } from '../stock/ledger.ts';
+import { holdProducts } from '../stock/ledger.ts';
 import { takeFromLocation, takeOutSerials } from '../stock/take-out.ts';
 import { documentHeader, KIND, type SalesDocumentKind } from './documents.ts';
 import { lockSalesOrder } from './orders.ts';
@@ -84,18 +84,19 @@ export async function deliverSalesDocument(tx: Tx, userId: number, kind: SalesDo
   missingAllocations(kind, id, lines);
   const movement = { kind: 'sale' as const, userId, documentType: kind, documentId: id, customerId, narrative: `${KIND[kind].name} #${id} to ${customer} (sales order #${salesOrderId})` };
 
-  for (const product of [...new Set(lines.map((l) => l.product_id))].sort((a, b) => a - b)) await holdProduct(tx, product);
+  await holdProducts(tx, lines.map((l) => l.product_id));
   for (const line of lines) {
+    const out = { ...movement, documentLineId: line.id };
     if (line.serialised) {
       const rows = await tx.$queryRaw<{ id: number; bay_id: number | null; unit_cost: string }[]>`
         SELECT id, bay_id, unit_cost::text FROM serial_number
         WHERE status = 'allocated' AND (${kind} = 'shipment' AND shipment_line_id = ${line.id} OR ${kind} = 'invoice' AND invoice_line_id = ${line.id})
         ORDER BY id FOR UPDATE`;
-      await takeOutSerials(tx, line.product_id, order.location_id, rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })), movement, 'shipped');
+      await takeOutSerials(tx, line.product_id, order.location_id, rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })), out, 'shipped');
     } else if (line.batch_tracked) {
-      await takeAllocatedBatches(tx, line.so_line_id, line.product_id, order.location_id, line.leaving, movement);
+      await takeAllocatedBatches(tx, line.so_line_id, line.product_id, order.location_id, line.leaving, out);
     } else if (line.stock_tracked) {
-      await takeFromLocation(tx, { productId: line.product_id, locationId: order.location_id, batchId: null }, line.leaving, Number(line.average_cost), movement);
+      await takeFromLocation(tx, { productId: line.product_id, locationId: order.location_id, batchId: null }, line.leaving, Number(line.average_cost), out);
     }
     await tx.salesOrderLine.update({ where: { id: line.so_line_id }, data: { shippedQuantity: line.after.shippedQuantity, invoicedQuantity: line.after.invoicedQuantity } });
   }

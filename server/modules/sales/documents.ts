@@ -148,7 +148,8 @@ export async function getSalesDocument(db: Db, kind: SalesDocumentKind, id: numb
     ? await db.shipment.findUnique({ where: { id }, select: { ...select, shippedAt: true, lines: { select: lineSelect, orderBy: { lineNumber: 'asc' } } } })
     : await db.invoice.findUnique({ where: { id }, select: { ...select, issuedAt: true, lines: { select: { ...lineSelect, unitPrice: true }, orderBy: { lineNumber: 'asc' } } } });
   const { salesOrder, lines, ...header } = found(doc, KIND[kind].name, id);
-  const batches = await documentBatches(db, kind, header.status === KIND[kind].done, id, lines.map((l) => l.soLineId));
+  const done = header.status === KIND[kind].done;
+  const batches = await documentBatches(db, kind, done, id, lines.map((l) => l.soLineId));
   return {
     ...header,
     customer: salesOrder.customer,
@@ -160,18 +161,18 @@ export async function getSalesDocument(db: Db, kind: SalesDocumentKind, id: numb
       productId: soLine.product.id,
       product: soLine.product,
       serials: serials.map((s) => s.serial),
-      batches: batches.filter((b) => b.key === (header.status === KIND[kind].done ? soLine.product.id : line.soLineId)).map(({ key: _key, ...b }) => b),
+      batches: batches.filter((b) => b.key === (done ? line.id : line.soLineId)).map(({ key: _key, ...b }) => b),
     })),
   };
 }
 
-/** Batches a document carries: those that went out on it (from the ledger) or its order lines hold. */
+/** Batches a document carries: those that went out on each of its lines (from the ledger) or its order lines hold. */
 async function documentBatches(db: Db, kind: SalesDocumentKind, done: boolean, id: number, soLineIds: number[]) {
   const rows = done
     ? await db.$queryRaw<{ key: number; batch: string; expiry: string | null; quantity: string }[]>`
-        SELECT m.product_id AS key, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, (-SUM(m.quantity))::text AS quantity
+        SELECT m.document_line_id AS key, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, (-SUM(m.quantity))::text AS quantity
         FROM stock_movement m JOIN batch b ON b.id = m.batch_id
-        WHERE m.document_type = ${kind} AND m.document_id = ${id} GROUP BY m.product_id, b.number, b.expiry ORDER BY b.expiry NULLS LAST, b.number`
+        WHERE m.document_type = ${kind} AND m.document_id = ${id} GROUP BY m.document_line_id, b.number, b.expiry ORDER BY b.expiry NULLS LAST, b.number`
     : await db.$queryRaw<{ key: number; batch: string; expiry: string | null; quantity: string }[]>`
         SELECT a.so_line_id AS key, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, SUM(a.quantity)::text AS quantity
         FROM batch_allocation a JOIN batch b ON b.id = a.batch_id

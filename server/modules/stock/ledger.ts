@@ -20,6 +20,8 @@ export interface MovementInput {
   narrative?: string | null;
   documentType?: string | null;
   documentId?: number | null;
+  /** The document's line the change is for (a shipment, invoice or work order line). */
+  documentLineId?: number | null;
   /** The customer goods went to (sales). */
   customerId?: number | null;
   /** Stock moving between places of the same business (not bought in): the average cost stays. */
@@ -41,7 +43,12 @@ export interface MovementInput {
  * stock row, so the two kinds of transaction cannot deadlock.
  */
 export async function holdProduct(db: Tx | Db, productId: number): Promise<void> {
-  await db.$queryRaw`SELECT id FROM product WHERE id = ${productId} FOR KEY SHARE`;
+  await holdProducts(db, [productId]);
+}
+
+/** holdProduct for several products in one statement, in id order (so two such holds never cross). */
+export async function holdProducts(db: Tx | Db, productIds: number[]): Promise<void> {
+  await db.$queryRaw`SELECT id FROM product WHERE id = ANY(${productIds}::int[]) ORDER BY id FOR KEY SHARE`;
 }
 
 export async function lockProduct(tx: Tx, productId: number): Promise<void> {
@@ -73,10 +80,11 @@ export async function moveStock(tx: Tx, place: Place, movement: MovementInput): 
   await changeLevel(tx, place, movement.quantity);
   const [row] = await tx.$queryRaw<{ id: number }[]>`
     INSERT INTO stock_movement (kind, product_id, location_id, bay_id, batch_id, quantity, unit_cost,
-                                gl_code, narrative, document_type, document_id, customer_id, user_id)
+                                gl_code, narrative, document_type, document_id, document_line_id, customer_id, user_id)
     VALUES (${movement.kind}::"MovementKind", ${place.productId}, ${place.locationId}, ${place.bayId}, ${place.batchId},
             ${String(movement.quantity)}::numeric, ${String(movement.unitCost)}::numeric, ${movement.glCode ?? null},
-            ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.customerId ?? null}, ${movement.userId})
+            ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.documentLineId ?? null},
+            ${movement.customerId ?? null}, ${movement.userId})
     RETURNING id`;
   return row!.id;
 }
@@ -150,9 +158,10 @@ export async function recordSerialStatus(
   if (serialIds.length === 0) return;
   await tx.$executeRaw`
     WITH movement AS (
-      INSERT INTO stock_movement (kind, product_id, location_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, customer_id, user_id)
+      INSERT INTO stock_movement (kind, product_id, location_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, document_line_id, customer_id, user_id)
       VALUES (${movement.kind}::"MovementKind", ${place.productId}, ${place.locationId}, 0, 0, ${movement.glCode ?? null},
-              ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.customerId ?? null}, ${movement.userId})
+              ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.documentLineId ?? null},
+              ${movement.customerId ?? null}, ${movement.userId})
       RETURNING id
     )
     INSERT INTO stock_movement_serial (movement_id, serial_id, status)
