@@ -2,6 +2,7 @@ import type { Db, Tx } from '../../db/types.ts';
 import { judgeSerial, type SerialState } from '../../domain/allocation.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
 import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
+import { KIND } from '../sales/kinds.ts';
 import { recordSerialStatus, type MovementInput } from '../stock/ledger.ts';
 import type { LineTarget } from './targets.ts';
 
@@ -137,16 +138,13 @@ export async function applySerials(tx: Tx, userId: number, target: LineTarget, j
       await releaseSerials(tx, place, dropped.map((r) => r.id), { ...movement, narrative: `${target.label}: released` });
     }
     await tx.$executeRaw`UPDATE serial_number SET status = 'allocated', so_line_id = ${target.soLineId} WHERE id = ANY(${free}::int[])`;
-    let dropped: { id: number }[] = [];
-    if (target.type === 'shipment') {
-      dropped = await tx.$queryRaw`UPDATE serial_number SET shipment_line_id = NULL WHERE shipment_line_id = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
-      await tx.$executeRaw`UPDATE serial_number SET shipment_line_id = ${target.lineId} WHERE id = ANY(${named}::int[])`;
+    if (target.type === 'shipment' || target.type === 'invoice') {
+      const column = KIND[target.type].serialColumn;
+      const dropped = await tx.$queryRaw<{ id: number }[]>`
+        UPDATE serial_number SET ${column} = NULL WHERE ${column} = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
+      await tx.$executeRaw`UPDATE serial_number SET ${column} = ${target.lineId} WHERE id = ANY(${named}::int[])`;
+      await trimOrderLine(tx, target, dropped.map((r) => r.id), movement);
     }
-    if (target.type === 'invoice') {
-      dropped = await tx.$queryRaw`UPDATE serial_number SET invoice_line_id = NULL WHERE invoice_line_id = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
-      await tx.$executeRaw`UPDATE serial_number SET invoice_line_id = ${target.lineId} WHERE id = ANY(${named}::int[])`;
-    }
-    if (target.type === 'shipment' || target.type === 'invoice') await trimOrderLine(tx, target, dropped.map((r) => r.id), movement);
   }
   await recordSerialStatus(tx, place, free, 'allocated', movement);
   return { lineId: target.lineId, allocated: named.length };

@@ -3,7 +3,8 @@ import { salesOrderProgress, unitsLeaving } from '../../domain/allocation.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
 import { holdProducts } from '../stock/ledger.ts';
 import { takeFromLocation, takeOutSerials } from '../stock/take-out.ts';
-import { documentHeader, KIND, type SalesDocumentKind } from './documents.ts';
+import { documentHeader } from './documents.ts';
+import { KIND, type SalesDocumentKind } from './kinds.ts';
 import { lockSalesOrder } from './orders.ts';
 
 interface DeliveryLine {
@@ -25,21 +26,14 @@ interface DeliveryLine {
 }
 
 async function deliveryLines(tx: Tx, kind: SalesDocumentKind, id: number) {
-  const lines = kind === 'shipment'
-    ? await tx.$queryRaw<DeliveryLine[]>`
-        SELECT d.id, d.line_number, d.quantity::text, d.so_line_id, l.line_number AS so_line_number, l.shipped_quantity::text, l.invoiced_quantity::text,
-               p.id AS product_id, p.sku, p.serialised, p.batch_tracked, p.stock_tracked, p.average_cost::text,
-               (SELECT count(*)::int FROM serial_number s WHERE s.shipment_line_id = d.id) AS named,
-               COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.so_line_id = l.id), 0)::text AS batches_held
-        FROM shipment_line d JOIN sales_order_line l ON l.id = d.so_line_id JOIN product p ON p.id = l.product_id
-        WHERE d.shipment_id = ${id} ORDER BY d.line_number`
-    : await tx.$queryRaw<DeliveryLine[]>`
-        SELECT d.id, d.line_number, d.quantity::text, d.so_line_id, l.line_number AS so_line_number, l.shipped_quantity::text, l.invoiced_quantity::text,
-               p.id AS product_id, p.sku, p.serialised, p.batch_tracked, p.stock_tracked, p.average_cost::text,
-               (SELECT count(*)::int FROM serial_number s WHERE s.invoice_line_id = d.id) AS named,
-               COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.so_line_id = l.id), 0)::text AS batches_held
-        FROM invoice_line d JOIN sales_order_line l ON l.id = d.so_line_id JOIN product p ON p.id = l.product_id
-        WHERE d.invoice_id = ${id} ORDER BY d.line_number`;
+  const k = KIND[kind];
+  const lines = await tx.$queryRaw<DeliveryLine[]>`
+    SELECT d.id, d.line_number, d.quantity::text, d.so_line_id, l.line_number AS so_line_number, l.shipped_quantity::text, l.invoiced_quantity::text,
+           p.id AS product_id, p.sku, p.serialised, p.batch_tracked, p.stock_tracked, p.average_cost::text,
+           (SELECT count(*)::int FROM serial_number s WHERE s.${k.serialColumn} = d.id) AS named,
+           COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.so_line_id = l.id), 0)::text AS batches_held
+    FROM ${k.lineTable} d JOIN sales_order_line l ON l.id = d.so_line_id JOIN product p ON p.id = l.product_id
+    WHERE d.${k.parent} = ${id} ORDER BY d.line_number`;
   return lines.map((l) => {
     const before = { shippedQuantity: Number(l.shipped_quantity), invoicedQuantity: Number(l.invoiced_quantity) };
     const after = kind === 'shipment' ? { ...before, shippedQuantity: before.shippedQuantity + Number(l.quantity) } : { ...before, invoicedQuantity: before.invoicedQuantity + Number(l.quantity) };
@@ -90,7 +84,7 @@ export async function deliverSalesDocument(tx: Tx, userId: number, kind: SalesDo
     if (line.serialised) {
       const rows = await tx.$queryRaw<{ id: number; bay_id: number | null; unit_cost: string }[]>`
         SELECT id, bay_id, unit_cost::text FROM serial_number
-        WHERE status = 'allocated' AND (${kind} = 'shipment' AND shipment_line_id = ${line.id} OR ${kind} = 'invoice' AND invoice_line_id = ${line.id})
+        WHERE status = 'allocated' AND ${KIND[kind].serialColumn} = ${line.id}
         ORDER BY id FOR UPDATE`;
       await takeOutSerials(tx, line.product_id, order.location_id, rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })), out, 'shipped');
     } else if (line.batch_tracked) {

@@ -1,21 +1,8 @@
 import type { Db, Tx } from '../../db/types.ts';
-import { OPEN_STATUS } from '../../domain/allocation.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
 import { page } from '../pagination.ts';
+import { KIND, type SalesDocumentKind } from './kinds.ts';
 import { lockSalesOrder } from './orders.ts';
-
-/**
- * Shipments and invoices are the same shape: lines of one sales order, each a quantity of an order
- * line. A shipment takes goods out when shipped; an invoice bills them when issued (and takes out
- * whatever no shipment took yet). One set of functions serves both.
- */
-export type SalesDocumentKind = 'shipment' | 'invoice';
-
-/** Each kind's name and the statuses it is open (still changeable) and done in. */
-export const KIND = {
-  shipment: { name: 'Shipment', open: OPEN_STATUS.shipment, done: 'shipped' },
-  invoice: { name: 'Invoice', open: OPEN_STATUS.invoice, done: 'issued' },
-} as const;
 
 interface OrderLineState {
   id: number;
@@ -31,15 +18,12 @@ interface OrderLineState {
 }
 
 async function orderLines(tx: Tx, kind: SalesDocumentKind, salesOrderId: number) {
-  return kind === 'shipment'
-    ? tx.$queryRaw<OrderLineState[]>`
-        SELECT l.id, l.line_number, l.quantity::text, l.shipped_quantity::text, l.invoiced_quantity::text, l.unit_price::text, p.serialised, p.sku,
-               COALESCE((SELECT SUM(sl.quantity) FROM shipment_line sl JOIN shipment s ON s.id = sl.shipment_id WHERE sl.so_line_id = l.id AND s.status = 'to_pick'), 0)::text AS pending
-        FROM sales_order_line l JOIN product p ON p.id = l.product_id WHERE l.sales_order_id = ${salesOrderId} ORDER BY l.line_number`
-    : tx.$queryRaw<OrderLineState[]>`
-        SELECT l.id, l.line_number, l.quantity::text, l.shipped_quantity::text, l.invoiced_quantity::text, l.unit_price::text, p.serialised, p.sku,
-               COALESCE((SELECT SUM(il.quantity) FROM invoice_line il JOIN invoice i ON i.id = il.invoice_id WHERE il.so_line_id = l.id AND i.status = 'draft'), 0)::text AS pending
-        FROM sales_order_line l JOIN product p ON p.id = l.product_id WHERE l.sales_order_id = ${salesOrderId} ORDER BY l.line_number`;
+  const k = KIND[kind];
+  return tx.$queryRaw<OrderLineState[]>`
+    SELECT l.id, l.line_number, l.quantity::text, l.shipped_quantity::text, l.invoiced_quantity::text, l.unit_price::text, p.serialised, p.sku,
+           COALESCE((SELECT SUM(d.quantity) FROM ${k.lineTable} d JOIN ${k.table} doc ON doc.id = d.${k.parent}
+                     WHERE d.so_line_id = l.id AND doc.status::text = ${k.open}), 0)::text AS pending
+    FROM sales_order_line l JOIN product p ON p.id = l.product_id WHERE l.sales_order_id = ${salesOrderId} ORDER BY l.line_number`;
 }
 
 /** What is still to ship (or to invoice) on an order line, after what is done and on open documents. */
@@ -97,17 +81,11 @@ export async function createSalesDocument(tx: Tx, userId: number, kind: SalesDoc
 }
 
 async function carryOrderLineSerials(tx: Tx, kind: SalesDocumentKind, lineId: number, soLineId: number, quantity: number) {
-  if (kind === 'shipment') {
-    await tx.$executeRaw`
-      UPDATE serial_number SET shipment_line_id = ${lineId} WHERE id IN (
-        SELECT id FROM serial_number WHERE so_line_id = ${soLineId} AND status IN ('allocated', 'shipped') AND shipment_line_id IS NULL
-        ORDER BY (status = 'shipped') DESC, serial LIMIT ${quantity})`;
-  } else {
-    await tx.$executeRaw`
-      UPDATE serial_number SET invoice_line_id = ${lineId} WHERE id IN (
-        SELECT id FROM serial_number WHERE so_line_id = ${soLineId} AND status IN ('allocated', 'shipped') AND invoice_line_id IS NULL
-        ORDER BY (status = 'shipped') DESC, serial LIMIT ${quantity})`;
-  }
+  const column = KIND[kind].serialColumn;
+  await tx.$executeRaw`
+    UPDATE serial_number SET ${column} = ${lineId} WHERE id IN (
+      SELECT id FROM serial_number WHERE so_line_id = ${soLineId} AND status IN ('allocated', 'shipped') AND ${column} IS NULL
+      ORDER BY (status = 'shipped') DESC, serial LIMIT ${quantity})`;
 }
 
 /** The document's header row, read after its order is locked: its status is then current. */
@@ -126,13 +104,9 @@ export async function cancelSalesDocument(tx: Tx, kind: SalesDocumentKind, id: n
   if (header.status !== KIND[kind].open) {
     throw new DomainError('DOCUMENT_NOT_OPEN', `${KIND[kind].name} #${id} is ${header.status}; it can no longer be cancelled.`);
   }
-  if (kind === 'shipment') {
-    await tx.$executeRaw`UPDATE serial_number SET shipment_line_id = NULL WHERE shipment_line_id IN (SELECT id FROM shipment_line WHERE shipment_id = ${id})`;
-    await tx.shipment.update({ where: { id }, data: { status: 'cancelled' } });
-  } else {
-    await tx.$executeRaw`UPDATE serial_number SET invoice_line_id = NULL WHERE invoice_line_id IN (SELECT id FROM invoice_line WHERE invoice_id = ${id})`;
-    await tx.invoice.update({ where: { id }, data: { status: 'cancelled' } });
-  }
+  const k = KIND[kind];
+  await tx.$executeRaw`UPDATE serial_number SET ${k.serialColumn} = NULL WHERE ${k.serialColumn} IN (SELECT id FROM ${k.lineTable} WHERE ${k.parent} = ${id})`;
+  await tx.$executeRaw`UPDATE ${k.table} SET status = 'cancelled' WHERE id = ${id}`;
 }
 
 const LINE_PRODUCT = { select: { id: true, sku: true, name: true, serialised: true, batchTracked: true } } as const;

@@ -2,7 +2,8 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { applyOnceIfKeyed } from '../idempotency.ts';
 import { deliverSalesDocument } from './deliver.ts';
-import { cancelSalesDocument, createSalesDocument, getSalesDocument, type SalesDocumentKind } from './documents.ts';
+import { cancelSalesDocument, createSalesDocument, getSalesDocument } from './documents.ts';
+import type { SalesDocumentKind } from './kinds.ts';
 import { insertSalesOrder, type NewSalesOrder } from './orders.ts';
 
 export type NewSalesDocument =
