@@ -16,11 +16,14 @@ export interface AllocationRequest {
   batches?: BatchRequest[];
 }
 
-/** Batches are held by the order line: a shipment or invoice line allocates its order line's batches. */
+/** Batches are held by the order line: a shipment or invoice line takes its order line's batches. */
+function batchHolder(db: Tx | Db, target: LineTarget, lock: boolean): Promise<LineTarget> | LineTarget {
+  return target.type === 'shipment' || target.type === 'invoice' ? resolveTarget(db, 'salesOrder', target.soLineId!, { lock }) : target;
+}
+
 async function targetFor(db: Tx | Db, request: AllocationRequest, lock: boolean): Promise<LineTarget> {
   const target = await resolveTarget(db, request.type, request.lineId, { lock });
-  if (request.batches && (target.type === 'shipment' || target.type === 'invoice')) return resolveTarget(db, 'salesOrder', target.soLineId!, { lock });
-  return target;
+  return request.batches ? batchHolder(db, target, lock) : target;
 }
 
 async function judge(db: Tx | Db, target: LineTarget, request: AllocationRequest, lock: boolean) {
@@ -64,7 +67,7 @@ export async function checkAllocation(prisma: PrismaClient, request: AllocationR
 export async function suggest(db: Db, type: DocumentType, lineId: number) {
   const target = await resolveTarget(db, type, lineId, { lock: false });
   if (target.product.batchTracked) {
-    const batchTarget = type === 'shipment' || type === 'invoice' ? await resolveTarget(db, 'salesOrder', target.soLineId!, { lock: false }) : target;
+    const batchTarget = await batchHolder(db, target, false);
     let left = batchTarget.needed;
     const batches: BatchRequest[] = [];
     for (const b of await batchStates(db, batchTarget, null)) {
@@ -114,7 +117,7 @@ export async function available(db: Db, type: DocumentType, lineId: number, limi
     };
   }
   if (target.product.batchTracked) {
-    const batchTarget = type === 'shipment' || type === 'invoice' ? await resolveTarget(db, 'salesOrder', target.soLineId!, { lock: false }) : target;
+    const batchTarget = await batchHolder(db, target, false);
     assertBatchTracked(batchTarget);
     const batches = (await batchStates(db, batchTarget, null)).filter((b) => b.available > 0 || b.heldHere > 0);
     return {
