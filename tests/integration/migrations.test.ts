@@ -1,6 +1,5 @@
 // The migrations folder, the WASM schema engine that applies it, and the rules the first migration
 // writes by hand (CHECKs, a NULLS NOT DISTINCT index, the append-only ledger).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,8 @@ import { lockPath } from '../../server/db/data-dir-lock.ts';
 import { applyMigrations, diffSchemaAgainstMigrations, MIGRATIONS_DIR, readMigrations } from '../../server/db/migrate.ts';
 import { NO_FILTERS, withSchemaEngine } from '../../server/db/schema-engine.ts';
 import { emptyPostgresDatabase, freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
+import { runScript } from '../helpers/processes.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATION_NAMES = readMigrations().migrationDirectories.map((m) => m.path);
 // These tests start real processes (tsx, PGlite, the WASM schema engine): slow on a busy machine.
 const SPAWN_TIMEOUT = 150_000;
@@ -44,19 +43,7 @@ async function recorded(db: Database) {
     FROM _prisma_migrations ORDER BY migration_name`;
 }
 
-function run(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(base)) if (name === 'DATABASE_URL' || name.startsWith('STOCKSHEET_')) delete base[name];
-  const child = spawn('npx', ['tsx', script], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (script: string, env: Record<string, string>) => runScript(script, [], env);
 
 afterAll(async () => {
   for (const empty of emptyDatabases) await empty.drop().catch(() => undefined);

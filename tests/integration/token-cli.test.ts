@@ -1,5 +1,4 @@
 // `npm run token -- --name NAME --role ROLE`, run as a real process against a real server.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -13,8 +12,8 @@ import type { Config } from '../../server/config.ts';
 import { lockPath } from '../../server/db/data-dir-lock.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
+import { runScript, type Run } from '../helpers/processes.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const ADMIN_TOKEN = 'token-cli-admin-token-0123456789';
 const silent = pino({ level: 'silent' });
 // These tests start real processes (tsx, PGlite, the WASM schema engine): slow on a busy machine.
@@ -37,25 +36,10 @@ function config(extra: Partial<Config> & { dataDir: string }): Config {
   return { port: 0, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent', databaseUrl: undefined, ...extra };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs `npx tsx server/cli/token.ts ARGS` with only the given Stocksheet settings. */
 function token(args: string[], env: Record<string, string>): Promise<Run> {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(base)) if (name === 'DATABASE_URL' || name === 'PORT' || name.startsWith('STOCKSHEET_')) delete base[name];
-  const child = spawn('npx', ['tsx', 'server/cli/token.ts', ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runScript('server/cli/token.ts', args, env);
 }
 
 /** The token a successful run printed. */
