@@ -10,7 +10,9 @@ async function openWorkbook(): Promise<WorkbookPort | null> {
   if (info.host !== Office.HostType.Excel) return null;
   // Worksheet custom properties (used to remember marked cells) arrived in ExcelApi 1.12.
   if (!Office.context.requirements.isSetSupported('ExcelApi', '1.12')) {
-    throw new Error('This version of Excel is too old for Stocksheet: it needs ExcelApi 1.12 (Microsoft 365, Excel 2021 or Excel on the web).');
+    throw new Error(
+      'This version of Excel is too old for Stocksheet: it needs ExcelApi 1.12 (Microsoft 365, Excel 2021 or Excel on the web).',
+    );
   }
   return createOfficeWorkbook();
 }
@@ -18,5 +20,6 @@ async function openWorkbook(): Promise<WorkbookPort | null> {
 const root = createRoot(document.getElementById('root')!);
 openWorkbook().then(
   (workbook) => root.render(<App workbook={workbook} storage={window.localStorage} defaultServerUrl={window.location.origin} />),
-  (error: unknown) => root.render(<p style={{ padding: 12, fontFamily: 'sans-serif' }}>{error instanceof Error ? error.message : String(error)}</p>),
+  (error: unknown) =>
+    root.render(<p style={{ padding: 12, fontFamily: 'sans-serif' }}>{error instanceof Error ? error.message : String(error)}</p>),
 );

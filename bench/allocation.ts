@@ -48,7 +48,13 @@ export async function allocationBench(api: Api, prisma: PrismaClient, seconds: S
   // serials straight into the table (only ever updated by the baseline).
   const stock = Array.from({ length: STOCK }, (_, i) => `AL${pad(i + 1)}`);
   for (let i = 0; i < stock.length; i += CHUNK) {
-    await api.serials.add.mutate({ productId: product.id, locationId: location.id, serials: stock.slice(i, i + CHUNK), unitCost: 5, idempotencyKey: randomUUID() });
+    await api.serials.add.mutate({
+      productId: product.id,
+      locationId: location.id,
+      serials: stock.slice(i, i + CHUNK),
+      unitCost: 5,
+      idempotencyKey: randomUUID(),
+    });
   }
   const rawNeeded = ROUNDS * WORKERS * REQUESTS * PER_REQUEST + LINE_ROUNDS * LINE;
   const rawStock = Array.from({ length: rawNeeded }, (_, i) => `RW${pad(i + 1)}`);
@@ -71,29 +77,34 @@ export async function allocationBench(api: Api, prisma: PrismaClient, seconds: S
    * worker behaves as one order per request would, and setting up takes 8 requests, not hundreds).
    */
   const orderLines = async (productId: number, quantity: number, requests = REQUESTS) =>
-    Promise.all(Array.from({ length: WORKERS }, async () => {
-      const order = await api.salesOrders.create.mutate({
-        customerId: customer.id, locationId: location.id,
-        lines: Array.from({ length: requests }, () => ({ productId, quantity, unitPrice: 10 })),
-      });
-      return order.lines.map((l) => l.id);
-    }));
+    Promise.all(
+      Array.from({ length: WORKERS }, async () => {
+        const order = await api.salesOrders.create.mutate({
+          customerId: customer.id,
+          locationId: location.id,
+          lines: Array.from({ length: requests }, () => ({ productId, quantity, unitPrice: 10 })),
+        });
+        return order.lines.map((l) => l.id);
+      }),
+    );
 
   /** WORKERS clients in parallel, each sending its REQUESTS in turn; wall time and refusals. */
   const race = async (request: (worker: number, r: number) => Promise<void>) => {
     let refused = 0;
     const time = await seconds(() =>
-      Promise.all(Array.from({ length: WORKERS }, async (_, w) => {
-        for (let r = 0; r < REQUESTS; r++) {
-          try {
-            await request(w, r);
-          } catch (error) {
-            const reason = error instanceof TRPCClientError ? (error.data as { reason?: string } | undefined)?.reason : undefined;
-            if (reason !== 'SERIAL_ALLOCATED') throw error;
-            refused++;
+      Promise.all(
+        Array.from({ length: WORKERS }, async (_, w) => {
+          for (let r = 0; r < REQUESTS; r++) {
+            try {
+              await request(w, r);
+            } catch (error) {
+              const reason = error instanceof TRPCClientError ? (error.data as { reason?: string } | undefined)?.reason : undefined;
+              if (reason !== 'SERIAL_ALLOCATED') throw error;
+              refused++;
+            }
           }
-        }
-      })),
+        }),
+      ),
     );
     return { time, refused };
   };
@@ -127,9 +138,11 @@ export async function allocationBench(api: Api, prisma: PrismaClient, seconds: S
     const rawSerials = takeRaw(WORKERS * REQUESTS * PER_REQUEST);
     const rawMine = (w: number, r: number) => rawSerials.slice((w * REQUESTS + r) * PER_REQUEST, (w * REQUESTS + r + 1) * PER_REQUEST);
     const bare = await race(async (w, r) => {
-      const updated = await prisma.$transaction((tx) => tx.$executeRaw`
+      const updated = await prisma.$transaction(
+        (tx) => tx.$executeRaw`
         UPDATE serial_number SET status = 'allocated', so_line_id = ${rawLines[w]![r]!}
-        WHERE product_id = ${rawProduct.id} AND serial = ANY(${rawMine(w, r)}::text[]) AND status = 'in_stock'`);
+        WHERE product_id = ${rawProduct.id} AND serial = ANY(${rawMine(w, r)}::text[]) AND status = 'in_stock'`,
+      );
       if (updated !== PER_REQUEST) throw new Error(`baseline updated ${updated} rows, not ${PER_REQUEST}`);
     });
     baseline.push(bare.time);
@@ -138,10 +151,15 @@ export async function allocationBench(api: Api, prisma: PrismaClient, seconds: S
     // starting 2 apart, so neighbours overlap; whoever comes second to a serial is refused.
     const competing = await orderLines(product.id, PER_REQUEST);
     const windows = take(REQUESTS * WINDOW);
-    const wanted = (w: number, r: number) => windows.slice(r * WINDOW + ((w * 2) % (WINDOW - PER_REQUEST + 1)), r * WINDOW + ((w * 2) % (WINDOW - PER_REQUEST + 1)) + PER_REQUEST);
+    const wanted = (w: number, r: number) =>
+      windows.slice(r * WINDOW + ((w * 2) % (WINDOW - PER_REQUEST + 1)), r * WINDOW + ((w * 2) % (WINDOW - PER_REQUEST + 1)) + PER_REQUEST);
     let won = 0;
     const fight = await race(async (w, r) => {
-      const result = await api.salesOrders.allocateSerials.mutate({ lineId: competing[w]![r]!, serials: wanted(w, r), idempotencyKey: randomUUID() });
+      const result = await api.salesOrders.allocateSerials.mutate({
+        lineId: competing[w]![r]!,
+        serials: wanted(w, r),
+        idempotencyKey: randomUUID(),
+      });
       won += result.allocated;
     });
     contended.push(fight.time);
@@ -154,32 +172,52 @@ export async function allocationBench(api: Api, prisma: PrismaClient, seconds: S
   const allocate: number[] = [];
   const rawLine: number[] = [];
   for (let round = 0; round < LINE_ROUNDS; round++) {
-    const order = await api.salesOrders.create.mutate({ customerId: customer.id, locationId: location.id, lines: [{ productId: product.id, quantity: LINE, unitPrice: 10 }] });
+    const order = await api.salesOrders.create.mutate({
+      customerId: customer.id,
+      locationId: location.id,
+      lines: [{ productId: product.id, quantity: LINE, unitPrice: 10 }],
+    });
     const lineId = order.lines[0]!.id;
     let suggested: string[] = [];
-    suggest.push(await seconds(async () => {
-      suggested = (await api.salesOrders.suggestSerials.query({ lineId })).serials;
-    }));
+    suggest.push(
+      await seconds(async () => {
+        suggested = (await api.salesOrders.suggestSerials.query({ lineId })).serials;
+      }),
+    );
     if (suggested.length !== LINE) throw new Error(`suggested ${suggested.length} serials, not ${LINE}`);
-    allocate.push(await seconds(async () => {
-      const result = await api.salesOrders.allocateSerials.mutate({ lineId, serials: suggested, idempotencyKey: randomUUID() });
-      if (result.allocated !== LINE) throw new Error(`allocated ${result.allocated} serials, not ${LINE}`);
-    }));
+    allocate.push(
+      await seconds(async () => {
+        const result = await api.salesOrders.allocateSerials.mutate({ lineId, serials: suggested, idempotencyKey: randomUUID() });
+        if (result.allocated !== LINE) throw new Error(`allocated ${result.allocated} serials, not ${LINE}`);
+      }),
+    );
 
-    const rawOrder = await api.salesOrders.create.mutate({ customerId: customer.id, locationId: location.id, lines: [{ productId: rawProduct.id, quantity: LINE, unitPrice: 10 }] });
+    const rawOrder = await api.salesOrders.create.mutate({
+      customerId: customer.id,
+      locationId: location.id,
+      lines: [{ productId: rawProduct.id, quantity: LINE, unitPrice: 10 }],
+    });
     const rawSerials = takeRaw(LINE);
-    rawLine.push(await seconds(async () => {
-      const updated = await prisma.$executeRaw`
+    rawLine.push(
+      await seconds(async () => {
+        const updated = await prisma.$executeRaw`
         UPDATE serial_number s SET status = 'allocated', so_line_id = ${rawOrder.lines[0]!.id}
         FROM unnest(${rawSerials}::text[]) AS w(serial)
         WHERE s.product_id = ${rawProduct.id} AND s.serial = w.serial AND s.status = 'in_stock'`;
-      if (updated !== LINE) throw new Error(`baseline updated ${updated} rows, not ${LINE}`);
-    }));
+        if (updated !== LINE) throw new Error(`baseline updated ${updated} rows, not ${LINE}`);
+      }),
+    );
   }
 
   const requests = WORKERS * REQUESTS;
   return {
-    workers: WORKERS, requestsPerWorker: REQUESTS, perRequest: PER_REQUEST, stock: STOCK, lineSerials: LINE, rounds: ROUNDS, lineRounds: LINE_ROUNDS,
+    workers: WORKERS,
+    requestsPerWorker: REQUESTS,
+    perRequest: PER_REQUEST,
+    stock: STOCK,
+    lineSerials: LINE,
+    rounds: ROUNDS,
+    lineRounds: LINE_ROUNDS,
     throughput: {
       requests,
       disjoint: median(disjoint),

@@ -33,7 +33,14 @@ const app = await startApp(
   pino({ level: 'silent' }),
 );
 const api = createTRPCClient<AppRouter>({
-  links: [httpLink({ url: `${app.url}/trpc`, transformer: superjson, methodOverride: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })],
+  links: [
+    httpLink({
+      url: `${app.url}/trpc`,
+      transformer: superjson,
+      methodOverride: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }),
+  ],
 });
 
 const serials = (prefix: string) => Array.from({ length: TOTAL }, (_, i) => `${prefix}${String(i + 1).padStart(6, '0')}`);
@@ -57,8 +64,9 @@ for (let round = 0; round < ROUNDS; round++) {
   const rawProduct = await api.products.create.mutate({ sku: `RAW-${round}`, name: 'raw', serialised: true });
   const rawSerials = serials('SN');
   raw.push(
-    await seconds(() =>
-      app.db.prisma.$executeRaw`
+    await seconds(
+      () =>
+        app.db.prisma.$executeRaw`
         INSERT INTO serial_number (product_id, serial, status, location_id, unit_cost)
         SELECT ${rawProduct.id}, s, 'in_stock', ${location.id}, 0 FROM unnest(${rawSerials}::text[]) AS s`,
     ),
@@ -67,11 +75,19 @@ for (let round = 0; round < ROUNDS; round++) {
   const product = await api.products.create.mutate({ sku: `API-${round}`, name: 'api', serialised: true });
   const all = serials('SN');
   previewList.push(await seconds(() => api.serials.preview.query({ productId: product.id, serials: all })));
-  previewText.push(await seconds(() => api.serials.preview.query({ productId: product.id, text: `SN000001-SN${String(TOTAL).padStart(6, '0')}` })));
+  previewText.push(
+    await seconds(() => api.serials.preview.query({ productId: product.id, text: `SN000001-SN${String(TOTAL).padStart(6, '0')}` })),
+  );
   viaApi.push(
     await seconds(async () => {
       for (let i = 0; i < all.length; i += CHUNK) {
-        await api.serials.add.mutate({ productId: product.id, locationId: location.id, serials: all.slice(i, i + CHUNK), unitCost: 12.5, idempotencyKey: randomUUID() });
+        await api.serials.add.mutate({
+          productId: product.id,
+          locationId: location.id,
+          serials: all.slice(i, i + CHUNK),
+          unitCost: 12.5,
+          idempotencyKey: randomUUID(),
+        });
       }
     }),
   );
@@ -79,16 +95,26 @@ for (let round = 0; round < ROUNDS; round++) {
   // Purchasing: the whole list set on one order line in one request (as the add-in saves a table),
   // then received: checks, pending rows, serials, stock level, ledger rows, order status.
   const bought = await api.products.create.mutate({
-    sku: `PO-${round}`, name: 'po', serialised: true, purchasable: true, purchaseGlCode: '310', purchaseTaxRate: 'GST on Expenses',
+    sku: `PO-${round}`,
+    name: 'po',
+    serialised: true,
+    purchasable: true,
+    purchaseGlCode: '310',
+    purchaseTaxRate: 'GST on Expenses',
   });
   const order = await api.purchaseOrders.create.mutate({
-    supplierId: supplier.id, locationId: location.id, currency: 'USD', exchangeRate: 1.5,
+    supplierId: supplier.id,
+    locationId: location.id,
+    currency: 'USD',
+    exchangeRate: 1.5,
     lines: [{ productId: bought.id, quantity: TOTAL, unitCost: 10 }],
   });
   await api.purchaseOrders.issue.mutate({ id: order.id });
   const lineId = order.lines[0]!.id;
   const set = await seconds(() => api.purchaseOrders.setLineSerials.mutate({ lineId, serials: all, idempotencyKey: randomUUID() }));
-  const received = await seconds(() => api.purchaseOrders.receive.mutate({ purchaseOrderId: order.id, lines: [{ lineId, quantity: TOTAL }], idempotencyKey: randomUUID() }));
+  const received = await seconds(() =>
+    api.purchaseOrders.receive.mutate({ purchaseOrderId: order.id, lines: [{ lineId, quantity: TOTAL }], idempotencyKey: randomUUID() }),
+  );
   purchaseSet.push(set);
   purchase.push(set + received);
 }
@@ -96,7 +122,9 @@ for (let round = 0; round < ROUNDS; round++) {
 // One stocktake run (its setup is large): a 50,000-line count end to end.
 const stocktake = await stocktakeBench(api, app.db.prisma, seconds);
 
-const [{ count }] = await app.db.prisma.$queryRaw<[{ count: number }]>`SELECT COUNT(*)::int AS count FROM serial_number WHERE status = 'in_stock'`;
+const [{ count }] = await app.db.prisma.$queryRaw<
+  [{ count: number }]
+>`SELECT COUNT(*)::int AS count FROM serial_number WHERE status = 'in_stock'`;
 if (count !== TOTAL * ROUNDS * 3) throw new Error(`expected ${TOTAL * ROUNDS * 3} serials in stock, found ${count}`);
 
 // Allocation (after the count above: it leaves serials of its own in stock): 8 clients at once, and
@@ -108,7 +136,9 @@ await database.drop();
 const rawS = median(raw);
 const apiS = median(viaApi);
 const fmt = (s: number) => `${s.toFixed(3)} s`;
-console.log(`\n${TOTAL.toLocaleString('en')} serials per measure; serials.add ${CHUNK.toLocaleString('en')} per request; PostgreSQL; median of ${ROUNDS}`);
+console.log(
+  `\n${TOTAL.toLocaleString('en')} serials per measure; serials.add ${CHUNK.toLocaleString('en')} per request; PostgreSQL; median of ${ROUNDS}`,
+);
 console.table({
   'raw INSERT ... SELECT unnest (baseline)': { time: fmt(rawS) },
   'serials.add over HTTP (checks + ledger)': { time: fmt(apiS), 'x baseline': +(apiS / rawS).toFixed(2) },
@@ -132,10 +162,22 @@ console.log(
     `${allocation.perRequest} serials per request, ${allocation.stock.toLocaleString('en')} serials in stock; median of ${allocation.rounds}`,
 );
 console.table({
-  'raw: 1 UPDATE per transaction (baseline)': { time: fmt(a.baseline), 'requests/s': perSecond(a.requests, a.baseline), 'serials/s': perSecond(a.requests * allocation.perRequest, a.baseline) },
-  'allocateSerials, own serials': { time: fmt(a.disjoint), 'requests/s': perSecond(a.requests, a.disjoint), 'serials/s': perSecond(a.requests * allocation.perRequest, a.disjoint), 'x baseline': +(a.disjoint / a.baseline).toFixed(2) },
+  'raw: 1 UPDATE per transaction (baseline)': {
+    time: fmt(a.baseline),
+    'requests/s': perSecond(a.requests, a.baseline),
+    'serials/s': perSecond(a.requests * allocation.perRequest, a.baseline),
+  },
+  'allocateSerials, own serials': {
+    time: fmt(a.disjoint),
+    'requests/s': perSecond(a.requests, a.disjoint),
+    'serials/s': perSecond(a.requests * allocation.perRequest, a.disjoint),
+    'x baseline': +(a.disjoint / a.baseline).toFixed(2),
+  },
   'allocateSerials, competing serials': {
-    time: fmt(a.contended), 'requests/s': perSecond(a.requests, a.contended), 'serials/s': perSecond(a.wonSerials, a.contended), 'x baseline': +(a.contended / a.baseline).toFixed(2),
+    time: fmt(a.contended),
+    'requests/s': perSecond(a.requests, a.contended),
+    'serials/s': perSecond(a.wonSerials, a.contended),
+    'x baseline': +(a.contended / a.baseline).toFixed(2),
     refused: `${a.refused} SERIAL_ALLOCATED`,
   },
 });
@@ -149,5 +191,9 @@ console.table({
 console.log(`ratio api/raw = ${(apiS / rawS).toFixed(2)} (target <= 3)`);
 console.log(`ratio purchase/raw = ${(median(purchase) / rawS).toFixed(2)} (target <= 3)`);
 console.log(`preview (list) = ${median(previewList).toFixed(3)} s (target < 1 s)`);
-console.log(`allocation = ${perSecond(a.requests, a.disjoint)} requests/s with ${allocation.workers} clients (${(a.disjoint / a.baseline).toFixed(2)}x baseline)`);
-console.log(`allocate ${allocation.lineSerials.toLocaleString('en')} serials on one line = ${l.allocate.toFixed(3)} s (${(l.allocate / l.baseline).toFixed(2)}x baseline; suggest ${l.suggest.toFixed(3)} s)`);
+console.log(
+  `allocation = ${perSecond(a.requests, a.disjoint)} requests/s with ${allocation.workers} clients (${(a.disjoint / a.baseline).toFixed(2)}x baseline)`,
+);
+console.log(
+  `allocate ${allocation.lineSerials.toLocaleString('en')} serials on one line = ${l.allocate.toFixed(3)} s (${(l.allocate / l.baseline).toFixed(2)}x baseline; suggest ${l.suggest.toFixed(3)} s)`,
+);

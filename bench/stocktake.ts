@@ -11,7 +11,11 @@ const BAYS = 10;
  * sheet per bay, compute variances, finalise. One line in a hundred is counted one short.
  * The stock is set up directly in the tables (setup is not what is measured).
  */
-export async function stocktakeBench(api: ReturnType<typeof createTRPCClient<AppRouter>>, prisma: PrismaClient, seconds: (work: () => Promise<unknown>) => Promise<number>) {
+export async function stocktakeBench(
+  api: ReturnType<typeof createTRPCClient<AppRouter>>,
+  prisma: PrismaClient,
+  seconds: (work: () => Promise<unknown>) => Promise<number>,
+) {
   const location = await api.locations.create.mutate({ name: `Stocktake bench ${randomUUID().slice(0, 8)}` });
   const bays: number[] = [];
   for (let b = 0; b < BAYS; b++) bays.push((await api.locations.addBay.mutate({ locationId: location.id, name: `Bay ${b + 1}` })).id);
@@ -19,7 +23,9 @@ export async function stocktakeBench(api: ReturnType<typeof createTRPCClient<App
   await prisma.product.createMany({
     data: Array.from({ length: PRODUCTS }, (_, i) => ({ sku: `${prefix}-${i}`, name: 'Bench item', stockTracked: true, averageCost: 2 })),
   });
-  const products = (await prisma.product.findMany({ where: { sku: { startsWith: prefix } }, select: { id: true }, orderBy: { id: 'asc' } })).map((p) => p.id);
+  const products = (
+    await prisma.product.findMany({ where: { sku: { startsWith: prefix } }, select: { id: true }, orderBy: { id: 'asc' } })
+  ).map((p) => p.id);
   await prisma.$executeRaw`
     INSERT INTO stock_level (product_id, location_id, bay_id, quantity)
     SELECT p, ${location.id}, b, 10 FROM unnest(${products}::int[]) AS p, unnest(${bays}::int[]) AS b`;
@@ -29,7 +35,12 @@ export async function stocktakeBench(api: ReturnType<typeof createTRPCClient<App
   timings.submit = await seconds(async () => {
     for (const [b, bayId] of bays.entries()) {
       const rows = products.map((productId, i) => ({ productId, bayId, countedQuantity: (i + b) % 100 === 0 ? 9 : 10 }));
-      const result = await api.stocktakes.submitCounts.mutate({ stocktakeId: stocktake.id, sheetKey: `bay-${bayId}`, rows, idempotencyKey: randomUUID() });
+      const result = await api.stocktakes.submitCounts.mutate({
+        stocktakeId: stocktake.id,
+        sheetKey: `bay-${bayId}`,
+        rows,
+        idempotencyKey: randomUUID(),
+      });
       if (!result.saved) throw new Error('bench counts were refused');
     }
   });

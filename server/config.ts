@@ -25,9 +25,7 @@ const EnvSchema = z.object({
       'DATABASE_URL is not a valid URL: check the host and port, and percent-encode special characters in the user name and password',
     )
     .optional(),
-  STOCKSHEET_TLS: z
-    .enum(['on', 'off'], { error: 'STOCKSHEET_TLS must be "on" or "off"' })
-    .default('on'),
+  STOCKSHEET_TLS: z.enum(['on', 'off'], { error: 'STOCKSHEET_TLS must be "on" or "off"' }).default('on'),
   STOCKSHEET_ADMIN_TOKEN: z
     .string()
     .min(24, 'STOCKSHEET_ADMIN_TOKEN must be at least 24 characters (use a random value)')

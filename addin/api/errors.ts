@@ -30,7 +30,11 @@ export function describeFailure(error: unknown, serverUrl: string): Failure {
     const status = data.httpStatus;
     const base = { reason: data.reason ?? null, problems: data.problems ?? [] };
     if (status === 401) {
-      return { ...base, title: 'Token not accepted', message: 'The server did not accept this API token. Check it, or ask an admin for a new one (npm run token).' };
+      return {
+        ...base,
+        title: 'Token not accepted',
+        message: 'The server did not accept this API token. Check it, or ask an admin for a new one (npm run token).',
+      };
     }
     if (status === 403) return { ...base, title: 'Not allowed', message: error.message };
     if (status === undefined && !data.reason) return unreachable(serverUrl);

@@ -47,7 +47,9 @@ export type Task = ReturnType<typeof useTask>;
 export function TaskStatus({ task }: { task: Task }) {
   return (
     <>
-      {task.progress && <ProgressBar value={task.progress.value} thickness="large" aria-label={task.progress.label} data-testid="progress" />}
+      {task.progress && (
+        <ProgressBar value={task.progress.value} thickness="large" aria-label={task.progress.label} data-testid="progress" />
+      )}
       {task.progress && <Text size={200}>{task.progress.label}</Text>}
       <FailureBar failure={task.failure} />
       {task.done && (

@@ -71,7 +71,10 @@ export function utf8Length(text: string): number {
  * bytes) stays within the budget. A single row bigger than the budget still gets a block of its own.
  * (`null`, which leaves a cell as it is, is measured like any value.)
  */
-export function planWriteChunks(rows: ReadonlyArray<ReadonlyArray<CellValue | null>>, budgetBytes: number = DEFAULT_BUDGET_BYTES): RowChunk[] {
+export function planWriteChunks(
+  rows: ReadonlyArray<ReadonlyArray<CellValue | null>>,
+  budgetBytes: number = DEFAULT_BUDGET_BYTES,
+): RowChunk[] {
   checkPositive('budgetBytes', budgetBytes);
   const chunks: RowChunk[] = [];
   let start = 0;

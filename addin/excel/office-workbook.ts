@@ -9,7 +9,16 @@
 // for their work and put it back (see withOwnProtectionLifted). Protection a person set stays.
 // Needs ExcelApi 1.12 at most: see createOfficeWorkbook.
 
-import { MAX_COLUMNS, MAX_ROWS, cellAddress, intersectAreas, parseRangeAddress, qualifiedAddress, rangeAddress, type GridArea } from './addresses.ts';
+import {
+  MAX_COLUMNS,
+  MAX_ROWS,
+  cellAddress,
+  intersectAreas,
+  parseRangeAddress,
+  qualifiedAddress,
+  rangeAddress,
+  type GridArea,
+} from './addresses.ts';
 import { asCellText } from './cell-text.ts';
 import { DEFAULT_BUDGET_BYTES, DEFAULT_BYTES_PER_CELL, planRowChunks, planWriteChunks, type RowChunk } from './chunks.ts';
 import type { CellMark, CellRef, CellValue, EntryLayout, EntryValidation, Progress, SelectionValues, WorkbookPort } from './port.ts';
@@ -289,9 +298,7 @@ async function readValues(
   onProgress?.(0, area.rowCount);
   while (pending.length > 0) {
     const chunk = pending.shift()!;
-    const range = worksheet
-      .getRangeByIndexes(area.top + chunk.rowOffset, area.left, chunk.rowCount, area.columnCount)
-      .load('values');
+    const range = worksheet.getRangeByIndexes(area.top + chunk.rowOffset, area.left, chunk.rowCount, area.columnCount).load('values');
     try {
       await context.sync();
     } catch (error) {
@@ -324,7 +331,13 @@ async function readArea(
 ): Promise<SelectionValues> {
   if (!area) {
     onProgress?.(0, 0);
-    return { sheet, address: rangeAddress(empty.top, empty.left, empty.rowCount, empty.columnCount), top: empty.top, left: empty.left, values: [] };
+    return {
+      sheet,
+      address: rangeAddress(empty.top, empty.left, empty.rowCount, empty.columnCount),
+      top: empty.top,
+      left: empty.left,
+      values: [],
+    };
   }
   const values = await readValues(context, worksheet, area, options, onProgress);
   return { sheet, address: rangeAddress(area.top, area.left, area.rowCount, area.columnCount), top: area.top, left: area.left, values };
@@ -377,7 +390,8 @@ interface EntryPlan {
 }
 
 function checkIndex(what: string, value: number, limit: number): void {
-  if (!Number.isInteger(value) || value < 0 || value >= limit) throw new RangeError(`${what} must be a whole number from 0 to ${limit - 1}, not ${value}.`);
+  if (!Number.isInteger(value) || value < 0 || value >= limit)
+    throw new RangeError(`${what} must be a whole number from 0 to ${limit - 1}, not ${value}.`);
 }
 
 /** Excel's limit for a list typed into data validation (the source joined with commas). */
@@ -390,7 +404,8 @@ function planEntryLayout(layout: EntryLayout): EntryPlan {
     checkIndex('An editable column', column, MAX_COLUMNS);
     if (seen.has(column)) throw new RangeError(`Column ${column} is listed twice as editable.`);
     seen.add(column);
-    if (validation?.kind === 'decimal' && !Number.isFinite(validation.min)) throw new RangeError(`The minimum of column ${column} must be a number, not ${validation.min}.`);
+    if (validation?.kind === 'decimal' && !Number.isFinite(validation.min))
+      throw new RangeError(`The minimum of column ${column} must be a number, not ${validation.min}.`);
     if (validation?.kind === 'list') {
       if (validation.values.length === 0) throw new RangeError(`The list of column ${column} has no values.`);
       const bad = validation.values.find((value) => value.trim() === '' || value.includes(','));
@@ -488,7 +503,12 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
         };
         const area = used.isNullObject
           ? null
-          : intersectAreas(selection, { top: used.rowIndex, left: used.columnIndex, rowCount: used.rowCount, columnCount: used.columnCount });
+          : intersectAreas(selection, {
+              top: used.rowIndex,
+              left: used.columnIndex,
+              rowCount: used.rowCount,
+              columnCount: used.columnCount,
+            });
         return readArea(context, worksheet, worksheet.name, area, selection, settings, onProgress);
       });
     },
@@ -526,32 +546,34 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
       const cells = mergeMarks(marks);
       await Excel.run(async (context) => {
         const worksheet = context.workbook.worksheets.getItem(sheet);
-        await withEventsDisabled(context, () => withOwnProtectionLifted(context, worksheet, async () => {
-          let commented: ReadonlySet<string> | ReadonlyMap<string, boolean> = await clearMarks(context, worksheet, perSync);
-          const fillOnly: CellMark[] = [];
-          onProgress?.(0, cells.length);
-          let done = 0;
-          for (const batch of slices(cells, perSync)) {
-            try {
-              await writeMarks(context, worksheet, sheet, batch, commented);
-            } catch (error) {
+        await withEventsDisabled(context, () =>
+          withOwnProtectionLifted(context, worksheet, async () => {
+            let commented: ReadonlySet<string> | ReadonlyMap<string, boolean> = await clearMarks(context, worksheet, perSync);
+            const fillOnly: CellMark[] = [];
+            onProgress?.(0, cells.length);
+            let done = 0;
+            for (const batch of slices(cells, perSync)) {
               try {
-                const recovered = await recoverBatch(context, worksheet, sheet, batch, perSync);
-                commented = recovered.commented;
-                fillOnly.push(...recovered.refused);
-              } catch {
-                throw error; // the first failure says best what went wrong
+                await writeMarks(context, worksheet, sheet, batch, commented);
+              } catch (error) {
+                try {
+                  const recovered = await recoverBatch(context, worksheet, sheet, batch, perSync);
+                  commented = recovered.commented;
+                  fillOnly.push(...recovered.refused);
+                } catch {
+                  throw error; // the first failure says best what went wrong
+                }
               }
+              done += batch.length;
+              onProgress?.(done, cells.length);
             }
-            done += batch.length;
-            onProgress?.(done, cells.length);
-          }
-          if (fillOnly.length > 0) {
-            beginWrite(context);
-            worksheet.customProperties.add(FILL_ONLY_PROPERTY, fillOnly.map((m) => cellAddress(m.row, m.column)).join(','));
-            await context.sync();
-          }
-        }));
+            if (fillOnly.length > 0) {
+              beginWrite(context);
+              worksheet.customProperties.add(FILL_ONLY_PROPERTY, fillOnly.map((m) => cellAddress(m.row, m.column)).join(','));
+              await context.sync();
+            }
+          }),
+        );
       });
     },
 
@@ -625,7 +647,9 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
       await Excel.run(async (context) => {
         const worksheet = context.workbook.worksheets.getItem(sheet);
         await withEventsDisabled(context, () =>
-          withOwnProtectionLifted(context, worksheet, () => writeRows(context, worksheet, top, left, block, settings.budgetBytes, onProgress)),
+          withOwnProtectionLifted(context, worksheet, () =>
+            writeRows(context, worksheet, top, left, block, settings.budgetBytes, onProgress),
+          ),
         );
       });
     },
@@ -650,7 +674,12 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
           await context.sync();
           let reset = plan.extent;
           if (!used.isNullObject) {
-            reset = coverFromA1(reset, { top: used.rowIndex, left: used.columnIndex, rowCount: used.rowCount, columnCount: used.columnCount });
+            reset = coverFromA1(reset, {
+              top: used.rowIndex,
+              left: used.columnIndex,
+              rowCount: used.rowCount,
+              columnCount: used.columnCount,
+            });
           }
           if (!previous.isNullObject) {
             try {
@@ -675,7 +704,8 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
                 cells.dataValidation.errorAlert = validationAlert(validation);
               }
             }
-            if (statusColumn !== undefined) addStatusFormats(worksheet.getRangeByIndexes(1, statusColumn, rowCount, 1), cellAddress(1, statusColumn));
+            if (statusColumn !== undefined)
+              addStatusFormats(worksheet.getRangeByIndexes(1, statusColumn, rowCount, 1), cellAddress(1, statusColumn));
           }
           protection.protect(ENTRY_PROTECTION);
           const { extent } = plan;

@@ -39,7 +39,11 @@ function viaServer(owner: DataDirOwner): Promise<{ token: string }> {
     port: owner.port,
     path: '/local/users',
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-stocksheet-local-secret': owner.localSecret, 'content-length': Buffer.byteLength(body) },
+    headers: {
+      'content-type': 'application/json',
+      'x-stocksheet-local-secret': owner.localSecret,
+      'content-length': Buffer.byteLength(body),
+    },
     // The server's own self-signed certificate, on loopback.
     ...(owner.tls ? { agent: new Agent({ rejectUnauthorized: false }) } : {}),
   };

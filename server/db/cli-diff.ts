@@ -7,4 +7,6 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
   process.exit(2);
 }
 const folder = await createMigration(name);
-console.log(folder ? `Wrote ${folder}/migration.sql: review it, then commit it.` : 'schema.prisma matches the migrations: nothing to write.');
+console.log(
+  folder ? `Wrote ${folder}/migration.sql: review it, then commit it.` : 'schema.prisma matches the migrations: nothing to write.',
+);

@@ -9,9 +9,7 @@ import { PrismaClient } from './generated/client.ts';
 export type DatabaseKind = 'pglite' | 'postgresql';
 
 /** Where the data lives: PostgreSQL when a URL is given, else PGlite in a folder (or in memory). */
-export type DatabaseTarget =
-  | { kind: 'postgresql'; url: string }
-  | { kind: 'pglite'; dataDir: string | null };
+export type DatabaseTarget = { kind: 'postgresql'; url: string } | { kind: 'pglite'; dataDir: string | null };
 
 export interface Database {
   kind: DatabaseKind;
@@ -22,9 +20,7 @@ export interface Database {
 }
 
 export function databaseTarget(databaseUrl: string | undefined, dataDir: string): DatabaseTarget {
-  return databaseUrl
-    ? { kind: 'postgresql', url: databaseUrl }
-    : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
+  return databaseUrl ? { kind: 'postgresql', url: databaseUrl } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {

@@ -37,9 +37,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
 /** Applies the migrations not yet applied; returns their names. Safe to run from several processes. */
 export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
   const migrationsList = readMigrations();
-  const result = await withSchemaEngine(adapterFactory, null, (engine) =>
-    engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
-  );
+  const result = await withSchemaEngine(adapterFactory, null, (engine) => engine.applyMigrations({ migrationsList, filters: NO_FILTERS }));
   return result.appliedMigrationNames;
 }
 

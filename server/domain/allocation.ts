@@ -47,17 +47,22 @@ const refuse = (reason: Reason, message: string): Verdict => ({ reason, message 
 export function judgeSerial(target: AllocationTarget, s: SerialState): Verdict {
   const heldByOrderLine = s.soLineId !== null && s.soLineId === target.soLineId;
   if (s.status === 'in_stock') {
-    if (s.locationId !== target.locationId) return refuse('SERIAL_NOT_IN_STOCK', `Serial ${s.serial} is at ${s.locationName}, not at ${target.locationName}`);
+    if (s.locationId !== target.locationId)
+      return refuse('SERIAL_NOT_IN_STOCK', `Serial ${s.serial} is at ${s.locationName}, not at ${target.locationName}`);
     return { take: 'free' };
   }
   if (s.status === 'allocated') {
     if (target.type === 'workOrder' && s.woLineId === target.lineId) return { take: 'held' };
     if (target.type === 'salesOrder' && heldByOrderLine) return { take: 'held' };
     if (target.type === 'shipment' && heldByOrderLine) {
-      return s.shipmentLineId === null || s.shipmentLineId === target.lineId ? { take: 'held' } : refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.onShipment}`);
+      return s.shipmentLineId === null || s.shipmentLineId === target.lineId
+        ? { take: 'held' }
+        : refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.onShipment}`);
     }
     if (target.type === 'invoice' && heldByOrderLine) {
-      return s.invoiceLineId === null || s.invoiceLineId === target.lineId ? { take: 'held' } : refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.onInvoice}`);
+      return s.invoiceLineId === null || s.invoiceLineId === target.lineId
+        ? { take: 'held' }
+        : refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.onInvoice}`);
     }
     return refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.holder}`);
   }
@@ -76,7 +81,10 @@ export function unitsOut(line: { shippedQuantity: number; invoicedQuantity: numb
 }
 
 /** How many more units leave stock when a line's shipped or invoiced quantity grows. */
-export function unitsLeaving(before: { shippedQuantity: number; invoicedQuantity: number }, after: { shippedQuantity: number; invoicedQuantity: number }): number {
+export function unitsLeaving(
+  before: { shippedQuantity: number; invoicedQuantity: number },
+  after: { shippedQuantity: number; invoicedQuantity: number },
+): number {
   return unitsOut(after) - unitsOut(before);
 }
 
@@ -107,7 +115,12 @@ export interface BatchState {
  * Checks batch quantities for a line: each batch known, not expired, available at the location,
  * named once, and together exactly the quantity needed. Every problem, by index.
  */
-export function judgeBatches(requests: BatchRequest[], batches: Map<string, BatchState>, needed: number, where: string): { problems: Problem[]; take: { batchId: number; quantity: number }[] } {
+export function judgeBatches(
+  requests: BatchRequest[],
+  batches: Map<string, BatchState>,
+  needed: number,
+  where: string,
+): { problems: Problem[]; take: { batchId: number; quantity: number }[] } {
   const problems: Problem[] = [];
   const take: { batchId: number; quantity: number }[] = [];
   const seen = new Set<string>();
@@ -118,12 +131,21 @@ export function judgeBatches(requests: BatchRequest[], batches: Map<string, Batc
     seen.add(r.batch);
     if (!batch) return say('BATCH_NOT_FOUND', `Batch ${r.batch} does not exist for this product`);
     if (batch.expired) return say('BATCH_EXPIRED', `Batch ${r.batch} expired on ${batch.expiry}; it cannot be allocated`);
-    if (r.quantity > batch.available) return say('INSUFFICIENT_STOCK', `Only ${batch.available} of batch ${r.batch} is available at ${where}; cannot allocate ${r.quantity}`);
+    if (r.quantity > batch.available)
+      return say(
+        'INSUFFICIENT_STOCK',
+        `Only ${batch.available} of batch ${r.batch} is available at ${where}; cannot allocate ${r.quantity}`,
+      );
     take.push({ batchId: batch.id, quantity: r.quantity });
   });
   const total = requests.reduce((sum, r) => sum + r.quantity, 0);
   if (problems.length === 0 && Math.abs(total - needed) > 1e-9) {
-    problems.push({ index: null, token: null, reason: 'BATCH_QUANTITY_MISMATCH', message: `The batch quantities add up to ${total}; the line needs ${needed}` });
+    problems.push({
+      index: null,
+      token: null,
+      reason: 'BATCH_QUANTITY_MISMATCH',
+      message: `The batch quantities add up to ${total}; the line needs ${needed}`,
+    });
   }
   return { problems, take };
 }

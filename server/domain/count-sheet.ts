@@ -30,7 +30,19 @@ export interface CountRowInput {
   serials?: string[];
 }
 
-export const COUNT_COLUMNS = ['SKU', 'Product', 'Bay', 'Batch', 'Expiry', 'Serial', 'Expected', 'Counted', 'Found', 'Product ID', 'Bay ID'] as const;
+export const COUNT_COLUMNS = [
+  'SKU',
+  'Product',
+  'Bay',
+  'Batch',
+  'Expiry',
+  'Serial',
+  'Expected',
+  'Counted',
+  'Found',
+  'Product ID',
+  'Bay ID',
+] as const;
 export const STATUS_COLUMN = 'Status';
 /** Columns a counter fills in; the rest are keys, locked on the sheet. */
 export const EDITABLE_COLUMNS = ['Batch', 'Expiry', 'Serial', 'Counted', 'Found'] as const;
@@ -43,8 +55,17 @@ const FOUND_WORDS = new Set([FOUND_MARK, 'yes', 'y', '1', 'true', '✓']);
 export function countSheetRows(lines: CountSheetLine[], extraSerialRows = EXTRA_SERIAL_ROWS): SheetCell[][] {
   const rows: SheetCell[][] = [];
   const row = (line: CountSheetLine, serial: string, expected: number | null): SheetCell[] => [
-    line.sku, line.name, line.bayName ?? '', line.batchNumber ?? '', line.expiry ?? '', serial,
-    expected ?? '', '', '', line.productId, line.bayId ?? '',
+    line.sku,
+    line.name,
+    line.bayName ?? '',
+    line.batchNumber ?? '',
+    line.expiry ?? '',
+    serial,
+    expected ?? '',
+    '',
+    '',
+    line.productId,
+    line.bayId ?? '',
   ];
   let previous: CountSheetLine | null = null;
   const closeSerialGroup = () => {
@@ -87,7 +108,13 @@ export function readCountSheet(values: SheetCell[][]): { rows: CountRowInput[]; 
   const at = (name: (typeof COUNT_COLUMNS)[number]) => header.indexOf(name);
   const missing = COUNT_COLUMNS.filter((name) => at(name) < 0);
   if (missing.length > 0) {
-    return { rows: [], sources: [], problems: [{ row: -1, column: missing[0]!, message: `The header row lacks ${missing.join(', ')}: use the sheet as the add-in laid it out` }] };
+    return {
+      rows: [],
+      sources: [],
+      problems: [
+        { row: -1, column: missing[0]!, message: `The header row lacks ${missing.join(', ')}: use the sheet as the add-in laid it out` },
+      ],
+    };
   }
   const rows: CountRowInput[] = [];
   const sources: number[][] = [];
@@ -145,7 +172,13 @@ export function worksheetName(wanted: string, taken: Set<string>): string {
     while (out.length > max) out = Array.from(out).slice(0, -1).join('');
     return out;
   };
-  let base = wanted.replace(/[[\]:*?/\\]/g, '-').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().replace(/^'+|'+$/g, '').trim();
+  let base = wanted
+    .replace(/[[\]:*?/\\]/g, '-')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what a sheet name may not hold
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .trim()
+    .replace(/^'+|'+$/g, '')
+    .trim();
   if (base === '') base = 'Sheet';
   if (base.toLowerCase() === 'history') base = 'History count'; // Excel reserves "History"
   base = clip(base, 31).trimEnd();

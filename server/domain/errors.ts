@@ -120,5 +120,9 @@ export function listRejected(problems: Problem[], what = 'serial'): DomainError 
   const reason: Reason = reasons.size === 1 ? problems[0]!.reason : 'INVALID_SERIALS';
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}; see the list)` : '';
-  return new DomainError(reason, `Nothing was saved: ${first.message.replace(/\.$/, "")}${more}. Fix the ${what}s listed and send them again.`, problems);
+  return new DomainError(
+    reason,
+    `Nothing was saved: ${first.message.replace(/\.$/, '')}${more}. Fix the ${what}s listed and send them again.`,
+    problems,
+  );
 }

@@ -79,7 +79,10 @@ export function decideProductChange(
   const trackingTurnedOn = (next.serialised && !before.serialised) || (next.batchTracked && !before.batchTracked);
   if (trackingTurnedOn) {
     if (patch.stockTracked === false) {
-      throw new DomainError('TRACKING_CONFLICT', `${sku}: a serialised or batch-tracked product is always stock tracked; leave stock tracking on.`);
+      throw new DomainError(
+        'TRACKING_CONFLICT',
+        `${sku}: a serialised or batch-tracked product is always stock tracked; leave stock tracking on.`,
+      );
     }
     next.stockTracked = true;
   }

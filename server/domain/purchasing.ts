@@ -13,7 +13,10 @@ const STATUS_WORDS: Record<OrderStatus, string> = {
 /** Serials and batches can be entered while goods are still to come. */
 export function assertTakesSerials(orderId: number, status: OrderStatus): void {
   if (status === 'received' || status === 'cancelled') {
-    throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${orderId} is ${STATUS_WORDS[status]}; serials can only be entered on an open order.`);
+    throw new DomainError(
+      'ORDER_NOT_OPEN',
+      `Purchase order #${orderId} is ${STATUS_WORDS[status]}; serials can only be entered on an open order.`,
+    );
   }
 }
 
@@ -29,7 +32,10 @@ export function assertIssuable(orderId: number, status: OrderStatus): void {
   if (status === 'cancelled') {
     throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${orderId} is cancelled and cannot be issued; create a new order instead.`);
   }
-  throw new DomainError('ORDER_NOT_OPEN', `Purchase order #${orderId} is not a draft; it was issued already (it is ${STATUS_WORDS[status]}).`);
+  throw new DomainError(
+    'ORDER_NOT_OPEN',
+    `Purchase order #${orderId} is not a draft; it was issued already (it is ${STATUS_WORDS[status]}).`,
+  );
 }
 
 export function assertReceivable(orderId: number, status: OrderStatus): void {

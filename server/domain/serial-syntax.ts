@@ -86,10 +86,7 @@ export function nextSerialAfter(serial: string): string | null {
 }
 
 /** Checks literal values (one per spreadsheet cell): no syntax is interpreted. */
-export function checkSerialList(
-  serials: readonly string[],
-  options: { quantity?: number } = {},
-): SerialCheckResult {
+export function checkSerialList(serials: readonly string[], options: { quantity?: number } = {}): SerialCheckResult {
   const quantity = normalizeQuantity(options.quantity);
   const out: string[] = new Array<string>(serials.length);
   const problems: SerialProblem[] = [];
@@ -154,9 +151,11 @@ export function expandSerialText(text: string, options: ExpandOptions = {}): Ser
   const open = items.filter((item): item is Run => typeof item !== 'number' && item.open);
   if (open.length > 1) {
     for (const item of open) {
-      report(item.index, 'INVALID_RANGE',
-        `"${show(item.token)}" fills up to the quantity, but only one entry may do that; ` +
-          `give the others a count, e.g. "SN5+3".`);
+      report(
+        item.index,
+        'INVALID_RANGE',
+        `"${show(item.token)}" fills up to the quantity, but only one entry may do that; ` + `give the others a count, e.g. "SN5+3".`,
+      );
     }
     items = items.filter((item) => typeof item === 'number' || !item.open);
   } else if (open.length === 1 && quantity !== undefined) {
@@ -167,9 +166,12 @@ export function expandSerialText(text: string, options: ExpandOptions = {}): Ser
     }
     const needed = BigInt(quantity) - others;
     if (needed < 1n) {
-      report(item.index, 'INVALID_RANGE',
+      report(
+        item.index,
+        'INVALID_RANGE',
         `"${show(item.token)}" fills up to the quantity of ${quantity}, but the other entries already ` +
-          `give ${plural(others, 'serial')}; remove "${show(item.token)}" or some of the other serials.`);
+          `give ${plural(others, 'serial')}; remove "${show(item.token)}" or some of the other serials.`,
+      );
       items = items.filter((other) => other !== item);
     } else {
       item.count = needed;
@@ -180,9 +182,11 @@ export function expandSerialText(text: string, options: ExpandOptions = {}): Ser
   let total = 0;
   for (const item of items) total += typeof item === 'number' ? 1 : Number(item.count);
   if (total > MAX_SERIALS_PER_REQUEST) {
-    report(null, 'RANGE_TOO_LARGE',
-      `This would give ${total} serials, more than the ${MAX_SERIALS_PER_REQUEST} allowed at once; ` +
-        `split them into smaller batches.`);
+    report(
+      null,
+      'RANGE_TOO_LARGE',
+      `This would give ${total} serials, more than the ${MAX_SERIALS_PER_REQUEST} allowed at once; ` + `split them into smaller batches.`,
+    );
     return { serials: [], sources: [], problems: sortProblems(problems) };
   }
 
@@ -255,10 +259,13 @@ function parseToken(
   if (tilde) {
     const open = tilde[1] === '';
     if (!tildeBase) {
-      report(index, 'NO_PREVIOUS_SERIAL',
+      report(
+        index,
+        'NO_PREVIOUS_SERIAL',
         highest === ''
           ? `"${show(token)}": ~ continues from the product's highest serial number, but this product has none yet; type the first serial.`
-          : `"${show(token)}": ~ continues from the product's highest serial number, but "${show(highest)}" does not end in a number; type the first serial.`);
+          : `"${show(token)}": ~ continues from the product's highest serial number, but "${show(highest)}" does not end in a number; type the first serial.`,
+      );
     }
     if (open && quantity === undefined) requireQuantity(token, index, report);
     if (!tildeBase || (open && quantity === undefined)) return null;
@@ -279,7 +286,9 @@ function parseToken(
     if (!start) return fail(`the start "${show(startText)}" must end in a number (e.g. "SN0009::12").`);
     if (endText === '') return fail(`the end after "::" is missing (e.g. "SN0009::12").`);
     if (endText.length > startText.length) {
-      return fail(`the end "${show(endText)}" is longer than the start "${show(startText)}"; after "::" type only the last characters that change.`);
+      return fail(
+        `the end "${show(endText)}" is longer than the start "${show(startText)}"; after "::" type only the last characters that change.`,
+      );
     }
     const endFull = startText.slice(0, startText.length - endText.length) + endText;
     const end = trailingNumber(endFull);
@@ -303,9 +312,12 @@ function parseToken(
       const from = BigInt(start.digits);
       const to = BigInt(end.digits);
       if (to <= from) {
-        report(index, 'INVALID_RANGE',
+        report(
+          index,
+          'INVALID_RANGE',
           `"${show(token)}" is not a valid range: the end must be greater than the start. ` +
-            `If it is a single serial that contains a hyphen, enter it as a cell/list value instead.`);
+            `If it is a single serial that contains a hyphen, enter it as a cell/list value instead.`,
+        );
         return null;
       }
       return run(index, token, start, to - from + 1n, false, false);
@@ -328,33 +340,35 @@ function parseToken(
   return index;
 }
 
-function run(
-  index: number,
-  token: string,
-  start: { prefix: string; digits: string },
-  count: bigint,
-  open: boolean,
-  tilde: boolean,
-): Run {
+function run(index: number, token: string, start: { prefix: string; digits: string }, count: bigint, open: boolean, tilde: boolean): Run {
   const { prefix, digits } = start;
   return { index, token, prefix, start: BigInt(digits), width: digits.length, count, open, tilde };
 }
 
 function requireQuantity(token: string, index: number, report: Report): void {
-  report(index, 'QUANTITY_REQUIRED',
-    `"${show(token)}" fills up to the quantity, but no quantity is set; enter the quantity or give a count, e.g. "${show(token)}3".`);
+  report(
+    index,
+    'QUANTITY_REQUIRED',
+    `"${show(token)}" fills up to the quantity, but no quantity is set; enter the quantity or give a count, e.g. "${show(token)}3".`,
+  );
 }
 
 /** Reports a run that would produce more than the quantity or the per-request limit. */
 function tooLarge(item: Run, quantity: number | undefined, report: Report): boolean {
   if (quantity !== undefined && quantity < MAX_SERIALS_PER_REQUEST && item.count > BigInt(quantity)) {
-    report(item.index, 'RANGE_TOO_LARGE',
-      `"${show(item.token)}" would give ${item.count} serials, but the quantity is only ${quantity}; check the start and end.`);
+    report(
+      item.index,
+      'RANGE_TOO_LARGE',
+      `"${show(item.token)}" would give ${item.count} serials, but the quantity is only ${quantity}; check the start and end.`,
+    );
     return true;
   }
   if (item.count > MAX_BIG) {
-    report(item.index, 'RANGE_TOO_LARGE',
-      `"${show(item.token)}" would give ${item.count} serials, more than the ${MAX_SERIALS_PER_REQUEST} allowed at once; split it into smaller ranges.`);
+    report(
+      item.index,
+      'RANGE_TOO_LARGE',
+      `"${show(item.token)}" would give ${item.count} serials, more than the ${MAX_SERIALS_PER_REQUEST} allowed at once; split it into smaller ranges.`,
+    );
     return true;
   }
   return false;

@@ -6,7 +6,8 @@ export type StocktakeStatus = 'draft' | 'counting' | 'review' | 'finalised' | 'c
 export function assertTakesCounts(id: number, status: StocktakeStatus): void {
   if (status === 'finalised') throw new DomainError('STOCKTAKE_FINALISED', `Stocktake #${id} is finalised and cannot change.`);
   if (status === 'cancelled') throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${id} was cancelled.`);
-  if (status === 'draft') throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${id} has not started: start it to freeze the expected stock, then count.`);
+  if (status === 'draft')
+    throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${id} has not started: start it to freeze the expected stock, then count.`);
 }
 
 export function assertChangeable(id: number, status: StocktakeStatus): void {
@@ -128,8 +129,19 @@ export function computeVariances(input: VarianceInput): Variances {
       const product = input.products.get(k.productId)!;
       // Only the key: the entry that makes the line (a frozen level, a count, a found serial) has more fields.
       found = {
-        productId: k.productId, bayId: k.bayId, batchNumber: k.batchNumber, sku: product.sku, expectedQuantity: 0, countedQuantity: null, movedSinceFreeze: 0, variance: null,
-        unitCost: product.averageCost, value: null, missingSerials: [], newSerials: [], misplacedSerials: [],
+        productId: k.productId,
+        bayId: k.bayId,
+        batchNumber: k.batchNumber,
+        sku: product.sku,
+        expectedQuantity: 0,
+        countedQuantity: null,
+        movedSinceFreeze: 0,
+        variance: null,
+        unitCost: product.averageCost,
+        value: null,
+        missingSerials: [],
+        newSerials: [],
+        misplacedSerials: [],
       };
       lines.set(id, found);
     }
@@ -175,7 +187,9 @@ export function computeVariances(input: VarianceInput): Variances {
     }
     result.lines.push(l);
   }
-  result.lines.sort((a, b) => a.sku.localeCompare(b.sku) || (a.bayId ?? 0) - (b.bayId ?? 0) || (a.batchNumber ?? '').localeCompare(b.batchNumber ?? ''));
+  result.lines.sort(
+    (a, b) => a.sku.localeCompare(b.sku) || (a.bayId ?? 0) - (b.bayId ?? 0) || (a.batchNumber ?? '').localeCompare(b.batchNumber ?? ''),
+  );
   return result;
 }
 
@@ -183,7 +197,11 @@ export function computeVariances(input: VarianceInput): Variances {
  * Serial proposals; returns, per line key, how many serials finalising adds (+) or takes (-) there
  * and their value, each serial at the cost finalising posts it at.
  */
-function serialVariances(input: VarianceInput, line: (k: Key) => VarianceLine, out: Variances): Map<string, { quantity: number; value: number }> {
+function serialVariances(
+  input: VarianceInput,
+  line: (k: Key) => VarianceLine,
+  out: Variances,
+): Map<string, { quantity: number; value: number }> {
   const delta = new Map<string, { quantity: number; value: number }>();
   const change = (productId: number, bayId: number | null, by: number, unitCost: number) => {
     const k = keyOf(line({ productId, bayId, batchNumber: null }));

@@ -82,7 +82,9 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
       // The count sheet as an .xlsx file, for teams counting without the add-in.
       if (await countSheetRoute(db, req, res, url.pathname)) return;
       if (serveStatic(req, res, url.pathname)) return;
-      return sendJson(res, 404, { error: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.` });
+      return sendJson(res, 404, {
+        error: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.`,
+      });
     } catch (error) {
       log.error({ err: error }, 'request failed');
       if (!res.headersSent) {

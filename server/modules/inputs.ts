@@ -5,10 +5,7 @@ export const id = z.number().int().positive();
 export const glCode = z.string().trim().min(1, 'GL code cannot be blank').max(32);
 export const unitCost = z.number().min(0, 'unit cost cannot be negative').max(1e12).finite();
 export const narrative = z.string().trim().max(500).optional();
-export const idempotencyKey = z
-  .string()
-  .min(8, 'idempotencyKey must be at least 8 characters (send a UUID)')
-  .max(100);
+export const idempotencyKey = z.string().min(8, 'idempotencyKey must be at least 8 characters (send a UUID)').max(100);
 /** A quantity with at most 4 decimals, as stored. */
 export const quantity = z
   .number()

@@ -1,9 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
-import { ADMIN_TOKEN, connectPane, fakeOfficeScript, fakeWorkbook as fake, fillCount, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
+import {
+  ADMIN_TOKEN,
+  connectPane,
+  fakeOfficeScript,
+  fakeWorkbook as fake,
+  fillCount,
+  hasChromium,
+  launchBrowser,
+  openPane,
+  screenshot,
+  startServer,
+} from './browser.ts';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 type FakeCell = { value: unknown; fill: string | null; comment: string | null };
@@ -26,12 +37,28 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     browser = await launchBrowser();
     api = createCaller(createContext(server.db, await userForToken(server.db.prisma, ADMIN_TOKEN)));
     const location = await api.locations.create({ name: 'Showroom' });
-    const product = await api.products.create({ sku: 'AL-DRILL', name: 'Cordless drill', serialised: true, sellable: true, saleGlCode: '200', sellingTaxRate: 'GST on Income' });
+    const product = await api.products.create({
+      sku: 'AL-DRILL',
+      name: 'Cordless drill',
+      serialised: true,
+      sellable: true,
+      saleGlCode: '200',
+      sellingTaxRate: 'GST on Income',
+    });
     await api.serials.add({ productId: product.id, locationId: location.id, serials: SERIALS, idempotencyKey: 'e2e-allocate-stock' });
     const customer = await api.customers.create({ name: 'Hardware Barn' });
-    const created = await api.salesOrders.create({ customerId: customer.id, locationId: location.id, reference: 'E2E-SO', lines: [{ productId: product.id, quantity: 3, unitPrice: 199 }] });
+    const created = await api.salesOrders.create({
+      customerId: customer.id,
+      locationId: location.id,
+      reference: 'E2E-SO',
+      lines: [{ productId: product.id, quantity: 3, unitPrice: 199 }],
+    });
     order = { id: created.id, lineId: created.lines[0]!.id };
-    const second = await api.salesOrders.create({ customerId: customer.id, locationId: location.id, lines: [{ productId: product.id, quantity: 1, unitPrice: 199 }] });
+    const second = await api.salesOrders.create({
+      customerId: customer.id,
+      locationId: location.id,
+      lines: [{ productId: product.id, quantity: 1, unitPrice: 199 }],
+    });
     other = { id: second.id, lineId: second.lines[0]!.id };
   });
   afterAll(async () => {
@@ -57,7 +84,12 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     await expect.poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 }).toContain(sheet);
     const table = await fake<unknown[][]>(page, 'values', sheet, 0, 0, SERIALS.length + 1, 4);
     expect(table[0]).toEqual(['Serial', 'Bay', 'Received', 'Use']);
-    expect(table.slice(1).map((row) => row[SERIAL]).sort()).toEqual(SERIALS);
+    expect(
+      table
+        .slice(1)
+        .map((row) => row[SERIAL])
+        .sort(),
+    ).toEqual(SERIALS);
     for (const row of table.slice(1)) {
       expect(row[2]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(row[USE]).toBe('');
@@ -94,7 +126,9 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     await fake(page, 'setCells', sheet, rowOf(TAKEN), USE, [['']]);
     await fake(page, 'setCells', sheet, rowOf('AL-0004'), USE, [['x']]);
     await page.getByRole('button', { name: 'Allocate', exact: true }).click();
-    await expect.poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 }).toContain('Allocated 3 serials of AL-DRILL to line 1');
+    await expect
+      .poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 })
+      .toContain('Allocated 3 serials of AL-DRILL to line 1');
     expect(await fillCount(page, sheet)).toBe(0);
     expect(await fake<unknown[]>(page, 'comments', sheet)).toEqual([]);
     await expect.poll(() => page.getByRole('combobox', { name: 'Line' }).textContent()).toContain('3/3');
@@ -116,12 +150,34 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
 
   it('lists batches with the expired one in red, refuses it at its quantity cell, and allocates a fresh one', async () => {
     const location = await api.locations.create({ name: 'Paint store' });
-    const product = await api.products.create({ sku: 'AL-PAINT', name: 'Deck paint', batchTracked: true, sellable: true, saleGlCode: '200', sellingTaxRate: 'GST on Income' });
-    for (const [number, expiry, quantity] of [['OLD', '2020-01-31', 5], ['FRESH', '2099-12-31', 10]] as const) {
-      await api.batches.add({ productId: product.id, locationId: location.id, number, expiry, quantity, unitCost: 2, idempotencyKey: `e2e-allocate-${number}` });
+    const product = await api.products.create({
+      sku: 'AL-PAINT',
+      name: 'Deck paint',
+      batchTracked: true,
+      sellable: true,
+      saleGlCode: '200',
+      sellingTaxRate: 'GST on Income',
+    });
+    for (const [number, expiry, quantity] of [
+      ['OLD', '2020-01-31', 5],
+      ['FRESH', '2099-12-31', 10],
+    ] as const) {
+      await api.batches.add({
+        productId: product.id,
+        locationId: location.id,
+        number,
+        expiry,
+        quantity,
+        unitCost: 2,
+        idempotencyKey: `e2e-allocate-${number}`,
+      });
     }
     const customer = await api.customers.create({ name: 'Deck Builders' });
-    const paint = await api.salesOrders.create({ customerId: customer.id, locationId: location.id, lines: [{ productId: product.id, quantity: 4, unitPrice: 30 }] });
+    const paint = await api.salesOrders.create({
+      customerId: customer.id,
+      locationId: location.id,
+      lines: [{ productId: product.id, quantity: 4, unitPrice: 30 }],
+    });
 
     const page = await openPane(browser, server.url, officeScript);
     await connectPane(page, ADMIN_TOKEN, 'Allocate');
@@ -137,7 +193,10 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     const rowOf = (batch: string) => table.findIndex((row) => row[0] === batch);
     expect(table[rowOf('OLD')]).toEqual(['OLD', '2020-01-31 (expired)', 5, '']);
     expect(table[rowOf('FRESH')]).toEqual(['FRESH', '2099-12-31', 10, '']);
-    expect(await fake<FakeCell>(page, 'cell', sheet, rowOf('OLD'), 1)).toMatchObject({ fill: '#FFC7CE', comment: expect.stringContaining('expired') });
+    expect(await fake<FakeCell>(page, 'cell', sheet, rowOf('OLD'), 1)).toMatchObject({
+      fill: '#FFC7CE',
+      comment: expect.stringContaining('expired'),
+    });
 
     // Two from each: the expired batch is refused where its quantity was typed; the red expiry stays.
     await fake(page, 'setCells', sheet, rowOf('OLD'), 3, [[2]]);
@@ -155,7 +214,9 @@ describe.skipIf(!hasChromium)('task pane in a real browser: allocating serials t
     await page.getByRole('button', { name: 'Allocate', exact: true }).click();
     await expect.poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 }).toContain('Allocated 4 units of AL-PAINT');
     expect(await fillCount(page, sheet)).toBe(1); // only the expired batch's date
-    expect((await api.salesOrders.get({ id: paint.id })).lines[0]!.batches).toEqual([{ batch: 'FRESH', expiry: '2099-12-31', quantity: 4 }]);
+    expect((await api.salesOrders.get({ id: paint.id })).lines[0]!.batches).toEqual([
+      { batch: 'FRESH', expiry: '2099-12-31', quantity: 4 },
+    ]);
     await page.context().close();
   });
 

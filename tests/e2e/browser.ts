@@ -59,7 +59,16 @@ export async function fakeOfficeScript(): Promise<string> {
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -85,8 +94,9 @@ export async function connectPane(page: Page, token: string, tab?: string) {
 }
 
 /** Calls one of the fake workbook's test helpers (values, cell, setCells, selection, …) inside the page. */
-export const fakeWorkbook = <T,>(page: Page, fn: string, ...args: unknown[]) =>
+export const fakeWorkbook = <T>(page: Page, fn: string, ...args: unknown[]) =>
   page.evaluate(([f, a]) => (window as any).__fake.workbook[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
 
 /** How many cells of a sheet carry a problem fill. */
-export const fillCount = (page: Page, sheet: string) => page.evaluate((name) => (window as any).__fake.workbook.fills(name).size as number, sheet);
+export const fillCount = (page: Page, sheet: string) =>
+  page.evaluate((name) => (window as any).__fake.workbook.fills(name).size as number, sheet);

@@ -1,9 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
-import { ADMIN_TOKEN, connectPane, fakeOfficeScript, fakeWorkbook as fake, fillCount, hasChromium, launchBrowser, openPane, screenshot, startServer } from './browser.ts';
+import {
+  ADMIN_TOKEN,
+  connectPane,
+  fakeOfficeScript,
+  fakeWorkbook as fake,
+  fillCount,
+  hasChromium,
+  launchBrowser,
+  openPane,
+  screenshot,
+  startServer,
+} from './browser.ts';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 const CAMERAS = 3000;
@@ -74,7 +85,14 @@ describe.skipIf(!hasChromium)('task pane in a real browser: purchase order seria
     const serials = [...Array.from({ length: CAMERAS }, (_, i) => cam(i + 1)), ...Array.from({ length: LENSES }, (_, i) => lens(i + 1))];
     serials[9] = 'CAM-99999'; // already in stock
     serials[19] = cam(5); // a repeat
-    await fake(page, 'setCells', sheet, 1, SERIAL, serials.map((s) => [s]));
+    await fake(
+      page,
+      'setCells',
+      sheet,
+      1,
+      SERIAL,
+      serials.map((s) => [s]),
+    );
     await fake(page, 'setCells', sheet, 3005, BAY, [['Z9']]); // no such bay at the dock
     await fake(page, 'select', sheet, `A1:J${CAMERAS + LENSES + 1}`);
 
@@ -109,7 +127,10 @@ describe.skipIf(!hasChromium)('task pane in a real browser: purchase order seria
     await screenshot(page, '07-po-received');
 
     // Through the API: every serial in stock at the order's location, at base-currency cost.
-    for (const [productId, count, name, cost] of [[products.cam, CAMERAS, cam, 150], [products.lens, LENSES, lens, 60]] as const) {
+    for (const [productId, count, name, cost] of [
+      [products.cam, CAMERAS, cam, 150],
+      [products.lens, LENSES, lens, 60],
+    ] as const) {
       const seen = new Map<string, { bayName: string | null; unitCost: number }>();
       let cursor: number | undefined;
       do {

@@ -29,7 +29,12 @@ describe.skipIf(!hasChromium)('task pane in a real browser: serials from a selec
     api = createCaller(createContext(server.db, await userForToken(server.db.prisma, ADMIN_TOKEN)));
     product = await api.products.create({ sku: 'E2E-SCANNER', name: 'Barcode scanner', serialised: true });
     location = await api.locations.create({ name: 'Dock 1' });
-    await api.serials.add({ productId: product.id, locationId: location.id, serials: [EXISTING.value], idempotencyKey: 'e2e-existing-serial' });
+    await api.serials.add({
+      productId: product.id,
+      locationId: location.id,
+      serials: [EXISTING.value],
+      idempotencyKey: 'e2e-existing-serial',
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -57,11 +62,14 @@ describe.skipIf(!hasChromium)('task pane in a real browser: serials from a selec
       fake.workbook.setCells('Sheet1', 0, 0, values);
       fake.workbook.select('Sheet1', 'A1:B1000');
     }, ROWS);
-    await page.evaluate(([d, e]) => {
-      const fake = (window as any).__fake;
-      fake.workbook.setCells('Sheet1', d.row, d.column, [[d.value]]);
-      fake.workbook.setCells('Sheet1', e.row, e.column, [[e.value]]);
-    }, [DUPLICATE, EXISTING] as const);
+    await page.evaluate(
+      ([d, e]) => {
+        const fake = (window as any).__fake;
+        fake.workbook.setCells('Sheet1', d.row, d.column, [[d.value]]);
+        fake.workbook.setCells('Sheet1', e.row, e.column, [[e.value]]);
+      },
+      [DUPLICATE, EXISTING] as const,
+    );
     await screenshot(page, '01-connect');
     await connectPane(page, ADMIN_TOKEN);
 
@@ -89,22 +97,29 @@ describe.skipIf(!hasChromium)('task pane in a real browser: serials from a selec
 
     // Clicking a problem selects its cell.
     await problems.nth(1).getByRole('button').or(problems.nth(1).getByRole('link')).first().click();
-    await expect.poll(() => page.evaluate(() => (window as any).__fake.workbook.selection())).toEqual({ sheet: 'Sheet1', address: EXISTING.address });
+    await expect
+      .poll(() => page.evaluate(() => (window as any).__fake.workbook.selection()))
+      .toEqual({ sheet: 'Sheet1', address: EXISTING.address });
 
     // Fix both cells, select the range again and re-check: clean, and the marks are gone.
-    await page.evaluate(([d, e]) => {
-      const fake = (window as any).__fake;
-      fake.workbook.setCells('Sheet1', d.row, d.column, [['E2E-1000']]);
-      fake.workbook.setCells('Sheet1', e.row, e.column, [['E2E-9999']]);
-      fake.workbook.select('Sheet1', 'A1:B1000');
-    }, [DUPLICATE, EXISTING] as const);
+    await page.evaluate(
+      ([d, e]) => {
+        const fake = (window as any).__fake;
+        fake.workbook.setCells('Sheet1', d.row, d.column, [['E2E-1000']]);
+        fake.workbook.setCells('Sheet1', e.row, e.column, [['E2E-9999']]);
+        fake.workbook.select('Sheet1', 'A1:B1000');
+      },
+      [DUPLICATE, EXISTING] as const,
+    );
     await page.getByRole('button', { name: 'Check selection' }).click();
     await expect.poll(() => result.textContent(), { timeout: 30_000 }).toContain('No problems');
     expect(await page.evaluate(() => (window as any).__fake.workbook.fills('Sheet1').size)).toBe(0);
     expect(await page.evaluate(() => (window as any).__fake.workbook.comments('Sheet1').length)).toBe(0);
 
     await page.getByRole('button', { name: 'Add 2,000 serials' }).click();
-    await expect.poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 }).toContain('Added 2,000 serials of E2E-SCANNER');
+    await expect
+      .poll(() => page.getByTestId('done-bar').textContent(), { timeout: 30_000 })
+      .toContain('Added 2,000 serials of E2E-SCANNER');
     await screenshot(page, '03-added');
 
     // Read back through the API: the 2,000 from the sheet plus the one added before.

@@ -28,9 +28,33 @@ describe.skipIf(!hasChromium)('task pane in a real browser: a stocktake counted 
     ids.cam = (await api.products.create({ sku: 'ST-CAM', name: 'Camera', serialised: true })).id;
     ids.glue = (await api.products.create({ sku: 'ST-GLUE', name: 'Glue', batchTracked: true })).id;
     ids.bolt = (await api.products.create({ sku: 'ST-BOLT', name: 'Bolt', stockTracked: true })).id;
-    await api.serials.add({ productId: ids.cam, locationId: store.id, bayId: bayA, serials: ['S1', 'S2', 'S3'], unitCost: 100, idempotencyKey: 'st-e2e-serials' });
-    await api.batches.add({ productId: ids.glue, locationId: store.id, bayId: bayA, number: 'L1', expiry: '2027-06-30', quantity: 10, unitCost: 3, idempotencyKey: 'st-e2e-batch' });
-    await api.stock.adjust({ productId: ids.bolt, locationId: store.id, bayId: bayB, quantity: 40, glCode: '630', unitCost: 0.5, idempotencyKey: 'st-e2e-bolts' });
+    await api.serials.add({
+      productId: ids.cam,
+      locationId: store.id,
+      bayId: bayA,
+      serials: ['S1', 'S2', 'S3'],
+      unitCost: 100,
+      idempotencyKey: 'st-e2e-serials',
+    });
+    await api.batches.add({
+      productId: ids.glue,
+      locationId: store.id,
+      bayId: bayA,
+      number: 'L1',
+      expiry: '2027-06-30',
+      quantity: 10,
+      unitCost: 3,
+      idempotencyKey: 'st-e2e-batch',
+    });
+    await api.stock.adjust({
+      productId: ids.bolt,
+      locationId: store.id,
+      bayId: bayB,
+      quantity: 40,
+      glCode: '630',
+      unitCost: 0.5,
+      idempotencyKey: 'st-e2e-bolts',
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -97,13 +121,27 @@ describe.skipIf(!hasChromium)('task pane in a real browser: a stocktake counted 
     await screenshot(page, '09-stocktake-finalised');
 
     // The ledger shows the adjustments; stock matches the count.
-    const rows = await server.db.prisma.stockMovement.findMany({ where: { kind: 'stocktake' }, select: { productId: true, quantity: true, narrative: true } });
-    expect(rows.map((r) => [r.productId, Number(r.quantity)]).sort()).toEqual([[ids.bolt, -3], [ids.cam, -1], [ids.cam, 1]].sort());
+    const rows = await server.db.prisma.stockMovement.findMany({
+      where: { kind: 'stocktake' },
+      select: { productId: true, quantity: true, narrative: true },
+    });
+    expect(rows.map((r) => [r.productId, Number(r.quantity)]).sort()).toEqual(
+      [
+        [ids.bolt, -3],
+        [ids.cam, -1],
+        [ids.cam, 1],
+      ].sort(),
+    );
     expect(rows.every((r) => r.narrative === 'Stocktake #1')).toBe(true);
     const levels = await api.stock.levels({ locationId: ids.location });
     expect(levels.items.find((l) => l.productId === ids.bolt)?.quantity).toBe(37);
     const serials = await api.serials.list({ productId: ids.cam });
-    expect(serials.items.map((s) => `${s.serial}:${s.status}`).sort()).toEqual(['S1:in_stock', 'S2:in_stock', 'S3:written_off', 'S9:in_stock']);
+    expect(serials.items.map((s) => `${s.serial}:${s.status}`).sort()).toEqual([
+      'S1:in_stock',
+      'S2:in_stock',
+      'S3:written_off',
+      'S9:in_stock',
+    ]);
     await page.context().close();
   });
 });

@@ -63,6 +63,8 @@ export async function refusal(call: Promise<unknown>) {
   );
   expect(error).toBeInstanceOf(TRPCError);
   const trpc = error as TRPCError;
-  const cause = trpc.cause as { reason?: string; problems?: { index: number | null; token: string | null; reason: string; message: string; field?: string }[] } | undefined;
+  const cause = trpc.cause as
+    | { reason?: string; problems?: { index: number | null; token: string | null; reason: string; message: string; field?: string }[] }
+    | undefined;
   return { code: trpc.code, reason: cause?.reason, message: trpc.message, problems: cause?.problems ?? [] };
 }

@@ -36,7 +36,10 @@ export async function freshDatabase(): Promise<TestDatabase> {
 }
 
 /** A new database with nothing in it (not even migrations) on the TEST_DATABASE_URL server, or the one given. */
-export async function emptyPostgresDatabase(prefix: string, serverUrl = process.env.TEST_DATABASE_URL!): Promise<{ url: string; drop(): Promise<void> }> {
+export async function emptyPostgresDatabase(
+  prefix: string,
+  serverUrl = process.env.TEST_DATABASE_URL!,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
   return {

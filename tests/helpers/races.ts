@@ -5,7 +5,10 @@ export type Settled<T> = { ok: true; value: T } | { ok: false; refusal: Awaited<
 
 /** Waits for a call without letting its rejection go unhandled while others still run. */
 export async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  const outcome = await promise.then((value) => ({ ok: true as const, value }), () => null);
+  const outcome = await promise.then(
+    (value) => ({ ok: true as const, value }),
+    () => null,
+  );
   return outcome ?? { ok: false, refusal: await refusal(promise) };
 }
 
@@ -15,4 +18,5 @@ export function all<T>(calls: (() => Promise<T>)[]): Promise<Settled<T>[]> {
 }
 
 export const succeeded = <T>(outcomes: Settled<T>[]) => outcomes.filter((o): o is { ok: true; value: T } => o.ok).map((o) => o.value);
-export const refused = <T>(outcomes: Settled<T>[]) => outcomes.filter((o): o is Extract<Settled<T>, { ok: false }> => !o.ok).map((o) => o.refusal);
+export const refused = <T>(outcomes: Settled<T>[]) =>
+  outcomes.filter((o): o is Extract<Settled<T>, { ok: false }> => !o.ok).map((o) => o.refusal);

@@ -43,15 +43,28 @@ async function scene(api: Caller): Promise<Scene> {
   const loc = await location(api);
   const product = await serialisedProduct(api, sellableCodes);
   const made = await plainProduct(api);
-  await api.serials.add({ productId: product.id, locationId: loc.id, serials: Array.from({ length: POOL }, (_, n) => serialName(n)), idempotencyKey: key() });
+  await api.serials.add({
+    productId: product.id,
+    locationId: loc.id,
+    serials: Array.from({ length: POOL }, (_, n) => serialName(n)),
+    idempotencyKey: key(),
+  });
   const orders: Scene['orders'] = [];
   for (let o = 0; o < ORDERS; o++) {
     if (o % 2 === 0) {
       const c = await api.customers.create({ name: `Race customer ${product.id}-${o}` });
-      const order = await api.salesOrders.create({ customerId: c.id, locationId: loc.id, lines: [{ productId: product.id, quantity: QUANTITY, unitPrice: 5 }] });
+      const order = await api.salesOrders.create({
+        customerId: c.id,
+        locationId: loc.id,
+        lines: [{ productId: product.id, quantity: QUANTITY, unitPrice: 5 }],
+      });
       orders.push({ type: 'salesOrder', id: order.id, lineId: order.lines[0]!.id });
     } else {
-      const order = await api.workOrders.create({ locationId: loc.id, inputs: [{ productId: product.id, quantity: QUANTITY }], outputs: [{ productId: made.id, quantity: 1 }] });
+      const order = await api.workOrders.create({
+        locationId: loc.id,
+        inputs: [{ productId: product.id, quantity: QUANTITY }],
+        outputs: [{ productId: made.id, quantity: 1 }],
+      });
       orders.push({ type: 'workOrder', id: order.id, lineId: order.inputs[0]!.id });
     }
   }
@@ -95,7 +108,8 @@ async function checkInvariants(api: Caller, prisma: PrismaClient, s: Scene, outc
     const asked = request(i).serials;
     expect(asked.some((serial) => refusal.message.includes(serial))).toBe(true);
   }
-  for (const i of wins) expect(outcomes[i]).toMatchObject({ ok: true, value: { lineId: s.orders[request(i).line]!.lineId, allocated: QUANTITY } });
+  for (const i of wins)
+    expect(outcomes[i]).toMatchObject({ ok: true, value: { lineId: s.orders[request(i).line]!.lineId, allocated: QUANTITY } });
 
   // Every line holds nothing, or exactly the serials one of its successful requests asked for.
   const holderOf = new Map<string, number>();
@@ -168,7 +182,11 @@ describe(`shipping while a shipment's serials change (${onPostgres ? 'PostgreSQL
     const customer = await admin.customers.create({ name: `Ship race ${product.id}` });
     for (let round = 0; round < 10; round++) {
       const [a, b, c, d] = serials.slice(round * 4, round * 4 + 4);
-      const order = await admin.salesOrders.create({ customerId: customer.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 2, unitPrice: 1 }] });
+      const order = await admin.salesOrders.create({
+        customerId: customer.id,
+        locationId: loc.id,
+        lines: [{ productId: product.id, quantity: 2, unitPrice: 1 }],
+      });
       await admin.salesOrders.allocateSerials({ lineId: order.lines[0]!.id, serials: [a!, b!], idempotencyKey: key() });
       const shipment = await warehouse.shipments.create({ salesOrderId: order.id });
       const [shipped, swapped] = await all<unknown>([
@@ -179,7 +197,9 @@ describe(`shipping while a shipment's serials change (${onPostgres ? 'PostgreSQL
       if (!swapped!.ok) expect(swapped!.refusal.reason).toBe('DOCUMENT_NOT_OPEN');
       const named = (await admin.shipments.get({ id: shipment.id })).lines[0]!.serials;
       expect(named).toEqual(swapped!.ok ? [c, d] : [a, b]);
-      const states = Object.fromEntries((await admin.serials.list({ productId: product.id, limit: 1000 })).items.map((x) => [x.serial, x.status]));
+      const states = Object.fromEntries(
+        (await admin.serials.list({ productId: product.id, limit: 1000 })).items.map((x) => [x.serial, x.status]),
+      );
       for (const serial of [a!, b!, c!, d!]) expect(states[serial], serial).toBe(named.includes(serial) ? 'shipped' : 'in_stock');
     }
   }, 120_000);
@@ -202,7 +222,12 @@ describe.runIf(onPostgres)('allocating serials at the same moment through two se
     for (let n = 0; n < 2; n++) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksheet-sales-race-'));
       dirs.push(dataDir);
-      servers.push(await startApp({ port: 0, tls: false, adminToken: undefined, logLevel: 'silent', dataDir, databaseUrl: db.url! }, pino({ level: 'silent' })));
+      servers.push(
+        await startApp(
+          { port: 0, tls: false, adminToken: undefined, logLevel: 'silent', dataDir, databaseUrl: db.url! },
+          pino({ level: 'silent' }),
+        ),
+      );
     }
   }, 60_000);
 
@@ -227,16 +252,14 @@ describe.runIf(onPostgres)('allocating serials at the same moment through two se
 
     const outcomes: Outcome[] = await Promise.all(
       Array.from({ length: REQUESTS }, (_, i) =>
-        clients[i % 2]!.allocations.allocate
-          .mutate(allocation(s, i))
-          .then(
-            (value) => ({ ok: true as const, value }),
-            (error: unknown) => {
-              if (!(error instanceof TRPCClientError)) throw error;
-              const data = error.data as { reason?: string } | undefined;
-              return { ok: false as const, refusal: { reason: data?.reason, message: error.message } };
-            },
-          ),
+        clients[i % 2]!.allocations.allocate.mutate(allocation(s, i)).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => {
+            if (!(error instanceof TRPCClientError)) throw error;
+            const data = error.data as { reason?: string } | undefined;
+            return { ok: false as const, refusal: { reason: data?.reason, message: error.message } };
+          },
+        ),
       ),
     );
     await checkInvariants(admin, db.prisma, s, outcomes);

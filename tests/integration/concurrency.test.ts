@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { key, refusal, useTestApp } from '../helpers/app.ts';
+import { key, useTestApp } from '../helpers/app.ts';
 import { all, succeeded, refused } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { batchProduct, location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
@@ -12,7 +12,6 @@ const admin = app.as('admin');
 const warehouse = app.as('warehouse');
 
 // ---- local helpers --------------------------------------------------------------------------
-
 
 async function serialsOf(productId: number) {
   const { items } = await warehouse.serials.list({ productId, limit: 1000 });
@@ -32,8 +31,15 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const product = await serialisedProduct(admin);
     const loc = await location(warehouse);
     const outcomes = await all(
-      Array.from({ length: 10 }, (_, i) => () =>
-        warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: [`OWN${i}-1`, 'SHARED', `OWN${i}-2`], idempotencyKey: key() }),
+      Array.from(
+        { length: 10 },
+        (_, i) => () =>
+          warehouse.serials.add({
+            productId: product.id,
+            locationId: loc.id,
+            serials: [`OWN${i}-1`, 'SHARED', `OWN${i}-2`],
+            idempotencyKey: key(),
+          }),
       ),
     );
     const wins = succeeded(outcomes);
@@ -62,7 +68,9 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const loc = await location(warehouse, ['A']);
     const place = { productId: product.id, locationId: loc.id, bayId: loc.bayIds[0] };
     await warehouse.stock.adjust({ ...place, quantity: 10, ...adjustment, idempotencyKey: key() });
-    const outcomes = await all(Array.from({ length: 20 }, () => () => warehouse.stock.adjust({ ...place, quantity: -1, ...adjustment, idempotencyKey: key() })));
+    const outcomes = await all(
+      Array.from({ length: 20 }, () => () => warehouse.stock.adjust({ ...place, quantity: -1, ...adjustment, idempotencyKey: key() })),
+    );
     expect(succeeded(outcomes)).toHaveLength(10);
     const losses = refused(outcomes);
     expect(losses).toHaveLength(10);
@@ -88,18 +96,45 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const product = await plainProduct(admin);
     const loc = await location(warehouse, ['A', 'B']);
     const [a, b] = loc.bayIds;
-    await warehouse.stock.adjust({ productId: product.id, locationId: loc.id, bayId: a, quantity: 20, ...adjustment, idempotencyKey: key() });
-    await warehouse.stock.adjust({ productId: product.id, locationId: loc.id, bayId: b, quantity: 20, ...adjustment, idempotencyKey: key() });
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: a,
+      quantity: 20,
+      ...adjustment,
+      idempotencyKey: key(),
+    });
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: b,
+      quantity: 20,
+      ...adjustment,
+      idempotencyKey: key(),
+    });
     const outcomes = await all(
-      Array.from({ length: 24 }, (_, i) => () =>
-        warehouse.stock.adjust({ productId: product.id, locationId: loc.id, bayId: i % 3 === 0 ? b : a, quantity: i % 2 ? -1 : 1, glCode: '630', unitCost: 2, idempotencyKey: key() })),
+      Array.from(
+        { length: 24 },
+        (_, i) => () =>
+          warehouse.stock.adjust({
+            productId: product.id,
+            locationId: loc.id,
+            bayId: i % 3 === 0 ? b : a,
+            quantity: i % 2 ? -1 : 1,
+            glCode: '630',
+            unitCost: 2,
+            idempotencyKey: key(),
+          }),
+      ),
     );
     expect(refused(outcomes)).toEqual([]);
     // Bay A: 16 requests, 8 in and 8 out; bay B: 8 requests, 4 in and 4 out.
-    expect(await levels(product.id)).toEqual(expect.arrayContaining([
-      { locationId: loc.id, bayId: a, batchNumber: null, quantity: 20 },
-      { locationId: loc.id, bayId: b, batchNumber: null, quantity: 20 },
-    ]));
+    expect(await levels(product.id)).toEqual(
+      expect.arrayContaining([
+        { locationId: loc.id, bayId: a, batchNumber: null, quantity: 20 },
+        { locationId: loc.id, bayId: b, batchNumber: null, quantity: 20 },
+      ]),
+    );
     expect(await movements(product.id)).toHaveLength(26);
     expect((await warehouse.products.get({ id: product.id })).averageCost).toBe(2);
   });
@@ -124,7 +159,14 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const adds = await all(Array.from({ length: 5 }, () => () => warehouse.serials.add(add)));
     expect(succeeded(adds)).toHaveLength(5);
     for (const r of succeeded(adds)) expect(r).toEqual({ added: 100, productId: product.id, locationId: loc.id, bayId: null });
-    const adjust = { productId: product.id, locationId: loc.id, remove: ['K001', 'K002'], add: ['K101'], ...adjustment, idempotencyKey: key() };
+    const adjust = {
+      productId: product.id,
+      locationId: loc.id,
+      remove: ['K001', 'K002'],
+      add: ['K101'],
+      ...adjustment,
+      idempotencyKey: key(),
+    };
     const adjusts = await all(Array.from({ length: 5 }, () => () => warehouse.serials.adjust(adjust)));
     expect(succeeded(adjusts)).toEqual(Array(5).fill({ added: 1, removed: 2 }));
     expect(await levels(product.id)).toEqual([{ locationId: loc.id, bayId: null, batchNumber: null, quantity: 99 }]);
@@ -136,7 +178,11 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const loc = await location(warehouse);
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['ONE', 'TWO'], unitCost: 9, idempotencyKey: key() });
     const outcomes = await all(
-      Array.from({ length: 5 }, () => () => warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['ONE'], glCode: '630', idempotencyKey: key() })),
+      Array.from(
+        { length: 5 },
+        () => () =>
+          warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['ONE'], glCode: '630', idempotencyKey: key() }),
+      ),
     );
     expect(succeeded(outcomes)).toEqual([{ added: 0, removed: 1 }]);
     for (const r of refused(outcomes)) {
@@ -151,20 +197,54 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const product = await serialisedProduct(admin);
     const loc = await location(warehouse, ['X', 'Y', 'Z']);
     const [x, y, z] = loc.bayIds as [number, number, number];
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: x, text: 'X001-X030', unitCost: 1, idempotencyKey: key() });
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: y, text: 'Y001-Y030', unitCost: 2, idempotencyKey: key() });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: x,
+      text: 'X001-X030',
+      unitCost: 1,
+      idempotencyKey: key(),
+    });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: y,
+      text: 'Y001-Y030',
+      unitCost: 2,
+      idempotencyKey: key(),
+    });
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, text: 'N001-N030', unitCost: 3, idempotencyKey: key() });
     const calls = Array.from({ length: 24 }, (_, i) => () => {
       const n = String(i + 1).padStart(3, '0');
-      const remove = [[`X${n}`, `Y${n}`, `N${n}`], [`Y${n}`, `N${n}`, `X${n}`], [`N${n}`, `X${n}`, `Y${n}`]][i % 3]!;
+      const remove = [
+        [`X${n}`, `Y${n}`, `N${n}`],
+        [`Y${n}`, `N${n}`, `X${n}`],
+        [`N${n}`, `X${n}`, `Y${n}`],
+      ][i % 3]!;
       // Some also add, into a bay that sorts before or after the ones they remove from.
       const add = i % 4 === 0 ? { add: [`NEW${n}`], bayId: [z, x, null][i % 3], unitCost: 5 } : {};
       return warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove, glCode: '630', ...add, idempotencyKey: key() });
     });
     // …while single-place receipts and write-offs run too.
     const others = [
-      () => warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: y, serials: ['EXTRA1'], unitCost: 2, idempotencyKey: key() }),
-      () => warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: x, serials: ['EXTRA2'], unitCost: 2, idempotencyKey: key() }),
+      () =>
+        warehouse.serials.add({
+          productId: product.id,
+          locationId: loc.id,
+          bayId: y,
+          serials: ['EXTRA1'],
+          unitCost: 2,
+          idempotencyKey: key(),
+        }),
+      () =>
+        warehouse.serials.add({
+          productId: product.id,
+          locationId: loc.id,
+          bayId: x,
+          serials: ['EXTRA2'],
+          unitCost: 2,
+          idempotencyKey: key(),
+        }),
       () => warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['X030'], glCode: '630', idempotencyKey: key() }),
     ];
     const outcomes = await all<unknown>([...calls, ...others]);
@@ -176,7 +256,11 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     expect(byBay.get(null)).toBe(30 - 24 + 2);
     expect(byBay.get(z)).toBe(2);
     const rows = await app.db.prisma.stockLevel.findMany({ where: { productId: product.id } });
-    const inStock = await app.db.prisma.serialNumber.groupBy({ by: ['bayId'], where: { productId: product.id, status: 'in_stock' }, _count: true });
+    const inStock = await app.db.prisma.serialNumber.groupBy({
+      by: ['bayId'],
+      where: { productId: product.id, status: 'in_stock' },
+      _count: true,
+    });
     for (const row of rows) expect(Number(row.quantity)).toBe(inStock.find((g) => g.bayId === row.bayId)?._count ?? 0);
   });
 
@@ -184,7 +268,12 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const product = await serialisedProduct(admin);
     const loc = await location(warehouse);
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['N100'], idempotencyKey: key() });
-    const outcomes = await all(Array.from({ length: 5 }, () => () => warehouse.serials.add({ productId: product.id, locationId: loc.id, text: '~+1', idempotencyKey: key() })));
+    const outcomes = await all(
+      Array.from(
+        { length: 5 },
+        () => () => warehouse.serials.add({ productId: product.id, locationId: loc.id, text: '~+1', idempotencyKey: key() }),
+      ),
+    );
     for (const r of refused(outcomes)) expect(r.reason).toBe('SERIAL_EXISTS');
     const wins = succeeded(outcomes).length;
     expect(wins).toBeGreaterThanOrEqual(1);
@@ -200,18 +289,51 @@ describe(`concurrent requests (${onPostgres ? 'PostgreSQL: real row locks' : 'PG
     const batch = await batchProduct(admin);
     const plain = await plainProduct(admin);
     const outcomes = await all<unknown>([
-      ...Array.from({ length: 8 }, (_, i) => () =>
-        warehouse.serials.add({ productId: serial.id, locationId: loc.id, bayId: loc.bayIds[i % 2], text: `R${i}-001::010`, unitCost: 10, idempotencyKey: key() })),
-      ...Array.from({ length: 8 }, () => () =>
-        warehouse.batches.add({ productId: batch.id, locationId: loc.id, number: 'SAME-LOT', expiry: '2029-01-01', quantity: 5, unitCost: 3, idempotencyKey: key() })),
-      ...Array.from({ length: 8 }, (_, i) => () =>
-        warehouse.stock.adjust({ productId: plain.id, locationId: loc.id, quantity: 1, glCode: '630', unitCost: i + 1, idempotencyKey: key() })),
+      ...Array.from(
+        { length: 8 },
+        (_, i) => () =>
+          warehouse.serials.add({
+            productId: serial.id,
+            locationId: loc.id,
+            bayId: loc.bayIds[i % 2],
+            text: `R${i}-001::010`,
+            unitCost: 10,
+            idempotencyKey: key(),
+          }),
+      ),
+      ...Array.from(
+        { length: 8 },
+        () => () =>
+          warehouse.batches.add({
+            productId: batch.id,
+            locationId: loc.id,
+            number: 'SAME-LOT',
+            expiry: '2029-01-01',
+            quantity: 5,
+            unitCost: 3,
+            idempotencyKey: key(),
+          }),
+      ),
+      ...Array.from(
+        { length: 8 },
+        (_, i) => () =>
+          warehouse.stock.adjust({
+            productId: plain.id,
+            locationId: loc.id,
+            quantity: 1,
+            glCode: '630',
+            unitCost: i + 1,
+            idempotencyKey: key(),
+          }),
+      ),
     ]);
     expect(refused(outcomes)).toEqual([]);
-    expect(await levels(serial.id)).toEqual(expect.arrayContaining([
-      { locationId: loc.id, bayId: loc.bayIds[0], batchNumber: null, quantity: 40 },
-      { locationId: loc.id, bayId: loc.bayIds[1], batchNumber: null, quantity: 40 },
-    ]));
+    expect(await levels(serial.id)).toEqual(
+      expect.arrayContaining([
+        { locationId: loc.id, bayId: loc.bayIds[0], batchNumber: null, quantity: 40 },
+        { locationId: loc.id, bayId: loc.bayIds[1], batchNumber: null, quantity: 40 },
+      ]),
+    );
     expect(await levels(batch.id)).toEqual([{ locationId: loc.id, bayId: null, batchNumber: 'SAME-LOT', quantity: 40 }]);
     expect(await app.db.prisma.batch.count({ where: { productId: batch.id } })).toBe(1);
     expect(await levels(plain.id)).toEqual([{ locationId: loc.id, bayId: null, batchNumber: null, quantity: 8 }]);

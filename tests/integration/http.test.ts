@@ -103,7 +103,11 @@ describe('the HTTP API', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = await res.json();
-    expect(body).toEqual({ status: 'ok', database: onPostgres ? 'postgresql' : 'pglite', migrations: readMigrations().migrationDirectories.length });
+    expect(body).toEqual({
+      status: 'ok',
+      database: onPostgres ? 'postgresql' : 'pglite',
+      migrations: readMigrations().migrationDirectories.length,
+    });
     expect(body.migrations).toBeGreaterThanOrEqual(1);
   });
 
@@ -183,7 +187,9 @@ describe('the HTTP API', () => {
     expect(preview.serials).toHaveLength(100_000);
     expect(preview.serials[99_999]).toBe('SN100000');
     await vi.waitFor(() =>
-      expect(logLines.slice(started)).toContainEqual(expect.objectContaining({ method: 'POST', url: '/trpc/serials.preview', status: 200 })),
+      expect(logLines.slice(started)).toContainEqual(
+        expect.objectContaining({ method: 'POST', url: '/trpc/serials.preview', status: 200 }),
+      ),
     );
 
     // The same through the syntax, with a problem reported by index.
@@ -247,7 +253,10 @@ describe('the HTTP API', () => {
     setTimeout(() => controller.abort(), 100);
     await expect(call).rejects.toThrow();
     await vi.waitFor(
-      () => expect(logLines.slice(started)).toContainEqual(expect.objectContaining({ msg: 'request', method: 'POST', url: '/trpc/serials.preview' })),
+      () =>
+        expect(logLines.slice(started)).toContainEqual(
+          expect.objectContaining({ msg: 'request', method: 'POST', url: '/trpc/serials.preview' }),
+        ),
       { timeout: 10_000 },
     );
     // Still one line for that request, whether the server finished it before noticing or not.
@@ -260,7 +269,13 @@ describe('the HTTP API', () => {
   });
 
   it('answers an unknown path with 404 JSON pointing at the API and the health check', async () => {
-    for (const [method, url] of [['GET', '/nope'], ['POST', '/health'], ['GET', '/trpc'], ['GET', '/local/users'], ['DELETE', '/']] as const) {
+    for (const [method, url] of [
+      ['GET', '/nope'],
+      ['POST', '/health'],
+      ['GET', '/trpc'],
+      ['GET', '/local/users'],
+      ['DELETE', '/'],
+    ] as const) {
       const res = await fetch(`${app.url}${url}`, { method });
       expect(res.status, `${method} ${url}`).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -380,7 +395,10 @@ describe.runIf(!onPostgres)('the embedded database folder', () => {
 
   it('ignores a stale lock left by a process that died', async () => {
     const place = await freshPlace();
-    fs.writeFileSync(lockPath(place.dataDir), JSON.stringify({ pid: 2 ** 22 + 12345, what: 'a crashed server', port: 1, localSecret: 'x' }));
+    fs.writeFileSync(
+      lockPath(place.dataDir),
+      JSON.stringify({ pid: 2 ** 22 + 12345, what: 'a crashed server', port: 1, localSecret: 'x' }),
+    );
     const app = await startApp(config(place), silent);
     expect(app.newAdminToken).toBeDefined();
     await app.stop();
@@ -464,7 +482,9 @@ function spawnServer(env: Record<string, string>, runner: 'tsx' | 'node' = 'tsx'
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(base)) if (name === 'DATABASE_URL' || name === 'PORT' || name.startsWith('STOCKSHEET_')) delete base[name];
   const [command, args] =
-    runner === 'tsx' ? [path.join(ROOT, 'node_modules/.bin/tsx'), ['server/main.ts']] : [process.execPath, ['--import', 'tsx', 'server/main.ts']];
+    runner === 'tsx'
+      ? [path.join(ROOT, 'node_modules/.bin/tsx'), ['server/main.ts']]
+      : [process.execPath, ['--import', 'tsx', 'server/main.ts']];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...base, STOCKSHEET_TLS: 'off', LOG_LEVEL: 'info', ...env },
@@ -543,7 +563,14 @@ describe.runIf(!onPostgres)('npm start on the embedded database', () => {
 
   it('on SIGTERM finishes the request in flight, exits 0 and releases the folder', async () => {
     const api = createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: `${url}/trpc`, transformer: superjson, methodOverride: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })],
+      links: [
+        httpBatchLink({
+          url: `${url}/trpc`,
+          transformer: superjson,
+          methodOverride: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        }),
+      ],
     });
     const product = await api.products.create.mutate({ sku: 'SIGTERM-1', name: 'Late', serialised: true });
     const serials = Array.from({ length: 100_000 }, (_, i) => `LATE${i}`);

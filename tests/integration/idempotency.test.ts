@@ -71,7 +71,15 @@ describe('the same idempotency key twice applies once', () => {
   it('batches.add returns the first result and adds the quantity once', async () => {
     const product = await batchProduct(admin);
     const loc = await location(warehouse);
-    const input = { productId: product.id, locationId: loc.id, number: 'LOT-7', expiry: '2026-12-31', quantity: 8, unitCost: 1, idempotencyKey: key() };
+    const input = {
+      productId: product.id,
+      locationId: loc.id,
+      number: 'LOT-7',
+      expiry: '2026-12-31',
+      quantity: 8,
+      unitCost: 1,
+      idempotencyKey: key(),
+    };
     const first = await warehouse.batches.add(input);
     expect(await warehouse.batches.add(input)).toEqual(first);
     expect(await levels(product.id)).toEqual([{ locationId: loc.id, bayId: null, batchNumber: 'LOT-7', quantity: 8 }]);
@@ -95,8 +103,22 @@ describe('the same idempotency key twice applies once', () => {
     const product = await plainProduct(admin);
     const loc = await location(warehouse);
     const k = key();
-    const first = await warehouse.stock.adjust({ productId: product.id, locationId: loc.id, quantity: 2, glCode: '630', unitCost: 1, idempotencyKey: k });
-    const second = await warehouse.stock.adjust({ idempotencyKey: k, unitCost: 1, glCode: '630', quantity: 2, locationId: loc.id, productId: product.id });
+    const first = await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 2,
+      glCode: '630',
+      unitCost: 1,
+      idempotencyKey: k,
+    });
+    const second = await warehouse.stock.adjust({
+      idempotencyKey: k,
+      unitCost: 1,
+      glCode: '630',
+      quantity: 2,
+      locationId: loc.id,
+      productId: product.id,
+    });
     expect(second).toEqual(first);
     expect(await levels(product.id)).toEqual([{ locationId: loc.id, bayId: null, batchNumber: null, quantity: 2 }]);
   });
@@ -123,7 +145,8 @@ describe('the same key with a different request', () => {
 
     const reused = [
       () => warehouse.serials.add({ productId: serial.id, locationId: loc.id, serials: ['A9'], idempotencyKey: k1 }),
-      () => warehouse.serials.adjust({ productId: serial.id, locationId: loc.id, add: ['A2'], ...adjustment, unitCost: 4, idempotencyKey: k2 }),
+      () =>
+        warehouse.serials.adjust({ productId: serial.id, locationId: loc.id, add: ['A2'], ...adjustment, unitCost: 4, idempotencyKey: k2 }),
       () => warehouse.serials.adjust({ productId: serial.id, locationId: loc.id, remove: ['A1'], glCode: '630', idempotencyKey: k2 }),
       () => warehouse.batches.add({ productId: batch.id, locationId: loc.id, number: 'L1', quantity: 6, idempotencyKey: k3 }),
       () => warehouse.stock.adjust({ productId: plain.id, locationId: loc.id, quantity: -5, ...adjustment, idempotencyKey: k4 }),
@@ -196,7 +219,9 @@ describe('a refused request with a key', () => {
     const product = await plainProduct(admin);
     const loc = await location(warehouse);
     const k = key();
-    await refusal(app.as('viewer').stock.adjust({ productId: product.id, locationId: loc.id, quantity: 1, ...adjustment, idempotencyKey: k }));
+    await refusal(
+      app.as('viewer').stock.adjust({ productId: product.id, locationId: loc.id, quantity: 1, ...adjustment, idempotencyKey: k }),
+    );
     await refusal(warehouse.stock.adjust({ productId: product.id, locationId: loc.id, quantity: 0, ...adjustment, idempotencyKey: k }));
     expect(await storedKeys(k)).toBe(0);
     await warehouse.stock.adjust({ productId: product.id, locationId: loc.id, quantity: 1, ...adjustment, idempotencyKey: k });

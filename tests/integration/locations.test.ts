@@ -20,7 +20,11 @@ async function namesListed() {
 }
 
 async function stockAt(locationId: number) {
-  return (await admin.stock.levels({ locationId, limit: 1000 })).items.map(({ productId, bayId, quantity }) => ({ productId, bayId, quantity }));
+  return (await admin.stock.levels({ locationId, limit: 1000 })).items.map(({ productId, bayId, quantity }) => ({
+    productId,
+    bayId,
+    quantity,
+  }));
 }
 
 function adjust(api: Caller, productId: number, locationId: number, quantity: number, bayId?: number) {
@@ -102,7 +106,10 @@ describe('locations.addBay', () => {
     const b2 = await admin.locations.addBay({ locationId: loc.id, name: 'B2' });
     const b1 = await app.as('warehouse').locations.addBay({ locationId: loc.id, name: 'B1' });
     expect(b1).toMatchObject({ name: 'B1', locationId: loc.id });
-    expect((await listed(loc.id))!.bays).toEqual([{ id: b1.id, name: 'B1' }, { id: b2.id, name: 'B2' }]);
+    expect((await listed(loc.id))!.bays).toEqual([
+      { id: b1.id, name: 'B1' },
+      { id: b2.id, name: 'B2' },
+    ]);
   });
 
   it('refuses a bay name the location already has (BAY_NAME_TAKEN), adding nothing', async () => {
@@ -142,7 +149,10 @@ describe('locations.delete', () => {
     expect(await listed(loc.id)).toMatchObject({ name: loc.name, bays: [{ id: loc.bayIds[0], name: 'S1' }] });
     expect(await stockAt(loc.id)).toEqual([{ productId: p.id, bayId: loc.bayIds[0], quantity: 2 }]);
     const serials = (await admin.serials.list({ locationId: loc.id })).items;
-    expect(serials.map((s) => [s.serial, s.status])).toEqual([['D-1', 'in_stock'], ['D-2', 'in_stock']]);
+    expect(serials.map((s) => [s.serial, s.status])).toEqual([
+      ['D-1', 'in_stock'],
+      ['D-2', 'in_stock'],
+    ]);
     // Stock can still come in.
     await admin.serials.add({ productId: p.id, locationId: loc.id, serials: ['D-3'], idempotencyKey: key() });
   });
@@ -235,7 +245,17 @@ describe('bays belong to their location', () => {
     expect(await stockAt(here.id)).toEqual([]);
     expect(await stockAt(there.id)).toEqual([]);
     // The same serials go in at the right bay.
-    expect((await admin.serials.add({ productId: p.id, locationId: there.id, bayId: there.bayIds[0], serials: ['B-1', 'B-2'], idempotencyKey: key() })).added).toBe(2);
+    expect(
+      (
+        await admin.serials.add({
+          productId: p.id,
+          locationId: there.id,
+          bayId: there.bayIds[0],
+          serials: ['B-1', 'B-2'],
+          idempotencyKey: key(),
+        })
+      ).added,
+    ).toBe(2);
   });
 
   it('refuses serials.adjust adding into a bay of another location', async () => {
@@ -243,7 +263,15 @@ describe('bays belong to their location', () => {
     const there = await location(admin, ['Far bay']);
     const p = await serialisedProduct(admin);
     const r = await refusal(
-      admin.serials.adjust({ productId: p.id, locationId: here.id, bayId: there.bayIds[0], add: ['J-1'], glCode: '630', unitCost: 1, idempotencyKey: key() }),
+      admin.serials.adjust({
+        productId: p.id,
+        locationId: here.id,
+        bayId: there.bayIds[0],
+        add: ['J-1'],
+        glCode: '630',
+        unitCost: 1,
+        idempotencyKey: key(),
+      }),
     );
     expect(r.reason).toBe('BAY_NOT_IN_LOCATION');
     expect((await admin.serials.list({ productId: p.id })).items).toEqual([]);

@@ -118,7 +118,10 @@ describe.runIf(!onPostgres)('npm run db:migrate on the embedded database', { tim
 
   it('refuses clearly while the server has the folder', async () => {
     const dataDir = tempDir();
-    const app = await startApp({ port: 0, dataDir, databaseUrl: undefined, tls: false, adminToken: undefined, logLevel: 'silent' }, pino({ level: 'silent' }));
+    const app = await startApp(
+      { port: 0, dataDir, databaseUrl: undefined, tls: false, adminToken: undefined, logLevel: 'silent' },
+      pino({ level: 'silent' }),
+    );
     try {
       const result = await run('server/db/cli-migrate.ts', { STOCKSHEET_DATA_DIR: dataDir });
       expect(result.code).not.toBe(0);
@@ -183,7 +186,8 @@ describe('rules the first migration writes by hand', () => {
   afterAll(() => db?.drop());
 
   const stockLevel = (bay: number | null, quantity: number) =>
-    db.prisma.$executeRaw`INSERT INTO stock_level (product_id, location_id, bay_id, batch_id, quantity) VALUES (${productId}, ${locationId}, ${bay}, NULL, ${quantity})`;
+    db.prisma
+      .$executeRaw`INSERT INTO stock_level (product_id, location_id, bay_id, batch_id, quantity) VALUES (${productId}, ${locationId}, ${bay}, NULL, ${quantity})`;
 
   it('stock_level.quantity cannot go below zero, on insert or update', async () => {
     await expect(stockLevel(bayId, -1)).rejects.toThrow(/stock_level_quantity_not_negative/);
@@ -213,7 +217,8 @@ describe('rules the first migration writes by hand', () => {
 
     const serialId = await newId(db.prisma.$queryRaw`
       INSERT INTO serial_number (product_id, serial, status, location_id) VALUES (${productId}, 'MIG-SN1', 'in_stock', ${locationId}) RETURNING id`);
-    await db.prisma.$executeRaw`INSERT INTO stock_movement_serial (movement_id, serial_id, status) VALUES (${movementId}, ${serialId}, 'in_stock')`;
+    await db.prisma
+      .$executeRaw`INSERT INTO stock_movement_serial (movement_id, serial_id, status) VALUES (${movementId}, ${serialId}, 'in_stock')`;
     await expect(db.prisma.$executeRaw`UPDATE stock_movement_serial SET status = 'shipped'`).rejects.toThrow(/append-only/);
     await expect(db.prisma.$executeRaw`DELETE FROM stock_movement_serial`).rejects.toThrow(/append-only/);
     await expect(db.prisma.$executeRawUnsafe('TRUNCATE stock_movement_serial')).rejects.toThrow(/append-only/);
@@ -221,13 +226,17 @@ describe('rules the first migration writes by hand', () => {
 
     const [row] = await db.prisma.$queryRaw<{ quantity: string }[]>`SELECT quantity::text FROM stock_movement WHERE id = ${movementId}`;
     expect(Number(row!.quantity)).toBe(1);
-    const [links] = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM stock_movement_serial WHERE status = 'in_stock'`;
+    const [links] = await db.prisma.$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM stock_movement_serial WHERE status = 'in_stock'`;
     expect(links!.n).toBe(1);
   });
 
   it('the same refusals through the Prisma client', async () => {
     const movement = await db.prisma.stockMovement.findFirstOrThrow({ select: { id: true } });
-    await expect(db.prisma.stockMovement.update({ where: { id: movement.id }, data: { narrative: 'edited' } })).rejects.toThrow(/append-only/);
+    await expect(db.prisma.stockMovement.update({ where: { id: movement.id }, data: { narrative: 'edited' } })).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.prisma.stockMovement.deleteMany({})).rejects.toThrow(/append-only/);
   });
 

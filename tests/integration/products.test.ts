@@ -22,7 +22,9 @@ async function stockByLocation(productId: number): Promise<Record<number, number
 async function serialsOf(productId: number) {
   const { items, nextCursor } = await admin.serials.list({ productId, limit: 1000 });
   expect(nextCursor).toBeNull();
-  return Object.fromEntries(items.map((s) => [s.serial, { status: s.status, locationId: s.locationId, bayId: s.bayId, unitCost: s.unitCost }]));
+  return Object.fromEntries(
+    items.map((s) => [s.serial, { status: s.status, locationId: s.locationId, bayId: s.bayId, unitCost: s.unitCost }]),
+  );
 }
 
 async function addSerials(productId: number, locationId: number, serials: string[], extra: { bayId?: number; unitCost?: number } = {}) {
@@ -61,17 +63,41 @@ describe('products.create', () => {
     const s = sku();
     const created = await admin.products.create({ sku: s, name: 'Cable' });
     expect(created).toMatchObject({
-      sku: s, name: 'Cable', sellable: false, purchasable: false, stockTracked: false, serialised: false, batchTracked: false,
-      active: true, saleGlCode: null, sellingTaxRate: null, purchaseGlCode: null, purchaseTaxRate: null, assetGlCode: null,
-      accountingProvider: null, accountingExternalId: null,
+      sku: s,
+      name: 'Cable',
+      sellable: false,
+      purchasable: false,
+      stockTracked: false,
+      serialised: false,
+      batchTracked: false,
+      active: true,
+      saleGlCode: null,
+      sellingTaxRate: null,
+      purchaseGlCode: null,
+      purchaseTaxRate: null,
+      assetGlCode: null,
+      accountingProvider: null,
+      accountingExternalId: null,
     });
     expect(created.id).toBeGreaterThan(0);
     expect(await admin.products.get({ id: created.id })).toEqual(created);
   });
 
   it('stores GL codes and tax rates', async () => {
-    const created = await admin.products.create({ sku: sku(), name: 'Coded', ...sellableCodes, ...purchasableCodes, stockTracked: true, assetGlCode: '630' });
-    expect(await admin.products.get({ id: created.id })).toMatchObject({ ...sellableCodes, ...purchasableCodes, stockTracked: true, assetGlCode: '630' });
+    const created = await admin.products.create({
+      sku: sku(),
+      name: 'Coded',
+      ...sellableCodes,
+      ...purchasableCodes,
+      stockTracked: true,
+      assetGlCode: '630',
+    });
+    expect(await admin.products.get({ id: created.id })).toMatchObject({
+      ...sellableCodes,
+      ...purchasableCodes,
+      stockTracked: true,
+      assetGlCode: '630',
+    });
   });
 
   it('refuses a SKU that is taken, naming it, and creates nothing', async () => {
@@ -155,7 +181,9 @@ describe('products.create', () => {
     expect(r.message).toContain('purchase GL code');
     expect(r.message).toContain('purchase tax rate');
     expect(r.message).not.toMatch(/sale GL code|selling tax rate|asset/);
-    const both = await refusal(admin.products.create({ sku: s, name: 'Both', sellable: true, purchasable: true, saleGlCode: '200', purchaseTaxRate: 'GST' }));
+    const both = await refusal(
+      admin.products.create({ sku: s, name: 'Both', sellable: true, purchasable: true, saleGlCode: '200', purchaseTaxRate: 'GST' }),
+    );
     expect(both.message).toContain('selling tax rate');
     expect(both.message).toContain('purchase GL code');
     expect(both.message).not.toContain('sale GL code');
@@ -179,7 +207,9 @@ describe('products.create', () => {
       expect(s.message).toContain('asset GL code');
       // Not stock tracked: nothing needed.
       expect((await admin.products.create({ sku: sku(), name: 'Service' })).stockTracked).toBe(false);
-      expect((await admin.products.create({ sku: sku(), name: 'With asset', stockTracked: true, assetGlCode: '630' })).assetGlCode).toBe('630');
+      expect((await admin.products.create({ sku: sku(), name: 'With asset', stockTracked: true, assetGlCode: '630' })).assetGlCode).toBe(
+        '630',
+      );
     });
     expect(await allMatching(refusedSku)).toEqual([]);
   });
@@ -271,7 +301,11 @@ describe('products.update and setSerialised', () => {
       expect(r.message).not.toContain('sale GL code');
       expect(await admin.products.get({ id: p.id })).toEqual(p);
       await admin.products.update({ id: p.id, assetGlCode: '630' });
-      expect(await admin.products.setSerialised({ id: p.id, serialised: true })).toMatchObject({ serialised: true, stockTracked: true, assetGlCode: '630' });
+      expect(await admin.products.setSerialised({ id: p.id, serialised: true })).toMatchObject({
+        serialised: true,
+        stockTracked: true,
+        assetGlCode: '630',
+      });
     });
   });
 
@@ -309,7 +343,11 @@ describe('products.update and setSerialised', () => {
     await admin.serials.adjust({ productId: p.id, locationId: other.id, remove: ['R-5'], glCode: '630', idempotencyKey: key() });
     const before = await stockByLocation(p.id);
     expect(before).toEqual({ [main.id]: 3, [other.id]: 1 });
-    const levelsBefore = (await admin.stock.levels({ productId: p.id })).items.map(({ locationId, bayId, quantity }) => ({ locationId, bayId, quantity }));
+    const levelsBefore = (await admin.stock.levels({ productId: p.id })).items.map(({ locationId, bayId, quantity }) => ({
+      locationId,
+      bayId,
+      quantity,
+    }));
 
     const updated = await admin.products.setSerialised({ id: p.id, serialised: false });
     expect(updated).toMatchObject({ serialised: false, stockTracked: true, batchTracked: false });
@@ -325,7 +363,11 @@ describe('products.update and setSerialised', () => {
     expect((await admin.serials.list({ productId: p.id, status: 'in_stock' })).items).toEqual([]);
 
     expect(await stockByLocation(p.id)).toEqual(before);
-    const levelsAfter = (await admin.stock.levels({ productId: p.id })).items.map(({ locationId, bayId, quantity }) => ({ locationId, bayId, quantity }));
+    const levelsAfter = (await admin.stock.levels({ productId: p.id })).items.map(({ locationId, bayId, quantity }) => ({
+      locationId,
+      bayId,
+      quantity,
+    }));
     expect(levelsAfter).toEqual(levelsBefore);
 
     const history = await admin.serials.history({ productId: p.id, serial: 'R-1' });
@@ -335,7 +377,10 @@ describe('products.update and setSerialised', () => {
     expect(last.location.id).toBe(main.id);
     expect(last.narrative).toMatch(/not serialised/i);
     expect(last.user.name).toBe('admin-user');
-    expect((await admin.serials.history({ productId: p.id, serial: 'R-5' })).movements.map((m) => m.statusAfter)).toEqual(['in_stock', 'written_off']);
+    expect((await admin.serials.history({ productId: p.id, serial: 'R-5' })).movements.map((m) => m.statusAfter)).toEqual([
+      'in_stock',
+      'written_off',
+    ]);
 
     // The stock now moves as plain quantity.
     await adjust(p.id, main.id, -1, { bayId: main.bayIds[0] });
@@ -374,7 +419,10 @@ describe('products.update and setSerialised', () => {
     expect((await admin.products.update({ id: p.id, stockTracked: false })).stockTracked).toBe(false);
     expect((await admin.products.update({ id: p.id, stockTracked: true })).stockTracked).toBe(true);
     const s = await serialisedProduct(admin);
-    expect(await admin.products.update({ id: s.id, serialised: false, stockTracked: false })).toMatchObject({ serialised: false, stockTracked: false });
+    expect(await admin.products.update({ id: s.id, serialised: false, stockTracked: false })).toMatchObject({
+      serialised: false,
+      stockTracked: false,
+    });
   });
 
   it('turning on serialisation or batch tracking while stock is on hand is refused (STOCK_ON_HAND)', async () => {
@@ -459,7 +507,11 @@ describe('products.convertToBatchTracked', () => {
 
   it('works for a serialised product with no stock', async () => {
     const p = await serialisedProduct(admin);
-    expect(await admin.products.convertToBatchTracked({ id: p.id })).toMatchObject({ serialised: false, batchTracked: true, stockTracked: true });
+    expect(await admin.products.convertToBatchTracked({ id: p.id })).toMatchObject({
+      serialised: false,
+      batchTracked: true,
+      stockTracked: true,
+    });
     expect((await admin.batches.list({ productId: p.id })).items).toEqual([]);
   });
 
@@ -546,7 +598,10 @@ describe('products.linkAccounting', () => {
     expect(r.message).toContain('asset GL code');
     expect(await admin.products.get({ id: p.id })).toEqual(linked);
     // Serialising a linked product is allowed (only turning it off is locked).
-    expect(await admin.products.setSerialised({ id: p.id, serialised: true })).toMatchObject({ serialised: true, accountingProvider: 'xero' });
+    expect(await admin.products.setSerialised({ id: p.id, serialised: true })).toMatchObject({
+      serialised: true,
+      accountingProvider: 'xero',
+    });
   });
 });
 
@@ -655,7 +710,9 @@ describe('product roles', () => {
       expect(r.message).toContain('admin, accountant');
     }
     expect(await admin.products.get({ id: p.id })).toEqual(p);
-    expect((await app.as('accountant').products.linkAccounting({ id: p.id, provider: 'xero', externalId: 'X' })).accountingProvider).toBe('xero');
+    expect((await app.as('accountant').products.linkAccounting({ id: p.id, provider: 'xero', externalId: 'X' })).accountingProvider).toBe(
+      'xero',
+    );
     const q = await admin.products.create({ sku: sku(), name: 'Linkable by admin' });
     expect((await admin.products.linkAccounting({ id: q.id, provider: 'myob', externalId: 'M' })).accountingProvider).toBe('myob');
   });
@@ -686,12 +743,18 @@ describe('serials waiting on purchase orders', () => {
     const product = await serialisedProduct(admin, purchasableCodes);
     const supplier = await admin.suppliers.create({ name: `Supplier for ${product.sku}` });
     const order = await admin.purchaseOrders.create({
-      supplierId: supplier.id, locationId: loc.id, currency: 'AUD', exchangeRate: 1,
+      supplierId: supplier.id,
+      locationId: loc.id,
+      currency: 'AUD',
+      exchangeRate: 1,
       lines: [{ productId: product.id, quantity: 2, unitCost: 5 }],
     });
     await admin.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['WAIT-1', 'WAIT-2'], idempotencyKey: key() });
 
-    for (const call of [admin.products.setSerialised({ id: product.id, serialised: false }), admin.products.convertToBatchTracked({ id: product.id })]) {
+    for (const call of [
+      admin.products.setSerialised({ id: product.id, serialised: false }),
+      admin.products.convertToBatchTracked({ id: product.id }),
+    ]) {
       const r = await refusal(call);
       expect(r.reason).toBe('SERIALS_ON_ORDERS');
       expect(r.message).toContain('2 serial(s) entered on open purchase orders');

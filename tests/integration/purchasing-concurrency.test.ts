@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { key, refusal, useTestApp } from '../helpers/app.ts';
+import { key, useTestApp } from '../helpers/app.ts';
 import { all, succeeded, refused } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { batchProduct, location, plainProduct, purchasableCodes, serialisedProduct } from '../helpers/fixtures.ts';
@@ -14,7 +14,6 @@ const purchasing = app.as('purchasing');
 const warehouse = app.as('warehouse');
 
 // ---- local helpers --------------------------------------------------------------------------
-
 
 type LineInput = { productId: number; quantity: number; unitCost: number };
 
@@ -36,7 +35,8 @@ async function onHand(productId: number) {
   return items.reduce((sum, level) => sum + level.quantity, 0);
 }
 
-const receiptRows = (orderId: number) => app.db.prisma.stockMovement.findMany({ where: { documentType: 'purchase_order', documentId: orderId } });
+const receiptRows = (orderId: number) =>
+  app.db.prisma.stockMovement.findMany({ where: { documentType: 'purchase_order', documentId: orderId } });
 
 describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row locks' : 'PGlite: serialised'})`, () => {
   it('two receipts of the whole of a serialised line: one wins, the other is OVER_RECEIPT', async () => {
@@ -46,9 +46,12 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     const lineId = order.lines[0]!.id;
     await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['TW-1', 'TW-2', 'TW-3'], idempotencyKey: key() });
 
-    const outcomes = await all([warehouse, purchasing].map((caller) => () =>
-      caller.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 3 }], idempotencyKey: key() }),
-    ));
+    const outcomes = await all(
+      [warehouse, purchasing].map(
+        (caller) => () =>
+          caller.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 3 }], idempotencyKey: key() }),
+      ),
+    );
     expect(succeeded(outcomes)).toHaveLength(1);
     const [loss] = refused(outcomes);
     expect(loss).toMatchObject({ code: 'PRECONDITION_FAILED' });
@@ -71,9 +74,12 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     const lineId = order.lines[0]!.id;
     await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['HF-1', 'HF-2', 'HF-3'], idempotencyKey: key() });
 
-    const outcomes = await all([0, 1].map(() => () =>
-      warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 3 }], idempotencyKey: key() }),
-    ));
+    const outcomes = await all(
+      [0, 1].map(
+        () => () =>
+          warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 3 }], idempotencyKey: key() }),
+      ),
+    );
     expect(succeeded(outcomes)).toHaveLength(1);
     const [loss] = refused(outcomes);
     expect(loss).toMatchObject({ code: 'BAD_REQUEST', reason: 'SERIAL_COUNT_MISMATCH' });
@@ -93,9 +99,17 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     const lineId = order.lines[0]!.id;
     await warehouse.purchaseOrders.setLineSerials({ lineId, text: 'TN1-TN4', idempotencyKey: key() });
 
-    const outcomes = await all(Array.from({ length: 10 }, (_, i) => () =>
-      (i % 2 ? warehouse : purchasing).purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 4 }], idempotencyKey: key() }),
-    ));
+    const outcomes = await all(
+      Array.from(
+        { length: 10 },
+        (_, i) => () =>
+          (i % 2 ? warehouse : purchasing).purchaseOrders.receive({
+            purchaseOrderId: order.id,
+            lines: [{ lineId, quantity: 4 }],
+            idempotencyKey: key(),
+          }),
+      ),
+    );
     expect(succeeded(outcomes)).toHaveLength(1);
     const losses = refused(outcomes);
     expect(losses).toHaveLength(9);
@@ -115,9 +129,13 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     const order = await issued(loc.id, [{ productId: p.id, quantity: 10, unitCost: 2 }]);
     const lineId = order.lines[0]!.id;
 
-    const outcomes = await all(Array.from({ length: 10 }, () => () =>
-      warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 2 }], idempotencyKey: key() }),
-    ));
+    const outcomes = await all(
+      Array.from(
+        { length: 10 },
+        () => () =>
+          warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 2 }], idempotencyKey: key() }),
+      ),
+    );
     expect(succeeded(outcomes)).toHaveLength(5);
     const losses = refused(outcomes);
     expect(losses).toHaveLength(5);
@@ -132,24 +150,40 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     expect(ledger).toHaveLength(5);
     expect(ledger.reduce((sum, m) => sum + Number(m.quantity), 0)).toBe(10);
     // The statuses the winners reported tell the story in order: the last one completed it.
-    expect(succeeded(outcomes).map((r) => r.status).sort()).toEqual(['partially_received', 'partially_received', 'partially_received', 'partially_received', 'received']);
+    expect(
+      succeeded(outcomes)
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(['partially_received', 'partially_received', 'partially_received', 'partially_received', 'received']);
   });
 
   it('receipts of different sizes at once: the total never exceeds the order', async () => {
     const loc = await location(warehouse);
     const p = await batchProduct(admin, purchasableCodes);
     const q = await plainProduct(admin, purchasableCodes);
-    const order = await issued(loc.id, [{ productId: p.id, quantity: 5, unitCost: 1 }, { productId: q.id, quantity: 7, unitCost: 1 }]);
+    const order = await issued(loc.id, [
+      { productId: p.id, quantity: 5, unitCost: 1 },
+      { productId: q.id, quantity: 7, unitCost: 1 },
+    ]);
     const [lb, lq] = order.lines;
     await warehouse.purchaseOrders.setLineSerials({ lineId: lb!.id, batches: [{ number: 'CC-LOT', quantity: 5 }], idempotencyKey: key() });
     const sizes = [4, 3, 3, 2, 1, 1, 5, 6, 2, 1];
-    const outcomes = await all(sizes.map((quantity, i) => () =>
-      warehouse.purchaseOrders.receive({
-        purchaseOrderId: order.id,
-        lines: i === 0 ? [{ lineId: lb!.id, quantity: 5 }, { lineId: lq!.id, quantity }] : [{ lineId: lq!.id, quantity }],
-        idempotencyKey: key(),
-      }),
-    ));
+    const outcomes = await all(
+      sizes.map(
+        (quantity, i) => () =>
+          warehouse.purchaseOrders.receive({
+            purchaseOrderId: order.id,
+            lines:
+              i === 0
+                ? [
+                    { lineId: lb!.id, quantity: 5 },
+                    { lineId: lq!.id, quantity },
+                  ]
+                : [{ lineId: lq!.id, quantity }],
+            idempotencyKey: key(),
+          }),
+      ),
+    );
     for (const r of refused(outcomes)) expect(['OVER_RECEIPT', 'ORDER_NOT_OPEN']).toContain(r.reason);
     const after = await get(order.id);
     const received = after.lines[1]!.receivedQuantity;
@@ -205,9 +239,12 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     const p = await serialisedProduct(admin, purchasableCodes);
     const a = await issued(loc.id, [{ productId: p.id, quantity: 2, unitCost: 1 }]);
     const b = await issued(loc.id, [{ productId: p.id, quantity: 2, unitCost: 1 }]);
-    const outcomes = await all([a, b].map((order, i) => () =>
-      warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: [`OWN-${i}`, 'SHARED'], idempotencyKey: key() }),
-    ));
+    const outcomes = await all(
+      [a, b].map(
+        (order, i) => () =>
+          warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: [`OWN-${i}`, 'SHARED'], idempotencyKey: key() }),
+      ),
+    );
     expect(succeeded(outcomes)).toHaveLength(1);
     const [loss] = refused(outcomes);
     expect(loss).toMatchObject({ code: 'CONFLICT', reason: 'SERIAL_ON_OTHER_ORDER' });
@@ -225,15 +262,26 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     const p = await serialisedProduct(admin, purchasableCodes);
     const orders: Awaited<ReturnType<typeof issued>>[] = [];
     for (let i = 0; i < 10; i++) orders.push(await issued(loc.id, [{ productId: p.id, quantity: 3, unitCost: 1 }]));
-    const outcomes = await all<unknown>(orders.map((order, i) => () =>
-      i % 2
-        ? warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: [`T${i}-A`, 'TEN-SHARED', `T${i}-B`], idempotencyKey: key() })
-        : purchasing.purchaseOrders.setSerialTable({
-            purchaseOrderId: order.id,
-            rows: [{ line: 1, serial: `T${i}-A` }, { line: 1, serial: 'TEN-SHARED' }, { line: 1, serial: `T${i}-B` }],
-            idempotencyKey: key(),
-          }),
-    ));
+    const outcomes = await all<unknown>(
+      orders.map(
+        (order, i) => () =>
+          i % 2
+            ? warehouse.purchaseOrders.setLineSerials({
+                lineId: order.lines[0]!.id,
+                serials: [`T${i}-A`, 'TEN-SHARED', `T${i}-B`],
+                idempotencyKey: key(),
+              })
+            : purchasing.purchaseOrders.setSerialTable({
+                purchaseOrderId: order.id,
+                rows: [
+                  { line: 1, serial: `T${i}-A` },
+                  { line: 1, serial: 'TEN-SHARED' },
+                  { line: 1, serial: `T${i}-B` },
+                ],
+                idempotencyKey: key(),
+              }),
+      ),
+    );
     expect(succeeded(outcomes)).toHaveLength(1);
     const losses = refused(outcomes);
     expect(losses).toHaveLength(9);
@@ -252,15 +300,25 @@ describe(`purchasing at the same moment (${onPostgres ? 'PostgreSQL: real row lo
     const p = await serialisedProduct(admin, purchasableCodes);
     const a = await issued(loc.id, [{ productId: p.id, quantity: 1, unitCost: 1 }]);
     const b = await issued(loc.id, [{ productId: p.id, quantity: 1, unitCost: 1 }]);
-    const outcomes = await all([a, b].map((order) => () =>
-      warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['ONLY-ONE'], idempotencyKey: key() }),
-    ));
+    const outcomes = await all(
+      [a, b].map(
+        (order) => () =>
+          warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['ONLY-ONE'], idempotencyKey: key() }),
+      ),
+    );
     const winner = outcomes.findIndex((o) => o.ok);
     const [winning, losing] = winner === 0 ? [a, b] : [b, a];
     await warehouse.purchaseOrders.setLineSerials({ lineId: losing.lines[0]!.id, serials: ['ANOTHER'], idempotencyKey: key() });
-    const received = await all([winning, losing].map((order) => () =>
-      warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 1 }], idempotencyKey: key() }),
-    ));
+    const received = await all(
+      [winning, losing].map(
+        (order) => () =>
+          warehouse.purchaseOrders.receive({
+            purchaseOrderId: order.id,
+            lines: [{ lineId: order.lines[0]!.id, quantity: 1 }],
+            idempotencyKey: key(),
+          }),
+      ),
+    );
     expect(received.every((o) => o.ok)).toBe(true);
     expect((await serialsOf(p.id)).sort()).toEqual(['ANOTHER', 'ONLY-ONE']);
   });

@@ -12,7 +12,6 @@ const warehouse = app.as('warehouse');
 
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 9)}`;
 
-type Product = Awaited<ReturnType<typeof serialisedProduct>>;
 type LineInput = { productId: number; quantity: number; unitCost: number };
 type Order = Awaited<ReturnType<Caller['purchaseOrders']['get']>>;
 
@@ -61,7 +60,8 @@ async function serialsOf(productId: number) {
 }
 
 /** Serials in serial order (receipts create them bay by bay, so id order is not the entry order). */
-const bySerial = <T extends { serial: string }>(list: T[]) => [...list].sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
+const bySerial = <T extends { serial: string }>(list: T[]) =>
+  [...list].sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
 
 async function levelsOf(productId: number) {
   const { items } = await warehouse.stock.levels({ productId, limit: 1000 });
@@ -70,7 +70,14 @@ async function levelsOf(productId: number) {
 
 async function batchesOf(productId: number) {
   const { items } = await warehouse.batches.list({ productId, limit: 1000 });
-  return items.map(({ number, expiry, quantity, locationId, bayId, unitCost }) => ({ number, expiry, quantity, locationId, bayId, unitCost }));
+  return items.map(({ number, expiry, quantity, locationId, bayId, unitCost }) => ({
+    number,
+    expiry,
+    quantity,
+    locationId,
+    bayId,
+    unitCost,
+  }));
 }
 
 const receiptMovements = (orderId: number) =>
@@ -189,8 +196,14 @@ describe('purchaseOrders.create', () => {
     const before = await purchasing.purchaseOrders.list({ limit: 1000 });
     const r = await refusal(
       purchasing.purchaseOrders.create({
-        supplierId: s.id, locationId: loc.id, currency: 'AUD', exchangeRate: 1,
-        lines: [{ productId: ok.id, quantity: 1, unitCost: 1 }, { productId: notForSale.id, quantity: 1, unitCost: 1 }],
+        supplierId: s.id,
+        locationId: loc.id,
+        currency: 'AUD',
+        exchangeRate: 1,
+        lines: [
+          { productId: ok.id, quantity: 1, unitCost: 1 },
+          { productId: notForSale.id, quantity: 1, unitCost: 1 },
+        ],
       }),
     );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'PRODUCT_NOT_PURCHASABLE' });
@@ -205,7 +218,11 @@ describe('purchaseOrders.create', () => {
     const s = await supplier();
     const r = await refusal(
       purchasing.purchaseOrders.create({
-        supplierId: s.id, locationId: here.id, bayId: there.bayIds[0], currency: 'AUD', exchangeRate: 1,
+        supplierId: s.id,
+        locationId: here.id,
+        bayId: there.bayIds[0],
+        currency: 'AUD',
+        exchangeRate: 1,
         lines: [{ productId: p.id, quantity: 1, unitCost: 1 }],
       }),
     );
@@ -218,14 +235,26 @@ describe('purchaseOrders.create', () => {
     const loc = await location(warehouse);
     const p = await plain();
     const s = await supplier();
-    const base = { supplierId: s.id, locationId: loc.id, currency: 'AUD', exchangeRate: 1, lines: [{ productId: p.id, quantity: 1, unitCost: 1 }] };
+    const base = {
+      supplierId: s.id,
+      locationId: loc.id,
+      currency: 'AUD',
+      exchangeRate: 1,
+      lines: [{ productId: p.id, quantity: 1, unitCost: 1 }],
+    };
     expect(await refusal(purchasing.purchaseOrders.create({ ...base, supplierId: 999_999 }))).toMatchObject({ reason: 'NOT_FOUND' });
-    expect(await refusal(purchasing.purchaseOrders.create({ ...base, lines: [{ productId: 999_999, quantity: 1, unitCost: 1 }] }))).toMatchObject({ reason: 'NOT_FOUND' });
+    expect(
+      await refusal(purchasing.purchaseOrders.create({ ...base, lines: [{ productId: 999_999, quantity: 1, unitCost: 1 }] })),
+    ).toMatchObject({ reason: 'NOT_FOUND' });
     expect(await invalidInput(purchasing.purchaseOrders.create({ ...base, currency: 'usd' }))).toMatch(/ISO/);
     expect(await invalidInput(purchasing.purchaseOrders.create({ ...base, exchangeRate: 0 }))).toMatch(/exchangeRate/);
     expect(await invalidInput(purchasing.purchaseOrders.create({ ...base, lines: [] }))).toMatch(/at least one line/);
-    expect(await invalidInput(purchasing.purchaseOrders.create({ ...base, lines: [{ productId: p.id, quantity: 0, unitCost: 1 }] }))).toMatch(/more than zero/);
-    expect(await invalidInput(purchasing.purchaseOrders.create({ ...base, lines: [{ productId: p.id, quantity: 1, unitCost: -1 }] }))).toMatch(/negative/);
+    expect(
+      await invalidInput(purchasing.purchaseOrders.create({ ...base, lines: [{ productId: p.id, quantity: 0, unitCost: 1 }] })),
+    ).toMatch(/more than zero/);
+    expect(
+      await invalidInput(purchasing.purchaseOrders.create({ ...base, lines: [{ productId: p.id, quantity: 1, unitCost: -1 }] })),
+    ).toMatch(/negative/);
   });
 });
 
@@ -261,7 +290,10 @@ describe('purchaseOrders.update', () => {
     const order = await draft({ locationId: loc.id }, [{ productId: a.id, quantity: 2, unitCost: 1 }]);
     const lineId = order.lines[0]!.id;
     await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['CH-1', 'CH-2'], idempotencyKey: key() });
-    const updated = await purchasing.purchaseOrders.update({ id: order.id, lines: [{ id: lineId, productId: b.id, quantity: 2, unitCost: 1 }] });
+    const updated = await purchasing.purchaseOrders.update({
+      id: order.id,
+      lines: [{ id: lineId, productId: b.id, quantity: 2, unitCost: 1 }],
+    });
     expect(updated.lines[0]).toMatchObject({ id: lineId, productId: b.id, pendingSerials: [] });
     // The serials are free again for the old product.
     const other = await draft({ locationId: loc.id }, [{ productId: a.id, quantity: 2, unitCost: 1 }]);
@@ -300,7 +332,10 @@ describe('purchaseOrders.update', () => {
     // What is allowed: the received line down to exactly what was received, the unreceived line removed or changed.
     const fine = await purchasing.purchaseOrders.update({
       id: order.id,
-      lines: [{ id: l1!.id, productId: a.id, quantity: 6, unitCost: 2 }, { id: l2!.id, productId: c.id, quantity: 1, unitCost: 3 }],
+      lines: [
+        { id: l1!.id, productId: a.id, quantity: 6, unitCost: 2 },
+        { id: l2!.id, productId: c.id, quantity: 1, unitCost: 3 },
+      ],
     });
     expect(fine.lines.map((l) => [l.lineNumber, l.productId, l.quantity, l.receivedQuantity])).toEqual([
       [1, a.id, 6, 6],
@@ -312,9 +347,21 @@ describe('purchaseOrders.update', () => {
     const loc = await location(warehouse, ['F1', 'F2']);
     const elsewhere = await location(warehouse);
     const p = await plain();
-    const order = await issued({ locationId: loc.id, bayId: loc.bayIds[0], currency: 'USD', exchangeRate: 1.5 }, [{ productId: p.id, quantity: 4, unitCost: 10 }]);
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 1 }], idempotencyKey: key() });
-    for (const patch of [{ currency: 'EUR' }, { exchangeRate: 2 }, { locationId: elsewhere.id, bayId: null }, { bayId: loc.bayIds[1] }, { bayId: null }]) {
+    const order = await issued({ locationId: loc.id, bayId: loc.bayIds[0], currency: 'USD', exchangeRate: 1.5 }, [
+      { productId: p.id, quantity: 4, unitCost: 10 },
+    ]);
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 1 }],
+      idempotencyKey: key(),
+    });
+    for (const patch of [
+      { currency: 'EUR' },
+      { exchangeRate: 2 },
+      { locationId: elsewhere.id, bayId: null },
+      { bayId: loc.bayIds[1] },
+      { bayId: null },
+    ]) {
       const r = await refusedUnchanged([order.id], [p.id], () => purchasing.purchaseOrders.update({ id: order.id, ...patch }));
       expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'ORDER_HAS_RECEIPTS' });
       expect(r.message).toMatch(/currency, exchange rate and location/);
@@ -322,10 +369,23 @@ describe('purchaseOrders.update', () => {
     const s = await supplier();
     // The whole header sent back unchanged, as a form does, with the fields that may change.
     const changed = await purchasing.purchaseOrders.update({
-      id: order.id, supplierId: s.id, expectedDate: '2027-05-01', reference: 'Backorder',
-      currency: 'USD', exchangeRate: 1.5, locationId: loc.id, bayId: loc.bayIds[0],
+      id: order.id,
+      supplierId: s.id,
+      expectedDate: '2027-05-01',
+      reference: 'Backorder',
+      currency: 'USD',
+      exchangeRate: 1.5,
+      locationId: loc.id,
+      bayId: loc.bayIds[0],
     });
-    expect(changed).toMatchObject({ supplier: { id: s.id }, expectedDate: '2027-05-01', reference: 'Backorder', currency: 'USD', exchangeRate: 1.5, status: 'partially_received' });
+    expect(changed).toMatchObject({
+      supplier: { id: s.id },
+      expectedDate: '2027-05-01',
+      reference: 'Backorder',
+      currency: 'USD',
+      exchangeRate: 1.5,
+      status: 'partially_received',
+    });
   });
 
   it('before any receipt the header can change; a bay must be in the (new) location', async () => {
@@ -336,7 +396,13 @@ describe('purchaseOrders.update', () => {
     // Moving to another location while keeping a bay of the old one is refused.
     const r = await refusedUnchanged([order.id], [p.id], () => purchasing.purchaseOrders.update({ id: order.id, locationId: other.id }));
     expect(r.reason).toBe('BAY_NOT_IN_LOCATION');
-    const moved = await purchasing.purchaseOrders.update({ id: order.id, locationId: other.id, bayId: other.bayIds[0], currency: 'NZD', exchangeRate: 0.9 });
+    const moved = await purchasing.purchaseOrders.update({
+      id: order.id,
+      locationId: other.id,
+      bayId: other.bayIds[0],
+      currency: 'NZD',
+      exchangeRate: 0.9,
+    });
     expect(moved).toMatchObject({ location: { id: other.id }, bay: { id: other.bayIds[0] }, currency: 'NZD', exchangeRate: 0.9 });
   });
 
@@ -347,8 +413,14 @@ describe('purchaseOrders.update', () => {
     const before = await purchasing.purchaseOrders.list({ limit: 1000 });
     const r = await refusal(
       purchasing.purchaseOrders.create({
-        supplierId: sup.id, locationId: loc.id, currency: 'AUD', exchangeRate: 1,
-        lines: [{ productId: n.id, quantity: 2.5, unitCost: 1 }, { productId: s.id, quantity: 2.5, unitCost: 1 }],
+        supplierId: sup.id,
+        locationId: loc.id,
+        currency: 'AUD',
+        exchangeRate: 1,
+        lines: [
+          { productId: n.id, quantity: 2.5, unitCost: 1 },
+          { productId: s.id, quantity: 2.5, unitCost: 1 },
+        ],
       }),
     );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'INVALID_INPUT' });
@@ -365,7 +437,10 @@ describe('purchaseOrders.update', () => {
   it('a line cannot be cut below the serials or batches already entered on it', async () => {
     const loc = await location(warehouse);
     const [s, b] = [await serialised(), await batched()];
-    const order = await issued({ locationId: loc.id }, [{ productId: s.id, quantity: 3, unitCost: 1 }, { productId: b.id, quantity: 5, unitCost: 1 }]);
+    const order = await issued({ locationId: loc.id }, [
+      { productId: s.id, quantity: 3, unitCost: 1 },
+      { productId: b.id, quantity: 5, unitCost: 1 },
+    ]);
     const [ls, lb] = order.lines;
     await warehouse.purchaseOrders.setLineSerials({ lineId: ls!.id, serials: ['CUT-1', 'CUT-2', 'CUT-3'], idempotencyKey: key() });
     await warehouse.purchaseOrders.setLineSerials({ lineId: lb!.id, batches: [{ number: 'CUT-LOT', quantity: 4 }], idempotencyKey: key() });
@@ -384,8 +459,21 @@ describe('purchaseOrders.update', () => {
     expect(batchCut.message).toContain(`Line 2 (${b.sku})`);
     // With the extra serial taken off first, the line can be cut, received, and nothing is left waiting.
     await warehouse.purchaseOrders.setLineSerials({ lineId: ls!.id, serials: ['CUT-1', 'CUT-2'], idempotencyKey: key() });
-    await purchasing.purchaseOrders.update({ id: order.id, lines: [{ ...keepS, quantity: 2 }, { ...keepB, quantity: 4 }] });
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: ls!.id, quantity: 2 }, { lineId: lb!.id, quantity: 4 }], idempotencyKey: key() });
+    await purchasing.purchaseOrders.update({
+      id: order.id,
+      lines: [
+        { ...keepS, quantity: 2 },
+        { ...keepB, quantity: 4 },
+      ],
+    });
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [
+        { lineId: ls!.id, quantity: 2 },
+        { lineId: lb!.id, quantity: 4 },
+      ],
+      idempotencyKey: key(),
+    });
     expect((await get(order.id)).status).toBe('received');
     const next = await issued({ locationId: loc.id }, [{ productId: s.id, quantity: 1, unitCost: 1 }]);
     await warehouse.purchaseOrders.setLineSerials({ lineId: next.lines[0]!.id, serials: ['CUT-3'], idempotencyKey: key() });
@@ -410,10 +498,23 @@ describe('purchaseOrders.update', () => {
       { productId: b.id, quantity: 5, unitCost: 1 },
     ]);
     const [l1, l2] = order.lines;
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: l1!.id, quantity: 3 }, { lineId: l2!.id, quantity: 2 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [
+        { lineId: l1!.id, quantity: 3 },
+        { lineId: l2!.id, quantity: 2 },
+      ],
+      idempotencyKey: key(),
+    });
     expect((await get(order.id)).status).toBe('partially_received');
     // The supplier cannot send the other 3: the line is cut to what came.
-    const cut = await purchasing.purchaseOrders.update({ id: order.id, lines: [{ id: l1!.id, productId: a.id, quantity: 3, unitCost: 1 }, { id: l2!.id, productId: b.id, quantity: 2, unitCost: 1 }] });
+    const cut = await purchasing.purchaseOrders.update({
+      id: order.id,
+      lines: [
+        { id: l1!.id, productId: a.id, quantity: 3, unitCost: 1 },
+        { id: l2!.id, productId: b.id, quantity: 2, unitCost: 1 },
+      ],
+    });
     expect(cut.status).toBe('received');
     expect((await purchasing.purchaseOrders.list({ status: 'received', limit: 1000 })).items.map((o) => o.id)).toContain(order.id);
   });
@@ -425,7 +526,10 @@ describe('purchaseOrders.update', () => {
     const order = await issued({ locationId: loc.id }, [{ productId: p.id, quantity: 2, unitCost: 1 }]);
     await warehouse.purchaseOrders.setSerialTable({
       purchaseOrderId: order.id,
-      rows: [{ line: 1, serial: 'MV-1', bay: 'M1' }, { line: 1, serial: 'MV-2' }],
+      rows: [
+        { line: 1, serial: 'MV-1', bay: 'M1' },
+        { line: 1, serial: 'MV-2' },
+      ],
       idempotencyKey: key(),
     });
     const r = await refusedUnchanged([order.id], [p.id], () => purchasing.purchaseOrders.update({ id: order.id, locationId: other.id }));
@@ -435,7 +539,11 @@ describe('purchaseOrders.update', () => {
     // Once the serials no longer name the old bay, the order can move; the receipt puts them at the new place.
     await warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['MV-1', 'MV-2'], idempotencyKey: key() });
     await purchasing.purchaseOrders.update({ id: order.id, locationId: other.id, bayId: other.bayIds[0] });
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 2 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 2 }],
+      idempotencyKey: key(),
+    });
     expect((await serialsOf(p.id)).map((s) => [s.serial, s.locationId, s.bayId])).toEqual([
       ['MV-1', other.id, other.bayIds[0]],
       ['MV-2', other.id, other.bayIds[0]],
@@ -472,7 +580,9 @@ describe('issue, cancel and list', () => {
     const first = await issued({ locationId: loc.id }, [{ productId: p.id, quantity: 3, unitCost: 1 }]);
     const second = await issued({ locationId: loc.id }, [{ productId: p.id, quantity: 3, unitCost: 1 }]);
     await warehouse.purchaseOrders.setLineSerials({ lineId: first.lines[0]!.id, text: 'CX1-CX3', idempotencyKey: key() });
-    const taken = await refusal(warehouse.purchaseOrders.setLineSerials({ lineId: second.lines[0]!.id, serials: ['CX1', 'CX2', 'CX3'], idempotencyKey: key() }));
+    const taken = await refusal(
+      warehouse.purchaseOrders.setLineSerials({ lineId: second.lines[0]!.id, serials: ['CX1', 'CX2', 'CX3'], idempotencyKey: key() }),
+    );
     expect(taken).toMatchObject({ code: 'CONFLICT', reason: 'SERIAL_ON_OTHER_ORDER' });
     expect(taken.problems.map((q) => q.index)).toEqual([0, 1, 2]);
 
@@ -488,7 +598,12 @@ describe('issue, cancel and list', () => {
       () => purchasing.purchaseOrders.cancel({ id: first.id }),
       () => purchasing.purchaseOrders.update({ id: first.id, reference: 'x' }),
       () => warehouse.purchaseOrders.setLineSerials({ lineId: first.lines[0]!.id, serials: ['CY-1'], idempotencyKey: key() }),
-      () => warehouse.purchaseOrders.receive({ purchaseOrderId: first.id, lines: [{ lineId: first.lines[0]!.id, quantity: 1 }], idempotencyKey: key() }),
+      () =>
+        warehouse.purchaseOrders.receive({
+          purchaseOrderId: first.id,
+          lines: [{ lineId: first.lines[0]!.id, quantity: 1 }],
+          idempotencyKey: key(),
+        }),
     ]) {
       const r = await refusedUnchanged(ids, [p.id], call);
       expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'ORDER_NOT_OPEN' });
@@ -500,7 +615,11 @@ describe('issue, cancel and list', () => {
     const loc = await location(warehouse);
     const p = await plain();
     const order = await issued({ locationId: loc.id }, [{ productId: p.id, quantity: 5, unitCost: 2 }]);
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 2 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 2 }],
+      idempotencyKey: key(),
+    });
     const cancelled = await purchasing.purchaseOrders.cancel({ id: order.id });
     expect(cancelled).toMatchObject({ status: 'cancelled', lines: [expect.objectContaining({ receivedQuantity: 2 })] });
     expect(cancelled.receipts).toHaveLength(1);
@@ -511,7 +630,10 @@ describe('issue, cancel and list', () => {
     const loc = await location(warehouse);
     const p = await plain();
     const d = await draft({ locationId: loc.id }, [{ productId: p.id, quantity: 1, unitCost: 1 }]);
-    const i = await issued({ locationId: loc.id }, [{ productId: p.id, quantity: 2, unitCost: 1 }, { productId: p.id, quantity: 1, unitCost: 1 }]);
+    const i = await issued({ locationId: loc.id }, [
+      { productId: p.id, quantity: 2, unitCost: 1 },
+      { productId: p.id, quantity: 1, unitCost: 1 },
+    ]);
     const c = await draft({ locationId: loc.id }, [{ productId: p.id, quantity: 1, unitCost: 1 }]);
     await purchasing.purchaseOrders.cancel({ id: c.id });
     const ids = async (status?: 'draft' | 'issued' | 'cancelled' | 'received' | 'partially_received') =>
@@ -549,7 +671,10 @@ describe('previewLineSerials / setLineSerials', () => {
 
   it('previews a list and a text with the serial syntax', async () => {
     const { lineId } = await serialLine(8);
-    expect(await warehouse.purchaseOrders.previewLineSerials({ lineId, serials: [' A-1 ', 'A-2'] })).toEqual({ serials: ['A-1', 'A-2'], errors: [] });
+    expect(await warehouse.purchaseOrders.previewLineSerials({ lineId, serials: [' A-1 ', 'A-2'] })).toEqual({
+      serials: ['A-1', 'A-2'],
+      errors: [],
+    });
     expect(await warehouse.purchaseOrders.previewLineSerials({ lineId, text: 'PS001-PS003\nQ1,Q2;Q3' })).toEqual({
       serials: ['PS001', 'PS002', 'PS003', 'Q1', 'Q2', 'Q3'],
       errors: [],
@@ -578,7 +703,9 @@ describe('previewLineSerials / setLineSerials', () => {
     expect(preview.errors[4]!.message).toContain(p.sku);
 
     // Saving the same list is refused whole, with the same problems, and changes nothing.
-    const r = await refusedUnchanged([order.id, other.id], [p.id], () => warehouse.purchaseOrders.setLineSerials({ lineId, serials, idempotencyKey: key() }));
+    const r = await refusedUnchanged([order.id, other.id], [p.id], () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId, serials, idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'INVALID_SERIALS' });
     expect(r.message).toMatch(/^Nothing was saved/);
     expect(r.problems).toEqual(preview.errors);
@@ -608,7 +735,9 @@ describe('previewLineSerials / setLineSerials', () => {
     const q = await serialised();
     const other = await issued({ locationId: loc.id }, [{ productId: q.id, quantity: 1, unitCost: 1 }]);
     await warehouse.purchaseOrders.setLineSerials({ lineId: other.lines[0]!.id, serials: ['SAME'], idempotencyKey: key() });
-    expect(await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['SAME'], idempotencyKey: key() })).toMatchObject({ serials: 1 });
+    expect(await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['SAME'], idempotencyKey: key() })).toMatchObject({
+      serials: 1,
+    });
   });
 
   it('setLineSerials replaces the line’s previous serials; the replaced ones are free again', async () => {
@@ -645,17 +774,23 @@ describe('previewLineSerials / setLineSerials', () => {
     const retry = await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['ID-1', 'ID-2'], idempotencyKey: k });
     expect(retry).toEqual(first);
     expect(lineOf(await get(order.id), 1).pendingSerials).toEqual(['ID-3']);
-    const reused = await refusedUnchanged([order.id], [p.id], () => warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['ID-9'], idempotencyKey: k }));
+    const reused = await refusedUnchanged([order.id], [p.id], () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['ID-9'], idempotencyKey: k }),
+    );
     expect(reused).toMatchObject({ code: 'CONFLICT', reason: 'IDEMPOTENCY_KEY_REUSED' });
   });
 
   it('refuses a bay of another location', async () => {
     const { p, order, lineId } = await serialLine(1, { bays: ['K1'] });
     const other = await location(warehouse, ['K2']);
-    const r = await refusedUnchanged([order.id], [p.id], () => warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['BY-1'], bayId: other.bayIds[0], idempotencyKey: key() }));
+    const r = await refusedUnchanged([order.id], [p.id], () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['BY-1'], bayId: other.bayIds[0], idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ reason: 'BAY_NOT_IN_LOCATION' });
     expect(r.message).toContain('K2');
-    expect((await refusal(warehouse.purchaseOrders.previewLineSerials({ lineId, serials: ['BY-1'], bayId: other.bayIds[0] }))).reason).toBe('BAY_NOT_IN_LOCATION');
+    expect((await refusal(warehouse.purchaseOrders.previewLineSerials({ lineId, serials: ['BY-1'], bayId: other.bayIds[0] }))).reason).toBe(
+      'BAY_NOT_IN_LOCATION',
+    );
   });
 
   it('a batch’s bay must be in the order’s location, and the preview says so as saving does', async () => {
@@ -665,7 +800,9 @@ describe('previewLineSerials / setLineSerials', () => {
     const order = await issued({ locationId: loc.id }, [{ productId: b.id, quantity: 5, unitCost: 1 }]);
     const lineId = order.lines[0]!.id;
     const batches = [{ number: 'BAYLOT', quantity: 2, bayId: other.bayIds[0] }];
-    const saving = await refusedUnchanged([order.id], [b.id], () => warehouse.purchaseOrders.setLineSerials({ lineId, batches, idempotencyKey: key() }));
+    const saving = await refusedUnchanged([order.id], [b.id], () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId, batches, idempotencyKey: key() }),
+    );
     expect(saving).toMatchObject({ code: 'BAD_REQUEST', reason: 'BAY_NOT_IN_LOCATION' });
     expect(saving.message).toContain('KB2');
     const preview = await refusal(warehouse.purchaseOrders.previewLineSerials({ lineId, batches }));
@@ -679,7 +816,10 @@ describe('previewLineSerials / setLineSerials', () => {
   });
 
   it('refuses an unknown line', async () => {
-    expect((await refusal(warehouse.purchaseOrders.previewLineSerials({ lineId: 999_999, serials: ['A'] })))).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_FOUND' });
+    expect(await refusal(warehouse.purchaseOrders.previewLineSerials({ lineId: 999_999, serials: ['A'] }))).toMatchObject({
+      code: 'NOT_FOUND',
+      reason: 'NOT_FOUND',
+    });
   });
 
   it('serials only on serialised lines, batches only on batch lines', async () => {
@@ -693,14 +833,20 @@ describe('previewLineSerials / setLineSerials', () => {
     const [ls, lb, ln] = order.lines;
     const ids = [order.id];
     const products = [s.id, b.id, n.id];
-    const onBatch = await refusedUnchanged(ids, products, () => warehouse.purchaseOrders.setLineSerials({ lineId: lb!.id, serials: ['X1', 'X2'], idempotencyKey: key() }));
+    const onBatch = await refusedUnchanged(ids, products, () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId: lb!.id, serials: ['X1', 'X2'], idempotencyKey: key() }),
+    );
     expect(onBatch).toMatchObject({ reason: 'PRODUCT_NOT_SERIALISED' });
     expect(onBatch.problems.map((q) => q.index)).toEqual([0, 1]);
     expect(onBatch.message).toContain(b.sku);
-    const onSerial = await refusedUnchanged(ids, products, () => warehouse.purchaseOrders.setLineSerials({ lineId: ls!.id, batches: [{ number: 'L1', quantity: 2 }], idempotencyKey: key() }));
+    const onSerial = await refusedUnchanged(ids, products, () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId: ls!.id, batches: [{ number: 'L1', quantity: 2 }], idempotencyKey: key() }),
+    );
     expect(onSerial).toMatchObject({ reason: 'PRODUCT_NOT_BATCH_TRACKED' });
     expect(onSerial.problems).toEqual([expect.objectContaining({ index: 0 })]);
-    const onPlain = await refusedUnchanged(ids, products, () => warehouse.purchaseOrders.setLineSerials({ lineId: ln!.id, serials: ['X1'], idempotencyKey: key() }));
+    const onPlain = await refusedUnchanged(ids, products, () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId: ln!.id, serials: ['X1'], idempotencyKey: key() }),
+    );
     expect(onPlain).toMatchObject({ reason: 'PRODUCT_NOT_SERIALISED' });
     expect(onPlain.message).toContain(n.sku);
   });
@@ -708,7 +854,14 @@ describe('previewLineSerials / setLineSerials', () => {
   it('batch lines take batches: number, expiry and quantity, checked against known batches', async () => {
     const loc = await location(warehouse, ['BB1']);
     const b = await batched();
-    await warehouse.batches.add({ productId: b.id, locationId: loc.id, number: 'KNOWN', expiry: '2027-06-30', quantity: 1, idempotencyKey: key() });
+    await warehouse.batches.add({
+      productId: b.id,
+      locationId: loc.id,
+      number: 'KNOWN',
+      expiry: '2027-06-30',
+      quantity: 1,
+      idempotencyKey: key(),
+    });
     const order = await issued({ locationId: loc.id }, [{ productId: b.id, quantity: 10, unitCost: 3 }]);
     const lineId = order.lines[0]!.id;
 
@@ -729,7 +882,14 @@ describe('previewLineSerials / setLineSerials', () => {
     ]);
 
     const mismatch = await refusedUnchanged([order.id], [b.id], () =>
-      warehouse.purchaseOrders.setLineSerials({ lineId, batches: [{ number: 'OK', quantity: 1 }, { number: 'KNOWN', expiry: '2027-07-01', quantity: 2 }], idempotencyKey: key() }),
+      warehouse.purchaseOrders.setLineSerials({
+        lineId,
+        batches: [
+          { number: 'OK', quantity: 1 },
+          { number: 'KNOWN', expiry: '2027-07-01', quantity: 2 },
+        ],
+        idempotencyKey: key(),
+      }),
     );
     expect(mismatch).toMatchObject({ code: 'CONFLICT', reason: 'BATCH_EXPIRY_MISMATCH' });
     expect(mismatch.problems).toEqual([expect.objectContaining({ index: 1, token: 'KNOWN', reason: 'BATCH_EXPIRY_MISMATCH' })]);
@@ -737,7 +897,10 @@ describe('previewLineSerials / setLineSerials', () => {
 
     const twoExpiries = await warehouse.purchaseOrders.previewLineSerials({
       lineId,
-      batches: [{ number: 'TWICE', expiry: '2027-01-01', quantity: 1 }, { number: 'TWICE', expiry: '2027-02-01', quantity: 1 }],
+      batches: [
+        { number: 'TWICE', expiry: '2027-01-01', quantity: 1 },
+        { number: 'TWICE', expiry: '2027-02-01', quantity: 1 },
+      ],
     });
     expect(twoExpiries.errors).toEqual([expect.objectContaining({ index: 1, reason: 'BATCH_EXPIRY_MISMATCH' })]);
 
@@ -754,10 +917,17 @@ describe('previewLineSerials / setLineSerials', () => {
     const b = await batched();
     const order = await issued({ locationId: loc.id }, [{ productId: b.id, quantity: 0.3, unitCost: 10 }]);
     const lineId = order.lines[0]!.id;
-    const batches = [{ number: 'D1', quantity: 0.1 }, { number: 'D2', quantity: 0.2 }];
+    const batches = [
+      { number: 'D1', quantity: 0.1 },
+      { number: 'D2', quantity: 0.2 },
+    ];
     expect((await warehouse.purchaseOrders.previewLineSerials({ lineId, batches })).errors).toEqual([]);
     await warehouse.purchaseOrders.setLineSerials({ lineId, batches, idempotencyKey: key() });
-    const r = await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 0.3 }], idempotencyKey: key() });
+    const r = await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId, quantity: 0.3 }],
+      idempotencyKey: key(),
+    });
     expect(r.status).toBe('received');
     expect((await batchesOf(b.id)).map((x) => x.quantity).sort()).toEqual([0.1, 0.2]);
   });
@@ -767,9 +937,22 @@ describe('previewLineSerials / setLineSerials', () => {
     const b = await batched();
     const order = await issued({ locationId: loc.id }, [{ productId: b.id, quantity: 5, unitCost: 3 }]);
     const lineId = order.lines[0]!.id;
-    const preview = await warehouse.purchaseOrders.previewLineSerials({ lineId, batches: [{ number: 'LOT', quantity: 2 }, { number: 'LOT', quantity: 3 }] });
+    const preview = await warehouse.purchaseOrders.previewLineSerials({
+      lineId,
+      batches: [
+        { number: 'LOT', quantity: 2 },
+        { number: 'LOT', quantity: 3 },
+      ],
+    });
     expect(preview.errors).toEqual([]);
-    await warehouse.purchaseOrders.setLineSerials({ lineId, batches: [{ number: 'LOT', quantity: 2 }, { number: 'LOT', quantity: 3 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.setLineSerials({
+      lineId,
+      batches: [
+        { number: 'LOT', quantity: 2 },
+        { number: 'LOT', quantity: 3 },
+      ],
+      idempotencyKey: key(),
+    });
     expect(lineOf(await get(order.id), 1).pendingBatches).toEqual([{ number: 'LOT', expiry: null, quantity: 5, bayName: null }]);
     await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 5 }], idempotencyKey: key() });
     expect(await batchesOf(b.id)).toEqual([{ number: 'LOT', expiry: null, quantity: 5, locationId: loc.id, bayId: null, unitCost: 3 }]);
@@ -779,7 +962,9 @@ describe('previewLineSerials / setLineSerials', () => {
     const { p, order, lineId } = await serialLine(1);
     await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['DONE-1'], idempotencyKey: key() });
     await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 1 }], idempotencyKey: key() });
-    const r = await refusedUnchanged([order.id], [p.id], () => warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['DONE-2'], idempotencyKey: key() }));
+    const r = await refusedUnchanged([order.id], [p.id], () =>
+      warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['DONE-2'], idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'ORDER_NOT_OPEN' });
     expect(r.message).toMatch(/fully received/);
     expect((await refusal(warehouse.purchaseOrders.previewLineSerials({ lineId, serials: ['DONE-2'] }))).reason).toBe('ORDER_NOT_OPEN');
@@ -842,7 +1027,10 @@ describe('previewSerialTable / setSerialTable', () => {
     expect(saved.lines).toEqual(preview.lines);
     const after = await get(order.id);
     expect(after.lines.map((l) => [l.pendingSerials, l.pendingSerialBays])).toEqual([
-      [['TB-1', 'TB-2'], ['A1', null]],
+      [
+        ['TB-1', 'TB-2'],
+        ['A1', null],
+      ],
       [['TB-3'], ['A2']],
       [['TB-1'], [null]],
       [[], []],
@@ -856,7 +1044,11 @@ describe('previewSerialTable / setSerialTable', () => {
   it('reports every bad row with its index and field, and saves nothing', async () => {
     const { s, b, order, products, loc } = await tableOrder();
     await warehouse.serials.add({ productId: s.id, locationId: loc.id, serials: ['EXISTS'], idempotencyKey: key() });
-    await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'KEEP-1' }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.setSerialTable({
+      purchaseOrderId: order.id,
+      rows: [{ line: 1, serial: 'KEEP-1' }],
+      idempotencyKey: key(),
+    });
     const rows = [
       { line: 1, serial: 'GOOD-1' }, // 0
       { sku: s.sku, serial: 'AMBIGUOUS' }, // 1: the SKU is on lines 1 and 2
@@ -899,7 +1091,9 @@ describe('previewSerialTable / setSerialTable', () => {
     expect(byIndex.get(6)).toMatchObject({ firstIndex: 0, token: 'GOOD-1' });
     expect(byIndex.get(11)!.message).toContain('EXISTS');
 
-    const r = await refusedUnchanged([order.id], products, () => warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows, idempotencyKey: key() }));
+    const r = await refusedUnchanged([order.id], products, () =>
+      warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows, idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ reason: 'INVALID_SERIALS' });
     expect(r.message).toMatch(/Fix the rows listed/);
     expect(r.problems).toEqual(preview.errors);
@@ -910,7 +1104,11 @@ describe('previewSerialTable / setSerialTable', () => {
     const { s, t, order } = await tableOrder();
     const preview = await warehouse.purchaseOrders.previewSerialTable({
       purchaseOrderId: order.id,
-      rows: [{ line: 1, sku: s.sku, serial: 'AG-1' }, { line: 1, sku: t.sku, serial: 'AG-2' }, { line: 3, sku: ` ${t.sku.toLowerCase()} `, serial: 'AG-3' }],
+      rows: [
+        { line: 1, sku: s.sku, serial: 'AG-1' },
+        { line: 1, sku: t.sku, serial: 'AG-2' },
+        { line: 3, sku: ` ${t.sku.toLowerCase()} `, serial: 'AG-3' },
+      ],
     });
     expect(preview.errors).toEqual([expect.objectContaining({ index: 1, field: 'sku', reason: 'LINE_NOT_ON_ORDER' })]);
     expect(preview.errors[0]!.message).toContain(`Line 1 is for ${s.sku}, not ${t.sku}`);
@@ -920,34 +1118,72 @@ describe('previewSerialTable / setSerialTable', () => {
     const loc = await location(warehouse);
     const b = await batched();
     const order = await issued({ locationId: loc.id }, [{ productId: b.id, quantity: 0.3, unitCost: 1 }]);
-    await warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, batches: [{ number: 'FR', quantity: 0.1 }], idempotencyKey: key() });
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 0.1 }], idempotencyKey: key() });
-    const preview = await warehouse.purchaseOrders.previewSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, batch: 'FR2', quantity: 0.1 }, { line: 1, batch: 'FR3', quantity: 0.1 }] });
+    await warehouse.purchaseOrders.setLineSerials({
+      lineId: order.lines[0]!.id,
+      batches: [{ number: 'FR', quantity: 0.1 }],
+      idempotencyKey: key(),
+    });
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 0.1 }],
+      idempotencyKey: key(),
+    });
+    const preview = await warehouse.purchaseOrders.previewSerialTable({
+      purchaseOrderId: order.id,
+      rows: [
+        { line: 1, batch: 'FR2', quantity: 0.1 },
+        { line: 1, batch: 'FR3', quantity: 0.1 },
+      ],
+    });
     expect(preview.errors).toEqual([]);
     expect(preview.lines).toEqual([expect.objectContaining({ entered: 0.2, expected: 0.2 })]);
-    const third = await warehouse.purchaseOrders.previewSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, batch: 'FR2', quantity: 0.1 }, { line: 1, batch: 'FR3', quantity: 0.2 }] });
+    const third = await warehouse.purchaseOrders.previewSerialTable({
+      purchaseOrderId: order.id,
+      rows: [
+        { line: 1, batch: 'FR2', quantity: 0.1 },
+        { line: 1, batch: 'FR3', quantity: 0.2 },
+      ],
+    });
     expect(third.lines).toEqual([expect.objectContaining({ entered: 0.3, expected: 0.2 })]);
     expect(third.errors).toEqual([expect.objectContaining({ reason: 'SERIAL_COUNT_MISMATCH', index: null })]);
   });
 
   it('a line given more than it still expects is reported for the line (index null)', async () => {
     const { t, order } = await tableOrder();
-    const rows = [{ sku: t.sku, serial: 'M1' }, { sku: t.sku, serial: 'M2' }, { sku: t.sku, serial: 'M3' }];
+    const rows = [
+      { sku: t.sku, serial: 'M1' },
+      { sku: t.sku, serial: 'M2' },
+      { sku: t.sku, serial: 'M3' },
+    ];
     const preview = await warehouse.purchaseOrders.previewSerialTable({ purchaseOrderId: order.id, rows });
     expect(preview.errors).toEqual([expect.objectContaining({ index: null, reason: 'SERIAL_COUNT_MISMATCH' })]);
     expect(preview.errors[0]!.message).toContain(`Line 3 (${t.sku}) expects 2 more, but 3 are entered`);
     expect(preview.lines[2]).toMatchObject({ lineNumber: 3, entered: 3, expected: 2 });
-    expect((await refusal(warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows, idempotencyKey: key() }))).reason).toBe('SERIAL_COUNT_MISMATCH');
+    expect(
+      (await refusal(warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows, idempotencyKey: key() }))).reason,
+    ).toBe('SERIAL_COUNT_MISMATCH');
   });
 
   it('saving replaces only the lines the table names', async () => {
     const { t, b, order } = await tableOrder();
     await warehouse.purchaseOrders.setSerialTable({
       purchaseOrderId: order.id,
-      rows: [{ line: 1, serial: 'ON-1' }, { line: 2, serial: 'ON-2' }, { line: 3, serial: 'ON-3' }, { sku: b.sku, batch: 'LOT', quantity: 5 }],
+      rows: [
+        { line: 1, serial: 'ON-1' },
+        { line: 2, serial: 'ON-2' },
+        { line: 3, serial: 'ON-3' },
+        { sku: b.sku, batch: 'LOT', quantity: 5 },
+      ],
       idempotencyKey: key(),
     });
-    const out = await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ sku: t.sku, serial: 'NEW-3' }, { sku: t.sku, serial: 'NEW-4' }], idempotencyKey: key() });
+    const out = await warehouse.purchaseOrders.setSerialTable({
+      purchaseOrderId: order.id,
+      rows: [
+        { sku: t.sku, serial: 'NEW-3' },
+        { sku: t.sku, serial: 'NEW-4' },
+      ],
+      idempotencyKey: key(),
+    });
     expect(out.lines).toEqual([{ lineId: order.lines[2]!.id, lineNumber: 3, sku: t.sku, entered: 2, expected: 2 }]);
     const after = await get(order.id);
     expect(after.lines.map((l) => l.pendingSerials)).toEqual([['ON-1'], ['ON-2'], ['NEW-3', 'NEW-4'], []]);
@@ -956,12 +1192,23 @@ describe('previewSerialTable / setSerialTable', () => {
 
   it('moves a serial from one line to another of the same product when the table names both lines', async () => {
     const { order } = await tableOrder();
-    await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'MOVE' }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.setSerialTable({
+      purchaseOrderId: order.id,
+      rows: [{ line: 1, serial: 'MOVE' }],
+      idempotencyKey: key(),
+    });
     // Naming only line 2: the serial is still entered on line 1 of this order.
     const only2 = await warehouse.purchaseOrders.previewSerialTable({ purchaseOrderId: order.id, rows: [{ line: 2, serial: 'MOVE' }] });
     expect(only2.errors).toEqual([expect.objectContaining({ index: 0, reason: 'SERIAL_ON_OTHER_ORDER' })]);
     expect(only2.errors[0]!.message).toContain(`#${order.id} line 1`);
-    await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'STAY' }, { line: 2, serial: 'MOVE' }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.setSerialTable({
+      purchaseOrderId: order.id,
+      rows: [
+        { line: 1, serial: 'STAY' },
+        { line: 2, serial: 'MOVE' },
+      ],
+      idempotencyKey: key(),
+    });
     expect((await get(order.id)).lines.map((l) => l.pendingSerials).slice(0, 2)).toEqual([['STAY'], ['MOVE']]);
   });
 
@@ -970,7 +1217,11 @@ describe('previewSerialTable / setSerialTable', () => {
     const k = key();
     const rows = [{ line: 1, serial: 'IT-1' }];
     const first = await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows, idempotencyKey: k });
-    await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'IT-2' }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.setSerialTable({
+      purchaseOrderId: order.id,
+      rows: [{ line: 1, serial: 'IT-2' }],
+      idempotencyKey: key(),
+    });
     expect(await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows, idempotencyKey: k })).toEqual(first);
     expect(lineOf(await get(order.id), 1).pendingSerials).toEqual(['IT-2']);
   });
@@ -978,9 +1229,13 @@ describe('previewSerialTable / setSerialTable', () => {
   it('a received or cancelled order takes no table (ORDER_NOT_OPEN)', async () => {
     const { order, products } = await tableOrder();
     await purchasing.purchaseOrders.cancel({ id: order.id });
-    const r = await refusedUnchanged([order.id], products, () => warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'C' }], idempotencyKey: key() }));
+    const r = await refusedUnchanged([order.id], products, () =>
+      warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'C' }], idempotencyKey: key() }),
+    );
     expect(r.reason).toBe('ORDER_NOT_OPEN');
-    expect((await refusal(warehouse.purchaseOrders.previewSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'C' }] }))).reason).toBe('ORDER_NOT_OPEN');
+    expect(
+      (await refusal(warehouse.purchaseOrders.previewSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'C' }] }))).reason,
+    ).toBe('ORDER_NOT_OPEN');
   });
 });
 
@@ -992,7 +1247,11 @@ describe('receive', () => {
     const p = await plain();
     const order = await draft({ locationId: loc.id }, [{ productId: p.id, quantity: 1, unitCost: 1 }]);
     const r = await refusedUnchanged([order.id], [p.id], () =>
-      warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 1 }], idempotencyKey: key() }),
+      warehouse.purchaseOrders.receive({
+        purchaseOrderId: order.id,
+        lines: [{ lineId: order.lines[0]!.id, quantity: 1 }],
+        idempotencyKey: key(),
+      }),
     );
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'ORDER_NOT_OPEN' });
     expect(r.message).toMatch(/draft: issue it/);
@@ -1049,7 +1308,10 @@ describe('receive', () => {
     // First receipt: two named serials, 2 of the plain line.
     const first = await warehouse.purchaseOrders.receive({
       purchaseOrderId: order.id,
-      lines: [{ lineId: ls!.id, quantity: 2, serials: ['USD-1', 'USD-2'] }, { lineId: ln!.id, quantity: 2 }],
+      lines: [
+        { lineId: ls!.id, quantity: 2, serials: ['USD-1', 'USD-2'] },
+        { lineId: ln!.id, quantity: 2 },
+      ],
       idempotencyKey: key(),
     });
     expect(first).toMatchObject({ purchaseOrderId: order.id, status: 'partially_received' });
@@ -1074,17 +1336,34 @@ describe('receive', () => {
     expect(overAfter.message).toMatch(/5 ordered and 2 received, so at most 3 more/);
 
     // Second receipt: everything else.
-    await warehouse.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 3, batch: 'B-NEW', quantity: 2, bay: 'SHELF' }, { line: 3, batch: 'B-OLD', expiry: '2027-01-31', quantity: 4 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.setSerialTable({
+      purchaseOrderId: order.id,
+      rows: [
+        { line: 3, batch: 'B-NEW', quantity: 2, bay: 'SHELF' },
+        { line: 3, batch: 'B-OLD', expiry: '2027-01-31', quantity: 4 },
+      ],
+      idempotencyKey: key(),
+    });
     const second = await purchasing.purchaseOrders.receive({
       purchaseOrderId: order.id,
-      lines: [{ lineId: ls!.id, quantity: 2 }, { lineId: ln!.id, quantity: 3 }, { lineId: lb!.id, quantity: 6 }, { lineId: lf!.id, quantity: 2 }],
+      lines: [
+        { lineId: ls!.id, quantity: 2 },
+        { lineId: ln!.id, quantity: 3 },
+        { lineId: lb!.id, quantity: 6 },
+        { lineId: lf!.id, quantity: 2 },
+      ],
       idempotencyKey: key(),
     });
     expect(second.status).toBe('received');
     now = await get(order.id);
     expect(now.status).toBe('received');
     expect(now.lines.map((l) => l.receivedQuantity)).toEqual([4, 5, 6, 2]);
-    expect(now.lines.map((l) => [l.pendingSerials, l.pendingBatches])).toEqual([[[], []], [[], []], [[], []], [[], []]]);
+    expect(now.lines.map((l) => [l.pendingSerials, l.pendingBatches])).toEqual([
+      [[], []],
+      [[], []],
+      [[], []],
+      [[], []],
+    ]);
     expect(now.receipts).toHaveLength(2);
 
     // Stock: serials at their bays, the plain line at the order's bay, batches at theirs; the service line has none.
@@ -1132,7 +1411,14 @@ describe('receive', () => {
     const history = await warehouse.serials.history({ productId: s.id, serial: 'USD-3' });
     expect(history.serial).toMatchObject({ status: 'in_stock', locationId: loc.id, bayId: dock, unitCost: 15 });
     expect(history.movements).toEqual([
-      expect.objectContaining({ kind: 'receipt', documentType: 'purchase_order', documentId: order.id, unitCost: 15, statusAfter: 'in_stock', quantity: 1 }),
+      expect.objectContaining({
+        kind: 'receipt',
+        documentType: 'purchase_order',
+        documentId: order.id,
+        unitCost: 15,
+        statusAfter: 'in_stock',
+        quantity: 1,
+      }),
     ]);
     expect(history.movements[0]!.narrative).toContain(`receipt #${second.receiptId}`);
 
@@ -1165,18 +1451,26 @@ describe('receive', () => {
 
     await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['EX-1', 'EX-2', 'EX-3'], idempotencyKey: key() });
     // More than entered.
-    expect((await refusedUnchanged([order.id], [s.id], receive([{ lineId, quantity: 4 }]))).message).toMatch(/but 3 are entered; enter 1 more/);
+    expect((await refusedUnchanged([order.id], [s.id], receive([{ lineId, quantity: 4 }]))).message).toMatch(
+      /but 3 are entered; enter 1 more/,
+    );
     // Named serials that are not entered on the line.
     const notEntered = await refusedUnchanged([order.id], [s.id], receive([{ lineId, quantity: 2, serials: ['EX-1', 'NOPE'] }]));
     expect(notEntered).toMatchObject({ code: 'NOT_FOUND', reason: 'SERIAL_NOT_FOUND' });
     expect(notEntered.message).toContain('NOPE');
     // Named, but not as many as received (a repeat counts once).
-    expect((await refusedUnchanged([order.id], [s.id], receive([{ lineId, quantity: 2, serials: ['EX-1', 'EX-1'] }]))).message).toMatch(/but 1 are named/);
+    expect((await refusedUnchanged([order.id], [s.id], receive([{ lineId, quantity: 2, serials: ['EX-1', 'EX-1'] }]))).message).toMatch(
+      /but 1 are named/,
+    );
     // Fractions of a serialised unit.
     expect((await refusedUnchanged([order.id], [s.id], receive([{ lineId, quantity: 1.5 }]))).reason).toBe('INVALID_INPUT');
 
     // All three entered, without naming them.
-    const r = await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 3 }], idempotencyKey: key() });
+    const r = await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId, quantity: 3 }],
+      idempotencyKey: key(),
+    });
     expect(r.lines).toEqual([{ lineId, quantity: 3, serials: 3, batches: 0 }]);
     expect((await serialsOf(s.id)).map((x) => x.serial)).toEqual(['EX-1', 'EX-2', 'EX-3']);
     expect(lineOf(await get(order.id), 1)).toMatchObject({ receivedQuantity: 3, pendingSerials: [] });
@@ -1185,7 +1479,10 @@ describe('receive', () => {
   it('reports every bad line at once, by its index in the request', async () => {
     const loc = await location(warehouse);
     const [s, n] = [await serialised(), await plain()];
-    const order = await issued({ locationId: loc.id }, [{ productId: s.id, quantity: 2, unitCost: 1 }, { productId: n.id, quantity: 2, unitCost: 1 }]);
+    const order = await issued({ locationId: loc.id }, [
+      { productId: s.id, quantity: 2, unitCost: 1 },
+      { productId: n.id, quantity: 2, unitCost: 1 },
+    ]);
     const elsewhere = await issued({ locationId: loc.id }, [{ productId: n.id, quantity: 1, unitCost: 1 }]);
     const [ls, ln] = order.lines;
     const r = await refusedUnchanged([order.id, elsewhere.id], [s.id, n.id], () =>
@@ -1214,7 +1511,11 @@ describe('receive', () => {
     const n = await plain();
     const order = await issued({ locationId: loc.id }, [{ productId: n.id, quantity: 2, unitCost: 1 }]);
     const r = await refusedUnchanged([order.id], [n.id], () =>
-      warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 1, serials: ['NOT-1'] }], idempotencyKey: key() }),
+      warehouse.purchaseOrders.receive({
+        purchaseOrderId: order.id,
+        lines: [{ lineId: order.lines[0]!.id, quantity: 1, serials: ['NOT-1'] }],
+        idempotencyKey: key(),
+      }),
     );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'PRODUCT_NOT_SERIALISED' });
     expect(r.message).toContain(n.sku);
@@ -1241,7 +1542,11 @@ describe('receive', () => {
     const loc = await location(warehouse);
     const f = await untracked();
     const order = await issued({ locationId: loc.id }, [{ productId: f.id, quantity: 1, unitCost: 50 }]);
-    const r = await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 1 }], idempotencyKey: key() });
+    const r = await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 1 }],
+      idempotencyKey: key(),
+    });
     expect(r.status).toBe('received');
     expect(await levelsOf(f.id)).toEqual([]);
     expect(await receiptMovements(order.id)).toEqual([]);
@@ -1255,17 +1560,31 @@ describe('receive', () => {
     expect((await admin.products.get({ id: s.id })).averageCost).toBe(5);
     const order = await issued({ locationId: loc.id, currency: 'EUR', exchangeRate: 2 }, [{ productId: s.id, quantity: 2, unitCost: 7.5 }]);
     await warehouse.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['AV-3', 'AV-4'], idempotencyKey: key() });
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 2 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 2 }],
+      idempotencyKey: key(),
+    });
     expect((await admin.products.get({ id: s.id })).averageCost).toBe(10);
   });
 
   it('is applied once per idempotency key', async () => {
     const loc = await location(warehouse);
     const [s, n] = [await serialised(), await plain()];
-    const order = await issued({ locationId: loc.id }, [{ productId: s.id, quantity: 2, unitCost: 1 }, { productId: n.id, quantity: 10, unitCost: 1 }]);
+    const order = await issued({ locationId: loc.id }, [
+      { productId: s.id, quantity: 2, unitCost: 1 },
+      { productId: n.id, quantity: 10, unitCost: 1 },
+    ]);
     const [ls, ln] = order.lines;
     await warehouse.purchaseOrders.setLineSerials({ lineId: ls!.id, serials: ['IK-1', 'IK-2'], idempotencyKey: key() });
-    const input = { purchaseOrderId: order.id, lines: [{ lineId: ls!.id, quantity: 2 }, { lineId: ln!.id, quantity: 4 }], idempotencyKey: key() };
+    const input = {
+      purchaseOrderId: order.id,
+      lines: [
+        { lineId: ls!.id, quantity: 2 },
+        { lineId: ln!.id, quantity: 4 },
+      ],
+      idempotencyKey: key(),
+    };
     const first = await warehouse.purchaseOrders.receive(input);
     const after = await state([order.id], [s.id, n.id]);
     const retry = await warehouse.purchaseOrders.receive(input);
@@ -1274,7 +1593,9 @@ describe('receive', () => {
     expect(after.orders[0]!.lines.map((l) => l.receivedQuantity)).toEqual([2, 4]);
     expect(after.receipts).toBe(1);
     // The same key for a different receipt is refused, not answered with the first one.
-    const reused = await refusedUnchanged([order.id], [s.id, n.id], () => warehouse.purchaseOrders.receive({ ...input, lines: [{ lineId: ln!.id, quantity: 1 }] }));
+    const reused = await refusedUnchanged([order.id], [s.id, n.id], () =>
+      warehouse.purchaseOrders.receive({ ...input, lines: [{ lineId: ln!.id, quantity: 1 }] }),
+    );
     expect(reused.reason).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
@@ -1287,7 +1608,11 @@ describe('receive', () => {
     // Not through the API (refused as on order, tested elsewhere), not even straight into the table.
     await expect(app.db.prisma.$executeRaw`
       INSERT INTO serial_number (product_id, serial, status, location_id) VALUES (${s.id}, 'LATE-2', 'in_stock', ${loc.id})`).rejects.toThrow();
-    const receipt = await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 2 }], idempotencyKey: key() });
+    const receipt = await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId, quantity: 2 }],
+      idempotencyKey: key(),
+    });
     expect(receipt.status).toBe('received');
     expect((await serialsOf(s.id)).map((x) => x.serial).sort()).toEqual(['LATE-1', 'LATE-2']);
   });
@@ -1318,7 +1643,14 @@ describe('a receipt whose transaction fails part-way leaves nothing behind', () 
         RETURN NEW;
       END $$`);
     await app.db.prisma.$executeRawUnsafe(`CREATE TRIGGER ${fn} BEFORE UPDATE ON serial_number FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
-    const input = { purchaseOrderId: order.id, lines: [{ lineId: ln!.id, quantity: 5 }, { lineId: ls!.id, quantity: 3 }], idempotencyKey: key() };
+    const input = {
+      purchaseOrderId: order.id,
+      lines: [
+        { lineId: ln!.id, quantity: 5 },
+        { lineId: ls!.id, quantity: 3 },
+      ],
+      idempotencyKey: key(),
+    };
     try {
       const failed = await warehouse.purchaseOrders.receive(input).then(
         () => null,
@@ -1357,7 +1689,14 @@ describe('a receipt whose transaction fails part-way leaves nothing behind', () 
     const order = await issued({ locationId: loc.id }, [{ productId: b.id, quantity: 6, unitCost: 2 }]);
     const lineId = order.lines[0]!.id;
     const poison = unique('BADLOT');
-    await warehouse.purchaseOrders.setLineSerials({ lineId, batches: [{ number: 'GOOD-LOT', quantity: 4 }, { number: poison, quantity: 2 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.setLineSerials({
+      lineId,
+      batches: [
+        { number: 'GOOD-LOT', quantity: 4 },
+        { number: poison, quantity: 2 },
+      ],
+      idempotencyKey: key(),
+    });
     const before = await state([order.id], [b.id]);
     const fn = `purchasing_test_fail_${Math.random().toString(36).slice(2, 8)}`;
     await app.db.prisma.$executeRawUnsafe(`
@@ -1368,10 +1707,12 @@ describe('a receipt whose transaction fails part-way leaves nothing behind', () 
       END $$`);
     await app.db.prisma.$executeRawUnsafe(`CREATE TRIGGER ${fn} BEFORE INSERT ON batch FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
     try {
-      const failed = await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 6 }], idempotencyKey: key() }).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const failed = await warehouse.purchaseOrders
+        .receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 6 }], idempotencyKey: key() })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(failed).not.toBeNull();
       expect(await state([order.id], [b.id])).toEqual(before);
       expect(await app.db.prisma.batch.count({ where: { productId: b.id } })).toBe(0);
@@ -1413,7 +1754,8 @@ describe('roles', () => {
       const caller = app.as(role);
       for (const call of [
         () => caller.purchaseOrders.setLineSerials({ lineId, serials: ['R-1'], idempotencyKey: key() }),
-        () => caller.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'R-1' }], idempotencyKey: key() }),
+        () =>
+          caller.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'R-1' }], idempotencyKey: key() }),
         () => caller.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 1 }], idempotencyKey: key() }),
       ]) {
         const r = await refusedUnchanged([order.id], [s.id], call);
@@ -1431,8 +1773,19 @@ describe('roles', () => {
     await warehouse.purchaseOrders.setLineSerials({ lineId, serials: ['W-1', 'W-2'], idempotencyKey: key() });
     await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 2 }], idempotencyKey: key() });
     // Purchasing too.
-    await purchasing.purchaseOrders.setSerialTable({ purchaseOrderId: order.id, rows: [{ line: 1, serial: 'P-1' }, { line: 1, serial: 'P-2' }], idempotencyKey: key() });
-    const done = await purchasing.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId, quantity: 2 }], idempotencyKey: key() });
+    await purchasing.purchaseOrders.setSerialTable({
+      purchaseOrderId: order.id,
+      rows: [
+        { line: 1, serial: 'P-1' },
+        { line: 1, serial: 'P-2' },
+      ],
+      idempotencyKey: key(),
+    });
+    const done = await purchasing.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId, quantity: 2 }],
+      idempotencyKey: key(),
+    });
     expect(done.status).toBe('received');
     expect((await serialsOf(s.id)).map((x) => x.serial)).toEqual(['W-1', 'W-2', 'P-1', 'P-2']);
   });
@@ -1456,7 +1809,11 @@ describe('serials expected on an order, entered elsewhere', () => {
 
     const preview = await warehouse.serials.preview({ productId: p.id, serials: ['FREE-1', 'EXP-2'] });
     expect(preview.errors).toEqual([
-      expect.objectContaining({ index: 1, reason: 'SERIAL_ON_OTHER_ORDER', message: expect.stringContaining(`purchase order #${order.id} line 1`) }),
+      expect.objectContaining({
+        index: 1,
+        reason: 'SERIAL_ON_OTHER_ORDER',
+        message: expect.stringContaining(`purchase order #${order.id} line 1`),
+      }),
     ]);
     const added = await refusedUnchanged([order.id], [p.id], () =>
       warehouse.serials.add({ productId: p.id, locationId: loc.id, serials: ['FREE-1', 'EXP-2'], idempotencyKey: key() }),
@@ -1468,7 +1825,11 @@ describe('serials expected on an order, entered elsewhere', () => {
     expect(adjusted.problems).toEqual([expect.objectContaining({ index: 0, field: 'add', reason: 'SERIAL_ON_OTHER_ORDER' })]);
 
     // Received on the order, the serials are in stock as expected.
-    await warehouse.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 2 }], idempotencyKey: key() });
+    await warehouse.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 2 }],
+      idempotencyKey: key(),
+    });
     expect((await serialsOf(p.id)).map((s) => s.serial).sort()).toEqual(['EXP-1', 'EXP-2']);
   });
 });

@@ -21,7 +21,8 @@ async function stocked(serials: string[], oneByOne = false) {
   const loc = await location(admin);
   const product = await serialisedProduct(admin, sellableCodes);
   if (oneByOne) {
-    for (const s of serials) await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: [s], idempotencyKey: key() });
+    for (const s of serials)
+      await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: [s], idempotencyKey: key() });
   } else if (serials.length > 0) {
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials, idempotencyKey: key() });
   }
@@ -42,7 +43,9 @@ async function statuses(productId: number) {
 
 async function allocationRows(productId: number, serial: string) {
   const h = await viewer.serials.history({ productId, serial });
-  return h.movements.filter((m) => m.kind === 'allocation').map((m) => ({ statusAfter: m.statusAfter, documentType: m.documentType, documentId: m.documentId }));
+  return h.movements
+    .filter((m) => m.kind === 'allocation')
+    .map((m) => ({ statusAfter: m.statusAfter, documentType: m.documentType, documentId: m.documentId }));
 }
 
 // ---- customers ------------------------------------------------------------------------------
@@ -71,13 +74,20 @@ describe('salesOrders.create, get, list', () => {
   it('creates an open order with numbered lines; get and list show it', async () => {
     const { loc, product } = await stocked([]);
     const c = await customer();
-    const created = await sales.salesOrders.create({ customerId: c.id, locationId: loc.id, reference: 'PO-77', lines: [{ productId: product.id, quantity: 2, unitPrice: 12.5 }] });
+    const created = await sales.salesOrders.create({
+      customerId: c.id,
+      locationId: loc.id,
+      reference: 'PO-77',
+      lines: [{ productId: product.id, quantity: 2, unitPrice: 12.5 }],
+    });
     expect(created).toMatchObject({
       status: 'open',
       reference: 'PO-77',
       customer: { id: c.id, name: c.name },
       location: { id: loc.id },
-      lines: [{ id: expect.any(Number), lineNumber: 1, productId: product.id, quantity: 2, unitPrice: 12.5, shippedQuantity: 0, serials: [] }],
+      lines: [
+        { id: expect.any(Number), lineNumber: 1, productId: product.id, quantity: 2, unitPrice: 12.5, shippedQuantity: 0, serials: [] },
+      ],
     });
     expect(await viewer.salesOrders.get({ id: created.id })).toEqual(created);
     const list = await viewer.salesOrders.list({ customerId: c.id, limit: 10 });
@@ -89,7 +99,9 @@ describe('salesOrders.create, get, list', () => {
     const loc = await location(admin);
     const product = await serialisedProduct(admin);
     const c = await customer();
-    const r = await refusal(sales.salesOrders.create({ customerId: c.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 1, unitPrice: 1 }] }));
+    const r = await refusal(
+      sales.salesOrders.create({ customerId: c.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 1, unitPrice: 1 }] }),
+    );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'PRODUCT_NOT_SELLABLE' });
     expect(r.message).toContain(product.sku);
   });
@@ -97,7 +109,9 @@ describe('salesOrders.create, get, list', () => {
   it('refuses a fractional quantity of a serialised product', async () => {
     const { loc, product } = await stocked([]);
     const c = await customer();
-    const r = await refusal(sales.salesOrders.create({ customerId: c.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 1.5, unitPrice: 1 }] }));
+    const r = await refusal(
+      sales.salesOrders.create({ customerId: c.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 1.5, unitPrice: 1 }] }),
+    );
     expect(r.code).toBe('BAD_REQUEST');
     expect(r.message).toContain(product.sku);
     expect((await viewer.salesOrders.list({ customerId: c.id, limit: 10 })).items).toEqual([]);
@@ -111,9 +125,14 @@ describe('salesOrders.create, get, list', () => {
     expect((await refusal(warehouse.salesOrders.create(input))).code).toBe('FORBIDDEN');
     const o = await sales.salesOrders.create(input);
     const lineId = o.lines[0]!.id;
-    expect((await refusal(viewer.salesOrders.allocateSerials({ lineId, serials: ['RL-1'], idempotencyKey: key() }))).code).toBe('FORBIDDEN');
+    expect((await refusal(viewer.salesOrders.allocateSerials({ lineId, serials: ['RL-1'], idempotencyKey: key() }))).code).toBe(
+      'FORBIDDEN',
+    );
     expect((await refusal(warehouse.salesOrders.cancel({ id: o.id }))).code).toBe('FORBIDDEN');
-    expect(await warehouse.salesOrders.allocateSerials({ lineId, serials: ['RL-1'], idempotencyKey: key() })).toEqual({ lineId, allocated: 1 });
+    expect(await warehouse.salesOrders.allocateSerials({ lineId, serials: ['RL-1'], idempotencyKey: key() })).toEqual({
+      lineId,
+      allocated: 1,
+    });
     expect(await serialsOfLine(o.id)).toEqual(['RL-1']);
   });
 });
@@ -125,7 +144,10 @@ describe('salesOrders.allocateSerials', () => {
     const { loc, product } = await stocked(['AL-1', 'AL-2', 'AL-3']);
     const o = await order(loc.id, [{ productId: product.id, quantity: 2 }]);
     const lineId = o.lines[0]!.id;
-    expect(await sales.salesOrders.allocateSerials({ lineId, serials: ['AL-3', 'AL-1'], idempotencyKey: key() })).toEqual({ lineId, allocated: 2 });
+    expect(await sales.salesOrders.allocateSerials({ lineId, serials: ['AL-3', 'AL-1'], idempotencyKey: key() })).toEqual({
+      lineId,
+      allocated: 2,
+    });
     expect(await serialsOfLine(o.id)).toEqual(['AL-1', 'AL-3']);
     expect(await statuses(product.id)).toEqual({ 'AL-1': 'allocated', 'AL-2': 'in_stock', 'AL-3': 'allocated' });
     expect(await allocationRows(product.id, 'AL-1')).toEqual([{ statusAfter: 'allocated', documentType: 'sales_order', documentId: o.id }]);
@@ -146,7 +168,9 @@ describe('salesOrders.allocateSerials', () => {
     const { loc, product } = await stocked(['BN-1']);
     const o = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
     const lineId = o.lines[0]!.id;
-    expect((await refusal(sales.salesOrders.allocateSerials({ lineId, serials: ['BN-1'], text: 'BN-1', idempotencyKey: key() }))).code).toBe('BAD_REQUEST');
+    expect(
+      (await refusal(sales.salesOrders.allocateSerials({ lineId, serials: ['BN-1'], text: 'BN-1', idempotencyKey: key() }))).code,
+    ).toBe('BAD_REQUEST');
     expect((await refusal(sales.salesOrders.allocateSerials({ lineId, idempotencyKey: key() }))).code).toBe('BAD_REQUEST');
   });
 
@@ -164,7 +188,10 @@ describe('salesOrders.allocateSerials', () => {
 
   it('refuses a serial allocated to another order, naming the order and line', async () => {
     const { loc, product } = await stocked(['SA-1', 'SA-2']);
-    const first = await order(loc.id, [{ productId: product.id, quantity: 1 }, { productId: product.id, quantity: 1 }]);
+    const first = await order(loc.id, [
+      { productId: product.id, quantity: 1 },
+      { productId: product.id, quantity: 1 },
+    ]);
     await sales.salesOrders.allocateSerials({ lineId: first.lines[1]!.id, serials: ['SA-1'], idempotencyKey: key() });
     const second = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
     const r = await refusal(sales.salesOrders.allocateSerials({ lineId: second.lines[0]!.id, serials: ['SA-1'], idempotencyKey: key() }));
@@ -178,7 +205,14 @@ describe('salesOrders.allocateSerials', () => {
 
   it('refuses a serial no longer in stock (written off)', async () => {
     const { loc, product } = await stocked(['WO-1', 'WO-2']);
-    await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['WO-1'], glCode: '630', narrative: 'broken', idempotencyKey: key() });
+    await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      remove: ['WO-1'],
+      glCode: '630',
+      narrative: 'broken',
+      idempotencyKey: key(),
+    });
     const o = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
     const r = await refusal(sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['WO-1'], idempotencyKey: key() }));
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'SERIAL_NOT_IN_STOCK' });
@@ -209,11 +243,24 @@ describe('salesOrders.allocateSerials', () => {
     const { loc, product } = await stocked(['EP-1', 'EP-2', 'EP-3', 'EP-4']);
     const other = await location(admin);
     await warehouse.serials.add({ productId: product.id, locationId: other.id, serials: ['EP-X'], idempotencyKey: key() });
-    await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['EP-4'], glCode: '630', narrative: 'lost', idempotencyKey: key() });
+    await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      remove: ['EP-4'],
+      glCode: '630',
+      narrative: 'lost',
+      idempotencyKey: key(),
+    });
     const holder = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
     await sales.salesOrders.allocateSerials({ lineId: holder.lines[0]!.id, serials: ['EP-2'], idempotencyKey: key() });
     const o = await order(loc.id, [{ productId: product.id, quantity: 5 }]);
-    const r = await refusal(sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['EP-1', 'EP-2', 'EP-X', 'EP-4', 'GHOST'], idempotencyKey: key() }));
+    const r = await refusal(
+      sales.salesOrders.allocateSerials({
+        lineId: o.lines[0]!.id,
+        serials: ['EP-1', 'EP-2', 'EP-X', 'EP-4', 'GHOST'],
+        idempotencyKey: key(),
+      }),
+    );
     expect(r.reason).toBe('INVALID_SERIALS');
     expect(r.problems.map((p) => [p.index, p.token, p.reason])).toEqual([
       [1, 'EP-2', 'SERIAL_ALLOCATED'],
@@ -250,7 +297,10 @@ describe('salesOrders.allocateSerials', () => {
     expect(await serialsOfLine(o.id)).toEqual(['RP-2', 'RP-3']);
     expect(await statuses(product.id)).toEqual({ 'RP-1': 'in_stock', 'RP-2': 'allocated', 'RP-3': 'allocated' });
     const doc = { documentType: 'sales_order', documentId: o.id };
-    expect(await allocationRows(product.id, 'RP-1')).toEqual([{ statusAfter: 'allocated', ...doc }, { statusAfter: 'in_stock', ...doc }]);
+    expect(await allocationRows(product.id, 'RP-1')).toEqual([
+      { statusAfter: 'allocated', ...doc },
+      { statusAfter: 'in_stock', ...doc },
+    ]);
     expect((await allocationRows(product.id, 'RP-2')).at(-1)).toEqual({ statusAfter: 'allocated', ...doc });
     // The released serial is free for another order.
     const other = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
@@ -291,13 +341,24 @@ describe('salesOrders.suggestSerials', () => {
     await warehouse.serials.add({ productId: product.id, locationId: elsewhere.id, serials: ['SG-0'], idempotencyKey: key() });
     const holder = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
     await sales.salesOrders.allocateSerials({ lineId: holder.lines[0]!.id, serials: ['SG-A'], idempotencyKey: key() });
-    await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['SG-M'], glCode: '630', narrative: 'gone', idempotencyKey: key() });
+    await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      remove: ['SG-M'],
+      glCode: '630',
+      narrative: 'gone',
+      idempotencyKey: key(),
+    });
 
     const o = await order(loc.id, [{ productId: product.id, quantity: 2 }]);
     const lineId = o.lines[0]!.id;
     expect(await viewer.salesOrders.suggestSerials({ lineId })).toEqual({ serials: ['SG-Z', 'SG-B'], batches: [], needed: 2 });
     const big = await order(loc.id, [{ productId: product.id, quantity: 10 }]);
-    expect(await viewer.salesOrders.suggestSerials({ lineId: big.lines[0]!.id })).toEqual({ serials: ['SG-Z', 'SG-B', 'SG-C'], batches: [], needed: 10 });
+    expect(await viewer.salesOrders.suggestSerials({ lineId: big.lines[0]!.id })).toEqual({
+      serials: ['SG-Z', 'SG-B', 'SG-C'],
+      batches: [],
+      needed: 10,
+    });
     // A suggestion can be allocated as it stands.
     const { serials } = await sales.salesOrders.suggestSerials({ lineId });
     await sales.salesOrders.allocateSerials({ lineId, serials, idempotencyKey: key() });
@@ -310,7 +371,10 @@ describe('salesOrders.suggestSerials', () => {
 describe('salesOrders.cancel', () => {
   it('releases the allocations, which another order can then take; the cancelled order refuses allocation', async () => {
     const { loc, product } = await stocked(['CN-1', 'CN-2', 'CN-3']);
-    const o = await order(loc.id, [{ productId: product.id, quantity: 2 }, { productId: product.id, quantity: 1 }]);
+    const o = await order(loc.id, [
+      { productId: product.id, quantity: 2 },
+      { productId: product.id, quantity: 1 },
+    ]);
     await sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['CN-1', 'CN-2'], idempotencyKey: key() });
     await sales.salesOrders.allocateSerials({ lineId: o.lines[1]!.id, serials: ['CN-3'], idempotencyKey: key() });
     const cancelled = await sales.salesOrders.cancel({ id: o.id });
@@ -322,7 +386,9 @@ describe('salesOrders.cancel', () => {
       { statusAfter: 'in_stock', documentType: 'sales_order', documentId: o.id },
     ]);
 
-    const r = await refusal(sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['CN-1', 'CN-2'], idempotencyKey: key() }));
+    const r = await refusal(
+      sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['CN-1', 'CN-2'], idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'ORDER_NOT_OPEN' });
     expect(r.message).toContain(`#${o.id}`);
     expect((await refusal(sales.salesOrders.cancel({ id: o.id }))).reason).toBe('ORDER_NOT_OPEN');

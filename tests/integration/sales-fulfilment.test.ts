@@ -38,7 +38,12 @@ const statusOf = async (productId: number) => Object.fromEntries((await allSeria
 function saleMovements(documentType: 'shipment' | 'invoice', documentId: number) {
   return app.db.prisma.stockMovement.findMany({
     where: { documentType, documentId, kind: 'sale' },
-    select: { quantity: true, customerId: true, narrative: true, serials: { select: { serial: { select: { serial: true } }, status: true } } },
+    select: {
+      quantity: true,
+      customerId: true,
+      narrative: true,
+      serials: { select: { serial: { select: { serial: true } }, status: true } },
+    },
   });
 }
 
@@ -62,9 +67,18 @@ describe('shipments of serialised lines', () => {
     expect(Number(movements[0]!.quantity)).toBe(-2);
     expect(movements[0]!.customerId).toBe(o.customer.id);
     expect(movements[0]!.narrative).toContain(o.customer.name);
-    expect(movements[0]!.serials.map((s) => [s.serial.serial, s.status]).sort()).toEqual([['SH-1', 'shipped'], ['SH-3', 'shipped']]);
+    expect(movements[0]!.serials.map((s) => [s.serial.serial, s.status]).sort()).toEqual([
+      ['SH-1', 'shipped'],
+      ['SH-3', 'shipped'],
+    ]);
     const history = await viewer.serials.history({ productId: product.id, serial: 'SH-1' });
-    expect(history.movements.at(-1)).toMatchObject({ kind: 'sale', documentType: 'shipment', documentId: shipment.id, statusAfter: 'shipped', customer: { id: o.customer.id, name: o.customer.name } });
+    expect(history.movements.at(-1)).toMatchObject({
+      kind: 'sale',
+      documentType: 'shipment',
+      documentId: shipment.id,
+      statusAfter: 'shipped',
+      customer: { id: o.customer.id, name: o.customer.name },
+    });
   });
 
   it('refuses to ship until every serialised line names its serials (SERIALS_REQUIRED), changing nothing', async () => {
@@ -99,7 +113,15 @@ describe('shipments of serialised lines', () => {
     expect(r).toMatchObject({ reason: 'OVER_SHIPMENT' });
     expect(r.message).toContain('has 1 left to ship');
     // Naming the line twice cannot get round it.
-    const twice = await refusal(warehouse.shipments.create({ salesOrderId: o.id, lines: [{ lineId, quantity: 1 }, { lineId, quantity: 1 }] }));
+    const twice = await refusal(
+      warehouse.shipments.create({
+        salesOrderId: o.id,
+        lines: [
+          { lineId, quantity: 1 },
+          { lineId, quantity: 1 },
+        ],
+      }),
+    );
     expect(twice.problems).toEqual([expect.objectContaining({ index: 1, reason: 'INVALID_INPUT' })]);
     expect(twice.message).toContain('named twice');
     // The second shipment named the next serials, not the first shipment's.
@@ -163,7 +185,11 @@ describe('shipments of serialised lines', () => {
   it('ships on its own (no order first): the order behind it holds and traces the serials', async () => {
     const { loc, product } = await serialStock(['SA-1', 'SA-2']);
     const customer = await sales.customers.create({ name: uniq('Walk-in') });
-    const shipment = await warehouse.shipments.create({ customerId: customer.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 1, unitPrice: 5 }] });
+    const shipment = await warehouse.shipments.create({
+      customerId: customer.id,
+      locationId: loc.id,
+      lines: [{ productId: product.id, quantity: 1, unitPrice: 5 }],
+    });
     expect(shipment.customer).toEqual({ id: customer.id, name: customer.name });
     await warehouse.shipments.allocateSerials({ lineId: shipment.lines[0]!.id, serials: ['SA-2'], idempotencyKey: key() });
     await warehouse.shipments.ship({ id: shipment.id });
@@ -185,7 +211,10 @@ describe('invoices and shipments for the same goods', () => {
     await accountant.invoices.issue({ id: invoice.id });
     expect(await saleMovements('invoice', invoice.id)).toEqual([]);
     expect(await productSnapshot(app, viewer, product.id)).toEqual(before);
-    expect(await sales.salesOrders.get({ id: o.id })).toMatchObject({ status: 'invoiced', lines: [{ shippedQuantity: 2, invoicedQuantity: 2 }] });
+    expect(await sales.salesOrders.get({ id: o.id })).toMatchObject({
+      status: 'invoiced',
+      lines: [{ shippedQuantity: 2, invoicedQuantity: 2 }],
+    });
   });
 
   it('takes stock out once when the invoice comes first, then the shipment', async () => {
@@ -204,15 +233,27 @@ describe('invoices and shipments for the same goods', () => {
     expect(await onHand(product.id, loc.id)).toBe(0);
     const out = (await saleMovements('invoice', invoice.id)).concat(await saleMovements('shipment', shipment.id));
     expect(out.reduce((sum, m) => sum + Number(m.quantity), 0)).toBe(-3);
-    expect(await sales.salesOrders.get({ id: o.id })).toMatchObject({ status: 'shipped', lines: [{ shippedQuantity: 3, invoicedQuantity: 2 }] });
+    expect(await sales.salesOrders.get({ id: o.id })).toMatchObject({
+      status: 'shipped',
+      lines: [{ shippedQuantity: 3, invoicedQuantity: 2 }],
+    });
   });
 
   it('takes plain stock out once across an invoice and a shipment of the same line', async () => {
     const loc = await location(admin);
     const product = await plainProduct(admin, sellableCodes);
-    await warehouse.stock.adjust({ productId: product.id, locationId: loc.id, quantity: 10, unitCost: 3, glCode: '630', idempotencyKey: key() });
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 10,
+      unitCost: 3,
+      glCode: '630',
+      idempotencyKey: key(),
+    });
     const o = await order(loc.id, [{ productId: product.id, quantity: 6 }]);
-    await accountant.invoices.issue({ id: (await accountant.invoices.create({ salesOrderId: o.id, lines: [{ lineId: o.lines[0]!.id, quantity: 4 }] })).id });
+    await accountant.invoices.issue({
+      id: (await accountant.invoices.create({ salesOrderId: o.id, lines: [{ lineId: o.lines[0]!.id, quantity: 4 }] })).id,
+    });
     expect(await onHand(product.id, loc.id)).toBe(6);
     await warehouse.shipments.ship({ id: (await warehouse.shipments.create({ salesOrderId: o.id })).id });
     expect(await onHand(product.id, loc.id)).toBe(4);
@@ -224,7 +265,14 @@ describe('invoices and shipments for the same goods', () => {
   it('refuses to ship more plain stock than is on hand, changing nothing', async () => {
     const loc = await location(admin);
     const product = await plainProduct(admin, sellableCodes);
-    await warehouse.stock.adjust({ productId: product.id, locationId: loc.id, quantity: 2, unitCost: 3, glCode: '630', idempotencyKey: key() });
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 2,
+      unitCost: 3,
+      glCode: '630',
+      idempotencyKey: key(),
+    });
     const o = await order(loc.id, [{ productId: product.id, quantity: 5 }]);
     const shipment = await warehouse.shipments.create({ salesOrderId: o.id });
     const before = await productSnapshot(app, viewer, product.id);
@@ -240,7 +288,9 @@ describe('invoices and shipments for the same goods', () => {
     const o = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
     expect((await refusal(accountant.shipments.create({ salesOrderId: o.id }))).code).toBe('FORBIDDEN');
     expect((await refusal(warehouse.invoices.create({ salesOrderId: o.id }))).code).toBe('FORBIDDEN');
-    expect((await refusal(viewer.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['RO-1'], idempotencyKey: key() }))).code).toBe('FORBIDDEN');
+    expect(
+      (await refusal(viewer.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['RO-1'], idempotencyKey: key() }))).code,
+    ).toBe('FORBIDDEN');
   });
 });
 
@@ -262,7 +312,14 @@ describe('batch allocation on sales orders', () => {
     const o = await order(loc.id, [{ productId: product.id, quantity: 7 }]);
     const lineId = o.lines[0]!.id;
     const suggestion = await sales.salesOrders.suggestSerials({ lineId });
-    expect(suggestion).toEqual({ serials: [], needed: 7, batches: [{ batch: 'SOON', quantity: 4 }, { batch: 'LATE', quantity: 3 }] });
+    expect(suggestion).toEqual({
+      serials: [],
+      needed: 7,
+      batches: [
+        { batch: 'SOON', quantity: 4 },
+        { batch: 'LATE', quantity: 3 },
+      ],
+    });
     await sales.salesOrders.allocateSerials({ lineId, batches: suggestion.batches, idempotencyKey: key() });
     expect((await sales.salesOrders.get({ id: o.id })).lines[0]!.batches).toEqual([
       { batch: 'SOON', expiry: '2098-01-31', quantity: 4 },
@@ -273,18 +330,35 @@ describe('batch allocation on sales orders', () => {
   it('refuses an expired batch, quantities that do not add up, and more than is free of a batch', async () => {
     const { loc, product } = await batches();
     const holder = await order(loc.id, [{ productId: product.id, quantity: 8 }]);
-    await sales.salesOrders.allocateSerials({ lineId: holder.lines[0]!.id, batches: [{ batch: 'LATE', quantity: 8 }], idempotencyKey: key() });
+    await sales.salesOrders.allocateSerials({
+      lineId: holder.lines[0]!.id,
+      batches: [{ batch: 'LATE', quantity: 8 }],
+      idempotencyKey: key(),
+    });
     const o = await order(loc.id, [{ productId: product.id, quantity: 5 }]);
     const lineId = o.lines[0]!.id;
 
-    const expired = await refusal(sales.salesOrders.allocateSerials({ lineId, batches: [{ batch: 'OLD', quantity: 5 }], idempotencyKey: key() }));
+    const expired = await refusal(
+      sales.salesOrders.allocateSerials({ lineId, batches: [{ batch: 'OLD', quantity: 5 }], idempotencyKey: key() }),
+    );
     expect(expired).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'BATCH_EXPIRED' });
     expect(expired.message).toContain('2020-01-31');
-    const short = await refusal(sales.salesOrders.allocateSerials({ lineId, batches: [{ batch: 'NONE', quantity: 3 }], idempotencyKey: key() }));
+    const short = await refusal(
+      sales.salesOrders.allocateSerials({ lineId, batches: [{ batch: 'NONE', quantity: 3 }], idempotencyKey: key() }),
+    );
     expect(short).toMatchObject({ reason: 'BATCH_QUANTITY_MISMATCH' });
     expect(short.message).toContain('needs 5');
     // LATE has 10, of which 8 are promised to the other order.
-    const taken = await refusal(sales.salesOrders.allocateSerials({ lineId, batches: [{ batch: 'LATE', quantity: 3 }, { batch: 'NONE', quantity: 2 }], idempotencyKey: key() }));
+    const taken = await refusal(
+      sales.salesOrders.allocateSerials({
+        lineId,
+        batches: [
+          { batch: 'LATE', quantity: 3 },
+          { batch: 'NONE', quantity: 2 },
+        ],
+        idempotencyKey: key(),
+      }),
+    );
     expect(taken).toMatchObject({ reason: 'INSUFFICIENT_STOCK' });
     expect(taken.problems).toEqual([expect.objectContaining({ index: 0, token: 'LATE', reason: 'INSUFFICIENT_STOCK' })]);
     expect(taken.message).toContain('Only 2 of batch LATE');
@@ -300,7 +374,14 @@ describe('batch allocation on sales orders', () => {
     expect(r).toMatchObject({ reason: 'SERIALS_REQUIRED' });
     expect(r.message).toContain('batches for 0 of the 6 units');
 
-    await sales.salesOrders.allocateSerials({ lineId, batches: [{ batch: 'SOON', quantity: 4 }, { batch: 'NONE', quantity: 2 }], idempotencyKey: key() });
+    await sales.salesOrders.allocateSerials({
+      lineId,
+      batches: [
+        { batch: 'SOON', quantity: 4 },
+        { batch: 'NONE', quantity: 2 },
+      ],
+      idempotencyKey: key(),
+    });
     expect((await viewer.shipments.get({ id: shipment.id })).lines[0]!.batches.map((b) => b.batch)).toEqual(['SOON', 'NONE']);
     await warehouse.shipments.ship({ id: shipment.id });
     const { items } = await viewer.stock.levels({ productId: product.id, locationId: loc.id, limit: 100 });
@@ -317,10 +398,24 @@ describe('two lines of one batch product', () => {
   it('shows on each shipped line the batches that line took out', async () => {
     const loc = await location(admin);
     const product = await batchProduct(admin, sellableCodes);
-    for (const [number, expiry] of [['B-SOON', '2098-01-31'], ['B-LATE', '2099-12-31']] as const) {
-      await warehouse.batches.add({ productId: product.id, locationId: loc.id, number, expiry, quantity: 5, unitCost: 2, idempotencyKey: key() });
+    for (const [number, expiry] of [
+      ['B-SOON', '2098-01-31'],
+      ['B-LATE', '2099-12-31'],
+    ] as const) {
+      await warehouse.batches.add({
+        productId: product.id,
+        locationId: loc.id,
+        number,
+        expiry,
+        quantity: 5,
+        unitCost: 2,
+        idempotencyKey: key(),
+      });
     }
-    const o = await order(loc.id, [{ productId: product.id, quantity: 2 }, { productId: product.id, quantity: 3 }]);
+    const o = await order(loc.id, [
+      { productId: product.id, quantity: 2 },
+      { productId: product.id, quantity: 3 },
+    ]);
     await sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, batches: [{ batch: 'B-SOON', quantity: 2 }], idempotencyKey: key() });
     await sales.salesOrders.allocateSerials({ lineId: o.lines[1]!.id, batches: [{ batch: 'B-LATE', quantity: 3 }], idempotencyKey: key() });
     const shipped = await warehouse.shipments.ship({ id: (await warehouse.shipments.create({ salesOrderId: o.id })).id });
@@ -358,16 +453,26 @@ describe('allocations for the pane', () => {
     await sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['PA-2', 'PA-1'], idempotencyKey: key() });
 
     const doc = await viewer.allocations.document({ type: 'salesOrder', id: o.id });
-    expect(doc).toMatchObject({ type: 'salesOrder', id: o.id, location: { id: loc.id }, lines: [{ lineId: o.lines[0]!.id, role: 'line', quantity: 2, allocated: 2, complete: true }] });
+    expect(doc).toMatchObject({
+      type: 'salesOrder',
+      id: o.id,
+      location: { id: loc.id },
+      lines: [{ lineId: o.lines[0]!.id, role: 'line', quantity: 2, allocated: 2, complete: true }],
+    });
     const available = await viewer.allocations.available({ type: 'salesOrder', lineId: o.lines[0]!.id });
     expect(available.kind).toBe('serials');
-    expect(available.serials.map((s) => [s.serial, s.heldHere]).sort()).toEqual([['PA-1', true], ['PA-2', true]]);
+    expect(available.serials.map((s) => [s.serial, s.heldHere]).sort()).toEqual([
+      ['PA-1', true],
+      ['PA-2', true],
+    ]);
 
     const check = await viewer.allocations.check({ type: 'salesOrder', lineId: o.lines[0]!.id, serials: ['PA-1', 'PA-3'] });
     expect(check.problems).toEqual([expect.objectContaining({ index: 1, token: 'PA-3', reason: 'SERIAL_ALLOCATED' })]);
     expect(check.problems[0]!.message).toContain(`sales order #${holder.id} line 1`);
     expect((await sales.salesOrders.get({ id: o.id })).lines[0]!.serials).toEqual(['PA-1', 'PA-2']);
     // Allocating to a work order through the generic procedure needs the production role.
-    expect((await refusal(sales.allocations.allocate({ type: 'workOrder', lineId: 1, serials: ['PA-1'], idempotencyKey: key() }))).code).toBe('FORBIDDEN');
+    expect(
+      (await refusal(sales.allocations.allocate({ type: 'workOrder', lineId: 1, serials: ['PA-1'], idempotencyKey: key() }))).code,
+    ).toBe('FORBIDDEN');
   });
 });

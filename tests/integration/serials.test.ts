@@ -50,7 +50,12 @@ describe('serials.preview: the text syntax through the API', () => {
 
   it('expands START::END, N+M and N+ (filled up to the quantity)', async () => {
     const { product } = await setup();
-    expect((await warehouse.serials.preview({ productId: product.id, text: 'SN0009::12' })).serials).toEqual(['SN0009', 'SN0010', 'SN0011', 'SN0012']);
+    expect((await warehouse.serials.preview({ productId: product.id, text: 'SN0009::12' })).serials).toEqual([
+      'SN0009',
+      'SN0010',
+      'SN0011',
+      'SN0012',
+    ]);
     expect((await warehouse.serials.preview({ productId: product.id, text: '10+3' })).serials).toEqual(['10', '11', '12', '13']);
     const open = await warehouse.serials.preview({ productId: product.id, text: 'A1 A2 B07+', quantity: 5 });
     expect(open.errors).toEqual([]);
@@ -72,7 +77,12 @@ describe('serials.preview: the text syntax through the API', () => {
 
   it('~ continues from the product’s highest existing serial, growing the width (SN999 → SN1000)', async () => {
     const { product, loc } = await setup();
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['SN998', 'SN999', 'SN05', 'OTHER'], idempotencyKey: key() });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      serials: ['SN998', 'SN999', 'SN05', 'OTHER'],
+      idempotencyKey: key(),
+    });
     const one = await warehouse.serials.preview({ productId: product.id, text: '~' });
     expect(one).toEqual({ serials: ['SN1000'], errors: [] });
     const several = await warehouse.serials.preview({ productId: product.id, text: '~ ~ ~+2' });
@@ -139,7 +149,10 @@ describe('serials.preview: the text syntax through the API', () => {
     expect(short.errors[0]!.message).toMatch(/3 serials given but the quantity is 4/);
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['Q9'], idempotencyKey: key() });
     const both = await warehouse.serials.preview({ productId: product.id, serials: ['Q1', 'Q9'], quantity: 3 });
-    expect(both.errors.map((e) => [e.index, e.reason])).toEqual([[1, 'SERIAL_EXISTS'], [null, 'SERIAL_COUNT_MISMATCH']]);
+    expect(both.errors.map((e) => [e.index, e.reason])).toEqual([
+      [1, 'SERIAL_EXISTS'],
+      [null, 'SERIAL_COUNT_MISMATCH'],
+    ]);
   });
 
   it('refuses a range larger than the quantity before expanding it', async () => {
@@ -210,7 +223,12 @@ describe('serials.add', () => {
     expect(await zodRefusal(warehouse.serials.add({ ...base, idempotencyKey: key() }))).toMatch(/either/);
     expect(await snapshot(product.id)).toMatchObject({ serials: [], levels: [], movements: 0 });
 
-    expect(await warehouse.serials.add({ ...base, text: 'T01-T03', idempotencyKey: key() })).toMatchObject({ added: 3, productId: product.id, locationId: loc.id, bayId: null });
+    expect(await warehouse.serials.add({ ...base, text: 'T01-T03', idempotencyKey: key() })).toMatchObject({
+      added: 3,
+      productId: product.id,
+      locationId: loc.id,
+      bayId: null,
+    });
     expect(await warehouse.serials.add({ ...base, serials: ['L-1', 'L-2'], idempotencyKey: key() })).toMatchObject({ added: 2 });
     // A list is literal: `L-3-L-5` is not a range there.
     expect(await warehouse.serials.add({ ...base, serials: ['R1-R3'], idempotencyKey: key() })).toMatchObject({ added: 1 });
@@ -240,7 +258,12 @@ describe('serials.add', () => {
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['OLD'], idempotencyKey: key() });
     const before = await snapshot(product.id);
     const r = await refusal(
-      warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['N1', 'N2', 'N2', '', 'OLD', 'x'.repeat(101)], idempotencyKey: key() }),
+      warehouse.serials.add({
+        productId: product.id,
+        locationId: loc.id,
+        serials: ['N1', 'N2', 'N2', '', 'OLD', 'x'.repeat(101)],
+        idempotencyKey: key(),
+      }),
     );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'INVALID_SERIALS' });
     expect(r.problems.map((p) => [p.index, p.reason])).toEqual([
@@ -252,18 +275,29 @@ describe('serials.add', () => {
     expect(r.message).toMatch(/and 3 more problems/);
     expect(await snapshot(product.id)).toEqual(before);
 
-    const text = await refusal(warehouse.serials.add({ productId: product.id, locationId: loc.id, text: 'OLD N1-N3 N5-N4', idempotencyKey: key() }));
-    expect(text.problems.map((p) => [p.index, p.reason])).toEqual([[0, 'SERIAL_EXISTS'], [2, 'INVALID_RANGE']]);
+    const text = await refusal(
+      warehouse.serials.add({ productId: product.id, locationId: loc.id, text: 'OLD N1-N3 N5-N4', idempotencyKey: key() }),
+    );
+    expect(text.problems.map((p) => [p.index, p.reason])).toEqual([
+      [0, 'SERIAL_EXISTS'],
+      [2, 'INVALID_RANGE'],
+    ]);
     expect(await snapshot(product.id)).toEqual(before);
   });
 
   it('refuses a bay of another location, an unknown bay and a deleted location', async () => {
     const { product, loc } = await setup(['A']);
     const other = await location(warehouse, ['Z']);
-    const r = await refusal(warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: other.bayIds[0], serials: ['B1'], idempotencyKey: key() }));
+    const r = await refusal(
+      warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: other.bayIds[0], serials: ['B1'], idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'BAY_NOT_IN_LOCATION' });
     expect(r.message).toContain(loc.name);
-    expect(await refusal(warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: 999_999, serials: ['B1'], idempotencyKey: key() }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(
+      await refusal(
+        warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: 999_999, serials: ['B1'], idempotencyKey: key() }),
+      ),
+    ).toMatchObject({ code: 'NOT_FOUND' });
 
     const gone = await location(warehouse);
     await warehouse.locations.delete({ id: gone.id });
@@ -276,16 +310,22 @@ describe('serials.add', () => {
   it('refuses a product that is not serialised, and roles that may not add', async () => {
     const plain = await plainProduct(admin);
     const loc = await location(warehouse);
-    expect(await refusal(warehouse.serials.add({ productId: plain.id, locationId: loc.id, serials: ['A1'], idempotencyKey: key() }))).toMatchObject({
+    expect(
+      await refusal(warehouse.serials.add({ productId: plain.id, locationId: loc.id, serials: ['A1'], idempotencyKey: key() })),
+    ).toMatchObject({
       reason: 'PRODUCT_NOT_SERIALISED',
     });
     const { product } = await setup();
     for (const role of ['viewer', 'sales', 'accountant'] as const) {
-      expect(await refusal(app.as(role).serials.add({ productId: product.id, locationId: loc.id, serials: ['A1'], idempotencyKey: key() }))).toMatchObject({
+      expect(
+        await refusal(app.as(role).serials.add({ productId: product.id, locationId: loc.id, serials: ['A1'], idempotencyKey: key() })),
+      ).toMatchObject({
         code: 'FORBIDDEN',
       });
     }
-    expect(await app.as('purchasing').serials.add({ productId: product.id, locationId: loc.id, serials: ['A1'], idempotencyKey: key() })).toMatchObject({ added: 1 });
+    expect(
+      await app.as('purchasing').serials.add({ productId: product.id, locationId: loc.id, serials: ['A1'], idempotencyKey: key() }),
+    ).toMatchObject({ added: 1 });
     expect(await snapshot(plain.id)).toMatchObject({ serials: [], levels: [], movements: 0 });
   });
 
@@ -293,9 +333,13 @@ describe('serials.add', () => {
     const { product, loc } = await setup();
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['  T1 ', '\tT2'], idempotencyKey: key() });
     expect(serialsOf(await allSerials(product.id))).toEqual(['T1', 'T2']);
-    const dup = await refusal(warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['T3', ' T3'], idempotencyKey: key() }));
+    const dup = await refusal(
+      warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['T3', ' T3'], idempotencyKey: key() }),
+    );
     expect(dup.problems).toEqual([expect.objectContaining({ index: 1, reason: 'DUPLICATE_SERIAL' })]);
-    const exists = await refusal(warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: [' T1 '], idempotencyKey: key() }));
+    const exists = await refusal(
+      warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: [' T1 '], idempotencyKey: key() }),
+    );
     expect(exists.problems).toEqual([expect.objectContaining({ index: 0, reason: 'SERIAL_EXISTS' })]);
     expect((await warehouse.serials.history({ productId: product.id, serial: ' T2 ' })).serial.serial).toBe('T2');
   });
@@ -315,14 +359,24 @@ describe('serials.add', () => {
       ]),
     );
     expect(items.find((i) => i.bayId === bayB)).toBeUndefined();
-    const inBay = (await warehouse.serials.list({ productId: product.id, locationId: loc.id, status: 'in_stock' })).items.filter((s) => s.bayId === bayA);
+    const inBay = (await warehouse.serials.list({ productId: product.id, locationId: loc.id, status: 'in_stock' })).items.filter(
+      (s) => s.bayId === bayA,
+    );
     expect(serialsOf(inBay)).toEqual(['A1', 'A2', 'A3', 'A4']);
     expect(inBay[0]).toMatchObject({ status: 'in_stock', bayName: 'A', locationName: loc.name, sku: product.sku });
   });
 
   it('records the add in serials.history with user, kind and unit cost', async () => {
     const { product, loc } = await setup(['A']);
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: loc.bayIds[0], serials: ['H1'], unitCost: 12.5, narrative: 'opening count', idempotencyKey: key() });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: loc.bayIds[0],
+      serials: ['H1'],
+      unitCost: 12.5,
+      narrative: 'opening count',
+      idempotencyKey: key(),
+    });
     const h = await warehouse.serials.history({ productId: product.id, serial: 'H1' });
     expect(h.serial).toMatchObject({ serial: 'H1', status: 'in_stock', locationId: loc.id, bayId: loc.bayIds[0], unitCost: 12.5 });
     expect(h.movements).toHaveLength(1);
@@ -361,7 +415,15 @@ describe('serials.adjust', () => {
 
   it('adds serials with a GL code and unit cost', async () => {
     const { product, loc } = await setup(['A']);
-    const r = await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, bayId: loc.bayIds[0], add: ['J1', ' J2 '], unitCost: 7.25, ...adjust, idempotencyKey: key() });
+    const r = await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: loc.bayIds[0],
+      add: ['J1', ' J2 '],
+      unitCost: 7.25,
+      ...adjust,
+      idempotencyKey: key(),
+    });
     expect(r).toEqual({ added: 2, removed: 0 });
     expect(await allSerials(product.id)).toEqual([
       { serial: 'J1', status: 'in_stock', locationId: loc.id, bayId: loc.bayIds[0], unitCost: 7.25 },
@@ -369,58 +431,160 @@ describe('serials.adjust', () => {
     ]);
     expect(await levels(product.id)).toEqual([{ locationId: loc.id, bayId: loc.bayIds[0], batchId: null, quantity: 2 }]);
     const h = await warehouse.serials.history({ productId: product.id, serial: 'J2' });
-    expect(h.movements).toEqual([expect.objectContaining({ kind: 'adjustment', glCode: '630', narrative: 'found in stocktake', unitCost: 7.25, quantity: 2, statusAfter: 'in_stock' })]);
+    expect(h.movements).toEqual([
+      expect.objectContaining({
+        kind: 'adjustment',
+        glCode: '630',
+        narrative: 'found in stocktake',
+        unitCost: 7.25,
+        quantity: 2,
+        statusAfter: 'in_stock',
+      }),
+    ]);
     expect(h.movements[0]!.user.name).toBe('warehouse-user');
   });
 
   it('adding needs a unit cost; an empty adjustment is refused', async () => {
     const { product, loc } = await setup();
-    const r = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: ['J1'], ...adjust, idempotencyKey: key() }));
+    const r = await refusal(
+      warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: ['J1'], ...adjust, idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'INVALID_INPUT' });
     expect(r.message).toMatch(/unit cost/);
-    expect(await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, ...adjust, idempotencyKey: key() }))).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: [], remove: [], ...adjust, idempotencyKey: key() }))).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await zodRefusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: ['J1'], unitCost: 1, glCode: ' ', idempotencyKey: key() }))).toMatch(/GL code/);
-    expect(await zodRefusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: ['J1'], unitCost: -1, glCode: '630', idempotencyKey: key() }))).toMatch(/negative/);
+    expect(
+      await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, ...adjust, idempotencyKey: key() })),
+    ).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(
+      await refusal(
+        warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: [], remove: [], ...adjust, idempotencyKey: key() }),
+      ),
+    ).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(
+      await zodRefusal(
+        warehouse.serials.adjust({
+          productId: product.id,
+          locationId: loc.id,
+          add: ['J1'],
+          unitCost: 1,
+          glCode: ' ',
+          idempotencyKey: key(),
+        }),
+      ),
+    ).toMatch(/GL code/);
+    expect(
+      await zodRefusal(
+        warehouse.serials.adjust({
+          productId: product.id,
+          locationId: loc.id,
+          add: ['J1'],
+          unitCost: -1,
+          glCode: '630',
+          idempotencyKey: key(),
+        }),
+      ),
+    ).toMatch(/negative/);
     expect(await snapshot(product.id)).toMatchObject({ serials: [], levels: [], movements: 0 });
   });
 
   it('writes off serials in stock at the location, decreasing each bay', async () => {
     const { product, loc } = await setup(['A', 'B']);
     const [bayA, bayB] = loc.bayIds;
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: bayA, text: 'A1-A3', unitCost: 10, idempotencyKey: key() });
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: bayB, text: 'B1-B3', unitCost: 10, idempotencyKey: key() });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: bayA,
+      text: 'A1-A3',
+      unitCost: 10,
+      idempotencyKey: key(),
+    });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: bayB,
+      text: 'B1-B3',
+      unitCost: 10,
+      idempotencyKey: key(),
+    });
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['N1'], unitCost: 10, idempotencyKey: key() });
-    const r = await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['A1', 'B2', 'B3', 'N1'], ...adjust, idempotencyKey: key() });
+    const r = await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      remove: ['A1', 'B2', 'B3', 'N1'],
+      ...adjust,
+      idempotencyKey: key(),
+    });
     expect(r).toEqual({ added: 0, removed: 4 });
     const lv = await levels(product.id);
     expect(lv).toHaveLength(2);
-    expect(lv).toEqual(expect.arrayContaining([
-      { locationId: loc.id, bayId: bayA, batchId: null, quantity: 2 },
-      { locationId: loc.id, bayId: bayB, batchId: null, quantity: 1 },
-    ]));
+    expect(lv).toEqual(
+      expect.arrayContaining([
+        { locationId: loc.id, bayId: bayA, batchId: null, quantity: 2 },
+        { locationId: loc.id, bayId: bayB, batchId: null, quantity: 1 },
+      ]),
+    );
     const written = (await warehouse.serials.list({ productId: product.id, status: 'written_off' })).items;
     expect(serialsOf(written).sort()).toEqual(['A1', 'B2', 'B3', 'N1']);
     const h = await warehouse.serials.history({ productId: product.id, serial: 'B2' });
     expect(h.serial.status).toBe('written_off');
-    expect(h.movements.map((m) => [m.kind, m.statusAfter, m.quantity])).toEqual([['opening', 'in_stock', 3], ['adjustment', 'written_off', -2]]);
+    expect(h.movements.map((m) => [m.kind, m.statusAfter, m.quantity])).toEqual([
+      ['opening', 'in_stock', 3],
+      ['adjustment', 'written_off', -2],
+    ]);
     expect(h.movements[1]).toMatchObject({ glCode: '630', narrative: 'found in stocktake', bay: { id: bayB, name: 'B' } });
     // One ledger row per bay for the removal.
-    const removal = await app.db.prisma.stockMovement.findMany({ where: { productId: product.id, kind: 'adjustment' }, include: { serials: true } });
+    const removal = await app.db.prisma.stockMovement.findMany({
+      where: { productId: product.id, kind: 'adjustment' },
+      include: { serials: true },
+    });
     expect(removal.map((m) => [m.bayId, Number(m.quantity), m.serials.length, m.glCode]).sort()).toEqual(
-      [[bayA, -1, 1, '630'], [bayB, -2, 2, '630'], [null, -1, 1, '630']].sort(),
+      [
+        [bayA, -1, 1, '630'],
+        [bayB, -2, 2, '630'],
+        [null, -1, 1, '630'],
+      ].sort(),
     );
   });
 
   it('values a removal at each serial’s own recorded cost', async () => {
     const { product, loc } = await setup(['A']);
     const bay = loc.bayIds[0];
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: bay, serials: ['C1', 'C2'], unitCost: 1, idempotencyKey: key() });
-    await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, bayId: bay, add: ['C3'], unitCost: 2, ...adjust, idempotencyKey: key() });
-    await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, bayId: bay, add: ['C4'], unitCost: 7.125, ...adjust, idempotencyKey: key() });
-    await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['C1', 'C2', 'C3', 'C4'], ...adjust, idempotencyKey: key() });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: bay,
+      serials: ['C1', 'C2'],
+      unitCost: 1,
+      idempotencyKey: key(),
+    });
+    await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: bay,
+      add: ['C3'],
+      unitCost: 2,
+      ...adjust,
+      idempotencyKey: key(),
+    });
+    await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: bay,
+      add: ['C4'],
+      unitCost: 7.125,
+      ...adjust,
+      idempotencyKey: key(),
+    });
+    await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      remove: ['C1', 'C2', 'C3', 'C4'],
+      ...adjust,
+      idempotencyKey: key(),
+    });
 
-    const rows = await app.db.prisma.$queryRaw<{ serial: string; serial_cost: string; movement_cost: string; quantity: string; movement_id: number }[]>`
+    const rows = await app.db.prisma.$queryRaw<
+      { serial: string; serial_cost: string; movement_cost: string; quantity: string; movement_id: number }[]
+    >`
       SELECT s.serial, s.unit_cost::text AS serial_cost, m.unit_cost::text AS movement_cost, m.quantity::text AS quantity, m.id AS movement_id
       FROM stock_movement m JOIN stock_movement_serial ms ON ms.movement_id = m.id JOIN serial_number s ON s.id = ms.serial_id
       WHERE m.product_id = ${product.id} AND ms.status = 'written_off' ORDER BY s.serial`;
@@ -437,28 +601,48 @@ describe('serials.adjust', () => {
   it('removes only serials in stock at that location, naming where each one is', async () => {
     const { product, loc } = await setup();
     const elsewhere = await location(warehouse);
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['K1', 'K2', 'K3'], unitCost: 5, idempotencyKey: key() });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      serials: ['K1', 'K2', 'K3'],
+      unitCost: 5,
+      idempotencyKey: key(),
+    });
     await warehouse.serials.add({ productId: product.id, locationId: elsewhere.id, serials: ['E1'], unitCost: 5, idempotencyKey: key() });
     await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['K3'], ...adjust, idempotencyKey: key() });
     const before = await snapshot(product.id);
 
-    const r = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['K1', 'E1', 'NOPE', 'K3', ''], ...adjust, idempotencyKey: key() }));
+    const r = await refusal(
+      warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        remove: ['K1', 'E1', 'NOPE', 'K3', ''],
+        ...adjust,
+        idempotencyKey: key(),
+      }),
+    );
     expect(r.reason).toBe('INVALID_SERIALS');
-    expect(r.problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ index: 1, token: 'E1', reason: 'SERIAL_NOT_IN_STOCK', field: 'remove' }),
-      expect.objectContaining({ index: 2, token: 'NOPE', reason: 'SERIAL_NOT_FOUND', field: 'remove' }),
-      expect.objectContaining({ index: 3, token: 'K3', reason: 'SERIAL_NOT_IN_STOCK', field: 'remove' }),
-      expect.objectContaining({ index: 4, reason: 'EMPTY_SERIAL', field: 'remove' }),
-    ]));
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ index: 1, token: 'E1', reason: 'SERIAL_NOT_IN_STOCK', field: 'remove' }),
+        expect.objectContaining({ index: 2, token: 'NOPE', reason: 'SERIAL_NOT_FOUND', field: 'remove' }),
+        expect.objectContaining({ index: 3, token: 'K3', reason: 'SERIAL_NOT_IN_STOCK', field: 'remove' }),
+        expect.objectContaining({ index: 4, reason: 'EMPTY_SERIAL', field: 'remove' }),
+      ]),
+    );
     expect(r.problems).toHaveLength(4);
     expect(r.problems.find((p) => p.token === 'E1')!.message).toContain(elsewhere.name);
     expect(r.problems.find((p) => p.token === 'K3')!.message).toMatch(/written off/);
     expect(await snapshot(product.id)).toEqual(before);
 
-    const single = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['E1'], ...adjust, idempotencyKey: key() }));
+    const single = await refusal(
+      warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['E1'], ...adjust, idempotencyKey: key() }),
+    );
     expect(single).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'SERIAL_NOT_IN_STOCK' });
     expect(single.message).toContain(elsewhere.name);
-    const missing = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['NOPE'], ...adjust, idempotencyKey: key() }));
+    const missing = await refusal(
+      warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['NOPE'], ...adjust, idempotencyKey: key() }),
+    );
     expect(missing).toMatchObject({ code: 'NOT_FOUND', reason: 'SERIAL_NOT_FOUND' });
     expect(await snapshot(product.id)).toEqual(before);
   });
@@ -468,13 +652,23 @@ describe('serials.adjust', () => {
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['M1', 'M2'], unitCost: 5, idempotencyKey: key() });
     const before = await snapshot(product.id);
     const r = await refusal(
-      warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: ['NEW1', 'M1', 'NEW1'], remove: ['M2', 'GONE'], unitCost: 5, ...adjust, idempotencyKey: key() }),
+      warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        add: ['NEW1', 'M1', 'NEW1'],
+        remove: ['M2', 'GONE'],
+        unitCost: 5,
+        ...adjust,
+        idempotencyKey: key(),
+      }),
     );
-    expect(r.problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ field: 'add', index: 1, reason: 'SERIAL_EXISTS' }),
-      expect.objectContaining({ field: 'add', index: 2, reason: 'DUPLICATE_SERIAL' }),
-      expect.objectContaining({ field: 'remove', index: 1, reason: 'SERIAL_NOT_FOUND' }),
-    ]));
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'add', index: 1, reason: 'SERIAL_EXISTS' }),
+        expect.objectContaining({ field: 'add', index: 2, reason: 'DUPLICATE_SERIAL' }),
+        expect.objectContaining({ field: 'remove', index: 1, reason: 'SERIAL_NOT_FOUND' }),
+      ]),
+    );
     expect(r.problems).toHaveLength(3);
     expect(await snapshot(product.id)).toEqual(before);
   });
@@ -483,10 +677,30 @@ describe('serials.adjust', () => {
     const { product, loc } = await setup();
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['D1'], unitCost: 5, idempotencyKey: key() });
     const before = await snapshot(product.id);
-    const existing = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: ['D1'], remove: ['D1'], unitCost: 5, ...adjust, idempotencyKey: key() }));
+    const existing = await refusal(
+      warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        add: ['D1'],
+        remove: ['D1'],
+        unitCost: 5,
+        ...adjust,
+        idempotencyKey: key(),
+      }),
+    );
     expect(existing.problems.length).toBeGreaterThan(0);
     expect(existing.problems.some((p) => p.field === 'add')).toBe(true);
-    const fresh = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, add: ['D9'], remove: ['D9'], unitCost: 5, ...adjust, idempotencyKey: key() }));
+    const fresh = await refusal(
+      warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        add: ['D9'],
+        remove: ['D9'],
+        unitCost: 5,
+        ...adjust,
+        idempotencyKey: key(),
+      }),
+    );
     expect(fresh.problems).toEqual([expect.objectContaining({ field: 'remove', index: 0, token: 'D9' })]);
     expect(await snapshot(product.id)).toEqual(before);
   });
@@ -494,13 +708,40 @@ describe('serials.adjust', () => {
   it('adds and removes in one transaction, with a bay of the location only', async () => {
     const { product, loc } = await setup(['A']);
     const other = await location(warehouse, ['Z']);
-    await warehouse.serials.add({ productId: product.id, locationId: loc.id, bayId: loc.bayIds[0], serials: ['F1', 'F2'], unitCost: 5, idempotencyKey: key() });
+    await warehouse.serials.add({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: loc.bayIds[0],
+      serials: ['F1', 'F2'],
+      unitCost: 5,
+      idempotencyKey: key(),
+    });
     const before = await snapshot(product.id);
-    const bad = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, bayId: other.bayIds[0], add: ['F3'], remove: ['F1'], unitCost: 5, ...adjust, idempotencyKey: key() }));
+    const bad = await refusal(
+      warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        bayId: other.bayIds[0],
+        add: ['F3'],
+        remove: ['F1'],
+        unitCost: 5,
+        ...adjust,
+        idempotencyKey: key(),
+      }),
+    );
     expect(bad.reason).toBe('BAY_NOT_IN_LOCATION');
     expect(await snapshot(product.id)).toEqual(before);
 
-    const r = await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, bayId: loc.bayIds[0], add: ['F3', 'F4'], remove: ['F1'], unitCost: 6, ...adjust, idempotencyKey: key() });
+    const r = await warehouse.serials.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      bayId: loc.bayIds[0],
+      add: ['F3', 'F4'],
+      remove: ['F1'],
+      unitCost: 6,
+      ...adjust,
+      idempotencyKey: key(),
+    });
     expect(r).toEqual({ added: 2, removed: 1 });
     expect(await levels(product.id)).toEqual([{ locationId: loc.id, bayId: loc.bayIds[0], batchId: null, quantity: 3 }]);
     expect(await app.db.prisma.stockMovement.count({ where: { productId: product.id } })).toBe(before.movements + 2);
@@ -511,20 +752,40 @@ describe('serials.adjust', () => {
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['R1'], unitCost: 5, idempotencyKey: key() });
     const before = await snapshot(product.id);
     for (const role of ['viewer', 'sales', 'purchasing'] as const) {
-      expect(await refusal(app.as(role).serials.adjust({ productId: product.id, locationId: loc.id, remove: ['R1'], ...adjust, idempotencyKey: key() }))).toMatchObject({ code: 'FORBIDDEN' });
+      expect(
+        await refusal(
+          app.as(role).serials.adjust({ productId: product.id, locationId: loc.id, remove: ['R1'], ...adjust, idempotencyKey: key() }),
+        ),
+      ).toMatchObject({ code: 'FORBIDDEN' });
     }
     expect(await snapshot(product.id)).toEqual(before);
     const plain = await plainProduct(admin);
-    expect(await refusal(warehouse.serials.adjust({ productId: plain.id, locationId: loc.id, add: ['R1'], unitCost: 1, ...adjust, idempotencyKey: key() }))).toMatchObject({ reason: 'PRODUCT_NOT_SERIALISED' });
+    expect(
+      await refusal(
+        warehouse.serials.adjust({ productId: plain.id, locationId: loc.id, add: ['R1'], unitCost: 1, ...adjust, idempotencyKey: key() }),
+      ),
+    ).toMatchObject({ reason: 'PRODUCT_NOT_SERIALISED' });
     // The accountant may adjust.
-    expect(await app.as('accountant').serials.adjust({ productId: product.id, locationId: loc.id, remove: ['R1'], ...adjust, idempotencyKey: key() })).toEqual({ added: 0, removed: 1 });
+    expect(
+      await app
+        .as('accountant')
+        .serials.adjust({ productId: product.id, locationId: loc.id, remove: ['R1'], ...adjust, idempotencyKey: key() }),
+    ).toEqual({ added: 0, removed: 1 });
   });
 
   it('refuses a serial listed twice for removal', async () => {
     const { product, loc } = await setup();
     await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['V1', 'V2'], unitCost: 5, idempotencyKey: key() });
     const before = await snapshot(product.id);
-    const r = await refusal(warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: ['V1', 'V2', ' V1'], ...adjust, idempotencyKey: key() }));
+    const r = await refusal(
+      warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        remove: ['V1', 'V2', ' V1'],
+        ...adjust,
+        idempotencyKey: key(),
+      }),
+    );
     expect(r.problems).toEqual([expect.objectContaining({ field: 'remove', index: 2, reason: 'DUPLICATE_SERIAL' })]);
     expect(await snapshot(product.id)).toEqual(before);
   });
@@ -532,8 +793,26 @@ describe('serials.adjust', () => {
   it('adds 10,000 and writes off 5,000 serials in one request each', async () => {
     const { product, loc } = await setup(['A']);
     const all = Array.from({ length: 10_000 }, (_, i) => `BULK${String(i).padStart(5, '0')}`);
-    expect(await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, bayId: loc.bayIds[0], add: all, unitCost: 1.5, ...adjust, idempotencyKey: key() })).toEqual({ added: 10_000, removed: 0 });
-    expect(await warehouse.serials.adjust({ productId: product.id, locationId: loc.id, remove: all.filter((_, i) => i % 2 === 0), ...adjust, idempotencyKey: key() })).toEqual({ added: 0, removed: 5_000 });
+    expect(
+      await warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        bayId: loc.bayIds[0],
+        add: all,
+        unitCost: 1.5,
+        ...adjust,
+        idempotencyKey: key(),
+      }),
+    ).toEqual({ added: 10_000, removed: 0 });
+    expect(
+      await warehouse.serials.adjust({
+        productId: product.id,
+        locationId: loc.id,
+        remove: all.filter((_, i) => i % 2 === 0),
+        ...adjust,
+        idempotencyKey: key(),
+      }),
+    ).toEqual({ added: 0, removed: 5_000 });
     expect(await levels(product.id)).toEqual([{ locationId: loc.id, bayId: loc.bayIds[0], batchId: null, quantity: 5_000 }]);
     const written = await app.db.prisma.serialNumber.count({ where: { productId: product.id, status: 'written_off' } });
     expect(written).toBe(5_000);
@@ -560,7 +839,15 @@ describe('serials.list', () => {
     const second = await warehouse.serials.list({ productId: product.id, limit: 3, cursor: first.nextCursor! });
     const third = await warehouse.serials.list({ productId: product.id, limit: 3, cursor: second.nextCursor! });
     expect(third.nextCursor).toBeNull();
-    expect(serialsOf([...first.items, ...second.items, ...third.items])).toEqual(['ab001', 'ab002', 'ab003', 'ab004', 'ab005', 'XY1', 'AB900']);
+    expect(serialsOf([...first.items, ...second.items, ...third.items])).toEqual([
+      'ab001',
+      'ab002',
+      'ab003',
+      'ab004',
+      'ab005',
+      'XY1',
+      'AB900',
+    ]);
     // Readable by every role.
     expect((await app.as('viewer').serials.list({ productId: product.id })).items).toHaveLength(7);
   });

@@ -14,7 +14,16 @@ describe('many stock changes at once', () => {
     const admin = app.as('admin');
     const loc = await location(admin, ['A', 'B']);
     const [a, b] = [await plainProduct(admin), await plainProduct(admin)];
-    for (const p of [a, b]) await admin.stock.adjust({ productId: p.id, locationId: loc.id, bayId: loc.bayIds[0], quantity: 5, glCode: '630', unitCost: 2, idempotencyKey: key() });
+    for (const p of [a, b])
+      await admin.stock.adjust({
+        productId: p.id,
+        locationId: loc.id,
+        bayId: loc.bayIds[0],
+        quantity: 5,
+        glCode: '630',
+        unitCost: 2,
+        idempotencyKey: key(),
+      });
     const movementsBefore = await app.db.prisma.stockMovement.count();
     const user = await app.db.prisma.user.findFirstOrThrow({ where: { role: 'admin' } });
     const attempt = inTransaction(app.db.prisma, (tx) =>
@@ -40,7 +49,15 @@ describe('many stock changes at once', () => {
     const admin = app.as('admin');
     const loc = await location(admin, ['A', 'B']);
     const p = await plainProduct(admin);
-    await admin.stock.adjust({ productId: p.id, locationId: loc.id, bayId: loc.bayIds[0], quantity: 10, glCode: '630', unitCost: 4, idempotencyKey: key() });
+    await admin.stock.adjust({
+      productId: p.id,
+      locationId: loc.id,
+      bayId: loc.bayIds[0],
+      quantity: 10,
+      glCode: '630',
+      unitCost: 4,
+      idempotencyKey: key(),
+    });
     const user = await app.db.prisma.user.findFirstOrThrow({ where: { role: 'admin' } });
     const written = await inTransaction(app.db.prisma, (tx) =>
       moveStockMany(
@@ -54,10 +71,19 @@ describe('many stock changes at once', () => {
     );
     expect(written).toBe(2);
     const levels = await admin.stock.levels({ productId: p.id });
-    expect(levels.items.map((l) => [l.bayName, l.quantity])).toEqual([['A', 6], ['B', 6]]);
+    expect(levels.items.map((l) => [l.bayName, l.quantity])).toEqual([
+      ['A', 6],
+      ['B', 6],
+    ]);
     // 6 left at 4, then 6 in at 10: (24 + 60) / 12 = 7.
     expect((await admin.products.get({ id: p.id })).averageCost).toBe(7);
-    const rows = await app.db.prisma.stockMovement.findMany({ where: { documentId: 99, documentType: 'stocktake' }, select: { quantity: true, unitCost: true } });
-    expect(rows.map((r) => [Number(r.quantity), Number(r.unitCost)]).sort()).toEqual([[-4, 4], [6, 10]]);
+    const rows = await app.db.prisma.stockMovement.findMany({
+      where: { documentId: 99, documentType: 'stocktake' },
+      select: { quantity: true, unitCost: true },
+    });
+    expect(rows.map((r) => [Number(r.quantity), Number(r.unitCost)]).sort()).toEqual([
+      [-4, 4],
+      [6, 10],
+    ]);
   });
 });

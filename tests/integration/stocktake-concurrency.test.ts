@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { key, refusal, useTestApp } from '../helpers/app.ts';
-import { settle, all, refused } from '../helpers/races.ts';
+import { key, useTestApp } from '../helpers/app.ts';
+import { settle } from '../helpers/races.ts';
 import { onPostgres } from '../helpers/database.ts';
 import { location, plainProduct, serialisedProduct } from '../helpers/fixtures.ts';
 
@@ -35,7 +35,10 @@ async function levelAt(productId: number, locationId: number, bayId: number | nu
 
 async function inStockAt(productId: number, locationId: number, bayId: number | null) {
   const { items } = await warehouse.serials.list({ productId, locationId, status: 'in_stock', limit: 1000 });
-  return items.filter((s) => s.bayId === bayId).map((s) => s.serial).sort();
+  return items
+    .filter((s) => s.bayId === bayId)
+    .map((s) => s.serial)
+    .sort();
 }
 
 async function lineOf(stocktakeId: number, productId: number, bayId: number | null) {
@@ -56,7 +59,14 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
       const plain = await plainProduct(admin);
       const ser = await serialisedProduct(admin);
       await adjust(plain.id, loc.id, bayA, 10);
-      await warehouse.serials.add({ productId: ser.id, locationId: loc.id, bayId: bayA, serials: ['R1', 'R2', 'R3'], unitCost: 5, idempotencyKey: key() });
+      await warehouse.serials.add({
+        productId: ser.id,
+        locationId: loc.id,
+        bayId: bayA,
+        serials: ['R1', 'R2', 'R3'],
+        unitCost: 5,
+        idempotencyKey: key(),
+      });
       const draft = await warehouse.stocktakes.create({ locationId: loc.id });
 
       // Start anywhere from well before the changes to well after them.
@@ -64,8 +74,23 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
       const [start, receipt, removal, addition] = await Promise.all([
         settle(later(startAt, () => warehouse.stocktakes.start({ id: draft.id }))),
         settle(later(round % 3, () => adjust(plain.id, loc.id, bayA, 3))),
-        settle(later(2 * (round % 4), () => warehouse.serials.adjust({ productId: ser.id, locationId: loc.id, remove: ['R2'], glCode: '630', idempotencyKey: key() }))),
-        settle(later(5 - (round % 4), () => warehouse.serials.add({ productId: ser.id, locationId: loc.id, bayId: bayA, serials: ['R9'], unitCost: 5, idempotencyKey: key() }))),
+        settle(
+          later(2 * (round % 4), () =>
+            warehouse.serials.adjust({ productId: ser.id, locationId: loc.id, remove: ['R2'], glCode: '630', idempotencyKey: key() }),
+          ),
+        ),
+        settle(
+          later(5 - (round % 4), () =>
+            warehouse.serials.add({
+              productId: ser.id,
+              locationId: loc.id,
+              bayId: bayA,
+              serials: ['R9'],
+              unitCost: 5,
+              idempotencyKey: key(),
+            }),
+          ),
+        ),
       ]);
       for (const outcome of [start, receipt, removal, addition]) expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
 
@@ -73,12 +98,20 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
       const shelf = await inStockAt(ser.id, loc.id, bayA);
       expect(shelf).toEqual(['R1', 'R3', 'R9']);
       await warehouse.stocktakes.submitCounts({
-        stocktakeId: draft.id, sheetKey: `bay-${bayA}`, idempotencyKey: key(),
-        rows: [{ productId: plain.id, bayId: bayA, countedQuantity: await levelAt(plain.id, loc.id, bayA) }, { productId: ser.id, bayId: bayA, serials: shelf }],
+        stocktakeId: draft.id,
+        sheetKey: `bay-${bayA}`,
+        idempotencyKey: key(),
+        rows: [
+          { productId: plain.id, bayId: bayA, countedQuantity: await levelAt(plain.id, loc.id, bayA) },
+          { productId: ser.id, bayId: bayA, serials: shelf },
+        ],
       });
 
       const p = await lineOf(draft.id, plain.id, bayA);
-      expect([[10, 3], [13, 0]]).toContainEqual([p.expectedQuantity, p.movedSinceFreeze]);
+      expect([
+        [10, 3],
+        [13, 0],
+      ]).toContainEqual([p.expectedQuantity, p.movedSinceFreeze]);
       expect(p).toMatchObject({ countedQuantity: 13, variance: 0, value: 0 });
       const s = await lineOf(draft.id, ser.id, bayA);
       expect(s.expectedQuantity + s.movedSinceFreeze).toBe(3);
@@ -103,15 +136,23 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
 
     const outcomes = await Promise.all(
       loc.bayIds.flatMap((bayId, i) => [
-        settle(warehouse.stocktakes.submitCounts({
-          stocktakeId: draft.id, sheetKey: `bay-${bayId}`, idempotencyKey: key(),
-          rows: products.map((p) => ({ productId: p.id, bayId, countedQuantity: 4 + i })),
-        })),
+        settle(
+          warehouse.stocktakes.submitCounts({
+            stocktakeId: draft.id,
+            sheetKey: `bay-${bayId}`,
+            idempotencyKey: key(),
+            rows: products.map((p) => ({ productId: p.id, bayId, countedQuantity: 4 + i })),
+          }),
+        ),
         // A second team counting the same bays on sheets of their own.
-        settle(admin.stocktakes.submitCounts({
-          stocktakeId: draft.id, sheetKey: `extra-${bayId}`, idempotencyKey: key(),
-          rows: [{ productId: products[0]!.id, bayId, countedQuantity: 1 }],
-        })),
+        settle(
+          admin.stocktakes.submitCounts({
+            stocktakeId: draft.id,
+            sheetKey: `extra-${bayId}`,
+            idempotencyKey: key(),
+            rows: [{ productId: products[0]!.id, bayId, countedQuantity: 1 }],
+          }),
+        ),
       ]),
     );
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
@@ -135,21 +176,42 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
       const plain = await plainProduct(admin);
       const ser = await serialisedProduct(admin);
       await adjust(plain.id, loc.id, bayA, 10, 2);
-      await warehouse.serials.add({ productId: ser.id, locationId: loc.id, bayId: bayA, serials: ['F1', 'F2'], unitCost: 5, idempotencyKey: key() });
+      await warehouse.serials.add({
+        productId: ser.id,
+        locationId: loc.id,
+        bayId: bayA,
+        serials: ['F1', 'F2'],
+        unitCost: 5,
+        idempotencyKey: key(),
+      });
       const draft = await warehouse.stocktakes.create({ locationId: loc.id });
       await warehouse.stocktakes.start({ id: draft.id });
       await warehouse.stocktakes.submitCounts({
-        stocktakeId: draft.id, sheetKey: 'team-1', idempotencyKey: key(),
-        rows: [{ productId: plain.id, bayId: bayA, countedQuantity: 6 }, { productId: ser.id, bayId: bayA, serials: ['F1'] }],
+        stocktakeId: draft.id,
+        sheetKey: 'team-1',
+        idempotencyKey: key(),
+        rows: [
+          { productId: plain.id, bayId: bayA, countedQuantity: 6 },
+          { productId: ser.id, bayId: bayA, serials: ['F1'] },
+        ],
       });
 
       const stagger = round % 3;
       const [finalise, late] = await Promise.all([
         settle(later(stagger, () => accountant.stocktakes.finalise({ stocktakeId: draft.id, idempotencyKey: key(), glCode: '631' }))),
-        settle(later(2 - stagger, () => warehouse.stocktakes.submitCounts({
-          stocktakeId: draft.id, sheetKey: 'team-2', idempotencyKey: key(),
-          rows: [{ productId: plain.id, bayId: bayA, countedQuantity: 3 }, { productId: ser.id, bayId: bayA, serials: ['F2', 'F3'] }],
-        }))),
+        settle(
+          later(2 - stagger, () =>
+            warehouse.stocktakes.submitCounts({
+              stocktakeId: draft.id,
+              sheetKey: 'team-2',
+              idempotencyKey: key(),
+              rows: [
+                { productId: plain.id, bayId: bayA, countedQuantity: 3 },
+                { productId: ser.id, bayId: bayA, serials: ['F2', 'F3'] },
+              ],
+            }),
+          ),
+        ),
       ]);
       expect(finalise.ok, JSON.stringify(finalise)).toBe(true);
       const ledger = await app.db.prisma.stockMovement.findMany({ where: { documentType: 'stocktake', documentId: draft.id } });
@@ -181,15 +243,31 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
       const loc = await location(warehouse, ['A']);
       const bayA = loc.bayIds[0]!;
       const ser = await serialisedProduct(admin);
-      await warehouse.serials.add({ productId: ser.id, locationId: loc.id, bayId: bayA, serials: ['M1', 'M2', 'M3', 'M4', 'M5'], unitCost: 5, idempotencyKey: key() });
+      await warehouse.serials.add({
+        productId: ser.id,
+        locationId: loc.id,
+        bayId: bayA,
+        serials: ['M1', 'M2', 'M3', 'M4', 'M5'],
+        unitCost: 5,
+        idempotencyKey: key(),
+      });
       const draft = await warehouse.stocktakes.create({ locationId: loc.id });
       await warehouse.stocktakes.start({ id: draft.id });
-      await warehouse.stocktakes.submitCounts({ stocktakeId: draft.id, sheetKey: 'x', idempotencyKey: key(), rows: [{ productId: ser.id, bayId: bayA, serials: ['M1'] }] });
+      await warehouse.stocktakes.submitCounts({
+        stocktakeId: draft.id,
+        sheetKey: 'x',
+        idempotencyKey: key(),
+        rows: [{ productId: ser.id, bayId: bayA, serials: ['M1'] }],
+      });
 
       const stagger = [0, 3, 8, 20][round % 4]!;
       const [finalise, writeOff] = await Promise.all([
         settle(later(stagger, () => accountant.stocktakes.finalise({ stocktakeId: draft.id, idempotencyKey: key() }))),
-        settle(later(10 - Math.min(stagger, 10), () => warehouse.serials.adjust({ productId: ser.id, locationId: loc.id, remove: ['M2'], glCode: '630', idempotencyKey: key() }))),
+        settle(
+          later(10 - Math.min(stagger, 10), () =>
+            warehouse.serials.adjust({ productId: ser.id, locationId: loc.id, remove: ['M2'], glCode: '630', idempotencyKey: key() }),
+          ),
+        ),
       ]);
       expect(finalise.ok, JSON.stringify(finalise)).toBe(true);
       if (!writeOff.ok) expect(writeOff.refusal.reason).toBe('SERIAL_NOT_IN_STOCK');

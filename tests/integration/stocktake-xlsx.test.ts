@@ -31,7 +31,14 @@ let accountantToken: string;
 
 function client(token: string) {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/trpc`, transformer: superjson, methodOverride: 'POST', headers: { authorization: `Bearer ${token}` } })],
+    links: [
+      httpBatchLink({
+        url: `${app.url}/trpc`,
+        transformer: superjson,
+        methodOverride: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    ],
   });
 }
 
@@ -45,12 +52,23 @@ async function download(stocktakeId: number, token: string) {
 
 interface UploadAnswer {
   stocktakeId: number;
-  sheets: { sheetKey: string; sheetName: string; saved: boolean; rows: number; problems: { row: number; column: string; reason: string; message: string }[]; note?: string }[];
+  sheets: {
+    sheetKey: string;
+    sheetName: string;
+    saved: boolean;
+    rows: number;
+    problems: { row: number; column: string; reason: string; message: string }[];
+    note?: string;
+  }[];
   ignoredWorksheets: string[];
 }
 
 async function upload(stocktakeId: number, token: string, body: Buffer) {
-  const res = await fetch(sheetUrl(stocktakeId), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': XLSX }, body: new Uint8Array(body) });
+  const res = await fetch(sheetUrl(stocktakeId), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': XLSX },
+    body: new Uint8Array(body),
+  });
   return { status: res.status, body: (await res.json()) as UploadAnswer & { reason?: string; message?: string } };
 }
 
@@ -99,11 +117,45 @@ function zipEntry(zip: Buffer, name: string): string {
 
 /** CT_Worksheet's children in the order ECMA-376 requires (Excel offers to "repair" anything else). */
 const WORKSHEET_ORDER = [
-  'sheetPr', 'dimension', 'sheetViews', 'sheetFormatPr', 'cols', 'sheetData', 'sheetCalcPr', 'sheetProtection', 'protectedRanges', 'scenarios',
-  'autoFilter', 'sortState', 'dataConsolidate', 'customSheetViews', 'mergeCells', 'phoneticPr', 'conditionalFormatting', 'dataValidations',
-  'hyperlinks', 'printOptions', 'pageMargins', 'pageSetup', 'headerFooter', 'rowBreaks', 'colBreaks', 'customProperties', 'cellWatches',
-  'ignoredErrors', 'smartTags', 'drawing', 'legacyDrawing', 'legacyDrawingHF', 'drawingHF', 'picture', 'oleObjects', 'controls',
-  'webPublishItems', 'tableParts', 'extLst',
+  'sheetPr',
+  'dimension',
+  'sheetViews',
+  'sheetFormatPr',
+  'cols',
+  'sheetData',
+  'sheetCalcPr',
+  'sheetProtection',
+  'protectedRanges',
+  'scenarios',
+  'autoFilter',
+  'sortState',
+  'dataConsolidate',
+  'customSheetViews',
+  'mergeCells',
+  'phoneticPr',
+  'conditionalFormatting',
+  'dataValidations',
+  'hyperlinks',
+  'printOptions',
+  'pageMargins',
+  'pageSetup',
+  'headerFooter',
+  'rowBreaks',
+  'colBreaks',
+  'customProperties',
+  'cellWatches',
+  'ignoredErrors',
+  'smartTags',
+  'drawing',
+  'legacyDrawing',
+  'legacyDrawingHF',
+  'drawingHF',
+  'picture',
+  'oleObjects',
+  'controls',
+  'webPublishItems',
+  'tableParts',
+  'extLst',
 ];
 
 let loc: { id: number; bayA: number; bayB: number };
@@ -115,7 +167,10 @@ let stocktakeId: number;
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksheet-xlsx-'));
   if (onPostgres) database = await freshDatabase();
-  app = await startApp({ port: 0, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent', dataDir, databaseUrl: database?.url ?? undefined }, pino({ level: 'silent' }));
+  app = await startApp(
+    { port: 0, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent', dataDir, databaseUrl: database?.url ?? undefined },
+    pino({ level: 'silent' }),
+  );
   admin = client(ADMIN_TOKEN);
   warehouseToken = (await admin.users.create.mutate({ name: 'counter', role: 'warehouse' })).token;
   viewerToken = (await admin.users.create.mutate({ name: 'looker', role: 'viewer' })).token;
@@ -131,9 +186,33 @@ beforeAll(async () => {
   const stock = { glCode: '630', unitCost: 2, idempotencyKey: '' };
   await admin.stock.adjust.mutate({ ...stock, productId: plain.id, locationId: loc.id, bayId: bayA, quantity: 20, idempotencyKey: key() });
   await admin.stock.adjust.mutate({ ...stock, productId: plain.id, locationId: loc.id, bayId: bayB, quantity: 5, idempotencyKey: key() });
-  await admin.batches.add.mutate({ productId: batch.id, locationId: loc.id, bayId: bayA, number: 'L-0042', expiry: '2027-03-31', quantity: 10, unitCost: 3, idempotencyKey: key() });
-  await admin.batches.add.mutate({ productId: batch.id, locationId: loc.id, bayId: bayB, number: '0007', quantity: 4, unitCost: 3, idempotencyKey: key() });
-  await admin.serials.add.mutate({ productId: serial.id, locationId: loc.id, bayId: bayA, serials: ['00123', '1E5', 'SN-0003'], unitCost: 50, idempotencyKey: key() });
+  await admin.batches.add.mutate({
+    productId: batch.id,
+    locationId: loc.id,
+    bayId: bayA,
+    number: 'L-0042',
+    expiry: '2027-03-31',
+    quantity: 10,
+    unitCost: 3,
+    idempotencyKey: key(),
+  });
+  await admin.batches.add.mutate({
+    productId: batch.id,
+    locationId: loc.id,
+    bayId: bayB,
+    number: '0007',
+    quantity: 4,
+    unitCost: 3,
+    idempotencyKey: key(),
+  });
+  await admin.serials.add.mutate({
+    productId: serial.id,
+    locationId: loc.id,
+    bayId: bayA,
+    serials: ['00123', '1E5', 'SN-0003'],
+    unitCost: 50,
+    idempotencyKey: key(),
+  });
 
   const created = await client(warehouseToken).stocktakes.create.mutate({ locationId: loc.id });
   await client(warehouseToken).stocktakes.start.mutate({ id: created.id });
@@ -159,10 +238,17 @@ describe('GET /stocktakes/:id/count-sheet.xlsx', () => {
   it('holds a worksheet per bay, laid out like the add-in sheet, with keys locked and counts validated', async () => {
     const workbook = await load(await download(stocktakeId, warehouseToken));
     // Bay names become valid worksheet names ("/" is not allowed); the hidden sheet says what each is.
-    expect(workbook.worksheets.map((ws) => [ws.name, ws.state])).toEqual([['A-01', 'visible'], ['B-02', 'visible'], ['_stocksheet', 'hidden']]);
+    expect(workbook.worksheets.map((ws) => [ws.name, ws.state])).toEqual([
+      ['A-01', 'visible'],
+      ['B-02', 'visible'],
+      ['_stocksheet', 'hidden'],
+    ]);
     const meta = workbook.getWorksheet('_stocksheet')!;
     expect(meta.getCell('B2').value).toBe(stocktakeId);
-    expect([4, 5].map((r) => [meta.getCell(r, 1).value, meta.getCell(r, 2).value])).toEqual([['A-01', `bay-${loc.bayA}`], ['B-02', `bay-${loc.bayB}`]]);
+    expect([4, 5].map((r) => [meta.getCell(r, 1).value, meta.getCell(r, 2).value])).toEqual([
+      ['A-01', `bay-${loc.bayA}`],
+      ['B-02', `bay-${loc.bayB}`],
+    ]);
 
     const a = workbook.getWorksheet('A-01')!;
     expect((a.getRow(1).values as unknown[]).slice(1)).toEqual(HEADER);
@@ -196,7 +282,12 @@ describe('GET /stocktakes/:id/count-sheet.xlsx', () => {
       expect([column, cellOf(a, plainRow!, column).protection?.locked !== false]).toEqual([column, !editable]);
       expect([column, cellOf(a, 1, column).protection?.locked !== false]).toEqual([column, true]);
     }
-    expect(cellOf(a, plainRow!, 'Counted').dataValidation).toMatchObject({ type: 'decimal', operator: 'greaterThanOrEqual', formulae: [0], showErrorMessage: true });
+    expect(cellOf(a, plainRow!, 'Counted').dataValidation).toMatchObject({
+      type: 'decimal',
+      operator: 'greaterThanOrEqual',
+      formulae: [0],
+      showErrorMessage: true,
+    });
     expect(cellOf(a, serialRows[0]!, 'Found').dataValidation).toMatchObject({ type: 'list', formulae: ['"x"'] });
 
     const b = workbook.getWorksheet('B-02')!;
@@ -204,7 +295,7 @@ describe('GET /stocktakes/:id/count-sheet.xlsx', () => {
     expect(cellOf(b, 2, 'Batch').value).toBe('0007');
   });
 
-  it('writes each worksheet\'s parts in the order the schema (and Excel) requires', async () => {
+  it("writes each worksheet's parts in the order the schema (and Excel) requires", async () => {
     const zip = await download(stocktakeId, warehouseToken);
     for (const sheet of ['sheet1', 'sheet2', 'sheet3']) {
       const xml = zipEntry(zip, `xl/worksheets/${sheet}.xml`).replace(/<sheetData>[\s\S]*<\/sheetData>/, '<sheetData/>');
@@ -212,7 +303,9 @@ describe('GET /stocktakes/:id/count-sheet.xlsx', () => {
       const children = [...body.matchAll(/<(\w+)\b[^>]*?(\/>|>[\s\S]*?<\/\1>)/g)].map((m) => m[1]!);
       expect(children).toContain('sheetProtection');
       expect(children.every((c) => WORKSHEET_ORDER.includes(c))).toBe(true);
-      expect(children.map((c) => WORKSHEET_ORDER.indexOf(c))).toEqual(children.map((c) => WORKSHEET_ORDER.indexOf(c)).sort((a, b) => a - b));
+      expect(children.map((c) => WORKSHEET_ORDER.indexOf(c))).toEqual(
+        children.map((c) => WORKSHEET_ORDER.indexOf(c)).sort((a, b) => a - b),
+      );
     }
     expect(zipEntry(zip, 'xl/worksheets/sheet1.xml')).toMatch(/<\/sheetData><sheetProtection [^>]*\/><dataValidations /);
   });
@@ -221,11 +314,26 @@ describe('GET /stocktakes/:id/count-sheet.xlsx', () => {
     const blind = await client(warehouseToken).stocktakes.create.mutate({ locationId: loc.id, bayIds: [loc.bayA], blind: true });
     await client(warehouseToken).stocktakes.start.mutate({ id: blind.id });
     const counter = (await load(await download(blind.id, warehouseToken))).getWorksheet('A-01')!;
-    expect(counter.getColumn(HEADER.indexOf('Expected') + 1).values.slice(2).filter((v) => v !== null && v !== undefined)).toEqual([]);
-    expect(counter.getColumn(HEADER.indexOf('Serial') + 1).values.slice(2).filter((v) => v !== null && v !== undefined)).toEqual([]);
+    expect(
+      counter
+        .getColumn(HEADER.indexOf('Expected') + 1)
+        .values.slice(2)
+        .filter((v) => v !== null && v !== undefined),
+    ).toEqual([]);
+    expect(
+      counter
+        .getColumn(HEADER.indexOf('Serial') + 1)
+        .values.slice(2)
+        .filter((v) => v !== null && v !== undefined),
+    ).toEqual([]);
     const accountant = (await load(await download(blind.id, accountantToken))).getWorksheet('A-01')!;
     expect(rowsWhere(accountant, { SKU: 'PLN-1', Expected: 20 })).toHaveLength(1);
-    expect(accountant.getColumn(HEADER.indexOf('Serial') + 1).values.slice(2).filter(Boolean)).toEqual(['00123', '1E5', 'SN-0003']);
+    expect(
+      accountant
+        .getColumn(HEADER.indexOf('Serial') + 1)
+        .values.slice(2)
+        .filter(Boolean),
+    ).toEqual(['00123', '1E5', 'SN-0003']);
     await client(warehouseToken).stocktakes.cancel.mutate({ id: blind.id });
   });
 
@@ -280,21 +388,45 @@ describe('POST /stocktakes/:id/count-sheet.xlsx', () => {
       ignoredWorksheets: [],
     });
     const stocktake = await client(warehouseToken).stocktakes.get.query({ id: stocktakeId });
-    expect(stocktake.sheets).toEqual(expect.arrayContaining([{ sheetKey: `bay-${loc.bayA}`, rows: 3 }, { sheetKey: `bay-${loc.bayB}`, rows: 2 }]));
+    expect(stocktake.sheets).toEqual(
+      expect.arrayContaining([
+        { sheetKey: `bay-${loc.bayA}`, rows: 3 },
+        { sheetKey: `bay-${loc.bayB}`, rows: 2 },
+      ]),
+    );
 
     const lines = await variances();
     const pick = (l: (typeof lines)[number]) => ({
-      productId: l.productId, bayId: l.bayId, batchNumber: l.batchNumber, expectedQuantity: l.expectedQuantity, countedQuantity: l.countedQuantity,
-      variance: l.variance, missingSerials: l.missingSerials, newSerials: l.newSerials, misplacedSerials: l.misplacedSerials,
+      productId: l.productId,
+      bayId: l.bayId,
+      batchNumber: l.batchNumber,
+      expectedQuantity: l.expectedQuantity,
+      countedQuantity: l.countedQuantity,
+      variance: l.variance,
+      missingSerials: l.missingSerials,
+      newSerials: l.newSerials,
+      misplacedSerials: l.misplacedSerials,
     });
     const none = { missingSerials: [], newSerials: [], misplacedSerials: [] };
-    expect(lines.map(pick)).toEqual(expect.arrayContaining([
-      { productId: plain.id, bayId: loc.bayA, batchNumber: null, expectedQuantity: 20, countedQuantity: 18, variance: -2, ...none },
-      { productId: plain.id, bayId: loc.bayB, batchNumber: null, expectedQuantity: 5, countedQuantity: 5, variance: 0, ...none },
-      { productId: batch.id, bayId: loc.bayA, batchNumber: 'L-0042', expectedQuantity: 10, countedQuantity: 10, variance: 0, ...none },
-      { productId: batch.id, bayId: loc.bayB, batchNumber: '0007', expectedQuantity: 4, countedQuantity: 3, variance: -1, ...none },
-      { productId: serial.id, bayId: loc.bayA, batchNumber: null, expectedQuantity: 3, countedQuantity: 3, variance: 0, missingSerials: ['SN-0003'], newSerials: ['00999'], misplacedSerials: [] },
-    ]));
+    expect(lines.map(pick)).toEqual(
+      expect.arrayContaining([
+        { productId: plain.id, bayId: loc.bayA, batchNumber: null, expectedQuantity: 20, countedQuantity: 18, variance: -2, ...none },
+        { productId: plain.id, bayId: loc.bayB, batchNumber: null, expectedQuantity: 5, countedQuantity: 5, variance: 0, ...none },
+        { productId: batch.id, bayId: loc.bayA, batchNumber: 'L-0042', expectedQuantity: 10, countedQuantity: 10, variance: 0, ...none },
+        { productId: batch.id, bayId: loc.bayB, batchNumber: '0007', expectedQuantity: 4, countedQuantity: 3, variance: -1, ...none },
+        {
+          productId: serial.id,
+          bayId: loc.bayA,
+          batchNumber: null,
+          expectedQuantity: 3,
+          countedQuantity: 3,
+          variance: 0,
+          missingSerials: ['SN-0003'],
+          newSerials: ['00999'],
+          misplacedSerials: [],
+        },
+      ]),
+    );
     expect(lines).toHaveLength(5);
 
     // The same file again applies once: the same answer, nothing changes.
@@ -340,11 +472,14 @@ describe('POST /stocktakes/:id/count-sheet.xlsx', () => {
     });
     const { body: answer } = await upload(stocktakeId, warehouseToken, body);
     const sheetA = answer.sheets.find((s) => s.sheetName === 'A-01')!;
-    expect(sheetA).toMatchObject({ saved: false, problems: [{ row: 3, column: 'Counted', reason: 'INVALID_INPUT', message: '"about ten" is not a number' }] });
+    expect(sheetA).toMatchObject({
+      saved: false,
+      problems: [{ row: 3, column: 'Counted', reason: 'INVALID_INPUT', message: '"about ten" is not a number' }],
+    });
     expect(await variances()).toEqual(before);
   });
 
-  it('refuses a wrong token (401), a viewer (403), a file that is not a count sheet or is another stocktake\'s (400)', async () => {
+  it("refuses a wrong token (401), a viewer (403), a file that is not a count sheet or is another stocktake's (400)", async () => {
     const body = await filled();
     const wrong = await upload(stocktakeId, 'not-a-token', body);
     expect(wrong).toMatchObject({ status: 401, body: { reason: 'UNAUTHENTICATED' } });
@@ -352,14 +487,23 @@ describe('POST /stocktakes/:id/count-sheet.xlsx', () => {
     expect(viewer.status).toBe(403);
     expect(viewer.body).toMatchObject({ reason: 'FORBIDDEN', message: expect.stringContaining('viewer') });
     const notXlsx = await upload(stocktakeId, warehouseToken, Buffer.from('SKU,Counted\nPLN-1,3\n'));
-    expect(notXlsx).toMatchObject({ status: 400, body: { reason: 'INVALID_INPUT', message: expect.stringContaining('not an .xlsx workbook') } });
+    expect(notXlsx).toMatchObject({
+      status: 400,
+      body: { reason: 'INVALID_INPUT', message: expect.stringContaining('not an .xlsx workbook') },
+    });
     const plainWorkbook = new ExcelJS.Workbook();
     plainWorkbook.addWorksheet('Sheet1').addRow(HEADER);
     const foreign = await upload(stocktakeId, warehouseToken, Buffer.from(await plainWorkbook.xlsx.writeBuffer()));
-    expect(foreign).toMatchObject({ status: 400, body: { reason: 'INVALID_INPUT', message: expect.stringContaining('not a Stocksheet count sheet') } });
+    expect(foreign).toMatchObject({
+      status: 400,
+      body: { reason: 'INVALID_INPUT', message: expect.stringContaining('not a Stocksheet count sheet') },
+    });
     const other = await client(warehouseToken).stocktakes.create.mutate({ locationId: loc.id });
     const elsewhere = await upload(other.id, warehouseToken, body);
-    expect(elsewhere).toMatchObject({ status: 400, body: { reason: 'INVALID_INPUT', message: expect.stringContaining(`stocktake #${stocktakeId}, not #${other.id}`) } });
+    expect(elsewhere).toMatchObject({
+      status: 400,
+      body: { reason: 'INVALID_INPUT', message: expect.stringContaining(`stocktake #${stocktakeId}, not #${other.id}`) },
+    });
     const missing = await upload(999_999, warehouseToken, body);
     expect(missing.status).toBe(404);
   });
@@ -368,7 +512,10 @@ describe('POST /stocktakes/:id/count-sheet.xlsx', () => {
     const before = await variances();
     const workbook = await load(await download(stocktakeId, warehouseToken));
     const { body: answer } = await upload(stocktakeId, warehouseToken, Buffer.from(await workbook.xlsx.writeBuffer()));
-    expect(answer.sheets.map((s) => [s.sheetName, s.saved, s.rows, s.problems])).toEqual([['A-01', false, 0, []], ['B-02', false, 0, []]]);
+    expect(answer.sheets.map((s) => [s.sheetName, s.saved, s.rows, s.problems])).toEqual([
+      ['A-01', false, 0, []],
+      ['B-02', false, 0, []],
+    ]);
     expect(answer.sheets[0]!.note).toMatch(/Nothing is counted/);
     expect(await variances()).toEqual(before);
   });

@@ -9,7 +9,14 @@ const accountant = app.as('accountant');
 
 // ---- local helpers --------------------------------------------------------------------------
 
-type Row = { productId: number; bayId?: number | null; countedQuantity?: number | null; batchNumber?: string | null; expiry?: string | null; serials?: string[] };
+type Row = {
+  productId: number;
+  bayId?: number | null;
+  countedQuantity?: number | null;
+  batchNumber?: string | null;
+  expiry?: string | null;
+  serials?: string[];
+};
 
 const GL = '631';
 
@@ -62,7 +69,9 @@ async function levels(productId: number) {
   const { items } = await warehouse.stock.levels({ productId, limit: 1000 });
   return items
     .map(({ locationId, bayId, batchNumber, quantity }) => ({ locationId, bayId, batchNumber, quantity }))
-    .sort((a, b) => a.locationId - b.locationId || (a.bayId ?? 0) - (b.bayId ?? 0) || (a.batchNumber ?? '').localeCompare(b.batchNumber ?? ''));
+    .sort(
+      (a, b) => a.locationId - b.locationId || (a.bayId ?? 0) - (b.bayId ?? 0) || (a.batchNumber ?? '').localeCompare(b.batchNumber ?? ''),
+    );
 }
 
 async function serialsOf(productId: number) {
@@ -72,18 +81,39 @@ async function serialsOf(productId: number) {
 
 /** The ledger rows a stocktake wrote, as plain values. */
 async function ledgerOf(stocktakeId: number) {
-  const rows = await app.db.prisma.stockMovement.findMany({ where: { documentType: 'stocktake', documentId: stocktakeId }, orderBy: { id: 'asc' } });
+  const rows = await app.db.prisma.stockMovement.findMany({
+    where: { documentType: 'stocktake', documentId: stocktakeId },
+    orderBy: { id: 'asc' },
+  });
   return rows.map((r) => ({
-    kind: r.kind, productId: r.productId, locationId: r.locationId, bayId: r.bayId, batchId: r.batchId,
-    quantity: Number(r.quantity), unitCost: Number(r.unitCost), glCode: r.glCode, narrative: r.narrative,
+    kind: r.kind,
+    productId: r.productId,
+    locationId: r.locationId,
+    bayId: r.bayId,
+    batchId: r.batchId,
+    quantity: Number(r.quantity),
+    unitCost: Number(r.unitCost),
+    glCode: r.glCode,
+    narrative: r.narrative,
   }));
 }
 
 const movementCount = () => app.db.prisma.stockMovement.count();
 
 const LINE_FIELDS = [
-  'batchNumber', 'bayId', 'countedQuantity', 'expectedQuantity', 'misplacedSerials', 'missingSerials', 'movedSinceFreeze',
-  'newSerials', 'productId', 'sku', 'unitCost', 'value', 'variance',
+  'batchNumber',
+  'bayId',
+  'countedQuantity',
+  'expectedQuantity',
+  'misplacedSerials',
+  'missingSerials',
+  'movedSinceFreeze',
+  'newSerials',
+  'productId',
+  'sku',
+  'unitCost',
+  'value',
+  'variance',
 ];
 
 // ---- the freeze -----------------------------------------------------------------------------
@@ -99,7 +129,9 @@ describe('the freeze', () => {
     expect(r.message).toContain(`Stocktake #${draft.id} has not started`);
     expect((await warehouse.stocktakes.get({ id: draft.id })).sheets).toEqual([]);
     expect((await refusal(warehouse.stocktakes.review({ id: draft.id }))).reason).toBe('STOCKTAKE_NOT_OPEN');
-    expect((await refusal(accountant.stocktakes.finalise({ stocktakeId: draft.id, idempotencyKey: key() }))).reason).toBe('STOCKTAKE_NOT_OPEN');
+    expect((await refusal(accountant.stocktakes.finalise({ stocktakeId: draft.id, idempotencyKey: key() }))).reason).toBe(
+      'STOCKTAKE_NOT_OPEN',
+    );
   });
 
   it('start freezes quantities per bay and batch and the expected serials; starting twice is refused', async () => {
@@ -109,15 +141,30 @@ describe('the freeze', () => {
     const batch = await batchProduct(admin);
     const ser = await serialisedProduct(admin);
     await adjust(plain.id, loc.id, bayA, 6, 1.5);
-    await warehouse.batches.add({ productId: batch.id, locationId: loc.id, bayId: bayB, number: 'L1', expiry: '2027-05-01', quantity: 4, unitCost: 3, idempotencyKey: key() });
+    await warehouse.batches.add({
+      productId: batch.id,
+      locationId: loc.id,
+      bayId: bayB,
+      number: 'L1',
+      expiry: '2027-05-01',
+      quantity: 4,
+      unitCost: 3,
+      idempotencyKey: key(),
+    });
     await addSerials(ser.id, loc.id, bayA, ['F1', 'F2']);
     const s = await started({ locationId: loc.id });
     expect(s.frozenAt).toBeInstanceOf(Date);
 
     const { sheets } = await warehouse.stocktakes.countSheets({ stocktakeId: s.id });
-    const bySheet = Object.fromEntries(sheets.map((sh) => [sh.sheetKey, sh.lines.map((l) => [l.productId, l.batchNumber, l.expiry, l.serial, l.expectedQuantity])]));
+    const bySheet = Object.fromEntries(
+      sheets.map((sh) => [sh.sheetKey, sh.lines.map((l) => [l.productId, l.batchNumber, l.expiry, l.serial, l.expectedQuantity])]),
+    );
     expect(bySheet).toEqual({
-      [`bay-${bayA}`]: expect.arrayContaining([[plain.id, null, null, null, 6], [ser.id, null, null, 'F1', 1], [ser.id, null, null, 'F2', 1]]),
+      [`bay-${bayA}`]: expect.arrayContaining([
+        [plain.id, null, null, null, 6],
+        [ser.id, null, null, 'F1', 1],
+        [ser.id, null, null, 'F2', 1],
+      ]),
       [`bay-${bayB}`]: [[batch.id, 'L1', '2027-05-01', null, 4]],
     });
     expect(bySheet[`bay-${bayA}`]).toHaveLength(3);
@@ -145,15 +192,33 @@ describe('the freeze', () => {
       { productId: ser.id, bayId: bayA, serials: ['S1', 'S3', 'S4', 'S5'] },
     ]);
     const lines = await variances(s.id);
-    expect(lineOf(lines, plain.id, bayA)).toMatchObject({ expectedQuantity: 10, movedSinceFreeze: 4, countedQuantity: 14, variance: 0, value: 0 });
+    expect(lineOf(lines, plain.id, bayA)).toMatchObject({
+      expectedQuantity: 10,
+      movedSinceFreeze: 4,
+      countedQuantity: 14,
+      variance: 0,
+      value: 0,
+    });
     expect(lineOf(lines, ser.id, bayA)).toMatchObject({
-      expectedQuantity: 3, movedSinceFreeze: 1, countedQuantity: 4, variance: 0, value: 0, missingSerials: [], newSerials: [], misplacedSerials: [],
+      expectedQuantity: 3,
+      movedSinceFreeze: 1,
+      countedQuantity: 4,
+      variance: 0,
+      value: 0,
+      missingSerials: [],
+      newSerials: [],
+      misplacedSerials: [],
     });
     expect(lines).toHaveLength(2);
 
     const before = await levels(plain.id);
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
-    expect(done).toMatchObject({ status: 'finalised', adjustedLines: 0, value: 0, serials: { writtenOff: 0, created: 0, reinstated: 0, moved: 0 } });
+    expect(done).toMatchObject({
+      status: 'finalised',
+      adjustedLines: 0,
+      value: 0,
+      serials: { writtenOff: 0, created: 0, reinstated: 0, moved: 0 },
+    });
     expect(await ledgerOf(s.id)).toEqual([]);
     expect(await levels(plain.id)).toEqual(before);
     expect(await levels(ser.id)).toEqual([{ locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 4 }]);
@@ -224,16 +289,32 @@ describe('create', () => {
     const other = await location(warehouse, ['Z']);
     const service = await admin.products.create({ sku: `SVC-${key().slice(0, 8)}`, name: 'A service' });
     const plain = await plainProduct(admin);
-    expect(await refusal(warehouse.stocktakes.create({ locationId: loc.id, bayIds: [other.bayIds[0]!] }))).toMatchObject({ reason: 'BAY_NOT_IN_LOCATION' });
-    expect(await refusal(warehouse.stocktakes.create({ locationId: loc.id, productIds: [plain.id, 999_999] }))).toMatchObject({ reason: 'NOT_FOUND' });
+    expect(await refusal(warehouse.stocktakes.create({ locationId: loc.id, bayIds: [other.bayIds[0]!] }))).toMatchObject({
+      reason: 'BAY_NOT_IN_LOCATION',
+    });
+    expect(await refusal(warehouse.stocktakes.create({ locationId: loc.id, productIds: [plain.id, 999_999] }))).toMatchObject({
+      reason: 'NOT_FOUND',
+    });
     const untracked = await refusal(warehouse.stocktakes.create({ locationId: loc.id, productIds: [service.id] }));
     expect(untracked).toMatchObject({ reason: 'PRODUCT_NOT_STOCK_TRACKED' });
     expect(untracked.message).toContain(service.sku);
     expect(await refusal(warehouse.stocktakes.create({ locationId: 999_999 }))).toMatchObject({ reason: 'NOT_FOUND' });
     expect((await warehouse.stocktakes.list({ locationId: loc.id, limit: 10 })).items).toEqual([]);
 
-    const created = await warehouse.stocktakes.create({ locationId: loc.id, bayIds: [loc.bayIds[0]!], productIds: [plain.id, plain.id], blind: true });
-    expect(created).toMatchObject({ status: 'draft', blind: true, bayIds: [loc.bayIds[0]], productIds: [plain.id], location: { id: loc.id }, sheets: [] });
+    const created = await warehouse.stocktakes.create({
+      locationId: loc.id,
+      bayIds: [loc.bayIds[0]!],
+      productIds: [plain.id, plain.id],
+      blind: true,
+    });
+    expect(created).toMatchObject({
+      status: 'draft',
+      blind: true,
+      bayIds: [loc.bayIds[0]],
+      productIds: [plain.id],
+      location: { id: loc.id },
+      sheets: [],
+    });
   });
 });
 
@@ -277,7 +358,12 @@ describe('counts', () => {
     await counted(s.id, `bay-${bayA}`, [{ productId: ser.id, bayId: bayA, serials: ['R1', 'NEWR'] }]);
     expect(lineOf(await variances(s.id), ser.id, bayA)).toMatchObject({ countedQuantity: 2, missingSerials: ['R2'], newSerials: ['NEWR'] });
     await counted(s.id, `bay-${bayA}`, [{ productId: ser.id, bayId: bayA, serials: ['R1', 'R2'], countedQuantity: 2 }]);
-    expect(lineOf(await variances(s.id), ser.id, bayA)).toMatchObject({ countedQuantity: 2, variance: 0, missingSerials: [], newSerials: [] });
+    expect(lineOf(await variances(s.id), ser.id, bayA)).toMatchObject({
+      countedQuantity: 2,
+      variance: 0,
+      missingSerials: [],
+      newSerials: [],
+    });
   });
 
   it('every row with a problem is reported on its row, with field and reason, and nothing is saved', async () => {
@@ -357,7 +443,15 @@ describe('counts', () => {
     const plain = await plainProduct(admin);
     const batch = await batchProduct(admin);
     const untracked = await admin.products.create({ sku: `SVC-${key().slice(0, 8)}`, name: 'A service' });
-    await warehouse.batches.add({ productId: batch.id, locationId: loc.id, bayId: bayA, number: 'K1', expiry: '2027-01-31', quantity: 3, idempotencyKey: key() });
+    await warehouse.batches.add({
+      productId: batch.id,
+      locationId: loc.id,
+      bayId: bayA,
+      number: 'K1',
+      expiry: '2027-01-31',
+      quantity: 3,
+      idempotencyKey: key(),
+    });
     const s = await started({ locationId: loc.id });
     const result = await submit(s.id, 'x', [
       { productId: plain.id, bayId: bayA, countedQuantity: 1, batchNumber: 'K1' },
@@ -431,8 +525,15 @@ describe('variances', () => {
     ]);
     const lines = await variances(s.id);
     expect(lineOf(lines, plain.id, bayA)).toMatchObject({
-      expectedQuantity: 10, countedQuantity: 8, movedSinceFreeze: 0, variance: -2, unitCost: 2, value: -4,
-      missingSerials: [], newSerials: [], misplacedSerials: [],
+      expectedQuantity: 10,
+      countedQuantity: 8,
+      movedSinceFreeze: 0,
+      variance: -2,
+      unitCost: 2,
+      value: -4,
+      missingSerials: [],
+      newSerials: [],
+      misplacedSerials: [],
     });
     expect(lineOf(lines, plain.id, bayB)).toMatchObject({ expectedQuantity: 0, movedSinceFreeze: 10, countedQuantity: 10, variance: 0 });
     // The contract's fields (and the SKU), nothing that leaked from the rows the lines were built from.
@@ -441,7 +542,17 @@ describe('variances', () => {
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
     expect(done).toMatchObject({ adjustedLines: 1, value: -4 });
     expect(await ledgerOf(s.id)).toEqual([
-      { kind: 'stocktake', productId: plain.id, locationId: loc.id, bayId: bayA, batchId: null, quantity: -2, unitCost: 2, glCode: GL, narrative: `Stocktake #${s.id}` },
+      {
+        kind: 'stocktake',
+        productId: plain.id,
+        locationId: loc.id,
+        bayId: bayA,
+        batchId: null,
+        quantity: -2,
+        unitCost: 2,
+        glCode: GL,
+        narrative: `Stocktake #${s.id}`,
+      },
     ]);
     expect(await levels(plain.id)).toEqual([
       { locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 8 },
@@ -454,8 +565,25 @@ describe('variances', () => {
     const loc = await location(warehouse, ['A']);
     const bayA = loc.bayIds[0]!;
     const batch = await batchProduct(admin);
-    await warehouse.batches.add({ productId: batch.id, locationId: loc.id, bayId: bayA, number: 'B1', expiry: '2027-01-31', quantity: 5, unitCost: 4, idempotencyKey: key() });
-    await warehouse.batches.add({ productId: batch.id, locationId: loc.id, bayId: bayA, number: 'B0', quantity: 5, unitCost: 2, idempotencyKey: key() });
+    await warehouse.batches.add({
+      productId: batch.id,
+      locationId: loc.id,
+      bayId: bayA,
+      number: 'B1',
+      expiry: '2027-01-31',
+      quantity: 5,
+      unitCost: 4,
+      idempotencyKey: key(),
+    });
+    await warehouse.batches.add({
+      productId: batch.id,
+      locationId: loc.id,
+      bayId: bayA,
+      number: 'B0',
+      quantity: 5,
+      unitCost: 2,
+      idempotencyKey: key(),
+    });
     const s = await started({ locationId: loc.id });
     await counted(s.id, `bay-${bayA}`, [
       { productId: batch.id, bayId: bayA, batchNumber: 'B1', countedQuantity: 7 },
@@ -463,10 +591,22 @@ describe('variances', () => {
       { productId: batch.id, bayId: bayA, batchNumber: 'NEW2', expiry: '2028-06-30', countedQuantity: 3 },
     ]);
     const lines = await variances(s.id);
-    expect(lineOf(lines, batch.id, bayA, 'B1')).toMatchObject({ expectedQuantity: 5, countedQuantity: 7, variance: 2, unitCost: 4, value: 8 });
+    expect(lineOf(lines, batch.id, bayA, 'B1')).toMatchObject({
+      expectedQuantity: 5,
+      countedQuantity: 7,
+      variance: 2,
+      unitCost: 4,
+      value: 8,
+    });
     expect(lineOf(lines, batch.id, bayA, 'B0')).toMatchObject({ variance: 0, value: 0 });
     // A batch the system does not know: at the product's average cost (5 at 4 and 5 at 2).
-    expect(lineOf(lines, batch.id, bayA, 'NEW2')).toMatchObject({ expectedQuantity: 0, countedQuantity: 3, variance: 3, unitCost: 3, value: 9 });
+    expect(lineOf(lines, batch.id, bayA, 'NEW2')).toMatchObject({
+      expectedQuantity: 0,
+      countedQuantity: 3,
+      variance: 3,
+      unitCost: 3,
+      value: 9,
+    });
 
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
     expect(done).toMatchObject({ adjustedLines: 2, value: 17 });
@@ -500,9 +640,21 @@ describe('variances', () => {
     for (const line of lines) expect(Object.keys(line).sort()).toEqual(LINE_FIELDS);
     // Bay A: V3 missing (-40), V2 gone to B (-10), NEW-1 new (+17.5).
     expect(lineOf(lines, ser.id, bayA)).toMatchObject({
-      expectedQuantity: 3, countedQuantity: 2, variance: -1, value: -32.5, missingSerials: ['V3'], newSerials: ['NEW-1'], misplacedSerials: [],
+      expectedQuantity: 3,
+      countedQuantity: 2,
+      variance: -1,
+      value: -32.5,
+      missingSerials: ['V3'],
+      newSerials: ['NEW-1'],
+      misplacedSerials: [],
     });
-    expect(lineOf(lines, ser.id, bayB)).toMatchObject({ expectedQuantity: 1, countedQuantity: 2, variance: 1, value: 10, misplacedSerials: ['V2'] });
+    expect(lineOf(lines, ser.id, bayB)).toMatchObject({
+      expectedQuantity: 1,
+      countedQuantity: 2,
+      variance: 1,
+      value: 10,
+      misplacedSerials: ['V2'],
+    });
 
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
     expect(done).toMatchObject({ serials: { writtenOff: 1, created: 1, reinstated: 0, moved: 1 }, value: -22.5 });
@@ -530,7 +682,14 @@ describe('variances', () => {
       ['stocktake', 1, bayB, `Stocktake #${s.id}`, 'in_stock'],
     ]);
     const v3 = await warehouse.serials.history({ productId: ser.id, serial: 'V3' });
-    expect(v3.movements.at(-1)).toMatchObject({ kind: 'stocktake', quantity: -1, unitCost: 40, statusAfter: 'written_off', documentType: 'stocktake', documentId: s.id });
+    expect(v3.movements.at(-1)).toMatchObject({
+      kind: 'stocktake',
+      quantity: -1,
+      unitCost: 40,
+      statusAfter: 'written_off',
+      documentType: 'stocktake',
+      documentId: s.id,
+    });
     const created = await warehouse.serials.history({ productId: ser.id, serial: 'NEW-1' });
     expect(created.serial.unitCost).toBe(17.5);
     expect(created.movements).toEqual([expect.objectContaining({ kind: 'stocktake', quantity: 1, unitCost: 17.5, glCode: GL })]);
@@ -546,13 +705,23 @@ describe('variances', () => {
     const s = await started({ locationId: loc.id });
     await counted(s.id, `bay-${bayA}`, [{ productId: ser.id, bayId: bayA, serials: ['H1', 'H2'] }]);
     const line = lineOf(await variances(s.id), ser.id, bayA);
-    expect(line).toMatchObject({ expectedQuantity: 1, countedQuantity: 2, variance: 1, value: 12, misplacedSerials: ['H2'], newSerials: [], missingSerials: [] });
+    expect(line).toMatchObject({
+      expectedQuantity: 1,
+      countedQuantity: 2,
+      variance: 1,
+      value: 12,
+      misplacedSerials: ['H2'],
+      newSerials: [],
+      missingSerials: [],
+    });
 
     await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
-    expect(await levels(ser.id)).toEqual([
-      { locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 2 },
-      { locationId: far.id, bayId: far.bayIds[0], batchNumber: null, quantity: 1 },
-    ].sort((a, b) => a.locationId - b.locationId));
+    expect(await levels(ser.id)).toEqual(
+      [
+        { locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 2 },
+        { locationId: far.id, bayId: far.bayIds[0], batchNumber: null, quantity: 1 },
+      ].sort((a, b) => a.locationId - b.locationId),
+    );
     expect((await serialsOf(ser.id)).H2).toEqual({ status: 'in_stock', locationId: loc.id, bayId: bayA });
     const history = await warehouse.serials.history({ productId: ser.id, serial: 'H2' });
     expect(history.movements.slice(1).map((m) => [m.location.id, m.bay?.id ?? null, m.quantity, m.narrative])).toEqual([
@@ -572,13 +741,23 @@ describe('variances', () => {
     const s = await started({ locationId: loc.id, bayIds: [bayA] });
     await counted(s.id, `bay-${bayA}`, [{ productId: ser.id, bayId: bayA, serials: ['O1', 'O2'] }]);
     const lines = await variances(s.id);
-    expect(lineOf(lines, ser.id, bayA)).toMatchObject({ expectedQuantity: 1, countedQuantity: 2, variance: 1, value: 10, misplacedSerials: ['O2'] });
+    expect(lineOf(lines, ser.id, bayA)).toMatchObject({
+      expectedQuantity: 1,
+      countedQuantity: 2,
+      variance: 1,
+      value: 10,
+      misplacedSerials: ['O2'],
+    });
     // Bay C is not counted by this stocktake: what leaves it is shown, and nothing there awaits a count.
     expect(lineOf(lines, ser.id, bayC)).toMatchObject({ expectedQuantity: 0, countedQuantity: null, variance: -1, value: -10 });
 
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
     expect(done).toMatchObject({ serials: { writtenOff: 0, moved: 1 }, value: 0 });
-    expect(await serialsOf(ser.id)).toMatchObject({ O1: { bayId: bayA, status: 'in_stock' }, O2: { bayId: bayA, status: 'in_stock' }, O3: { bayId: bayC, status: 'in_stock' } });
+    expect(await serialsOf(ser.id)).toMatchObject({
+      O1: { bayId: bayA, status: 'in_stock' },
+      O2: { bayId: bayA, status: 'in_stock' },
+      O3: { bayId: bayC, status: 'in_stock' },
+    });
     expect(await levels(ser.id)).toEqual([
       { locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 2 },
       { locationId: loc.id, bayId: bayC, batchNumber: null, quantity: 1 },
@@ -594,7 +773,13 @@ describe('variances', () => {
     const s = await started({ locationId: loc.id });
     await counted(s.id, `bay-${bayA}`, [{ productId: ser.id, bayId: bayA, serials: ['W1'] }]);
     await counted(s.id, `bay-${bayB}`, [{ productId: ser.id, bayId: bayB, serials: ['W2'] }]);
-    expect(lineOf(await variances(s.id), ser.id, bayB)).toMatchObject({ expectedQuantity: 0, countedQuantity: 1, variance: 1, value: 8, newSerials: ['W2'] });
+    expect(lineOf(await variances(s.id), ser.id, bayB)).toMatchObject({
+      expectedQuantity: 0,
+      countedQuantity: 1,
+      variance: 1,
+      value: 8,
+      newSerials: ['W2'],
+    });
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
     expect(done.serials).toEqual({ writtenOff: 0, created: 0, reinstated: 1, moved: 0 });
     expect((await serialsOf(ser.id)).W2).toEqual({ status: 'in_stock', locationId: loc.id, bayId: bayB });
@@ -619,20 +804,35 @@ describe('variances', () => {
     await counted(s.id, `bay-${bayA}`, [{ productId: ser.id, bayId: bayA, serials: ['U1'] }]);
 
     const lines = await variances(s.id);
-    expect(lineOf(lines, ser.id, bayB)).toMatchObject({ expectedQuantity: 2, countedQuantity: null, variance: null, value: null, missingSerials: [] });
+    expect(lineOf(lines, ser.id, bayB)).toMatchObject({
+      expectedQuantity: 2,
+      countedQuantity: null,
+      variance: null,
+      value: null,
+      missingSerials: [],
+    });
     expect(lineOf(lines, plain.id, bayB)).toMatchObject({ countedQuantity: null, variance: null });
 
     const before = await movementCount();
     const r = await refusal(accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() }));
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'UNCOUNTED_LINES' });
     expect(r.message).toMatch(/^2 line\(s\) were not counted/);
-    expect(r.problems.map((p) => [p.reason, p.token]).sort()).toEqual([['UNCOUNTED_LINES', plain.sku], ['UNCOUNTED_LINES', ser.sku]].sort());
+    expect(r.problems.map((p) => [p.reason, p.token]).sort()).toEqual(
+      [
+        ['UNCOUNTED_LINES', plain.sku],
+        ['UNCOUNTED_LINES', ser.sku],
+      ].sort(),
+    );
     expect(await movementCount()).toBe(before);
     expect((await warehouse.stocktakes.get({ id: s.id })).status).toBe('counting');
 
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), zeroUncounted: true, glCode: GL });
     expect(done).toMatchObject({ status: 'finalised', adjustedLines: 1, serials: { writtenOff: 2 }, value: -30 });
-    expect(await serialsOf(ser.id)).toMatchObject({ U1: { status: 'in_stock' }, U2: { status: 'written_off' }, U3: { status: 'written_off' } });
+    expect(await serialsOf(ser.id)).toMatchObject({
+      U1: { status: 'in_stock' },
+      U2: { status: 'written_off' },
+      U3: { status: 'written_off' },
+    });
     expect(await levels(ser.id)).toEqual([{ locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 1 }]);
     expect(await levels(plain.id)).toEqual([]);
   });
@@ -651,7 +851,10 @@ describe('finalise', () => {
       await adjust(a.id, loc.id, bayA, 5, 1.25);
       await adjust(b.id, loc.id, bayA, 5, 3);
       const s = await started({ locationId: loc.id });
-      await counted(s.id, 'x', [{ productId: a.id, bayId: bayA, countedQuantity: 9 }, { productId: b.id, bayId: bayA, countedQuantity: 0 }]);
+      await counted(s.id, 'x', [
+        { productId: a.id, bayId: bayA, countedQuantity: 9 },
+        { productId: b.id, bayId: bayA, countedQuantity: 0 },
+      ]);
       await warehouse.stocktakes.review({ id: s.id });
       const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
       expect(done).toMatchObject({ stocktakeId: s.id, status: 'finalised', adjustedLines: 2, value: 4 * 1.25 - 15 });
@@ -680,7 +883,15 @@ describe('finalise', () => {
     const batch = await batchProduct(admin);
     const ser = await serialisedProduct(admin);
     await adjust(plain.id, loc.id, bayA, 10, 2);
-    await warehouse.batches.add({ productId: batch.id, locationId: loc.id, bayId: bayA, number: 'T1', quantity: 4, unitCost: 5, idempotencyKey: key() });
+    await warehouse.batches.add({
+      productId: batch.id,
+      locationId: loc.id,
+      bayId: bayA,
+      number: 'T1',
+      quantity: 4,
+      unitCost: 5,
+      idempotencyKey: key(),
+    });
     await addSerials(ser.id, loc.id, bayA, ['T-1', 'T-2']);
     const s = await started({ locationId: loc.id });
     await counted(s.id, 'x', [
@@ -702,7 +913,9 @@ describe('finalise', () => {
         END IF;
         RETURN NEW;
       END $$`);
-    await app.db.prisma.$executeRawUnsafe(`CREATE TRIGGER test_fail_stocktake BEFORE INSERT ON stock_movement FOR EACH ROW EXECUTE FUNCTION test_fail_stocktake()`);
+    await app.db.prisma.$executeRawUnsafe(
+      `CREATE TRIGGER test_fail_stocktake BEFORE INSERT ON stock_movement FOR EACH ROW EXECUTE FUNCTION test_fail_stocktake()`,
+    );
 
     const snapshot = async () => ({
       movements: await movementCount(),
@@ -732,8 +945,15 @@ describe('finalise', () => {
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: k, glCode: GL });
     expect(done).toMatchObject({ status: 'finalised', adjustedLines: 3, serials: { writtenOff: 1, created: 1 } });
     expect(await levels(plain.id)).toEqual([{ locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 7 }]);
-    expect((await levels(batch.id)).map((l) => [l.batchNumber, l.quantity])).toEqual([['T1', 6], ['T9', 2]]);
-    expect(await serialsOf(ser.id)).toMatchObject({ 'T-1': { status: 'in_stock' }, 'T-2': { status: 'written_off' }, 'T-NEW': { status: 'in_stock' } });
+    expect((await levels(batch.id)).map((l) => [l.batchNumber, l.quantity])).toEqual([
+      ['T1', 6],
+      ['T9', 2],
+    ]);
+    expect(await serialsOf(ser.id)).toMatchObject({
+      'T-1': { status: 'in_stock' },
+      'T-2': { status: 'written_off' },
+      'T-NEW': { status: 'in_stock' },
+    });
   });
 
   it('a finalised stocktake is immutable; finalising again with the same key answers the same', async () => {
@@ -781,7 +1001,12 @@ describe('blind counting', () => {
     const blindView = await warehouse.stocktakes.countSheets({ stocktakeId: s.id });
     expect(blindView.blind).toBe(true);
     const blindLines = blindView.sheets.flatMap((sh) => sh.lines);
-    expect(blindLines.map((l) => [l.productId, l.expectedQuantity, l.serial]).sort()).toEqual([[plain.id, null, null], [ser.id, null, null]].sort());
+    expect(blindLines.map((l) => [l.productId, l.expectedQuantity, l.serial]).sort()).toEqual(
+      [
+        [plain.id, null, null],
+        [ser.id, null, null],
+      ].sort(),
+    );
     expect(JSON.stringify(blindView)).not.toContain('BL1');
     for (const role of ['warehouse', 'sales', 'viewer', 'purchasing'] as const) {
       const r = await refusal(app.as(role).stocktakes.variances({ stocktakeId: s.id }));
@@ -792,19 +1017,35 @@ describe('blind counting', () => {
     for (const role of ['accountant', 'admin'] as const) {
       const view = await app.as(role).stocktakes.countSheets({ stocktakeId: s.id });
       expect(view.blind).toBe(false);
-      expect(view.sheets.flatMap((sh) => sh.lines).map((l) => [l.productId, l.expectedQuantity, l.serial]).sort()).toEqual(
-        [[plain.id, 6, null], [ser.id, 1, 'BL1'], [ser.id, 1, 'BL2']].sort(),
+      expect(
+        view.sheets
+          .flatMap((sh) => sh.lines)
+          .map((l) => [l.productId, l.expectedQuantity, l.serial])
+          .sort(),
+      ).toEqual(
+        [
+          [plain.id, 6, null],
+          [ser.id, 1, 'BL1'],
+          [ser.id, 1, 'BL2'],
+        ].sort(),
       );
       expect((await app.as(role).stocktakes.variances({ stocktakeId: s.id })).lines).toHaveLength(2);
     }
 
     // Counting blind works as usual.
-    await counted(s.id, `bay-${bayA}`, [{ productId: plain.id, bayId: bayA, countedQuantity: 5 }, { productId: ser.id, bayId: bayA, serials: ['BL1', 'BL2'] }]);
+    await counted(s.id, `bay-${bayA}`, [
+      { productId: plain.id, bayId: bayA, countedQuantity: 5 },
+      { productId: ser.id, bayId: bayA, serials: ['BL1', 'BL2'] },
+    ]);
     await warehouse.stocktakes.review({ id: s.id });
     const reviewed = await warehouse.stocktakes.countSheets({ stocktakeId: s.id });
     expect(reviewed.blind).toBe(false);
     expect(reviewed.sheets.flatMap((sh) => sh.lines).some((l) => l.serial === 'BL1')).toBe(true);
-    expect(lineOf(await variances(s.id, warehouse), plain.id, bayA)).toMatchObject({ expectedQuantity: 6, countedQuantity: 5, variance: -1 });
+    expect(lineOf(await variances(s.id, warehouse), plain.id, bayA)).toMatchObject({
+      expectedQuantity: 6,
+      countedQuantity: 5,
+      variance: -1,
+    });
   });
 });
 
@@ -821,7 +1062,12 @@ describe('roles', () => {
         api.stocktakes.start({ id: s.id }),
         api.stocktakes.review({ id: s.id }),
         api.stocktakes.cancel({ id: s.id }),
-        api.stocktakes.submitCounts({ stocktakeId: s.id, sheetKey: 'x', rows: [{ productId: plain.id, bayId: loc.bayIds[0], countedQuantity: 1 }], idempotencyKey: key() }),
+        api.stocktakes.submitCounts({
+          stocktakeId: s.id,
+          sheetKey: 'x',
+          rows: [{ productId: plain.id, bayId: loc.bayIds[0], countedQuantity: 1 }],
+          idempotencyKey: key(),
+        }),
         api.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() }),
       ]) {
         expect(await refusal(call)).toMatchObject({ code: 'FORBIDDEN', reason: 'FORBIDDEN' });
@@ -832,7 +1078,9 @@ describe('roles', () => {
     const r = await refusal(warehouse.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), zeroUncounted: true }));
     expect(r).toMatchObject({ code: 'FORBIDDEN', reason: 'FORBIDDEN' });
     expect(r.message).toContain('accountant');
-    expect((await refusal(accountant.stocktakes.submitCounts({ stocktakeId: s.id, sheetKey: 'x', rows: [], idempotencyKey: key() }))).reason).toBe('FORBIDDEN');
+    expect(
+      (await refusal(accountant.stocktakes.submitCounts({ stocktakeId: s.id, sheetKey: 'x', rows: [], idempotencyKey: key() }))).reason,
+    ).toBe('FORBIDDEN');
     expect((await warehouse.stocktakes.get({ id: s.id })).sheets).toEqual([]);
     expect((await warehouse.stocktakes.get({ id: s.id })).status).toBe('counting');
   });
@@ -848,8 +1096,13 @@ describe('the review of a finalised stocktake', () => {
     await addSerials(cam.id, loc.id, bay, ['FIN-1', 'FIN-2']);
     const st = await started({ locationId: loc.id });
     await app.as('warehouse').stocktakes.submitCounts({
-      stocktakeId: st.id, sheetKey: 'only', idempotencyKey: key(),
-      rows: [{ productId: plain.id, bayId: bay, countedQuantity: 7 }, { productId: cam.id, bayId: bay, serials: ['FIN-1'] }],
+      stocktakeId: st.id,
+      sheetKey: 'only',
+      idempotencyKey: key(),
+      rows: [
+        { productId: plain.id, bayId: bay, countedQuantity: 7 },
+        { productId: cam.id, bayId: bay, serials: ['FIN-1'] },
+      ],
     });
     const before = await app.as('accountant').stocktakes.variances({ stocktakeId: st.id });
     await app.as('accountant').stocktakes.finalise({ stocktakeId: st.id, idempotencyKey: key(), glCode: GL });
@@ -869,16 +1122,33 @@ describe('a serial delivered but not yet received', () => {
     const bay = loc.bayIds[0]!;
     const cam = await serialisedProduct(admin, { purchasable: true, purchaseGlCode: '310', purchaseTaxRate: 'GST on Expenses' });
     const supplier = await admin.suppliers.create({ name: `Early delivery ${cam.sku}` });
-    const order = await admin.purchaseOrders.create({ supplierId: supplier.id, locationId: loc.id, currency: 'AUD', exchangeRate: 1, lines: [{ productId: cam.id, quantity: 1, unitCost: 50 }] });
+    const order = await admin.purchaseOrders.create({
+      supplierId: supplier.id,
+      locationId: loc.id,
+      currency: 'AUD',
+      exchangeRate: 1,
+      lines: [{ productId: cam.id, quantity: 1, unitCost: 50 }],
+    });
     await admin.purchaseOrders.issue({ id: order.id });
     await admin.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['EARLY-1'], idempotencyKey: key() });
     const st = await started({ locationId: loc.id });
-    await warehouse.stocktakes.submitCounts({ stocktakeId: st.id, sheetKey: 'd1', idempotencyKey: key(), rows: [{ productId: cam.id, bayId: bay, serials: ['EARLY-1'] }] });
+    await warehouse.stocktakes.submitCounts({
+      stocktakeId: st.id,
+      sheetKey: 'd1',
+      idempotencyKey: key(),
+      rows: [{ productId: cam.id, bayId: bay, serials: ['EARLY-1'] }],
+    });
     const { lines } = await accountant.stocktakes.variances({ stocktakeId: st.id });
     expect(lines.filter((l) => l.productId === cam.id).map((l) => [l.variance, l.newSerials, l.misplacedSerials])).toEqual([[0, [], []]]);
     await accountant.stocktakes.finalise({ stocktakeId: st.id, idempotencyKey: key(), glCode: GL });
-    const receipt = await admin.purchaseOrders.receive({ purchaseOrderId: order.id, lines: [{ lineId: order.lines[0]!.id, quantity: 1 }], idempotencyKey: key() });
+    const receipt = await admin.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 1 }],
+      idempotencyKey: key(),
+    });
     expect(receipt.status).toBe('received');
-    expect((await admin.serials.list({ productId: cam.id })).items.map((s) => [s.serial, s.status, s.unitCost])).toEqual([['EARLY-1', 'in_stock', 50]]);
+    expect((await admin.serials.list({ productId: cam.id })).items.map((s) => [s.serial, s.status, s.unitCost])).toEqual([
+      ['EARLY-1', 'in_stock', 50],
+    ]);
   });
 });

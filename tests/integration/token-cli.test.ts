@@ -36,7 +36,6 @@ function config(extra: Partial<Config> & { dataDir: string }): Config {
   return { port: 0, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent', databaseUrl: undefined, ...extra };
 }
 
-
 /** Runs `npx tsx server/cli/token.ts ARGS` with only the given Stocksheet settings. */
 function token(args: string[], env: Record<string, string>): Promise<Run> {
   return runScript('server/cli/token.ts', args, env);
@@ -53,7 +52,14 @@ function printedToken(run: Run): string {
 
 function client(app: RunningApp, bearer: string) {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/trpc`, transformer: superjson, methodOverride: 'POST', headers: { authorization: `Bearer ${bearer}` } })],
+    links: [
+      httpBatchLink({
+        url: `${app.url}/trpc`,
+        transformer: superjson,
+        methodOverride: 'POST',
+        headers: { authorization: `Bearer ${bearer}` },
+      }),
+    ],
   });
 }
 
@@ -124,7 +130,9 @@ describe.runIf(!onPostgres)('npm run token on the embedded database', { timeout:
     const app = await startApp(config({ dataDir, tls: true }), silent);
     try {
       const created = printedToken(await token(['--name', 'Wendy Warehouse', '--role', 'warehouse'], { STOCKSHEET_DATA_DIR: dataDir }));
-      expect(await app.db.prisma.user.findUnique({ where: { name: 'Wendy Warehouse' }, select: { role: true } })).toEqual({ role: 'warehouse' });
+      expect(await app.db.prisma.user.findUnique({ where: { name: 'Wendy Warehouse' }, select: { role: true } })).toEqual({
+        role: 'warehouse',
+      });
 
       const [meStatus, me] = await httpsTrpc(app, created, 'users.me');
       expect(meStatus).toBe(200);

@@ -44,7 +44,8 @@ async function levels(productId: number) {
 const onHand = async (productId: number, locationId: number) =>
   (await levels(productId)).filter((l) => l.locationId === locationId).reduce((s, l) => s + l.quantity, 0);
 
-const lineSerials = async (id: number, role: 'inputs' | 'outputs' = 'inputs', index = 0) => (await viewer.workOrders.get({ id }))[role][index]!.serials;
+const lineSerials = async (id: number, role: 'inputs' | 'outputs' = 'inputs', index = 0) =>
+  (await viewer.workOrders.get({ id }))[role][index]!.serials;
 
 // ---- create, get, list -----------------------------------------------------------------------
 
@@ -57,7 +58,10 @@ describe('workOrders.create, get, list', () => {
     const wo = await warehouse.workOrders.create({
       locationId: loc.id,
       reference: 'BUILD-1',
-      inputs: [{ productId: part.id, quantity: 2 }, { productId: glue.id, quantity: 0.5 }],
+      inputs: [
+        { productId: part.id, quantity: 2 },
+        { productId: glue.id, quantity: 0.5 },
+      ],
       outputs: [{ productId: kit.id, quantity: 1 }],
     });
     expect(wo).toMatchObject({
@@ -82,10 +86,18 @@ describe('workOrders.create, get, list', () => {
     await admin.products.update({ id: old.id, active: false });
     const made = await plainProduct(admin);
     const before = (await viewer.workOrders.list({ limit: 1000 })).items.length;
-    const asInput = await refusal(warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: old.id, quantity: 1 }], outputs: [{ productId: made.id, quantity: 1 }] }));
+    const asInput = await refusal(
+      warehouse.workOrders.create({
+        locationId: loc.id,
+        inputs: [{ productId: old.id, quantity: 1 }],
+        outputs: [{ productId: made.id, quantity: 1 }],
+      }),
+    );
     expect(asInput).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'PRODUCT_INACTIVE' });
     expect(asInput.message).toContain(old.sku);
-    const asOutput = await refusal(warehouse.workOrders.create({ locationId: loc.id, inputs: [], outputs: [{ productId: old.id, quantity: 1 }] }));
+    const asOutput = await refusal(
+      warehouse.workOrders.create({ locationId: loc.id, inputs: [], outputs: [{ productId: old.id, quantity: 1 }] }),
+    );
     expect(asOutput.reason).toBe('PRODUCT_INACTIVE');
     expect((await viewer.workOrders.list({ limit: 1000 })).items.length).toBe(before);
   });
@@ -94,10 +106,16 @@ describe('workOrders.create, get, list', () => {
     const loc = await location(admin);
     const service = await admin.products.create({ sku: uniq('SVC'), name: 'Assembly labour', stockTracked: false });
     const made = await plainProduct(admin);
-    const r = await refusal(warehouse.workOrders.create({ locationId: loc.id, inputs: [], outputs: [{ productId: service.id, quantity: 1 }] }));
+    const r = await refusal(
+      warehouse.workOrders.create({ locationId: loc.id, inputs: [], outputs: [{ productId: service.id, quantity: 1 }] }),
+    );
     expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'PRODUCT_NOT_STOCK_TRACKED' });
     expect(r.message).toContain(service.sku);
-    const ok = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: service.id, quantity: 1 }], outputs: [{ productId: made.id, quantity: 1 }] });
+    const ok = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: service.id, quantity: 1 }],
+      outputs: [{ productId: made.id, quantity: 1 }],
+    });
     expect(ok.status).toBe('draft');
   });
 
@@ -105,10 +123,22 @@ describe('workOrders.create, get, list', () => {
     const loc = await location(admin);
     const serial = await serialisedProduct(admin);
     const plain = await plainProduct(admin);
-    const input = await refusal(warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: serial.id, quantity: 1.5 }], outputs: [{ productId: plain.id, quantity: 1 }] }));
+    const input = await refusal(
+      warehouse.workOrders.create({
+        locationId: loc.id,
+        inputs: [{ productId: serial.id, quantity: 1.5 }],
+        outputs: [{ productId: plain.id, quantity: 1 }],
+      }),
+    );
     expect(input).toMatchObject({ code: 'BAD_REQUEST' });
     expect(input.message).toContain(serial.sku);
-    const output = await refusal(warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: plain.id, quantity: 1 }], outputs: [{ productId: serial.id, quantity: 0.5 }] }));
+    const output = await refusal(
+      warehouse.workOrders.create({
+        locationId: loc.id,
+        inputs: [{ productId: plain.id, quantity: 1 }],
+        outputs: [{ productId: serial.id, quantity: 0.5 }],
+      }),
+    );
     expect(output.code).toBe('BAD_REQUEST');
     expect(output.message).toContain(serial.sku);
   });
@@ -116,7 +146,10 @@ describe('workOrders.create, get, list', () => {
   it('refuses a work order that makes nothing', async () => {
     const loc = await location(admin);
     const plain = await plainProduct(admin);
-    expect((await refusal(warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: plain.id, quantity: 1 }], outputs: [] }))).code).toBe('BAD_REQUEST');
+    expect(
+      (await refusal(warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: plain.id, quantity: 1 }], outputs: [] })))
+        .code,
+    ).toBe('BAD_REQUEST');
   });
 
   it('roles: warehouse and admin make work orders; sales and viewer may not create, allocate, start, complete or cancel', async () => {
@@ -149,18 +182,27 @@ describe('workOrders.allocateSerials', () => {
     const part = await serialsIn(loc.id, ['WA-3']);
     await serialsIn(loc.id, ['WA-1', 'WA-2'], 0, part);
     const out = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: part.id, quantity: 2 }], outputs: [{ productId: out.id, quantity: 1 }] });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: part.id, quantity: 2 }],
+      outputs: [{ productId: out.id, quantity: 1 }],
+    });
     const lineId = wo.inputs[0]!.id;
     const suggested = await viewer.workOrders.suggestSerials({ lineId });
     expect(suggested.needed).toBe(2);
     expect(suggested.serials[0]).toBe('WA-3');
     expect(suggested.serials).toHaveLength(2);
 
-    expect(await warehouse.workOrders.allocateSerials({ lineId, serials: ['WA-3', 'WA-1'], idempotencyKey: key() })).toEqual({ lineId, allocated: 2 });
+    expect(await warehouse.workOrders.allocateSerials({ lineId, serials: ['WA-3', 'WA-1'], idempotencyKey: key() })).toEqual({
+      lineId,
+      allocated: 2,
+    });
     expect(await lineSerials(wo.id)).toEqual(['WA-1', 'WA-3']);
     expect(await statuses(part.id)).toEqual({ 'WA-3': 'allocated', 'WA-1': 'allocated', 'WA-2': 'in_stock' });
     const h = await viewer.serials.history({ productId: part.id, serial: 'WA-1' });
-    expect(h.movements.filter((m) => m.kind === 'allocation').map((m) => [m.statusAfter, m.documentType, m.documentId])).toEqual([['allocated', 'work_order', wo.id]]);
+    expect(h.movements.filter((m) => m.kind === 'allocation').map((m) => [m.statusAfter, m.documentType, m.documentId])).toEqual([
+      ['allocated', 'work_order', wo.id],
+    ]);
     // Allocation moves nothing: on hand is unchanged.
     expect(await onHand(part.id, loc.id)).toBe(3);
   });
@@ -169,7 +211,11 @@ describe('workOrders.allocateSerials', () => {
     const loc = await location(admin);
     const part = await serialsIn(loc.id, ['WT-01', 'WT-02', 'WT-03', 'WT-04']);
     const out = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: part.id, quantity: 2 }], outputs: [{ productId: out.id, quantity: 1 }] });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: part.id, quantity: 2 }],
+      outputs: [{ productId: out.id, quantity: 1 }],
+    });
     const lineId = wo.inputs[0]!.id;
     await warehouse.workOrders.allocateSerials({ lineId, text: 'WT-01::02', idempotencyKey: key() });
     expect(await lineSerials(wo.id)).toEqual(['WT-01', 'WT-02']);
@@ -187,7 +233,11 @@ describe('workOrders.allocateSerials', () => {
     const so = await salesOrder(loc.id, part.id, 1);
     await sales.salesOrders.allocateSerials({ lineId: so.lines[0]!.id, serials: ['SH-1'], idempotencyKey: key() });
     const out = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: part.id, quantity: 1 }], outputs: [{ productId: out.id, quantity: 1 }] });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: part.id, quantity: 1 }],
+      outputs: [{ productId: out.id, quantity: 1 }],
+    });
     const r = await refusal(warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['SH-1'], idempotencyKey: key() }));
     expect(r).toMatchObject({ code: 'CONFLICT', reason: 'SERIAL_ALLOCATED' });
     expect(r.message).toContain(`sales order #${so.id} line 1`);
@@ -203,7 +253,10 @@ describe('workOrders.allocateSerials', () => {
     const out = await plainProduct(admin);
     const wo = await warehouse.workOrders.create({
       locationId: loc.id,
-      inputs: [{ productId: glue.id, quantity: 1 }, { productId: part.id, quantity: 1 }],
+      inputs: [
+        { productId: glue.id, quantity: 1 },
+        { productId: part.id, quantity: 1 },
+      ],
       outputs: [{ productId: out.id, quantity: 1 }],
     });
     await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[1]!.id, serials: ['WH-2'], idempotencyKey: key() });
@@ -223,8 +276,14 @@ describe('workOrders.allocateSerials', () => {
     const part = await serialsIn(loc.id, ['HERE-1']);
     await serialsIn(elsewhere.id, ['THERE-1'], 0, part);
     const out = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: part.id, quantity: 1 }], outputs: [{ productId: out.id, quantity: 1 }] });
-    const r = await refusal(warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['THERE-1'], idempotencyKey: key() }));
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: part.id, quantity: 1 }],
+      outputs: [{ productId: out.id, quantity: 1 }],
+    });
+    const r = await refusal(
+      warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['THERE-1'], idempotencyKey: key() }),
+    );
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'SERIAL_NOT_IN_STOCK' });
     expect(r.message).toContain(elsewhere.name);
     expect(await statuses(part.id)).toEqual({ 'HERE-1': 'in_stock', 'THERE-1': 'in_stock' });
@@ -236,10 +295,19 @@ describe('workOrders.allocateSerials', () => {
     const loc = await location(admin);
     const part = await serialsIn(loc.id, ['CM-1', 'CM-2', 'CM-3']);
     const out = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: part.id, quantity: 2 }], outputs: [{ productId: out.id, quantity: 1 }] });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: part.id, quantity: 2 }],
+      outputs: [{ productId: out.id, quantity: 1 }],
+    });
     const lineId = wo.inputs[0]!.id;
-    expect(await refusal(warehouse.workOrders.allocateSerials({ lineId, serials: ['CM-1'], idempotencyKey: key() }))).toMatchObject({ code: 'BAD_REQUEST', reason: 'SERIAL_COUNT_MISMATCH' });
-    expect((await refusal(warehouse.workOrders.allocateSerials({ lineId, serials: ['CM-1', 'CM-2', 'CM-3'], idempotencyKey: key() }))).reason).toBe('SERIAL_COUNT_MISMATCH');
+    expect(await refusal(warehouse.workOrders.allocateSerials({ lineId, serials: ['CM-1'], idempotencyKey: key() }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      reason: 'SERIAL_COUNT_MISMATCH',
+    });
+    expect(
+      (await refusal(warehouse.workOrders.allocateSerials({ lineId, serials: ['CM-1', 'CM-2', 'CM-3'], idempotencyKey: key() }))).reason,
+    ).toBe('SERIAL_COUNT_MISMATCH');
     expect(await lineSerials(wo.id)).toEqual([]);
     expect(Object.values(await statuses(part.id))).toEqual(['in_stock', 'in_stock', 'in_stock']);
   });
@@ -262,12 +330,24 @@ describe('workOrders.start', () => {
     const loc = await location(admin);
     const part = await serialsIn(loc.id, ['ST-1', 'ST-2', 'ST-3']);
     const lot = await batchProduct(admin);
-    await warehouse.batches.add({ productId: lot.id, locationId: loc.id, number: 'ST-LOT', expiry: '2099-01-01', quantity: 10, unitCost: 1, idempotencyKey: key() });
+    await warehouse.batches.add({
+      productId: lot.id,
+      locationId: loc.id,
+      number: 'ST-LOT',
+      expiry: '2099-01-01',
+      quantity: 10,
+      unitCost: 1,
+      idempotencyKey: key(),
+    });
     const glue = await plainIn(loc.id, 1, 2);
     const out = await plainProduct(admin);
     const wo = await warehouse.workOrders.create({
       locationId: loc.id,
-      inputs: [{ productId: part.id, quantity: 2 }, { productId: glue.id, quantity: 3 }, { productId: lot.id, quantity: 4 }],
+      inputs: [
+        { productId: part.id, quantity: 2 },
+        { productId: glue.id, quantity: 3 },
+        { productId: lot.id, quantity: 4 },
+      ],
       outputs: [{ productId: out.id, quantity: 1 }],
     });
     const [partLine, , lotLine] = wo.inputs;
@@ -293,7 +373,14 @@ describe('workOrders.start', () => {
     expect(short.message).toContain(glue.sku);
     expect((await viewer.workOrders.get({ id: wo.id })).status).toBe('draft');
 
-    await warehouse.stock.adjust({ productId: glue.id, locationId: loc.id, quantity: 2, unitCost: 2, ...adjustment, idempotencyKey: key() });
+    await warehouse.stock.adjust({
+      productId: glue.id,
+      locationId: loc.id,
+      quantity: 2,
+      unitCost: 2,
+      ...adjustment,
+      idempotencyKey: key(),
+    });
     const started = await warehouse.workOrders.start({ id: wo.id });
     expect(started).toMatchObject({ id: wo.id, status: 'in_progress', startedAt: expect.any(Date) });
     expect(started.inputs[0]!.serials).toEqual(['ST-1', 'ST-2']);
@@ -302,10 +389,18 @@ describe('workOrders.start', () => {
     expect(await onHand(glue.id, loc.id)).toBe(3);
     expect(await statuses(part.id)).toEqual({ 'ST-1': 'allocated', 'ST-2': 'allocated', 'ST-3': 'in_stock' });
 
-    const late = await refusal(warehouse.workOrders.allocateSerials({ lineId: partLine!.id, serials: ['ST-1', 'ST-3'], idempotencyKey: key() }));
+    const late = await refusal(
+      warehouse.workOrders.allocateSerials({ lineId: partLine!.id, serials: ['ST-1', 'ST-3'], idempotencyKey: key() }),
+    );
     expect(late).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'DOCUMENT_NOT_OPEN' });
     expect(late.message).toContain(`#${wo.id}`);
-    expect((await refusal(warehouse.workOrders.allocateSerials({ lineId: lotLine!.id, batches: [{ batch: 'ST-LOT', quantity: 4 }], idempotencyKey: key() }))).reason).toBe('DOCUMENT_NOT_OPEN');
+    expect(
+      (
+        await refusal(
+          warehouse.workOrders.allocateSerials({ lineId: lotLine!.id, batches: [{ batch: 'ST-LOT', quantity: 4 }], idempotencyKey: key() }),
+        )
+      ).reason,
+    ).toBe('DOCUMENT_NOT_OPEN');
     expect(await statuses(part.id)).toEqual({ 'ST-1': 'allocated', 'ST-2': 'allocated', 'ST-3': 'in_stock' });
     expect((await refusal(warehouse.workOrders.start({ id: wo.id }))).reason).toBe('DOCUMENT_NOT_OPEN');
   });
@@ -314,7 +409,11 @@ describe('workOrders.start', () => {
     const loc = await location(admin);
     const glue = await plainIn(loc.id, 5, 2);
     const out = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: glue.id, quantity: 5 }], outputs: [{ productId: out.id, quantity: 1 }] });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: glue.id, quantity: 5 }],
+      outputs: [{ productId: out.id, quantity: 1 }],
+    });
     const early = await refusal(warehouse.workOrders.complete({ id: wo.id }));
     expect(early).toMatchObject({ reason: 'DOCUMENT_NOT_OPEN' });
     expect(early.message).toMatch(/Start it first/);
@@ -335,7 +434,10 @@ describe('workOrders.complete', () => {
     const glue = await plainIn(loc.id, 4, 5);
     const wo = await warehouse.workOrders.create({
       locationId: loc.id,
-      inputs: [{ productId: part.id, quantity: 2 }, { productId: glue.id, quantity: 3 }],
+      inputs: [
+        { productId: part.id, quantity: 2 },
+        { productId: glue.id, quantity: 3 },
+      ],
       outputs: await outputs(loc.id),
     });
     await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['CP-1', 'CP-2'], idempotencyKey: key() });
@@ -353,7 +455,10 @@ describe('workOrders.complete', () => {
       await serialsIn(other.id, ['GD-0007'], 99, gadget);
       widget = await plainProduct(admin);
       void locId;
-      return [{ productId: gadget.id, quantity: 2 }, { productId: widget.id, quantity: 1 }];
+      return [
+        { productId: gadget.id, quantity: 2 },
+        { productId: widget.id, quantity: 1 },
+      ];
     });
 
     const done = await warehouse.workOrders.complete({ id: wo.id, outputs: [{ lineId: wo.outputs[0]!.id, text: '~+' }] });
@@ -369,7 +474,14 @@ describe('workOrders.complete', () => {
     // The serial's history shows the work order that consumed it.
     const h = await viewer.serials.history({ productId: part.id, serial: 'CP-2' });
     expect(h.serial.status).toBe('consumed');
-    expect(h.movements.at(-1)).toMatchObject({ kind: 'production', statusAfter: 'consumed', documentType: 'work_order', documentId: wo.id, quantity: -1, unitCost: 20 });
+    expect(h.movements.at(-1)).toMatchObject({
+      kind: 'production',
+      statusAfter: 'consumed',
+      documentType: 'work_order',
+      documentId: wo.id,
+      quantity: -1,
+      unitCost: 20,
+    });
 
     // Outputs: in stock at the work order's location, each unit at (10 + 20 + 3 × 5) / 3 = 15.
     const gadgets = await allSerialsOf(viewer, gadget.id);
@@ -378,15 +490,30 @@ describe('workOrders.complete', () => {
       expect.objectContaining({ serial: 'GD-0009', status: 'in_stock', locationId: loc.id, unitCost: 15 }),
     ]);
     const made = await viewer.serials.history({ productId: gadget.id, serial: 'GD-0008' });
-    expect(made.movements).toEqual([expect.objectContaining({ kind: 'production', statusAfter: 'in_stock', documentType: 'work_order', documentId: wo.id, unitCost: 15 })]);
+    expect(made.movements).toEqual([
+      expect.objectContaining({ kind: 'production', statusAfter: 'in_stock', documentType: 'work_order', documentId: wo.id, unitCost: 15 }),
+    ]);
     expect(await levels(widget.id)).toEqual([{ locationId: loc.id, batchNumber: null, quantity: 1 }]);
     expect((await viewer.products.get({ id: widget.id })).averageCost).toBe(15);
     // The gadget's average: one at 99 elsewhere and two at 15.
     expect((await viewer.products.get({ id: gadget.id })).averageCost).toBeCloseTo((99 + 30) / 3, 5);
 
     // The ledger balances: what went in is worth what came out.
-    const ledger = await app.db.prisma.stockMovement.findMany({ where: { documentType: 'work_order', documentId: wo.id, kind: 'production' }, select: { productId: true, quantity: true, unitCost: true } });
-    expect(ledger.filter((m) => Number(m.quantity) > 0).map((m) => [m.productId, Number(m.quantity), Number(m.unitCost)]).sort()).toEqual([[gadget.id, 2, 15], [widget.id, 1, 15]].sort());
+    const ledger = await app.db.prisma.stockMovement.findMany({
+      where: { documentType: 'work_order', documentId: wo.id, kind: 'production' },
+      select: { productId: true, quantity: true, unitCost: true },
+    });
+    expect(
+      ledger
+        .filter((m) => Number(m.quantity) > 0)
+        .map((m) => [m.productId, Number(m.quantity), Number(m.unitCost)])
+        .sort(),
+    ).toEqual(
+      [
+        [gadget.id, 2, 15],
+        [widget.id, 1, 15],
+      ].sort(),
+    );
     const value = ledger.reduce((s, m) => s + Number(m.quantity) * Number(m.unitCost), 0);
     expect(value).toBeCloseTo(0, 6);
     expect((await viewer.workOrders.list({ status: 'completed', limit: 1000 })).items.map((o) => o.id)).toContain(wo.id);
@@ -486,19 +613,32 @@ describe('work orders with batches', () => {
   it('suggests the earliest expiry first, never an expired batch; refuses an expired batch and quantities that do not add up', async () => {
     const { loc, flour } = await batchSetup();
     const bread = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: flour.id, quantity: 5 }], outputs: [{ productId: bread.id, quantity: 1 }] });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: flour.id, quantity: 5 }],
+      outputs: [{ productId: bread.id, quantity: 1 }],
+    });
     const lineId = wo.inputs[0]!.id;
     expect(await viewer.workOrders.suggestSerials({ lineId })).toEqual({
       serials: [],
-      batches: [{ batch: 'F-EARLY', quantity: 3 }, { batch: 'F-LATE', quantity: 2 }],
+      batches: [
+        { batch: 'F-EARLY', quantity: 3 },
+        { batch: 'F-LATE', quantity: 2 },
+      ],
       needed: 5,
     });
-    const expired = await refusal(warehouse.workOrders.allocateSerials({ lineId, batches: [{ batch: 'F-OLD', quantity: 5 }], idempotencyKey: key() }));
+    const expired = await refusal(
+      warehouse.workOrders.allocateSerials({ lineId, batches: [{ batch: 'F-OLD', quantity: 5 }], idempotencyKey: key() }),
+    );
     expect(expired).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'BATCH_EXPIRED' });
     expect(expired.message).toContain('F-OLD');
-    const mismatch = await refusal(warehouse.workOrders.allocateSerials({ lineId, batches: [{ batch: 'F-LATE', quantity: 4 }], idempotencyKey: key() }));
+    const mismatch = await refusal(
+      warehouse.workOrders.allocateSerials({ lineId, batches: [{ batch: 'F-LATE', quantity: 4 }], idempotencyKey: key() }),
+    );
     expect(mismatch).toMatchObject({ code: 'BAD_REQUEST', reason: 'BATCH_QUANTITY_MISMATCH' });
-    const tooMuch = await refusal(warehouse.workOrders.allocateSerials({ lineId, batches: [{ batch: 'F-EARLY', quantity: 5 }], idempotencyKey: key() }));
+    const tooMuch = await refusal(
+      warehouse.workOrders.allocateSerials({ lineId, batches: [{ batch: 'F-EARLY', quantity: 5 }], idempotencyKey: key() }),
+    );
     expect(tooMuch.reason).toBe('INSUFFICIENT_STOCK');
     expect((await viewer.workOrders.get({ id: wo.id })).inputs[0]!.batches).toEqual([]);
 
@@ -509,8 +649,18 @@ describe('work orders with batches', () => {
       { batch: 'F-LATE', expiry: '2099-06-30', quantity: 2 },
     ]);
     // What the work order holds is not available to another work order.
-    const other = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: flour.id, quantity: 9 }], outputs: [{ productId: bread.id, quantity: 1 }] });
-    const taken = await refusal(warehouse.workOrders.allocateSerials({ lineId: other.inputs[0]!.id, batches: [{ batch: 'F-LATE', quantity: 9 }], idempotencyKey: key() }));
+    const other = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: flour.id, quantity: 9 }],
+      outputs: [{ productId: bread.id, quantity: 1 }],
+    });
+    const taken = await refusal(
+      warehouse.workOrders.allocateSerials({
+        lineId: other.inputs[0]!.id,
+        batches: [{ batch: 'F-LATE', quantity: 9 }],
+        idempotencyKey: key(),
+      }),
+    );
     expect(taken.reason).toBe('INSUFFICIENT_STOCK');
     expect((await viewer.workOrders.suggestSerials({ lineId: other.inputs[0]!.id })).batches).toEqual([{ batch: 'F-LATE', quantity: 8 }]);
   });
@@ -518,8 +668,19 @@ describe('work orders with batches', () => {
   it('consumes the allocated batches and makes batch outputs valued at input cost / units', async () => {
     const { loc, flour } = await batchSetup();
     const dough = await batchProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: flour.id, quantity: 5 }], outputs: [{ productId: dough.id, quantity: 4 }] });
-    await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, batches: [{ batch: 'F-EARLY', quantity: 3 }, { batch: 'F-LATE', quantity: 2 }], idempotencyKey: key() });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: flour.id, quantity: 5 }],
+      outputs: [{ productId: dough.id, quantity: 4 }],
+    });
+    await warehouse.workOrders.allocateSerials({
+      lineId: wo.inputs[0]!.id,
+      batches: [
+        { batch: 'F-EARLY', quantity: 3 },
+        { batch: 'F-LATE', quantity: 2 },
+      ],
+      idempotencyKey: key(),
+    });
     await warehouse.workOrders.start({ id: wo.id });
     const outLine = wo.outputs[0]!.id;
 
@@ -527,13 +688,23 @@ describe('work orders with batches', () => {
     const missing = await refusal(warehouse.workOrders.complete({ id: wo.id }));
     expect(missing).toMatchObject({ reason: 'SERIALS_REQUIRED' });
     expect(missing.message).toContain(dough.sku);
-    const wrong = await refusal(warehouse.workOrders.complete({ id: wo.id, outputs: [{ lineId: outLine, batches: [{ batch: 'D-1', quantity: 3 }] }] }));
+    const wrong = await refusal(
+      warehouse.workOrders.complete({ id: wo.id, outputs: [{ lineId: outLine, batches: [{ batch: 'D-1', quantity: 3 }] }] }),
+    );
     expect(wrong).toMatchObject({ code: 'BAD_REQUEST', reason: 'BATCH_QUANTITY_MISMATCH' });
     expect(await Promise.all([flour.id, dough.id].map((id) => productSnapshot(app, viewer, id)))).toEqual(before);
 
     const done = await warehouse.workOrders.complete({
       id: wo.id,
-      outputs: [{ lineId: outLine, batches: [{ batch: 'D-1', quantity: 3, expiry: '2099-12-31' }, { batch: 'D-2', quantity: 1 }] }],
+      outputs: [
+        {
+          lineId: outLine,
+          batches: [
+            { batch: 'D-1', quantity: 3, expiry: '2099-12-31' },
+            { batch: 'D-2', quantity: 1 },
+          ],
+        },
+      ],
     });
     expect(done.status).toBe('completed');
     expect(done.inputs[0]!.batches).toEqual([
@@ -544,14 +715,18 @@ describe('work orders with batches', () => {
       { batch: 'D-1', expiry: '2099-12-31', quantity: 3 },
       { batch: 'D-2', expiry: null, quantity: 1 },
     ]);
-    const byBatch = (ls: { batchNumber: string | null; quantity: number }[]) => Object.fromEntries(ls.map((l) => [l.batchNumber, l.quantity]));
+    const byBatch = (ls: { batchNumber: string | null; quantity: number }[]) =>
+      Object.fromEntries(ls.map((l) => [l.batchNumber, l.quantity]));
     expect(byBatch(await levels(flour.id))).toEqual({ 'F-LATE': 8, 'F-OLD': 10 });
     expect(byBatch(await levels(dough.id))).toEqual({ 'D-1': 3, 'D-2': 1 });
     expect((await levels(dough.id)).every((l) => l.locationId === loc.id)).toBe(true);
     // (3 × 1 + 2 × 2) / 4 units = 1.75 each.
     expect((await viewer.products.get({ id: dough.id })).averageCost).toBe(1.75);
     const { items } = await viewer.batches.list({ productId: dough.id, limit: 100 });
-    expect(items.map((b) => [b.number, b.expiry, b.unitCost, b.locationId]).sort()).toEqual([['D-1', '2099-12-31', 1.75, loc.id], ['D-2', null, 1.75, loc.id]]);
+    expect(items.map((b) => [b.number, b.expiry, b.unitCost, b.locationId]).sort()).toEqual([
+      ['D-1', '2099-12-31', 1.75, loc.id],
+      ['D-2', null, 1.75, loc.id],
+    ]);
   });
 
   it('two lines of one product each show only their own serials and batches once completed', async () => {
@@ -560,11 +735,27 @@ describe('work orders with batches', () => {
     const dough = await batchProduct(admin);
     const wo = await warehouse.workOrders.create({
       locationId: loc.id,
-      inputs: [{ productId: flour.id, quantity: 2 }, { productId: flour.id, quantity: 3 }],
-      outputs: [{ productId: gadget.id, quantity: 1 }, { productId: gadget.id, quantity: 2 }, { productId: dough.id, quantity: 1 }, { productId: dough.id, quantity: 2 }],
+      inputs: [
+        { productId: flour.id, quantity: 2 },
+        { productId: flour.id, quantity: 3 },
+      ],
+      outputs: [
+        { productId: gadget.id, quantity: 1 },
+        { productId: gadget.id, quantity: 2 },
+        { productId: dough.id, quantity: 1 },
+        { productId: dough.id, quantity: 2 },
+      ],
     });
-    await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, batches: [{ batch: 'F-LATE', quantity: 2 }], idempotencyKey: key() });
-    await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[1]!.id, batches: [{ batch: 'F-EARLY', quantity: 3 }], idempotencyKey: key() });
+    await warehouse.workOrders.allocateSerials({
+      lineId: wo.inputs[0]!.id,
+      batches: [{ batch: 'F-LATE', quantity: 2 }],
+      idempotencyKey: key(),
+    });
+    await warehouse.workOrders.allocateSerials({
+      lineId: wo.inputs[1]!.id,
+      batches: [{ batch: 'F-EARLY', quantity: 3 }],
+      idempotencyKey: key(),
+    });
     await warehouse.workOrders.start({ id: wo.id });
     const [g1, g2, d1, d2] = wo.outputs.map((l) => l.id);
     const done = await warehouse.workOrders.complete({
@@ -593,20 +784,37 @@ describe('workOrders.cancel', () => {
     const loc = await location(admin);
     const part = await serialsIn(loc.id, ['CN-1', 'CN-2', 'CN-3']);
     const lot = await batchProduct(admin, sellableCodes);
-    await warehouse.batches.add({ productId: lot.id, locationId: loc.id, number: 'CN-LOT', expiry: '2099-01-01', quantity: 4, idempotencyKey: key() });
+    await warehouse.batches.add({
+      productId: lot.id,
+      locationId: loc.id,
+      number: 'CN-LOT',
+      expiry: '2099-01-01',
+      quantity: 4,
+      idempotencyKey: key(),
+    });
     const out = await plainProduct(admin);
     const wo = await warehouse.workOrders.create({
       locationId: loc.id,
-      inputs: [{ productId: part.id, quantity: 2 }, { productId: lot.id, quantity: 4 }],
+      inputs: [
+        { productId: part.id, quantity: 2 },
+        { productId: lot.id, quantity: 4 },
+      ],
       outputs: [{ productId: out.id, quantity: 1 }],
     });
     await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['CN-1', 'CN-2'], idempotencyKey: key() });
-    await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[1]!.id, batches: [{ batch: 'CN-LOT', quantity: 4 }], idempotencyKey: key() });
+    await warehouse.workOrders.allocateSerials({
+      lineId: wo.inputs[1]!.id,
+      batches: [{ batch: 'CN-LOT', quantity: 4 }],
+      idempotencyKey: key(),
+    });
     await warehouse.workOrders.start({ id: wo.id });
 
     const cancelled = await warehouse.workOrders.cancel({ id: wo.id });
     expect(cancelled.status).toBe('cancelled');
-    expect(cancelled.inputs.map((l) => [l.serials, l.batches])).toEqual([[[], []], [[], []]]);
+    expect(cancelled.inputs.map((l) => [l.serials, l.batches])).toEqual([
+      [[], []],
+      [[], []],
+    ]);
     expect(await statuses(part.id)).toEqual({ 'CN-1': 'in_stock', 'CN-2': 'in_stock', 'CN-3': 'in_stock' });
     const h = await viewer.serials.history({ productId: part.id, serial: 'CN-1' });
     expect(h.movements.filter((m) => m.kind === 'allocation').map((m) => [m.statusAfter, m.documentType, m.documentId])).toEqual([
@@ -621,9 +829,18 @@ describe('workOrders.cancel', () => {
     await sales.salesOrders.allocateSerials({ lineId: so.lines[0]!.id, serials: ['CN-1', 'CN-2'], idempotencyKey: key() });
     expect((await sales.salesOrders.get({ id: so.id })).lines[0]!.serials).toEqual(['CN-1', 'CN-2']);
     const batchOrder = await salesOrder(loc.id, lot.id, 4);
-    expect(await sales.salesOrders.allocateSerials({ lineId: batchOrder.lines[0]!.id, batches: [{ batch: 'CN-LOT', quantity: 4 }], idempotencyKey: key() })).toMatchObject({ allocated: 4 });
+    expect(
+      await sales.salesOrders.allocateSerials({
+        lineId: batchOrder.lines[0]!.id,
+        batches: [{ batch: 'CN-LOT', quantity: 4 }],
+        idempotencyKey: key(),
+      }),
+    ).toMatchObject({ allocated: 4 });
 
-    expect((await refusal(warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['CN-3', 'CN-1'], idempotencyKey: key() }))).reason).toBe('DOCUMENT_NOT_OPEN');
+    expect(
+      (await refusal(warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['CN-3', 'CN-1'], idempotencyKey: key() })))
+        .reason,
+    ).toBe('DOCUMENT_NOT_OPEN');
     expect((await refusal(warehouse.workOrders.start({ id: wo.id }))).reason).toBe('DOCUMENT_NOT_OPEN');
     expect((await refusal(warehouse.workOrders.complete({ id: wo.id }))).reason).toBe('DOCUMENT_NOT_OPEN');
     expect((await refusal(warehouse.workOrders.cancel({ id: wo.id }))).reason).toBe('DOCUMENT_NOT_OPEN');
@@ -634,7 +851,11 @@ describe('workOrders.cancel', () => {
     const loc = await location(admin);
     const part = await serialsIn(loc.id, ['CD-1']);
     const out = await plainProduct(admin);
-    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [{ productId: part.id, quantity: 1 }], outputs: [{ productId: out.id, quantity: 1 }] });
+    const wo = await warehouse.workOrders.create({
+      locationId: loc.id,
+      inputs: [{ productId: part.id, quantity: 1 }],
+      outputs: [{ productId: out.id, quantity: 1 }],
+    });
     await warehouse.workOrders.allocateSerials({ lineId: wo.inputs[0]!.id, serials: ['CD-1'], idempotencyKey: key() });
     expect((await warehouse.workOrders.cancel({ id: wo.id })).status).toBe('cancelled');
     expect(await statuses(part.id)).toEqual({ 'CD-1': 'in_stock' });
@@ -646,18 +867,43 @@ describe('two output lines of one serialised product', () => {
     const loc = await location(admin);
     const gizmo = await serialisedProduct(admin);
     await serialsIn(loc.id, ['GZ-10'], 1, gizmo);
-    const outputs = [{ productId: gizmo.id, quantity: 2 }, { productId: gizmo.id, quantity: 1 }];
+    const outputs = [
+      { productId: gizmo.id, quantity: 2 },
+      { productId: gizmo.id, quantity: 1 },
+    ];
     const twice = await warehouse.workOrders.create({ locationId: loc.id, inputs: [], outputs });
     await warehouse.workOrders.start({ id: twice.id });
-    const r = await refusal(warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: twice.outputs[0]!.id, serials: ['GZ-20', 'GZ-21'] }, { lineId: twice.outputs[1]!.id, serials: ['GZ-21'] }] }));
+    const r = await refusal(
+      warehouse.workOrders.complete({
+        id: twice.id,
+        outputs: [
+          { lineId: twice.outputs[0]!.id, serials: ['GZ-20', 'GZ-21'] },
+          { lineId: twice.outputs[1]!.id, serials: ['GZ-21'] },
+        ],
+      }),
+    );
     expect(r).toMatchObject({ reason: 'DUPLICATE_SERIAL' });
     expect(r.problems).toEqual([expect.objectContaining({ token: 'GZ-21', field: 'outputs.1' })]);
     const same = twice.outputs[0]!.id;
-    const repeated = await refusal(warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: same, serials: ['GZ-30', 'GZ-31'] }, { lineId: same, serials: ['GZ-32', 'GZ-33'] }] }));
+    const repeated = await refusal(
+      warehouse.workOrders.complete({
+        id: twice.id,
+        outputs: [
+          { lineId: same, serials: ['GZ-30', 'GZ-31'] },
+          { lineId: same, serials: ['GZ-32', 'GZ-33'] },
+        ],
+      }),
+    );
     expect(repeated).toMatchObject({ reason: 'INVALID_INPUT' });
     expect(repeated.message).toContain('named twice');
 
-    const done = await warehouse.workOrders.complete({ id: twice.id, outputs: [{ lineId: twice.outputs[0]!.id, text: '~+' }, { lineId: twice.outputs[1]!.id, text: '~' }] });
+    const done = await warehouse.workOrders.complete({
+      id: twice.id,
+      outputs: [
+        { lineId: twice.outputs[0]!.id, text: '~+' },
+        { lineId: twice.outputs[1]!.id, text: '~' },
+      ],
+    });
     expect(done.outputs.map((o) => o.serials)).toEqual([['GZ-11', 'GZ-12'], ['GZ-13']]);
   });
 });

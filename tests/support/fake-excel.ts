@@ -448,7 +448,10 @@ class WorkbookModel {
       values.length === area.rowCount &&
       values.every((row) => Array.isArray(row) && row.length === area.columnCount);
     if (!fits) {
-      throw new FakeOfficeError('InvalidArgument', `The values do not match the size of ${sheet.name}!${a1(area)} (${area.rowCount}×${area.columnCount}).`);
+      throw new FakeOfficeError(
+        'InvalidArgument',
+        `The values do not match the size of ${sheet.name}!${a1(area)} (${area.rowCount}×${area.columnCount}).`,
+      );
     }
     (values as unknown[][]).forEach((row, r) =>
       row.forEach((input, c) => {
@@ -607,7 +610,12 @@ class FakeState {
       return error;
     };
     if (record.requestBytes > this.limit) {
-      throw refuse(new FakeOfficeError('RequestPayloadSizeLimitExceeded', `The request payload size (${record.requestBytes} bytes) has exceeded the limit (${this.limit}).`));
+      throw refuse(
+        new FakeOfficeError(
+          'RequestPayloadSizeLimitExceeded',
+          `The request payload size (${record.requestBytes} bytes) has exceeded the limit (${this.limit}).`,
+        ),
+      );
     }
     const responses: Array<[QueuedOperation, unknown]> = [];
     try {
@@ -628,7 +636,12 @@ class FakeState {
     }
     record.responseBytes = jsonBytes(responses.map(([, data]) => data));
     if (record.responseBytes > this.limit) {
-      throw refuse(new FakeOfficeError('ResponsePayloadSizeLimitExceeded', `The response payload size (${record.responseBytes} bytes) has exceeded the limit (${this.limit}).`));
+      throw refuse(
+        new FakeOfficeError(
+          'ResponsePayloadSizeLimitExceeded',
+          `The response payload size (${record.responseBytes} bytes) has exceeded the limit (${this.limit}).`,
+        ),
+      );
     }
     for (const [op, data] of responses) op.deliver!(data);
   }
@@ -640,7 +653,14 @@ class FakeState {
 type LoadSpec = string | string[] | { select?: string; expand?: string } | undefined;
 
 function loadNames(spec: LoadSpec): string[] {
-  const text = spec === undefined ? '' : typeof spec === 'string' ? spec : Array.isArray(spec) ? spec.join(',') : [spec.select, spec.expand].filter(Boolean).join(',');
+  const text =
+    spec === undefined
+      ? ''
+      : typeof spec === 'string'
+        ? spec
+        : Array.isArray(spec)
+          ? spec.join(',')
+          : [spec.select, spec.expand].filter(Boolean).join(',');
   return text
     .split(',')
     .map((name) => name.trim())
@@ -824,7 +844,8 @@ class FakeWorksheetCollection extends FakeClientObject {
   /** "items/name", "name" or "items": every sheet, in order, with its name. */
   override load(spec?: LoadSpec): this {
     for (const name of loadNames(spec)) {
-      if (!['items', 'name', 'items/name'].includes(name)) throw new FakeOfficeError('InvalidArgument', `The fake Worksheet cannot load '${name}'.`);
+      if (!['items', 'name', 'items/name'].includes(name))
+        throw new FakeOfficeError('InvalidArgument', `The fake Worksheet cannot load '${name}'.`);
     }
     this.context._enqueue({
       kind: 'load',
@@ -847,7 +868,12 @@ class FakeWorksheetCollection extends FakeClientObject {
     return new FakeWorksheet(this.context, `${this._path}.getItem(${JSON.stringify(name)})`, () => this._model.get(name));
   }
   getItemOrNullObject(name: string): FakeWorksheet {
-    return new FakeWorksheet(this.context, `${this._path}.getItemOrNullObject(${JSON.stringify(name)})`, () => this._model.find(name), true);
+    return new FakeWorksheet(
+      this.context,
+      `${this._path}.getItemOrNullObject(${JSON.stringify(name)})`,
+      () => this._model.find(name),
+      true,
+    );
   }
   getActiveWorksheet(): FakeWorksheet {
     return new FakeWorksheet(this.context, `${this._path}.getActiveWorksheet()`, () => this._model.active);
@@ -887,7 +913,9 @@ class FakeWorksheet extends FakeClientObject {
     return (this._comments ??= new FakeCommentCollection(this.context, `${this._path}.comments`, () => this._sheet()));
   }
   get customProperties(): FakeCustomPropertyCollection {
-    return (this._customProperties ??= new FakeCustomPropertyCollection(this.context, `${this._path}.customProperties`, () => this._sheet()));
+    return (this._customProperties ??= new FakeCustomPropertyCollection(this.context, `${this._path}.customProperties`, () =>
+      this._sheet(),
+    ));
   }
   get freezePanes(): FakeFreezePanes {
     return (this._freezePanes ??= new FakeFreezePanes(this.context, `${this._path}.freezePanes`, () => this._sheet()));
@@ -1014,7 +1042,9 @@ class FakeRange extends FakeClientObject {
     return (this._dataValidation ??= new FakeDataValidation(this.context, `${this._path}.dataValidation`, () => this._target()));
   }
   get conditionalFormats(): FakeConditionalFormatCollection {
-    return (this._conditionalFormats ??= new FakeConditionalFormatCollection(this.context, `${this._path}.conditionalFormats`, () => this._target()));
+    return (this._conditionalFormats ??= new FakeConditionalFormatCollection(this.context, `${this._path}.conditionalFormats`, () =>
+      this._target(),
+    ));
   }
 
   /**
@@ -1063,7 +1093,10 @@ class FakeRangeAreas extends FakeClientObject {
     const sheet = () => this._model.active;
     return {
       areaCount: () => sheet().selection.length,
-      address: () => sheet().selection.map((area) => `${sheetPrefix(sheet().name)}!${a1(area)}`).join(','),
+      address: () =>
+        sheet()
+          .selection.map((area) => `${sheetPrefix(sheet().name)}!${a1(area)}`)
+          .join(','),
     };
   }
   get areaCount(): number {
@@ -1207,7 +1240,16 @@ class FakeFormatProtection extends FakeClientObject {
   }
 }
 
-const DATA_VALIDATION_OPERATORS = ['Between', 'NotBetween', 'EqualTo', 'NotEqualTo', 'GreaterThan', 'LessThan', 'GreaterThanOrEqualTo', 'LessThanOrEqualTo'];
+const DATA_VALIDATION_OPERATORS = [
+  'Between',
+  'NotBetween',
+  'EqualTo',
+  'NotEqualTo',
+  'GreaterThan',
+  'LessThan',
+  'GreaterThanOrEqualTo',
+  'LessThanOrEqualTo',
+];
 
 /** The decimal and list rules (the ones the add-in uses); anything else is refused. */
 function checkValidationRule(rule: unknown): FakeValidationRule {
@@ -1219,8 +1261,10 @@ function checkValidationRule(rule: unknown): FakeValidationRule {
   if (kind === 'decimal') {
     const { formula1, formula2, operator } = criteria;
     if (typeof formula1 !== 'number' && typeof formula1 !== 'string') throw invalid('decimal needs formula1');
-    if (typeof operator !== 'string' || !DATA_VALIDATION_OPERATORS.includes(operator)) throw invalid(`unknown operator ${String(operator)}`);
-    if ((operator === 'Between' || operator === 'NotBetween') !== (formula2 !== undefined)) throw invalid('formula2 goes with Between and NotBetween only');
+    if (typeof operator !== 'string' || !DATA_VALIDATION_OPERATORS.includes(operator))
+      throw invalid(`unknown operator ${String(operator)}`);
+    if ((operator === 'Between' || operator === 'NotBetween') !== (formula2 !== undefined))
+      throw invalid('formula2 goes with Between and NotBetween only');
     return { decimal: { formula1, operator, ...(formula2 !== undefined ? { formula2: formula2 as string | number } : {}) } };
   }
   if (kind === 'list') {
@@ -1283,7 +1327,16 @@ class FakeDataValidation extends FakeClientObject {
   }
 }
 
-const CELL_VALUE_OPERATORS = ['Between', 'NotBetween', 'EqualTo', 'NotEqualTo', 'GreaterThan', 'LessThan', 'GreaterThanOrEqual', 'LessThanOrEqual'];
+const CELL_VALUE_OPERATORS = [
+  'Between',
+  'NotBetween',
+  'EqualTo',
+  'NotEqualTo',
+  'GreaterThan',
+  'LessThan',
+  'GreaterThanOrEqual',
+  'LessThanOrEqual',
+];
 
 /** A range's conditional formats: `add` (CellValue or Custom) and `clearAll`. */
 class FakeConditionalFormatCollection extends FakeClientObject {
@@ -1435,7 +1488,8 @@ class FakeConditionalFormatRule extends FakeClientObject {
       'formula',
       true,
       () => {
-        if (typeof formula !== 'string' || !formula.startsWith('=')) throw new FakeOfficeError('InvalidArgument', `"${formula}" is not a formula.`);
+        if (typeof formula !== 'string' || !formula.startsWith('='))
+          throw new FakeOfficeError('InvalidArgument', `"${formula}" is not a formula.`);
         apply();
       },
       formula,
@@ -1472,7 +1526,13 @@ class FakeConditionalColor extends FakeClientObject {
     return {};
   }
   set color(color: string) {
-    this._enqueue('set', 'color', true, changeFormat(this._find, (format) => (format[this._slot] = normaliseColor(color))), color);
+    this._enqueue(
+      'set',
+      'color',
+      true,
+      changeFormat(this._find, (format) => (format[this._slot] = normaliseColor(color))),
+      color,
+    );
   }
 }
 
@@ -1619,7 +1679,8 @@ class FakeCommentCollection extends FakeClientObject {
         } else {
           ({ sheet, area } = cellAddress._target());
         }
-        if (area.rowCount !== 1 || area.columnCount !== 1) throw new FakeOfficeError('InvalidArgument', `A comment goes on one cell, not ${a1(area)}.`);
+        if (area.rowCount !== 1 || area.columnCount !== 1)
+          throw new FakeOfficeError('InvalidArgument', `A comment goes on one cell, not ${a1(area)}.`);
         assertEditable(sheet, 'always');
         if (sheet.comments.has(key(area.top, area.left))) {
           throw new FakeOfficeError('InvalidArgument', `${sheetPrefix(sheet.name)}!${a1(area)} already has a comment.`);
@@ -1752,7 +1813,8 @@ class FakeCustomProperty extends FakeClientObject {
   delete(): void {
     this._enqueue('call', 'delete', true, () => {
       const found = notNull(this._find(), this._path);
-      for (const sheet of this._model.sheets) if (sheet.properties.get(found.key.toLowerCase()) === found) sheet.properties.delete(found.key.toLowerCase());
+      for (const sheet of this._model.sheets)
+        if (sheet.properties.get(found.key.toLowerCase()) === found) sheet.properties.delete(found.key.toLowerCase());
     });
   }
 }
@@ -1787,8 +1849,7 @@ function createOffice(settingsStore: { current: Map<string, unknown>; saved: Map
           remove: (name: string): void => void settingsStore.current.delete(name),
           saveAsync(optionsOrCallback?: unknown, maybeCallback?: (result: SettingsResult) => void): void {
             const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as
-              | ((result: SettingsResult) => void)
-              | undefined;
+              ((result: SettingsResult) => void) | undefined;
             const failure = settingsStore.failNextSave;
             settingsStore.failNextSave = null;
             setTimeout(() => {
@@ -1895,7 +1956,8 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
     /** A comment someone else wrote. */
     addComment(sheet: string, row: number, column: number, content: string, authorName = 'A colleague'): void {
       const target = sheetOrCreate(sheet);
-      if (target.comments.has(key(row, column))) throw new Error(`${sheet}!${a1({ top: row, left: column, rowCount: 1, columnCount: 1 })} already has a comment.`);
+      if (target.comments.has(key(row, column)))
+        throw new Error(`${sheet}!${a1({ top: row, left: column, rowCount: 1, columnCount: 1 })} already has a comment.`);
       target.comments.set(key(row, column), { id: model.newCommentId(), row, column, content, authorName });
     },
     /** A legacy note: invisible to the comments API, and its cell refuses a comment. */
@@ -1937,7 +1999,8 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
       return validation ? structuredClone(validation) : null;
     },
     /** Every cell of the sheet that has data validation, as "row,column". */
-    validatedCells: (sheet: string): string[] => [...model.get(sheet).cells].filter(([, cell]) => cell.validation).map(([cellKey]) => cellKey),
+    validatedCells: (sheet: string): string[] =>
+      [...model.get(sheet).cells].filter(([, cell]) => cell.validation).map(([cellKey]) => cellKey),
     /** The sheet's conditional formats, top priority first. */
     conditionalFormats: (sheet: string): FakeConditionalFormat[] =>
       model.get(sheet).conditionalFormats.map(({ type, areas, rule, fill, fontColor }) => ({

@@ -33,7 +33,9 @@ describe('allocation sheet rows', () => {
       ['LOT-1', '2025-01-31 (expired)', 5, ''],
       ['LOT-2', '', 12, 3],
     ]);
-    expect(expiredMarks([[...BATCH_COLUMNS], ...rows])).toEqual([{ row: 1, column: 1, message: 'Batch LOT-1 expired on 2025-01-31: it cannot be allocated.' }]);
+    expect(expiredMarks([[...BATCH_COLUMNS], ...rows])).toEqual([
+      { row: 1, column: 1, message: 'Batch LOT-1 expired on 2025-01-31: it cannot be allocated.' },
+    ]);
   });
 
   it('gives the received day where the pane runs', () => {
@@ -81,7 +83,9 @@ describe('readMarked', () => {
   it('says which column is missing', () => {
     expect(readMarked('S', [['Serial', 'Bay']], 'serials')).toEqual({ error: expect.stringContaining('"Use" is missing') });
     expect(readMarked('S', [['Batch']], 'batches')).toEqual({ error: expect.stringContaining('"Quantity to use" is missing') });
-    expect(readMarked('S', [], 'batches')).toEqual({ error: 'The first row must name the columns: "Batch" and "Quantity to use" are missing. List the available stock again.' });
+    expect(readMarked('S', [], 'batches')).toEqual({
+      error: 'The first row must name the columns: "Batch" and "Quantity to use" are missing. List the available stock again.',
+    });
   });
 
   it('takes batches with a quantity to use, pointing at the quantity cell, and reports quantities that are not numbers', () => {
@@ -112,7 +116,9 @@ describe('readMarked', () => {
   it('gives cells the serials panel’s marksFor puts the server’s problems on', () => {
     const marked = readMarked('SO 1 L1', [[...SERIAL_COLUMNS], ['SN1', '', '', 'x'], ['SN2', '', '', ''], ['SN3', '', '', 'x']], 'serials');
     if ('error' in marked) throw new Error(marked.error);
-    const problems = [{ index: 1, token: 'SN3', reason: 'SERIAL_ALLOCATED', message: 'Serial SN3 is already allocated to sales order #2 line 1' }];
+    const problems = [
+      { index: 1, token: 'SN3', reason: 'SERIAL_ALLOCATED', message: 'Serial SN3 is already allocated to sales order #2 line 1' },
+    ];
     expect(marksFor(problems, marked.cells)).toEqual([{ row: 3, column: 0, message: problems[0]!.message }]);
   });
 });

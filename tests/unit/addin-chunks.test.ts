@@ -84,7 +84,12 @@ describe('planWriteChunks', () => {
   const json = (rows: CellValue[][]) => utf8Length(JSON.stringify(rows));
 
   it('keeps the JSON of every chunk within the budget', () => {
-    const rows: CellValue[][] = Array.from({ length: 2_000 }, (_, i) => [`SN-${String(i).padStart(6, '0')}`, i, i % 2 === 0, 'é€𝄞'.repeat(i % 7)]);
+    const rows: CellValue[][] = Array.from({ length: 2_000 }, (_, i) => [
+      `SN-${String(i).padStart(6, '0')}`,
+      i,
+      i % 2 === 0,
+      'é€𝄞'.repeat(i % 7),
+    ]);
     for (const budget of [200, 1_000, 10_000, 64_000]) {
       const chunks = planWriteChunks(rows, budget);
       expectCovers(chunks, rows.length);

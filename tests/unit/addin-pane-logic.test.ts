@@ -76,7 +76,13 @@ describe('marksFor', () => {
   it('puts each problem on the cell its index points at and names the first cell of a duplicate', () => {
     const marks = marksFor(
       [
-        { index: 2, token: 'X', reason: 'DUPLICATE_SERIAL', message: 'Serial "X" is listed more than once; remove the repeat.', firstIndex: 1 },
+        {
+          index: 2,
+          token: 'X',
+          reason: 'DUPLICATE_SERIAL',
+          message: 'Serial "X" is listed more than once; remove the repeat.',
+          firstIndex: 1,
+        },
         { index: null, token: null, reason: 'SERIAL_COUNT_MISMATCH', message: '3 serials given but the quantity is 4' },
       ],
       cells,
@@ -103,12 +109,18 @@ describe('connection', () => {
     await saveConnection(port, storage, 'https://stock.example:3000', 'ss_secret');
     expect(settings.get('stocksheet.serverUrl')).toBe('https://stock.example:3000');
     expect([...settings.values()]).not.toContain('ss_secret');
-    expect(loadConnection(port, storage, 'https://localhost:3000')).toEqual({ serverUrl: 'https://stock.example:3000', token: 'ss_secret' });
+    expect(loadConnection(port, storage, 'https://localhost:3000')).toEqual({
+      serverUrl: 'https://stock.example:3000',
+      token: 'ss_secret',
+    });
   });
 
   it('starts from the pane origin, with no token, for a new workbook', () => {
     const { port } = workbookWithSettings();
-    expect(loadConnection(port, new MemoryStorage(), 'https://localhost:3000')).toEqual({ serverUrl: 'https://localhost:3000', token: null });
+    expect(loadConnection(port, new MemoryStorage(), 'https://localhost:3000')).toEqual({
+      serverUrl: 'https://localhost:3000',
+      token: null,
+    });
   });
 
   it('normalises the typed URL', () => {
@@ -126,7 +138,7 @@ describe('describeFailure', () => {
     expect(failure.message).toContain('npm run token');
   });
 
-  it('passes on the server\'s reason for a refused role', () => {
+  it("passes on the server's reason for a refused role", () => {
     const failure = describeFailure(fromServer(403, 'FORBIDDEN', 'Your role (viewer) may not adjust stock'), 'https://h');
     expect(failure).toMatchObject({ title: 'Not allowed', reason: 'FORBIDDEN', message: 'Your role (viewer) may not adjust stock' });
   });

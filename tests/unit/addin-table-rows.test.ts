@@ -10,14 +10,22 @@ describe('parseTable', () => {
       ['SN2', '', 'CAM', '', 1],
     ]);
     if ('error' in parsed) throw new Error(parsed.error);
-    expect(parsed.rows).toEqual([{ serial: 'SN1', sku: 'CAM', bay: 'B1' }, { serial: 'SN2', sku: 'CAM', quantity: 1 }]);
+    expect(parsed.rows).toEqual([
+      { serial: 'SN1', sku: 'CAM', bay: 'B1' },
+      { serial: 'SN2', sku: 'CAM', quantity: 1 },
+    ]);
     expect(parsed.valueRows).toEqual([1, 3]);
     expect(parsed.columns).toMatchObject({ serial: 0, sku: 2, bay: 3, quantity: 4 });
   });
 
   it('asks for the header row when the key columns are missing', () => {
     expect(parseTable([['SN1', 'CAM']])).toEqual({ error: expect.stringContaining('SKU or Line column is missing') });
-    expect(parseTable([['SKU', 'Qty'], ['CAM', 1]])).toEqual({ error: expect.stringContaining('Serial or Batch column is missing') });
+    expect(
+      parseTable([
+        ['SKU', 'Qty'],
+        ['CAM', 1],
+      ]),
+    ).toEqual({ error: expect.stringContaining('Serial or Batch column is missing') });
   });
 
   it('turns Excel date cells into ISO dates and reports what is not a date or number', () => {
@@ -30,11 +38,17 @@ describe('parseTable', () => {
     if ('error' in parsed) throw new Error(parsed.error);
     expect(parsed.rows[0]).toEqual({ line: 2, batch: 'B-1', expiry: '2026-03-31', quantity: 10 });
     expect(parsed.rows[1]).toEqual({ line: 2, batch: 'B-2', expiry: '2027-03-31', quantity: 5 });
-    expect(parsed.problems.map((p) => [p.index, p.field])).toEqual([[2, 'expiry'], [2, 'quantity']]);
+    expect(parsed.problems.map((p) => [p.index, p.field])).toEqual([
+      [2, 'expiry'],
+      [2, 'quantity'],
+    ]);
   });
 
   it('places a problem on the cell of the field it is about', () => {
-    const parsed = parseTable([['SKU', 'Serial', 'Bay'], ['CAM', 'SN1', 'Z9']]);
+    const parsed = parseTable([
+      ['SKU', 'Serial', 'Bay'],
+      ['CAM', 'SN1', 'Z9'],
+    ]);
     if ('error' in parsed) throw new Error(parsed.error);
     expect(problemCell(parsed, 4, 2, 0, 'bay')).toEqual({ row: 5, column: 4 });
     expect(problemCell(parsed, 4, 2, 0, undefined)).toEqual({ row: 5, column: 3 });

@@ -31,7 +31,9 @@ describe('loadConfig defaults', () => {
   });
 
   it('treats empty variables as unset (FOO= npm start)', () => {
-    expect(loadConfig({ PORT: '', STOCKSHEET_TLS: '', DATABASE_URL: '', STOCKSHEET_DATA_DIR: '', STOCKSHEET_ADMIN_TOKEN: '' })).toEqual(loadConfig({}));
+    expect(loadConfig({ PORT: '', STOCKSHEET_TLS: '', DATABASE_URL: '', STOCKSHEET_DATA_DIR: '', STOCKSHEET_ADMIN_TOKEN: '' })).toEqual(
+      loadConfig({}),
+    );
   });
 
   it('ignores unrelated variables', () => {
@@ -102,12 +104,14 @@ describe('loadConfig refuses bad values with a message naming the variable', () 
     expect(refusal({ DATABASE_URL: value })).toContain('DATABASE_URL: DATABASE_URL must be a postgres:// or postgresql:// URL');
   });
 
-  it.each(['postgresql://localhost:abc/stock', 'postgresql://local host/stock', 'postgres://[::1/stock', 'postgresql://stock:p#ss@db/stock'])(
-    'DATABASE_URL=%s that cannot be parsed is refused at start, not deep in the migration engine',
-    (value) => {
-      expect(refusal({ DATABASE_URL: value })).toMatch(/DATABASE_URL: .*not a valid URL/);
-    },
-  );
+  it.each([
+    'postgresql://localhost:abc/stock',
+    'postgresql://local host/stock',
+    'postgres://[::1/stock',
+    'postgresql://stock:p#ss@db/stock',
+  ])('DATABASE_URL=%s that cannot be parsed is refused at start, not deep in the migration engine', (value) => {
+    expect(refusal({ DATABASE_URL: value })).toMatch(/DATABASE_URL: .*not a valid URL/);
+  });
 
   it('STOCKSHEET_ADMIN_TOKEN shorter than 24 characters', () => {
     expect(refusal({ STOCKSHEET_ADMIN_TOKEN: 'secret' })).toContain(

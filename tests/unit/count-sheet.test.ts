@@ -3,7 +3,17 @@ import { COUNT_COLUMNS, countSheetRows, readCountSheet, worksheetName, type Coun
 import { statusColumn } from '../../addin/features/stocktake/sheets.ts';
 
 const line = (over: Partial<CountSheetLine>): CountSheetLine => ({
-  productId: 1, sku: 'P', name: 'Product', tracking: 'plain', bayId: 7, bayName: 'A1', batchNumber: null, expiry: null, expectedQuantity: 5, serial: null, ...over,
+  productId: 1,
+  sku: 'P',
+  name: 'Product',
+  tracking: 'plain',
+  bayId: 7,
+  bayName: 'A1',
+  batchNumber: null,
+  expiry: null,
+  expectedQuantity: 5,
+  serial: null,
+  ...over,
 });
 const header = [...COUNT_COLUMNS] as string[];
 const C = (name: (typeof COUNT_COLUMNS)[number]) => COUNT_COLUMNS.indexOf(name);
@@ -37,7 +47,14 @@ describe('countSheetRows', () => {
 });
 
 describe('readCountSheet', () => {
-  const sheet = (rows: (string | number)[][]) => [header, ...rows.map((r) => { const row: (string | number)[] = Array(COUNT_COLUMNS.length).fill(''); r.forEach((v, i) => (row[i] = v)); return row; })];
+  const sheet = (rows: (string | number)[][]) => [
+    header,
+    ...rows.map((r) => {
+      const row: (string | number)[] = Array(COUNT_COLUMNS.length).fill('');
+      r.forEach((v, i) => (row[i] = v));
+      return row;
+    }),
+  ];
   const filled = (values: Partial<Record<(typeof COUNT_COLUMNS)[number], string | number>>) => {
     const row: (string | number)[] = Array(COUNT_COLUMNS.length).fill('');
     for (const [k, v] of Object.entries(values)) row[C(k as (typeof COUNT_COLUMNS)[number])] = v!;
@@ -72,7 +89,10 @@ describe('readCountSheet', () => {
       ]),
     );
     expect(read.rows).toEqual([]);
-    expect(read.problems.map((p) => [p.row, p.column])).toEqual([[1, 'Counted'], [2, 'Serial']]);
+    expect(read.problems.map((p) => [p.row, p.column])).toEqual([
+      [1, 'Counted'],
+      [2, 'Serial'],
+    ]);
   });
 
   it('refuses a sheet whose header is not the count layout', () => {
@@ -92,9 +112,17 @@ describe('count sheet helpers in the pane', () => {
     const statuses = statusColumn(
       4,
       [[0], [1, 3]],
-      [{ index: 0, status: 'ok', problems: [] }, { index: 1, status: 'error', problems: [{ message: 'Serial SN1 is also counted on row 3' }] }],
+      [
+        { index: 0, status: 'ok', problems: [] },
+        { index: 1, status: 'error', problems: [{ message: 'Serial SN1 is also counted on row 3' }] },
+      ],
       [{ row: 2, message: '"lots" is not a number' }],
     );
-    expect(statuses).toEqual([['OK'], ['Serial SN1 is also counted on row 3'], ['"lots" is not a number'], ['Serial SN1 is also counted on row 3']]);
+    expect(statuses).toEqual([
+      ['OK'],
+      ['Serial SN1 is also counted on row 3'],
+      ['"lots" is not a number'],
+      ['Serial SN1 is also counted on row 3'],
+    ]);
   });
 });

@@ -44,7 +44,10 @@ function expectQuietWrites(syncs: SyncRecord[]) {
   const writes = writesOf(syncs);
   expect(writes.length).toBeGreaterThan(0);
   for (const write of writes) {
-    expect({ op: `${write.target}.${write.name}`, eventsEnabled: write.eventsEnabled }).toEqual({ op: `${write.target}.${write.name}`, eventsEnabled: false });
+    expect({ op: `${write.target}.${write.name}`, eventsEnabled: write.eventsEnabled }).toEqual({
+      op: `${write.target}.${write.name}`,
+      eventsEnabled: false,
+    });
     expect(write.calculationSuspended).toBe(true);
   }
 }
@@ -126,7 +129,23 @@ describe('asCellText', () => {
   });
 
   it('protects text Excel would convert (leading zeros, dates, booleans, errors, a leading apostrophe)', () => {
-    for (const text of ['00123', '1/2', '12-3', '10:30', '1e5', '5%', '(5)', '$5', 'TRUE', 'false', '#N/A', "'quoted", ' 42', 'Jan 5', 'March-2024']) {
+    for (const text of [
+      '00123',
+      '1/2',
+      '12-3',
+      '10:30',
+      '1e5',
+      '5%',
+      '(5)',
+      '$5',
+      'TRUE',
+      'false',
+      '#N/A',
+      "'quoted",
+      ' 42',
+      'Jan 5',
+      'March-2024',
+    ]) {
       expect(needsTextPrefix(text)).toBe(true);
       expect(asCellText(text)).toBe(`'${text}`);
     }
@@ -205,7 +224,13 @@ describe('readSelection', () => {
     f.workbook.setCells('Sheet1', 9, 3, [['elsewhere']]);
     f.workbook.select('Sheet1', 'A1:A1048576');
     const selection = await createOfficeWorkbook().readSelection();
-    expect(selection).toEqual({ sheet: 'Sheet1', address: 'A3:A10', top: 2, left: 0, values: [['SN1'], ['SN2'], ['SN3'], [''], [''], [''], [''], ['']] });
+    expect(selection).toEqual({
+      sheet: 'Sheet1',
+      address: 'A3:A10',
+      top: 2,
+      left: 0,
+      values: [['SN1'], ['SN2'], ['SN3'], [''], [''], [''], [''], ['']],
+    });
     expect(valueLoads(f.syncs)).toHaveLength(1);
   });
 
@@ -252,7 +277,12 @@ describe('markProblems and clearProblems', () => {
 
   it('fills and comments exactly the marked cells', async () => {
     const f = setUp();
-    f.workbook.setCells('Sheet1', 0, 0, Array.from({ length: 10 }, (_, i) => [`SN${i}`, `SN${i + 10}`]));
+    f.workbook.setCells(
+      'Sheet1',
+      0,
+      0,
+      Array.from({ length: 10 }, (_, i) => [`SN${i}`, `SN${i + 10}`]),
+    );
     const progress = progressRecorder();
     await createOfficeWorkbook().markProblems('Sheet1', marks, progress.report);
 
@@ -271,7 +301,10 @@ describe('markProblems and clearProblems', () => {
     const f = setUp();
     const workbook = createOfficeWorkbook();
     await workbook.markProblems('Sheet1', marks);
-    await workbook.markProblems('Sheet1', [{ row: 4, column: 0, message: 'Now something else.' }, { row: 9, column: 3, message: 'New.' }]);
+    await workbook.markProblems('Sheet1', [
+      { row: 4, column: 0, message: 'Now something else.' },
+      { row: 9, column: 3, message: 'New.' },
+    ]);
 
     expect([...f.workbook.fills('Sheet1').keys()].sort()).toEqual(['4,0', '9,3']);
     expect(f.workbook.comments('Sheet1').map((c) => [c.row, c.column, c.content])).toEqual([
@@ -412,7 +445,7 @@ describe('markProblems and clearProblems', () => {
     expect(f.workbook.eventsEnabled()).toBe(true);
   });
 
-  it("works on a sheet whose name needs quoting (\"Bob's stock\")", async () => {
+  it('works on a sheet whose name needs quoting ("Bob\'s stock")', async () => {
     const f = setUp({ sheets: ['Sheet1', "Bob's stock"] });
     await createOfficeWorkbook().markProblems("Bob's stock", [{ row: 2, column: 1, message: 'x' }]);
     expect(f.workbook.cell("Bob's stock", 2, 1)).toMatchObject({ fill: MARK_FILL, comment: `${COMMENT_PREFIX}x` });
@@ -455,7 +488,12 @@ describe('writeTable', () => {
 
   it('clears an existing sheet before writing, and pads short rows', async () => {
     const f = setUp({ sheets: ['Sheet1', 'Report'] });
-    f.workbook.setCells('Report', 0, 0, Array.from({ length: 20 }, () => ['old', 'old', 'old', 'old']));
+    f.workbook.setCells(
+      'Report',
+      0,
+      0,
+      Array.from({ length: 20 }, () => ['old', 'old', 'old', 'old']),
+    );
     f.workbook.setFill('Report', 15, 3, '#123456');
     await createOfficeWorkbook().writeTable('report', ['Serial', 'Bin'], [['SN1'], ['SN2', 'B1']]);
 
@@ -471,7 +509,12 @@ describe('writeTable', () => {
 
   it('writes 30,000 rows in chunks under the budget, values before formats, with progress', async () => {
     const f = setUp();
-    const rows: CellValue[][] = Array.from({ length: 30_000 }, (_, i) => [longSerial(i, 0), i, `=${i}`, '-'.repeat(1 + (i % 3)) + 'x'.repeat(100)]);
+    const rows: CellValue[][] = Array.from({ length: 30_000 }, (_, i) => [
+      longSerial(i, 0),
+      i,
+      `=${i}`,
+      '-'.repeat(1 + (i % 3)) + 'x'.repeat(100),
+    ]);
     const progress = progressRecorder();
     await createOfficeWorkbook().writeTable('Serials', ['Serial', 'Index', 'Formula-like', 'Dashes'], rows, progress.report);
 
@@ -563,7 +606,10 @@ describe('the fake Excel: protection, validation and conditional formats', () =>
       sheet.getRangeByIndexes(1, 0, 1, 1).values = [['x']];
       await context.sync();
     });
-    expect(f.workbook.values('Sheet1', 1, 0, 2, 2)).toEqual([['x', 1], ['', 2]]);
+    expect(f.workbook.values('Sheet1', 1, 0, 2, 2)).toEqual([
+      ['x', 1],
+      ['', 2],
+    ]);
     expect(f.workbook.locked('Sheet1', 1, 1)).toBe(false);
     expect(f.workbook.locked('Sheet1', 1, 0)).toBe(true);
     expect(f.workbook.isProtected('Sheet1')).toBe(false);
@@ -588,7 +634,10 @@ describe('the fake Excel: protection, validation and conditional formats', () =>
       sheet.getRangeByIndexes(0, 0, 1, 1).dataValidation.rule = { wholeNumber: { formula1: 1, operator: 'GreaterThan' } } as never;
       await expect(context.sync()).rejects.toMatchObject({ code: 'NotImplemented' });
     });
-    expect(f.workbook.validation('Sheet1', 1, 0)).toEqual({ rule: { list: { inCellDropDown: true, source: 'a,b' } }, errorAlert: { showAlert: true, message: 'a or b' } });
+    expect(f.workbook.validation('Sheet1', 1, 0)).toEqual({
+      rule: { list: { inCellDropDown: true, source: 'a,b' } },
+      errorAlert: { showAlert: true, message: 'a or b' },
+    });
     expect(f.workbook.validation('Sheet1', 4, 0)).toBeNull();
     expect(f.workbook.validatedCells('Sheet1')).toHaveLength(8);
     expect(f.workbook.conditionalFormats('Sheet1')).toEqual([
@@ -624,7 +673,10 @@ describe('readSheet', () => {
 
   it('starts at A1 even when the values do not, and ignores formats past the last value', async () => {
     const f = setUp({ sheets: ['Sheet1', "Bob's count"] });
-    f.workbook.setCells("Bob's count", 2, 1, [['SN1', 3], ['SN2', '']]);
+    f.workbook.setCells("Bob's count", 2, 1, [
+      ['SN1', 3],
+      ['SN2', ''],
+    ]);
     f.workbook.setFill("Bob's count", 20, 8, '#123456');
     expect(await createOfficeWorkbook().readSheet("bob's count")).toEqual({
       sheet: "Bob's count",
@@ -643,7 +695,13 @@ describe('readSheet', () => {
   it('gives no values for an empty sheet, and a readable error for a missing one', async () => {
     const f = setUp();
     const progress = progressRecorder();
-    expect(await createOfficeWorkbook().readSheet('Sheet1', progress.report)).toEqual({ sheet: 'Sheet1', address: 'A1', top: 0, left: 0, values: [] });
+    expect(await createOfficeWorkbook().readSheet('Sheet1', progress.report)).toEqual({
+      sheet: 'Sheet1',
+      address: 'A1',
+      top: 0,
+      left: 0,
+      values: [],
+    });
     expect(progress.calls).toEqual([[0, 0]]);
     expect(valueLoads(f.syncs)).toHaveLength(0);
     await expect(createOfficeWorkbook().readSheet('Gone')).rejects.toThrow('There is no sheet named "Gone" in this workbook.');
@@ -653,7 +711,12 @@ describe('readSheet', () => {
 describe('writeCells', () => {
   it('writes a block at a position as data: "=1+1" stays text; short rows leave the other cells alone', async () => {
     const f = setUp();
-    f.workbook.setCells('Sheet1', 0, 0, Array.from({ length: 5 }, () => ['old', 'old', 'old', 'old']));
+    f.workbook.setCells(
+      'Sheet1',
+      0,
+      0,
+      Array.from({ length: 5 }, () => ['old', 'old', 'old', 'old']),
+    );
     const progress = progressRecorder();
     await createOfficeWorkbook().writeCells('Sheet1', 1, 1, [['=1+1', '+61', 7], ['00123']], progress.report);
 
@@ -738,11 +801,18 @@ describe('formatEntrySheet', () => {
     for (let column = 0; column < 5; column++) {
       expect([column, f.workbook.locked('Count', 0, column)]).toEqual([column, true]); // header
       expect([column, f.workbook.locked('Count', 51, column)]).toEqual([column, true]); // below the data
-      for (const row of [1, 25, 50]) expect([row, column, f.workbook.locked('Count', row, column)]).toEqual([row, column, column !== 2 && column !== 3]);
+      for (const row of [1, 25, 50])
+        expect([row, column, f.workbook.locked('Count', row, column)]).toEqual([row, column, column !== 2 && column !== 3]);
     }
 
-    const decimal = { rule: { decimal: { formula1: 0, operator: 'GreaterThanOrEqualTo' } }, errorAlert: expect.objectContaining({ showAlert: true, style: 'Stop' }) };
-    const list = { rule: { list: { inCellDropDown: true, source: 'New,Used,Damaged' } }, errorAlert: expect.objectContaining({ showAlert: true, style: 'Stop' }) };
+    const decimal = {
+      rule: { decimal: { formula1: 0, operator: 'GreaterThanOrEqualTo' } },
+      errorAlert: expect.objectContaining({ showAlert: true, style: 'Stop' }),
+    };
+    const list = {
+      rule: { list: { inCellDropDown: true, source: 'New,Used,Damaged' } },
+      errorAlert: expect.objectContaining({ showAlert: true, style: 'Stop' }),
+    };
     for (const row of [1, 50]) {
       expect(f.workbook.validation('Count', row, 2)).toEqual(decimal);
       expect(f.workbook.validation('Count', row, 3)).toEqual(list);
@@ -757,13 +827,25 @@ describe('formatEntrySheet', () => {
     expect(formats).toHaveLength(2);
     expect(formats).toEqual(
       expect.arrayContaining([
-        { address: 'E2:E51', type: 'CellValue', rule: { formula1: '="OK"', operator: 'EqualTo' }, fill: STATUS_OK_FILL, fontColor: '#006100' },
+        {
+          address: 'E2:E51',
+          type: 'CellValue',
+          rule: { formula1: '="OK"', operator: 'EqualTo' },
+          fill: STATUS_OK_FILL,
+          fontColor: '#006100',
+        },
         { address: 'E2:E51', type: 'Custom', rule: { formula: '=AND(E2<>"",E2<>"OK")' }, fill: STATUS_BAD_FILL, fontColor: '#9C0006' },
       ]),
     );
 
     expect(f.workbook.isProtected('Count')).toBe(true);
-    expect(f.workbook.protectionOptions('Count')).toMatchObject({ allowFormatColumns: true, allowAutoFilter: true, allowSort: true, allowFormatCells: false, allowInsertRows: false });
+    expect(f.workbook.protectionOptions('Count')).toMatchObject({
+      allowFormatColumns: true,
+      allowAutoFilter: true,
+      allowSort: true,
+      allowFormatCells: false,
+      allowInsertRows: false,
+    });
     expect(f.workbook.customProperty('Count', ENTRY_LAYOUT_PROPERTY)).toBe('A1:E51');
     expect(f.syncs.every((s) => s.error === null)).toBe(true);
     expectQuietWrites(f.syncs);
@@ -796,7 +878,11 @@ describe('formatEntrySheet', () => {
     await workbook.formatEntrySheet('Count', COUNT_LAYOUT);
     expect(snapshot()).toEqual(first);
 
-    await workbook.formatEntrySheet('Count', { rowCount: 20, editable: [{ column: 1, validation: { kind: 'list', values: ['B1', 'B2'] } }], statusColumn: 4 });
+    await workbook.formatEntrySheet('Count', {
+      rowCount: 20,
+      editable: [{ column: 1, validation: { kind: 'list', values: ['B1', 'B2'] } }],
+      statusColumn: 4,
+    });
     for (const row of [1, 20]) {
       expect([row, [0, 1, 2, 3, 4].map((c) => f.workbook.locked('Count', row, c))]).toEqual([row, [true, false, true, true, true]]);
     }
@@ -804,7 +890,12 @@ describe('formatEntrySheet', () => {
     expect(f.workbook.validatedCells('Count')).toHaveLength(20);
     expect(f.workbook.validation('Count', 5, 1)!.rule).toEqual({ list: { inCellDropDown: true, source: 'B1,B2' } });
     expect(f.workbook.validation('Count', 5, 2)).toBeNull();
-    expect(f.workbook.conditionalFormats('Count').map((c) => [c.type, c.address])).toEqual(expect.arrayContaining([['CellValue', 'E2:E21'], ['Custom', 'E2:E21']]));
+    expect(f.workbook.conditionalFormats('Count').map((c) => [c.type, c.address])).toEqual(
+      expect.arrayContaining([
+        ['CellValue', 'E2:E21'],
+        ['Custom', 'E2:E21'],
+      ]),
+    );
     expect(f.workbook.conditionalFormats('Count')).toHaveLength(2);
     expect(f.workbook.isProtected('Count')).toBe(true);
     expect(f.workbook.customProperty('Count', ENTRY_LAYOUT_PROPERTY)).toBe('A1:E21');
@@ -830,10 +921,15 @@ describe('formatEntrySheet', () => {
   it('refuses a layout Excel could not hold before touching the workbook, and a missing sheet', async () => {
     const f = setUp();
     const workbook = createOfficeWorkbook();
-    await expect(workbook.formatEntrySheet('Sheet1', { rowCount: 5, editable: [{ column: 1, validation: { kind: 'list', values: ['a,b', 'c'] } }] })).rejects.toThrow(
-      'The list of column 1 cannot hold "a,b" (blank, or with a comma).',
-    );
-    await expect(workbook.formatEntrySheet('Sheet1', { rowCount: 5, editable: [{ column: 1, validation: { kind: 'list', values: ['x'.repeat(300)] } }] })).rejects.toThrow(/255/);
+    await expect(
+      workbook.formatEntrySheet('Sheet1', { rowCount: 5, editable: [{ column: 1, validation: { kind: 'list', values: ['a,b', 'c'] } }] }),
+    ).rejects.toThrow('The list of column 1 cannot hold "a,b" (blank, or with a comma).');
+    await expect(
+      workbook.formatEntrySheet('Sheet1', {
+        rowCount: 5,
+        editable: [{ column: 1, validation: { kind: 'list', values: ['x'.repeat(300)] } }],
+      }),
+    ).rejects.toThrow(/255/);
     await expect(workbook.formatEntrySheet('Sheet1', { rowCount: -1, editable: [] })).rejects.toThrow(RangeError);
     await expect(workbook.formatEntrySheet('Sheet1', { rowCount: 5, editable: [{ column: 1 }, { column: 1 }] })).rejects.toThrow(/twice/);
     expect(f.syncs).toEqual([]);
@@ -860,7 +956,10 @@ describe('sheetsWithProperty', () => {
 });
 
 describe('writes on a sheet laid out by formatEntrySheet', () => {
-  const protectionCalls = (syncs: SyncRecord[]) => ops(syncs).filter((o) => o.name === 'protect' || o.name === 'unprotect').map((o) => o.name);
+  const protectionCalls = (syncs: SyncRecord[]) =>
+    ops(syncs)
+      .filter((o) => o.name === 'protect' || o.name === 'unprotect')
+      .map((o) => o.name);
 
   it('writeCells, markProblems and clearProblems lift the protection for their writes and put it back', async () => {
     const f = setUp();
@@ -898,7 +997,10 @@ describe('writes on a sheet laid out by formatEntrySheet', () => {
     const f = setUp();
     const workbook = await layOutCountSheet(f);
     await workbook.writeTable('Count', COUNT_HEADER, countRows(10));
-    expect(f.workbook.values('Count', 0, 0, 2, 2)).toEqual([['Serial', 'Bin'], ['SN0', 'B0']]);
+    expect(f.workbook.values('Count', 0, 0, 2, 2)).toEqual([
+      ['Serial', 'Bin'],
+      ['SN0', 'B0'],
+    ]);
     expect(f.workbook.values('Count', 11, 0, 1, 2)).toEqual([['', '']]);
     expect(f.workbook.isProtected('Count')).toBe(true);
     expect(f.workbook.locked('Count', 1, 2)).toBe(true);

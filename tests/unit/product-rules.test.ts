@@ -154,7 +154,13 @@ describe('decideProductChange: changing', () => {
   });
 
   it('turning serialisation on must pass the GL and tax checks', () => {
-    const e = refused(() => decideProductChange(product({ sellable: true, saleGlCode: '200', sellingTaxRate: 'GST' }), { serialised: true }, facts({ accountingConnected: true })));
+    const e = refused(() =>
+      decideProductChange(
+        product({ sellable: true, saleGlCode: '200', sellingTaxRate: 'GST' }),
+        { serialised: true },
+        facts({ accountingConnected: true }),
+      ),
+    );
     expect(e.reason).toBe('ACCOUNTING_DETAILS_REQUIRED');
     expect(e.message).toContain('asset GL code');
     expect(e.message).not.toContain('sale GL code');
@@ -182,7 +188,11 @@ describe('decideProductChange: changing', () => {
     expect(e.reason).toBe('SERIALISATION_LOCKED');
     expect(e.message).toContain('WIDGET-1');
     expect(e.message).toContain('Xero');
-    const myob = refused(() => decideProductChange({ ...linked, accountingProvider: 'myob' }, { serialised: false, batchTracked: true }, facts(), { convertSerialsToBatches: true }));
+    const myob = refused(() =>
+      decideProductChange({ ...linked, accountingProvider: 'myob' }, { serialised: false, batchTracked: true }, facts(), {
+        convertSerialsToBatches: true,
+      }),
+    );
     expect(myob.reason).toBe('SERIALISATION_LOCKED');
     expect(myob.message).toContain('MYOB');
   });
@@ -217,12 +227,16 @@ describe('decideProductChange: changing', () => {
   });
 
   it('switching to batch tracking without the conversion is refused while stock is on hand', () => {
-    const e = refused(() => decideProductChange(serialised, { serialised: false, batchTracked: true }, facts({ hasStockHistory: true, hasStockOnHand: true })));
+    const e = refused(() =>
+      decideProductChange(serialised, { serialised: false, batchTracked: true }, facts({ hasStockHistory: true, hasStockOnHand: true })),
+    );
     expect(e.reason).toBe('STOCK_ON_HAND');
   });
 
   it('refuses changing serialisation while serials are allocated', () => {
-    const e = refused(() => decideProductChange(serialised, { serialised: false }, facts({ hasStockHistory: true, hasStockOnHand: true, allocatedSerials: 2 })));
+    const e = refused(() =>
+      decideProductChange(serialised, { serialised: false }, facts({ hasStockHistory: true, hasStockOnHand: true, allocatedSerials: 2 })),
+    );
     expect(e.reason).toBe('SERIALS_ALLOCATED');
     expect(e.message).toContain('2');
     expect(e.message).toContain('WIDGET-1');
@@ -237,7 +251,9 @@ describe('decideProductChange: changing', () => {
     expect(on.reason).toBe('STOCK_TRACKING_LOCKED');
     expect(on.message).toContain(' on');
     // Serialising a product that is not stock tracked would switch stock tracking on too.
-    expect(refused(() => decideProductChange(product(), { serialised: true }, facts({ hasStockHistory: true }))).reason).toBe('STOCK_TRACKING_LOCKED');
+    expect(refused(() => decideProductChange(product(), { serialised: true }, facts({ hasStockHistory: true }))).reason).toBe(
+      'STOCK_TRACKING_LOCKED',
+    );
   });
 
   it('allows switching stock tracking either way before any stock movement', () => {

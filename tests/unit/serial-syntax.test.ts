@@ -144,9 +144,7 @@ describe('checkSerialList', () => {
     expect(checkSerialList(['A1', 'A2', 'A3'], { quantity: 1 }).problems[0]?.message).toBe(
       '3 serials given but the quantity is 1: remove 2',
     );
-    expect(checkSerialList([], { quantity: 1 }).problems[0]?.message).toBe(
-      '0 serials given but the quantity is 1: add 1 more',
-    );
+    expect(checkSerialList([], { quantity: 1 }).problems[0]?.message).toBe('0 serials given but the quantity is 1: add 1 more');
   });
 
   it('reports the count mismatch only when there are no other problems', () => {
@@ -287,11 +285,7 @@ describe('expandSerialText: A-B ranges', () => {
   });
 
   it('is exact around Number.MAX_SAFE_INTEGER', () => {
-    expect(ok('9007199254740989-9007199254740991')).toEqual([
-      '9007199254740989',
-      '9007199254740990',
-      '9007199254740991',
-    ]);
+    expect(ok('9007199254740989-9007199254740991')).toEqual(['9007199254740989', '9007199254740990', '9007199254740991']);
     expect(ok('9007199254740991-9007199254740994')).toEqual([
       '9007199254740991',
       '9007199254740992',
@@ -334,11 +328,7 @@ describe('expandSerialText: START::END', () => {
   });
 
   it('rejects a start without digits, a missing end or a missing start', () => {
-    expect(reasons(expandSerialText('AB::12 SN1:: ::5').problems)).toEqual([
-      'INVALID_RANGE',
-      'INVALID_RANGE',
-      'INVALID_RANGE',
-    ]);
+    expect(reasons(expandSerialText('AB::12 SN1:: ::5').problems)).toEqual(['INVALID_RANGE', 'INVALID_RANGE', 'INVALID_RANGE']);
   });
 
   it('is exact for long numbers', () => {
@@ -374,9 +364,7 @@ describe('expandSerialText: N+M and N+', () => {
   it('requires a quantity for an open +', () => {
     const result = expandSerialText('A1 SN5+');
     expect(result.serials).toEqual(['A1']);
-    expect(result.problems).toEqual([
-      { index: 1, token: 'SN5+', reason: 'QUANTITY_REQUIRED', message: expect.stringContaining('SN5+') },
-    ]);
+    expect(result.problems).toEqual([{ index: 1, token: 'SN5+', reason: 'QUANTITY_REQUIRED', message: expect.stringContaining('SN5+') }]);
   });
 
   it('treats a quantity that is not a whole number as not given', () => {
@@ -478,9 +466,7 @@ describe('expandSerialText: size guard', () => {
   it('rejects a range larger than the quantity without expanding it', () => {
     const result = expandSerialText('SN1-SN500 X1', { quantity: 10 });
     expect(result.serials).toEqual(['X1']);
-    expect(result.problems).toEqual([
-      { index: 0, token: 'SN1-SN500', reason: 'RANGE_TOO_LARGE', message: expect.stringContaining('500') },
-    ]);
+    expect(result.problems).toEqual([{ index: 0, token: 'SN1-SN500', reason: 'RANGE_TOO_LARGE', message: expect.stringContaining('500') }]);
     expect(result.problems[0]?.message).toContain('10');
   });
 
@@ -590,9 +576,7 @@ describe('expandSerialText: checks on expanded serials', () => {
     const long = `A${'1'.repeat(100)}X`;
     const result = expandSerialText(`B1 ${long}`);
     expect(result.serials).toEqual(['B1', long]);
-    expect(result.problems).toEqual([
-      { index: 1, token: long, reason: 'SERIAL_TOO_LONG', message: expect.stringContaining('102') },
-    ]);
+    expect(result.problems).toEqual([{ index: 1, token: long, reason: 'SERIAL_TOO_LONG', message: expect.stringContaining('102') }]);
   });
 
   it('flags range serials that grow too long, naming each serial', () => {
@@ -600,9 +584,7 @@ describe('expandSerialText: checks on expanded serials', () => {
     const token = `${prefix}8-${prefix}10`;
     const result = expandSerialText(token);
     expect(result.serials).toEqual([`${prefix}8`, `${prefix}9`, `${prefix}10`]);
-    expect(result.problems).toEqual([
-      { index: 0, token, reason: 'SERIAL_TOO_LONG', message: expect.stringContaining('X10"') },
-    ]);
+    expect(result.problems).toEqual([{ index: 0, token, reason: 'SERIAL_TOO_LONG', message: expect.stringContaining('X10"') }]);
   });
 
   it('flags invisible characters in literals and range prefixes', () => {
@@ -638,12 +620,8 @@ describe('expandSerialText: quantity and reporting', () => {
     expect(expandSerialText('A1-A3', { quantity: 1 }).problems).toEqual([
       { index: 0, token: 'A1-A3', reason: 'RANGE_TOO_LARGE', message: expect.any(String) },
     ]);
-    expect(expandSerialText('A1 A2 A3', { quantity: 1 }).problems[0]?.message).toBe(
-      '3 serials given but the quantity is 1: remove 2',
-    );
-    expect(expandSerialText('A1', { quantity: 2 }).problems[0]?.message).toBe(
-      '1 serial given but the quantity is 2: add 1 more',
-    );
+    expect(expandSerialText('A1 A2 A3', { quantity: 1 }).problems[0]?.message).toBe('3 serials given but the quantity is 1: remove 2');
+    expect(expandSerialText('A1', { quantity: 2 }).problems[0]?.message).toBe('1 serial given but the quantity is 2: add 1 more');
   });
 
   it('does not report the count when there are other problems', () => {

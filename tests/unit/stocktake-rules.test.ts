@@ -104,14 +104,29 @@ function serial(name: string, bayId: number | null, now: Partial<SerialNow> = {}
 
 describe('computeVariances: plain and batch quantities', () => {
   it('a plain short count is a negative variance valued at the frozen cost', () => {
-    const v = computeVariances(input({
-      expected: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 10, unitCost: 2.2 }],
-      counted: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 8 }],
-    }));
-    expect(v.lines).toEqual([{
-      productId: PLAIN.id, bayId: BAY_A, batchNumber: null, sku: 'A-PLAIN', expectedQuantity: 10, countedQuantity: 8,
-      movedSinceFreeze: 0, variance: -2, unitCost: 2.2, value: -4.4, missingSerials: [], newSerials: [], misplacedSerials: [],
-    }]);
+    const v = computeVariances(
+      input({
+        expected: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 10, unitCost: 2.2 }],
+        counted: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 8 }],
+      }),
+    );
+    expect(v.lines).toEqual([
+      {
+        productId: PLAIN.id,
+        bayId: BAY_A,
+        batchNumber: null,
+        sku: 'A-PLAIN',
+        expectedQuantity: 10,
+        countedQuantity: 8,
+        movedSinceFreeze: 0,
+        variance: -2,
+        unitCost: 2.2,
+        value: -4.4,
+        missingSerials: [],
+        newSerials: [],
+        misplacedSerials: [],
+      },
+    ]);
   });
 
   it('a line nobody counted has no variance and no value', () => {
@@ -120,83 +135,142 @@ describe('computeVariances: plain and batch quantities', () => {
   });
 
   it('movements since the freeze are expected too, not variances', () => {
-    const v = computeVariances(input({
-      expected: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 10, unitCost: 2 }],
-      moved: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 3 }, { productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: -1 }],
-      counted: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 12 }],
-    }));
-    expect(lineOf(v.lines, PLAIN.id, BAY_A)).toMatchObject({ expectedQuantity: 10, movedSinceFreeze: 2, countedQuantity: 12, variance: 0, value: 0 });
+    const v = computeVariances(
+      input({
+        expected: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 10, unitCost: 2 }],
+        moved: [
+          { productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 3 },
+          { productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: -1 },
+        ],
+        counted: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 12 }],
+      }),
+    );
+    expect(lineOf(v.lines, PLAIN.id, BAY_A)).toMatchObject({
+      expectedQuantity: 10,
+      movedSinceFreeze: 2,
+      countedQuantity: 12,
+      variance: 0,
+      value: 0,
+    });
   });
 
   it('counts of one place from several sheets add up', () => {
-    const v = computeVariances(input({
-      expected: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 10, unitCost: 2 }],
-      counted: [
-        { productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 4 },
-        { productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 7 },
-      ],
-    }));
+    const v = computeVariances(
+      input({
+        expected: [{ productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 10, unitCost: 2 }],
+        counted: [
+          { productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 4 },
+          { productId: PLAIN.id, bayId: BAY_A, batchNumber: null, quantity: 7 },
+        ],
+      }),
+    );
     expect(lineOf(v.lines, PLAIN.id, BAY_A)).toMatchObject({ countedQuantity: 11, variance: 1, value: 2 });
   });
 
   it('quantities with decimals do not pick up floating point dust', () => {
-    const v = computeVariances(input({
-      expected: [{ productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 0.3, unitCost: 1 }],
-      counted: [{ productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 0.1 }, { productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 0.2 }],
-    }));
+    const v = computeVariances(
+      input({
+        expected: [{ productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 0.3, unitCost: 1 }],
+        counted: [
+          { productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 0.1 },
+          { productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 0.2 },
+        ],
+      }),
+    );
     expect(lineOf(v.lines, PLAIN.id, null)).toMatchObject({ countedQuantity: 0.3, variance: 0, value: 0 });
   });
 
   it('a batch over count is valued at the batch cost; a new batch number at the average cost', () => {
-    const v = computeVariances(input({
-      expected: [{ productId: BATCH.id, bayId: BAY_A, batchNumber: 'B1', quantity: 5, unitCost: 4 }],
-      batchCost: new Map([[`${BATCH.id}|B1`, 4]]),
-      counted: [
-        { productId: BATCH.id, bayId: BAY_A, batchNumber: 'B1', quantity: 7 },
-        { productId: BATCH.id, bayId: BAY_A, batchNumber: 'NEW', quantity: 2 },
-      ],
-    }));
-    expect(lineOf(v.lines, BATCH.id, BAY_A, 'B1')).toMatchObject({ expectedQuantity: 5, countedQuantity: 7, variance: 2, unitCost: 4, value: 8 });
-    expect(lineOf(v.lines, BATCH.id, BAY_A, 'NEW')).toMatchObject({ expectedQuantity: 0, countedQuantity: 2, variance: 2, unitCost: 3, value: 6 });
+    const v = computeVariances(
+      input({
+        expected: [{ productId: BATCH.id, bayId: BAY_A, batchNumber: 'B1', quantity: 5, unitCost: 4 }],
+        batchCost: new Map([[`${BATCH.id}|B1`, 4]]),
+        counted: [
+          { productId: BATCH.id, bayId: BAY_A, batchNumber: 'B1', quantity: 7 },
+          { productId: BATCH.id, bayId: BAY_A, batchNumber: 'NEW', quantity: 2 },
+        ],
+      }),
+    );
+    expect(lineOf(v.lines, BATCH.id, BAY_A, 'B1')).toMatchObject({
+      expectedQuantity: 5,
+      countedQuantity: 7,
+      variance: 2,
+      unitCost: 4,
+      value: 8,
+    });
+    expect(lineOf(v.lines, BATCH.id, BAY_A, 'NEW')).toMatchObject({
+      expectedQuantity: 0,
+      countedQuantity: 2,
+      variance: 2,
+      unitCost: 3,
+      value: 6,
+    });
   });
 
   it('a place that only moved since the freeze has a line of its own (to count)', () => {
     const v = computeVariances(input({ moved: [{ productId: PLAIN.id, bayId: BAY_B, batchNumber: null, quantity: 5 }] }));
-    expect(lineOf(v.lines, PLAIN.id, BAY_B)).toMatchObject({ expectedQuantity: 0, movedSinceFreeze: 5, countedQuantity: null, variance: null });
+    expect(lineOf(v.lines, PLAIN.id, BAY_B)).toMatchObject({
+      expectedQuantity: 0,
+      movedSinceFreeze: 5,
+      countedQuantity: null,
+      variance: null,
+    });
   });
 
   it('lines come sorted by SKU, then bay, then batch', () => {
-    const v = computeVariances(input({
-      counted: [
-        { productId: SER.id, bayId: BAY_A, batchNumber: null, quantity: 0 },
-        { productId: BATCH.id, bayId: BAY_B, batchNumber: 'Z', quantity: 1 },
-        { productId: BATCH.id, bayId: BAY_B, batchNumber: 'A', quantity: 1 },
-        { productId: BATCH.id, bayId: BAY_A, batchNumber: 'Q', quantity: 1 },
-        { productId: PLAIN.id, bayId: BAY_B, batchNumber: null, quantity: 1 },
-        { productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 1 },
-      ],
-    }));
+    const v = computeVariances(
+      input({
+        counted: [
+          { productId: SER.id, bayId: BAY_A, batchNumber: null, quantity: 0 },
+          { productId: BATCH.id, bayId: BAY_B, batchNumber: 'Z', quantity: 1 },
+          { productId: BATCH.id, bayId: BAY_B, batchNumber: 'A', quantity: 1 },
+          { productId: BATCH.id, bayId: BAY_A, batchNumber: 'Q', quantity: 1 },
+          { productId: PLAIN.id, bayId: BAY_B, batchNumber: null, quantity: 1 },
+          { productId: PLAIN.id, bayId: null, batchNumber: null, quantity: 1 },
+        ],
+      }),
+    );
     expect(v.lines.map((l) => [l.sku, l.bayId, l.batchNumber])).toEqual([
-      ['A-PLAIN', null, null], ['A-PLAIN', BAY_B, null], ['B-BATCH', BAY_A, 'Q'], ['B-BATCH', BAY_B, 'A'], ['B-BATCH', BAY_B, 'Z'], ['C-SER', BAY_A, null],
+      ['A-PLAIN', null, null],
+      ['A-PLAIN', BAY_B, null],
+      ['B-BATCH', BAY_A, 'Q'],
+      ['B-BATCH', BAY_B, 'A'],
+      ['B-BATCH', BAY_B, 'Z'],
+      ['C-SER', BAY_A, null],
     ]);
   });
 });
 
 describe('computeVariances: serials', () => {
-  const level = (bayId: number | null, quantity: number) => ({ productId: SER.id, bayId, batchNumber: null, quantity, unitCost: SER.averageCost });
+  const level = (bayId: number | null, quantity: number) => ({
+    productId: SER.id,
+    bayId,
+    batchNumber: null,
+    quantity,
+    unitCost: SER.averageCost,
+  });
 
   it('an expected serial not found in a counted bay is missing, valued at its own recorded cost', () => {
     const s1 = serial('S1', BAY_A, {}, 25);
     const s2 = serial('S2', BAY_A, {}, 31);
-    const v = computeVariances(input({
-      expected: [level(BAY_A, 2)],
-      expectedSerials: [s1.expected, s2.expected],
-      serialsNow: new Map([s1.now, s2.now]),
-      found: [{ productId: SER.id, bayId: BAY_A, serial: 'S1' }],
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
+    const v = computeVariances(
+      input({
+        expected: [level(BAY_A, 2)],
+        expectedSerials: [s1.expected, s2.expected],
+        serialsNow: new Map([s1.now, s2.now]),
+        found: [{ productId: SER.id, bayId: BAY_A, serial: 'S1' }],
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
     const l = lineOf(v.lines, SER.id, BAY_A);
-    expect(l).toMatchObject({ expectedQuantity: 2, countedQuantity: 1, variance: -1, missingSerials: ['S2'], newSerials: [], misplacedSerials: [] });
+    expect(l).toMatchObject({
+      expectedQuantity: 2,
+      countedQuantity: 1,
+      variance: -1,
+      missingSerials: ['S2'],
+      newSerials: [],
+      misplacedSerials: [],
+    });
     // Finalising writes S2 off at its recorded cost (31), so the review values it so too.
     expect(l.value).toBe(-31);
     expect(v.missing).toEqual([{ ...s2.expected, unitCost: 31 }]);
@@ -207,58 +281,91 @@ describe('computeVariances: serials', () => {
   it('a bay counted empty writes off every serial expected there', () => {
     const s1 = serial('E1', BAY_A);
     const s2 = serial('E2', BAY_A);
-    const v = computeVariances(input({
-      expected: [level(BAY_A, 2)],
-      expectedSerials: [s1.expected, s2.expected],
-      serialsNow: new Map([s1.now, s2.now]),
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
+    const v = computeVariances(
+      input({
+        expected: [level(BAY_A, 2)],
+        expectedSerials: [s1.expected, s2.expected],
+        serialsNow: new Map([s1.now, s2.now]),
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
     expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ countedQuantity: 0, variance: -2, value: -40, missingSerials: ['E1', 'E2'] });
   });
 
   it('an unknown serial found is new, valued at the average cost it will be created at', () => {
-    const v = computeVariances(input({
-      found: [{ productId: SER.id, bayId: BAY_A, serial: 'NEW1' }],
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
-    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ expectedQuantity: 0, countedQuantity: 1, variance: 1, value: 20, newSerials: ['NEW1'] });
+    const v = computeVariances(
+      input({
+        found: [{ productId: SER.id, bayId: BAY_A, serial: 'NEW1' }],
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
+    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({
+      expectedQuantity: 0,
+      countedQuantity: 1,
+      variance: 1,
+      value: 20,
+      newSerials: ['NEW1'],
+    });
     expect(v.created).toEqual([{ productId: SER.id, bayId: BAY_A, serial: 'NEW1' }]);
   });
 
   it('an expected serial found in another bay is misplaced: a move, no loss and no gain overall', () => {
     const s1 = serial('M1', BAY_A, {}, 12);
-    const v = computeVariances(input({
-      expected: [level(BAY_A, 1)],
-      expectedSerials: [s1.expected],
-      serialsNow: new Map([s1.now]),
-      found: [{ productId: SER.id, bayId: BAY_B, serial: 'M1' }],
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`, `${SER.id}|${BAY_B}`]),
-    }));
-    expect(lineOf(v.lines, SER.id, BAY_B)).toMatchObject({ expectedQuantity: 0, countedQuantity: 1, variance: 1, value: 12, misplacedSerials: ['M1'], missingSerials: [] });
-    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ expectedQuantity: 1, countedQuantity: 0, variance: -1, value: -12, missingSerials: [] });
+    const v = computeVariances(
+      input({
+        expected: [level(BAY_A, 1)],
+        expectedSerials: [s1.expected],
+        serialsNow: new Map([s1.now]),
+        found: [{ productId: SER.id, bayId: BAY_B, serial: 'M1' }],
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`, `${SER.id}|${BAY_B}`]),
+      }),
+    );
+    expect(lineOf(v.lines, SER.id, BAY_B)).toMatchObject({
+      expectedQuantity: 0,
+      countedQuantity: 1,
+      variance: 1,
+      value: 12,
+      misplacedSerials: ['M1'],
+      missingSerials: [],
+    });
+    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({
+      expectedQuantity: 1,
+      countedQuantity: 0,
+      variance: -1,
+      value: -12,
+      missingSerials: [],
+    });
     expect(v.missing).toEqual([]);
-    expect(v.moves).toEqual([{ productId: SER.id, serial: 'M1', serialId: s1.expected.serialId, fromLocationId: LOC, fromBayId: BAY_A, toBayId: BAY_B }]);
+    expect(v.moves).toEqual([
+      { productId: SER.id, serial: 'M1', serialId: s1.expected.serialId, fromLocationId: LOC, fromBayId: BAY_A, toBayId: BAY_B },
+    ]);
   });
 
   it('a serial in stock at another location found here is misplaced and comes here', () => {
     const elsewhere = serial('X1', 77, { locationId: OTHER_LOC }, 15);
-    const v = computeVariances(input({
-      found: [{ productId: SER.id, bayId: BAY_A, serial: 'X1' }],
-      serialsNow: new Map([elsewhere.now]),
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
+    const v = computeVariances(
+      input({
+        found: [{ productId: SER.id, bayId: BAY_A, serial: 'X1' }],
+        serialsNow: new Map([elsewhere.now]),
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
     expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ variance: 1, value: 15, misplacedSerials: ['X1'], newSerials: [] });
-    expect(v.moves).toEqual([{ productId: SER.id, serial: 'X1', serialId: elsewhere.expected.serialId, fromLocationId: OTHER_LOC, fromBayId: 77, toBayId: BAY_A }]);
+    expect(v.moves).toEqual([
+      { productId: SER.id, serial: 'X1', serialId: elsewhere.expected.serialId, fromLocationId: OTHER_LOC, fromBayId: 77, toBayId: BAY_A },
+    ]);
     expect(v.lines).toHaveLength(1); // nothing at this location loses it
   });
 
   it('a written-off serial found again is reinstated where it was found', () => {
     const gone = serial('W1', BAY_A, { status: 'written_off' }, 9);
-    const v = computeVariances(input({
-      found: [{ productId: SER.id, bayId: BAY_B, serial: 'W1' }],
-      serialsNow: new Map([gone.now]),
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_B}`]),
-    }));
+    const v = computeVariances(
+      input({
+        found: [{ productId: SER.id, bayId: BAY_B, serial: 'W1' }],
+        serialsNow: new Map([gone.now]),
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_B}`]),
+      }),
+    );
     expect(lineOf(v.lines, SER.id, BAY_B)).toMatchObject({ variance: 1, value: 9, newSerials: ['W1'] });
     expect(v.reinstated).toEqual([{ productId: SER.id, bayId: BAY_B, serial: 'W1', serialId: gone.expected.serialId }]);
     expect(v.created).toEqual([]);
@@ -267,26 +374,43 @@ describe('computeVariances: serials', () => {
   it('a serial written off or shipped after the freeze is not missing', () => {
     const written = serial('G1', BAY_A, { status: 'written_off' });
     const shipped = serial('G2', BAY_A, { status: 'shipped', locationId: null, bayId: null });
-    const v = computeVariances(input({
-      expected: [level(BAY_A, 2)],
-      moved: [{ productId: SER.id, bayId: BAY_A, batchNumber: null, quantity: -2 }],
-      expectedSerials: [written.expected, shipped.expected],
-      serialsNow: new Map([written.now, shipped.now]),
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
-    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ expectedQuantity: 2, movedSinceFreeze: -2, countedQuantity: 0, variance: 0, value: 0, missingSerials: [] });
+    const v = computeVariances(
+      input({
+        expected: [level(BAY_A, 2)],
+        moved: [{ productId: SER.id, bayId: BAY_A, batchNumber: null, quantity: -2 }],
+        expectedSerials: [written.expected, shipped.expected],
+        serialsNow: new Map([written.now, shipped.now]),
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
+    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({
+      expectedQuantity: 2,
+      movedSinceFreeze: -2,
+      countedQuantity: 0,
+      variance: 0,
+      value: 0,
+      missingSerials: [],
+    });
     expect(v.missing).toEqual([]);
   });
 
   it('a serial added since the freeze and found where it was put is no variance', () => {
     const added = serial('N1', BAY_A);
-    const v = computeVariances(input({
-      moved: [{ productId: SER.id, bayId: BAY_A, batchNumber: null, quantity: 1 }],
-      found: [{ productId: SER.id, bayId: BAY_A, serial: 'N1' }],
-      serialsNow: new Map([added.now]),
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
-    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ movedSinceFreeze: 1, countedQuantity: 1, variance: 0, newSerials: [], misplacedSerials: [] });
+    const v = computeVariances(
+      input({
+        moved: [{ productId: SER.id, bayId: BAY_A, batchNumber: null, quantity: 1 }],
+        found: [{ productId: SER.id, bayId: BAY_A, serial: 'N1' }],
+        serialsNow: new Map([added.now]),
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
+    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({
+      movedSinceFreeze: 1,
+      countedQuantity: 1,
+      variance: 0,
+      newSerials: [],
+      misplacedSerials: [],
+    });
     expect(v.created).toEqual([]);
     expect(v.moves).toEqual([]);
   });
@@ -305,24 +429,31 @@ describe('computeVariances: serials', () => {
 
   it('a serial found here from a bay nobody counted: that bay shows it leaving, still uncounted', () => {
     const far = serial('O2', BAY_B, {}, 14);
-    const v = computeVariances(input({
-      found: [{ productId: SER.id, bayId: BAY_A, serial: 'O2' }],
-      serialsNow: new Map([far.now]),
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
+    const v = computeVariances(
+      input({
+        found: [{ productId: SER.id, bayId: BAY_A, serial: 'O2' }],
+        serialsNow: new Map([far.now]),
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
     expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ countedQuantity: 1, variance: 1, value: 14, misplacedSerials: ['O2'] });
     expect(lineOf(v.lines, SER.id, BAY_B)).toMatchObject({ expectedQuantity: 0, countedQuantity: null, variance: -1, value: -14 });
   });
 
   it('a serial listed on two sheets is found once', () => {
     const s1 = serial('D1', BAY_A);
-    const v = computeVariances(input({
-      expected: [level(BAY_A, 1)],
-      expectedSerials: [s1.expected],
-      serialsNow: new Map([s1.now]),
-      found: [{ productId: SER.id, bayId: BAY_A, serial: 'D1' }, { productId: SER.id, bayId: BAY_A, serial: 'D1' }],
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
+    const v = computeVariances(
+      input({
+        expected: [level(BAY_A, 1)],
+        expectedSerials: [s1.expected],
+        serialsNow: new Map([s1.now]),
+        found: [
+          { productId: SER.id, bayId: BAY_A, serial: 'D1' },
+          { productId: SER.id, bayId: BAY_A, serial: 'D1' },
+        ],
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
     expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ countedQuantity: 1, variance: 0 });
   });
 
@@ -330,18 +461,27 @@ describe('computeVariances: serials', () => {
     const keep = serial('K1', BAY_A, {}, 10);
     const lost = serial('K2', BAY_A, {}, 40);
     const elsewhere = serial('K3', 5, { locationId: OTHER_LOC }, 7);
-    const v = computeVariances(input({
-      expected: [level(BAY_A, 2)],
-      expectedSerials: [keep.expected, lost.expected],
-      serialsNow: new Map([keep.now, lost.now, elsewhere.now]),
-      found: [
-        { productId: SER.id, bayId: BAY_A, serial: 'K1' },
-        { productId: SER.id, bayId: BAY_A, serial: 'K3' },
-        { productId: SER.id, bayId: BAY_A, serial: 'K4' },
-      ],
-      countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
-    }));
+    const v = computeVariances(
+      input({
+        expected: [level(BAY_A, 2)],
+        expectedSerials: [keep.expected, lost.expected],
+        serialsNow: new Map([keep.now, lost.now, elsewhere.now]),
+        found: [
+          { productId: SER.id, bayId: BAY_A, serial: 'K1' },
+          { productId: SER.id, bayId: BAY_A, serial: 'K3' },
+          { productId: SER.id, bayId: BAY_A, serial: 'K4' },
+        ],
+        countedSerialPlaces: new Set([`${SER.id}|${BAY_A}`]),
+      }),
+    );
     // K2 lost (-40), K3 brought in (+7), K4 created at the average cost (+20).
-    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({ countedQuantity: 3, variance: 1, value: -13, missingSerials: ['K2'], misplacedSerials: ['K3'], newSerials: ['K4'] });
+    expect(lineOf(v.lines, SER.id, BAY_A)).toMatchObject({
+      countedQuantity: 3,
+      variance: 1,
+      value: -13,
+      missingSerials: ['K2'],
+      misplacedSerials: ['K3'],
+      newSerials: ['K4'],
+    });
   });
 });

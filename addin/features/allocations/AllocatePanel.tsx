@@ -52,8 +52,7 @@ type Kind = 'serials' | 'batches';
 
 /** What a check or an allocation sends, where each entry sits in the sheet, and the marks that always stay (expired batches). */
 type Gathered = { sheet: string; cells: CellRef[]; keep: CellMark[]; local: Problem[] } & (
-  | { kind: 'serials'; serials: string[] }
-  | { kind: 'batches'; batches: { batch: string; quantity: number }[] }
+  { kind: 'serials'; serials: string[] } | { kind: 'batches'; batches: { batch: string; quantity: number }[] }
 );
 interface Checked {
   gathered: Gathered;
@@ -121,7 +120,11 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
       await workbook.setSheetProperty(sheet, ALLOCATION_PROPERTY, sheetTag(doc.type, line.lineId));
       const expired = serials ? [] : expiredMarks([[...BATCH_COLUMNS], ...rows]);
       await workbook.markProblems(sheet, expired);
-      await workbook.selectCell({ sheet, row: 1, column: serials ? SERIAL_COLUMNS.indexOf('Use') : BATCH_COLUMNS.indexOf('Quantity to use') });
+      await workbook.selectCell({
+        sheet,
+        row: 1,
+        column: serials ? SERIAL_COLUMNS.indexOf('Use') : BATCH_COLUMNS.indexOf('Quantity to use'),
+      });
       const held = serials ? available.serials.filter((s) => s.heldHere).length : available.batches.filter((b) => b.heldHere > 0).length;
       task.setDone(
         rows.length === 0
@@ -149,7 +152,9 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
     if (targetKind === 'batches') {
       task.setFailure({
         title: 'Nothing marked',
-        message: listed ? `Type a quantity to use next to the batches to take on "${listed.sheet}".` : 'List the available batches, then type a quantity to use next to the ones to take.',
+        message: listed
+          ? `Type a quantity to use next to the batches to take on "${listed.sheet}".`
+          : 'List the available batches, then type a quantity to use next to the ones to take.',
         reason: null,
         problems: [],
       });
@@ -171,7 +176,9 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
   }
 
   const request = (target: Line, g: Gathered) =>
-    g.kind === 'serials' ? { type: doc!.type, lineId: target.lineId, serials: g.serials } : { type: doc!.type, lineId: target.lineId, batches: g.batches };
+    g.kind === 'serials'
+      ? { type: doc!.type, lineId: target.lineId, serials: g.serials }
+      : { type: doc!.type, lineId: target.lineId, batches: g.batches };
 
   /** Marks the problems at their cells (an earlier check's sheet is cleared) and lists them. */
   async function show(g: Gathered, count: number, problems: Problem[]) {
@@ -208,10 +215,13 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
         const result = await api.allocations.allocate.mutate({ ...body, idempotencyKey });
         unanswered.current = null;
         await workbook.markProblems(gathered.sheet, gathered.keep);
-        if (checked && checked.gathered.sheet !== gathered.sheet) await workbook.clearProblems(checked.gathered.sheet).catch(() => undefined);
+        if (checked && checked.gathered.sheet !== gathered.sheet)
+          await workbook.clearProblems(checked.gathered.sheet).catch(() => undefined);
         setChecked(null);
         await load(doc.type, doc.id, line.lineId);
-        task.setDone(`Allocated ${plural(result.allocated, kind === 'serials' ? 'serial' : 'unit')} of ${line.product.sku} to line ${line.lineNumber} of ${doc.label}.`);
+        task.setDone(
+          `Allocated ${plural(result.allocated, kind === 'serials' ? 'serial' : 'unit')} of ${line.product.sku} to line ${line.lineNumber} of ${doc.label}.`,
+        );
       } catch (error) {
         const failed = describeFailure(error, session.serverUrl);
         if (failed.reason) unanswered.current = null; // refused: nothing applied, the next press is a new request
@@ -242,14 +252,25 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
             data-testid="document-type"
           >
             {DOCUMENT_TYPES.map((t) => (
-              <Option key={t.value} value={t.value}>{t.label}</Option>
+              <Option key={t.value} value={t.value}>
+                {t.label}
+              </Option>
             ))}
           </Dropdown>
         </Field>
         <Field label="Number">
-          <Input className={styles.fill} value={number} inputMode="numeric" onChange={(_, data) => setNumber(data.value)} onKeyDown={(e) => e.key === 'Enter' && void open()} data-testid="document-number" />
+          <Input
+            className={styles.fill}
+            value={number}
+            inputMode="numeric"
+            onChange={(_, data) => setNumber(data.value)}
+            onKeyDown={(e) => e.key === 'Enter' && void open()}
+            data-testid="document-number"
+          />
         </Field>
-        <Button onClick={open} disabled={busy || !number.trim()}>Open</Button>
+        <Button onClick={open} disabled={busy || !number.trim()}>
+          Open
+        </Button>
       </div>
 
       {doc && (
@@ -283,12 +304,20 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
               placeholder="Choose a line"
               value={line ? lineLabel(line) : ''}
               selectedOptions={line ? [String(line.lineId)] : []}
-              onOptionSelect={(_, data) => { setLineId(Number(data.optionValue)); setChecked(null); task.clear(); }}
+              onOptionSelect={(_, data) => {
+                setLineId(Number(data.optionValue));
+                setChecked(null);
+                task.clear();
+              }}
               data-testid="line-picker"
             >
-              {lines.filter((l) => kindOf(l)).map((l) => (
-                <Option key={l.lineId} value={String(l.lineId)}>{lineLabel(l)}</Option>
-              ))}
+              {lines
+                .filter((l) => kindOf(l))
+                .map((l) => (
+                  <Option key={l.lineId} value={String(l.lineId)}>
+                    {lineLabel(l)}
+                  </Option>
+                ))}
             </Dropdown>
           </Field>
           {line && kind && (
@@ -299,9 +328,18 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
             </Text>
           )}
           <div className={styles.actions}>
-            <Button onClick={list} disabled={!ready}>{kind === 'batches' ? 'List available batches' : 'List available serials'}</Button>
-            <Button onClick={check} disabled={!ready}>Check</Button>
-            <Button appearance="primary" onClick={allocate} disabled={!ready || !allowed} title={allowed ? undefined : refusalMessage(role, action)}>
+            <Button onClick={list} disabled={!ready}>
+              {kind === 'batches' ? 'List available batches' : 'List available serials'}
+            </Button>
+            <Button onClick={check} disabled={!ready}>
+              Check
+            </Button>
+            <Button
+              appearance="primary"
+              onClick={allocate}
+              disabled={!ready || !allowed}
+              title={allowed ? undefined : refusalMessage(role, action)}
+            >
               Allocate
             </Button>
           </div>

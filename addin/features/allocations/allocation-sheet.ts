@@ -113,7 +113,10 @@ export function readMarked(sheet: string, values: CellValue[][], kind: 'serials'
     const quantity = Number(entered);
     if (quantity === 0) continue;
     if (!Number.isFinite(quantity) || quantity < 0) {
-      marked.problems.push({ index: marked.batches.length, message: `Quantity to use "${entered}" for batch ${batch} is not a number of units` });
+      marked.problems.push({
+        index: marked.batches.length,
+        message: `Quantity to use "${entered}" for batch ${batch} is not a number of units`,
+      });
     }
     marked.batches.push({ batch, quantity: Number.isFinite(quantity) ? quantity : 0 });
     marked.cells.push(cell(r, quantityColumn));
@@ -132,7 +135,11 @@ export function expiredMarks(values: CellValue[][]): CellMark[] {
     if (!expiry.endsWith(EXPIRED_SUFFIX.trim())) continue;
     const date = expiry.slice(0, -EXPIRED_SUFFIX.trim().length).trim();
     const batch = text(values[r]![columns.Batch!]);
-    marks.push({ row: r, column: columns.Expiry!, message: `Batch ${batch} ${date ? `expired on ${date}` : 'has expired'}: it cannot be allocated.` });
+    marks.push({
+      row: r,
+      column: columns.Expiry!,
+      message: `Batch ${batch} ${date ? `expired on ${date}` : 'has expired'}: it cannot be allocated.`,
+    });
   }
   return marks;
 }

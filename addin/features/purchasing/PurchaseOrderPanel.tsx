@@ -39,7 +39,16 @@ type Mode = 'line' | 'table';
 /** What the last check found, ready to save with its own idempotency key. */
 type Checked =
   | { mode: 'line'; lineId: number; collected: CollectedSerials; problems: Problem[]; idempotencyKey: string }
-  | { mode: 'table'; parsed: ParsedTable; sheet: string; top: number; left: number; problems: Problem[]; summary: { lineNumber: number; sku: string; entered: number; expected: number }[]; idempotencyKey: string };
+  | {
+      mode: 'table';
+      parsed: ParsedTable;
+      sheet: string;
+      top: number;
+      left: number;
+      problems: Problem[];
+      summary: { lineNumber: number; sku: string; entered: number; expected: number }[];
+      idempotencyKey: string;
+    };
 
 export function PurchaseOrderPanel({ session, workbook }: { session: Session; workbook: WorkbookPort | null }) {
   const styles = useStyles();
@@ -57,7 +66,10 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       setOrders(
         page.items
           .filter((o) => o.status !== 'received' && o.status !== 'cancelled')
-          .map((o) => ({ id: o.id, label: `#${o.id} ${o.supplier.name}${o.reference ? ` (${o.reference})` : ''} · ${o.status.replace('_', ' ')}` })),
+          .map((o) => ({
+            id: o.id,
+            label: `#${o.id} ${o.supplier.name}${o.reference ? ` (${o.reference})` : ''} · ${o.status.replace('_', ' ')}`,
+          })),
       ),
     );
   }, [api]);
@@ -83,7 +95,13 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       const parsed = parseTable(selection.values);
       if ('error' in parsed) throw new Error(parsed.error);
       // Problems the pane can see itself come first; the server checks everything else.
-      const local: Problem[] = parsed.problems.map((p) => ({ index: p.index, token: null, reason: 'INVALID_INPUT', message: p.message, field: p.field }));
+      const local: Problem[] = parsed.problems.map((p) => ({
+        index: p.index,
+        token: null,
+        reason: 'INVALID_INPUT',
+        message: p.message,
+        field: p.field,
+      }));
       const badRows = new Set(local.map((p) => p.index));
       step(`Checking ${parsed.rows.length.toLocaleString()} rows…`);
       const rows = parsed.rows.map((row, i) => (badRows.has(i) ? { ...row, expiry: null, quantity: undefined, line: undefined } : row));
@@ -91,8 +109,19 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       const problems = [...local, ...preview.errors].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
       const marks = tableMarks(problems, parsed, selection.top, selection.left);
       await workbook.markProblems(selection.sheet, marks, report('Marking problems…'));
-      const summary = preview.lines.filter((l) => l.entered > 0 || l.expected > 0).map(({ lineNumber, sku, entered, expected }) => ({ lineNumber, sku, entered, expected }));
-      setChecked({ mode: 'table', parsed: { ...parsed, rows }, sheet: selection.sheet, top: selection.top, left: selection.left, problems, summary, idempotencyKey: crypto.randomUUID() });
+      const summary = preview.lines
+        .filter((l) => l.entered > 0 || l.expected > 0)
+        .map(({ lineNumber, sku, entered, expected }) => ({ lineNumber, sku, entered, expected }));
+      setChecked({
+        mode: 'table',
+        parsed: { ...parsed, rows },
+        sheet: selection.sheet,
+        top: selection.top,
+        left: selection.left,
+        problems,
+        summary,
+        idempotencyKey: crypto.randomUUID(),
+      });
     });
 
   const save = () =>
@@ -100,10 +129,18 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       if (!checked || !order) return;
       step('Saving serials…');
       if (checked.mode === 'line') {
-        await api.purchaseOrders.setLineSerials.mutate({ lineId: checked.lineId, serials: checked.collected.serials, idempotencyKey: checked.idempotencyKey });
+        await api.purchaseOrders.setLineSerials.mutate({
+          lineId: checked.lineId,
+          serials: checked.collected.serials,
+          idempotencyKey: checked.idempotencyKey,
+        });
         await workbook?.clearProblems(checked.collected.sheet);
       } else {
-        await api.purchaseOrders.setSerialTable.mutate({ purchaseOrderId: order.id, rows: checked.parsed.rows, idempotencyKey: checked.idempotencyKey });
+        await api.purchaseOrders.setSerialTable.mutate({
+          purchaseOrderId: order.id,
+          rows: checked.parsed.rows,
+          idempotencyKey: checked.idempotencyKey,
+        });
         await workbook?.clearProblems(checked.sheet);
       }
       setChecked(null);
@@ -122,7 +159,9 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
         idempotencyKey: crypto.randomUUID(),
       });
       await load(order.id);
-      task.setDone(`Received ${receivable.map((l) => `${l.quantity} × ${l.sku}`).join(', ')} (receipt #${receipt.receiptId}); the order is ${receipt.status.replace('_', ' ')}.`);
+      task.setDone(
+        `Received ${receivable.map((l) => `${l.quantity} × ${l.sku}`).join(', ')} (receipt #${receipt.receiptId}); the order is ${receipt.status.replace('_', ' ')}.`,
+      );
     });
 
   const exportToSheet = () =>
@@ -147,12 +186,20 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
         <Dropdown
           className={styles.dropdown}
           placeholder={orders.length ? 'Choose an open order' : 'No open orders'}
-          value={order ? orders.find((o) => o.id === order.id)?.label ?? `#${order.id}` : ''}
-          onOptionSelect={(_, data) => void run(async () => { setChecked(null); setLineId(null); await load(Number(data.optionValue)); })}
+          value={order ? (orders.find((o) => o.id === order.id)?.label ?? `#${order.id}`) : ''}
+          onOptionSelect={(_, data) =>
+            void run(async () => {
+              setChecked(null);
+              setLineId(null);
+              await load(Number(data.optionValue));
+            })
+          }
           data-testid="order-picker"
         >
           {orders.map((o) => (
-            <Option key={o.id} value={String(o.id)}>{o.label}</Option>
+            <Option key={o.id} value={String(o.id)}>
+              {o.label}
+            </Option>
           ))}
         </Dropdown>
       </Field>
@@ -175,7 +222,9 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
                 <TableCell>{line.product.sku}</TableCell>
                 <TableCell>{line.quantity}</TableCell>
                 <TableCell>{line.receivedQuantity}</TableCell>
-                <TableCell>{entered(line)} / {line.quantity - line.receivedQuantity}</TableCell>
+                <TableCell>
+                  {entered(line)} / {line.quantity - line.receivedQuantity}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
@@ -184,30 +233,60 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
 
       {order && (
         <>
-          <TabList selectedValue={mode} onTabSelect={(_, data) => { setMode(data.value as Mode); setChecked(null); }}>
+          <TabList
+            selectedValue={mode}
+            onTabSelect={(_, data) => {
+              setMode(data.value as Mode);
+              setChecked(null);
+            }}
+          >
             <Tab value="table">Table of serials</Tab>
             <Tab value="line">One line</Tab>
           </TabList>
           {mode === 'table' ? (
-            <Text>Select the table with its header row (SKU or Line, Serial or Batch; optionally Bay, Expiry, Quantity). It can fill many lines at once.</Text>
+            <Text>
+              Select the table with its header row (SKU or Line, Serial or Batch; optionally Bay, Expiry, Quantity). It can fill many lines
+              at once.
+            </Text>
           ) : (
             <Field label="Line">
-              <Dropdown className={styles.dropdown} placeholder="Choose a line" value={lineLabel(order, lineId)} onOptionSelect={(_, data) => { setLineId(Number(data.optionValue)); setChecked(null); }}>
-                {order.lines.filter((l) => l.product.serialised).map((l) => (
-                  <Option key={l.id} value={String(l.id)}>{`Line ${l.lineNumber} · ${l.product.sku}`}</Option>
-                ))}
+              <Dropdown
+                className={styles.dropdown}
+                placeholder="Choose a line"
+                value={lineLabel(order, lineId)}
+                onOptionSelect={(_, data) => {
+                  setLineId(Number(data.optionValue));
+                  setChecked(null);
+                }}
+              >
+                {order.lines
+                  .filter((l) => l.product.serialised)
+                  .map((l) => (
+                    <Option key={l.id} value={String(l.id)}>{`Line ${l.lineNumber} · ${l.product.sku}`}</Option>
+                  ))}
               </Dropdown>
             </Field>
           )}
           <div className={styles.actions}>
-            <Button onClick={mode === 'table' ? checkTable : checkLine} disabled={!workbook || busy || (mode === 'line' && lineId === null)}>
+            <Button
+              onClick={mode === 'table' ? checkTable : checkLine}
+              disabled={!workbook || busy || (mode === 'line' && lineId === null)}
+            >
               {mode === 'table' ? 'Check table' : 'Check selection'}
             </Button>
-            <Button appearance="primary" onClick={save} disabled={!canSave}>Save serials</Button>
-            <Button onClick={receive} disabled={busy || receivable.length === 0 || checked !== null} title="Receives what is entered on each line">
+            <Button appearance="primary" onClick={save} disabled={!canSave}>
+              Save serials
+            </Button>
+            <Button
+              onClick={receive}
+              disabled={busy || receivable.length === 0 || checked !== null}
+              title="Receives what is entered on each line"
+            >
               Receive
             </Button>
-            <Button appearance="subtle" onClick={exportToSheet} disabled={!workbook || busy}>Export PO to sheet</Button>
+            <Button appearance="subtle" onClick={exportToSheet} disabled={!workbook || busy}>
+              Export PO to sheet
+            </Button>
           </div>
         </>
       )}
@@ -216,7 +295,11 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       {checked && (
         <MessageBar layout="multiline" intent={checked.problems.length ? 'warning' : 'info'} data-testid="check-result">
           <MessageBarBody>
-            <MessageBarTitle>{checked.mode === 'table' ? `${checked.parsed.rows.length.toLocaleString()} rows checked` : `${checked.collected.serials.length.toLocaleString()} serials checked`}</MessageBarTitle>
+            <MessageBarTitle>
+              {checked.mode === 'table'
+                ? `${checked.parsed.rows.length.toLocaleString()} rows checked`
+                : `${checked.collected.serials.length.toLocaleString()} serials checked`}
+            </MessageBarTitle>
             {checked.problems.length === 0
               ? 'No problems: save them on the order.'
               : `${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} to fix (highlighted in the sheet; click one to go to its cell), then check again.`}

@@ -7,13 +7,26 @@ export type { TableRow };
 export const TABLE_COLUMNS = ['Line', 'SKU', 'Product', 'Ordered', 'Received', 'Serial', 'Bay', 'Batch', 'Expiry', 'Quantity'] as const;
 type Field = 'line' | 'sku' | 'serial' | 'bay' | 'batch' | 'expiry' | 'quantity';
 const FIELD_OF: Record<string, Field> = {
-  line: 'line', 'line number': 'line', 'line #': 'line',
-  sku: 'sku', code: 'sku', 'product code': 'sku',
-  serial: 'serial', 'serial number': 'serial', serials: 'serial', 'serial no': 'serial',
-  bay: 'bay', bin: 'bay',
-  batch: 'batch', 'batch number': 'batch', lot: 'batch',
-  expiry: 'expiry', 'expiry date': 'expiry', expires: 'expiry',
-  quantity: 'quantity', qty: 'quantity',
+  line: 'line',
+  'line number': 'line',
+  'line #': 'line',
+  sku: 'sku',
+  code: 'sku',
+  'product code': 'sku',
+  serial: 'serial',
+  'serial number': 'serial',
+  serials: 'serial',
+  'serial no': 'serial',
+  bay: 'bay',
+  bin: 'bay',
+  batch: 'batch',
+  'batch number': 'batch',
+  lot: 'batch',
+  expiry: 'expiry',
+  'expiry date': 'expiry',
+  expires: 'expiry',
+  quantity: 'quantity',
+  qty: 'quantity',
 };
 
 export interface ParsedTable {
@@ -50,10 +63,16 @@ export function parseTable(values: CellValue[][]): ParsedTable | { error: string
     if (field && columns[field] === undefined) columns[field] = i;
   });
   if (columns.sku === undefined && columns.line === undefined) {
-    return { error: 'The first row of the selection must name the columns: an SKU or Line column is missing. Select the table with its header row.' };
+    return {
+      error:
+        'The first row of the selection must name the columns: an SKU or Line column is missing. Select the table with its header row.',
+    };
   }
   if (columns.serial === undefined && columns.batch === undefined) {
-    return { error: 'The first row of the selection must name the columns: a Serial or Batch column is missing. Select the table with its header row.' };
+    return {
+      error:
+        'The first row of the selection must name the columns: a Serial or Batch column is missing. Select the table with its header row.',
+    };
   }
   const parsed: ParsedTable = { rows: [], valueRows: [], columns, problems: [] };
   for (let r = 1; r < values.length; r++) {
@@ -69,15 +88,22 @@ export function parseTable(values: CellValue[][]): ParsedTable | { error: string
     if (text(at('batch'))) row.batch = text(at('batch'));
     if (columns.expiry !== undefined) {
       const expiry = excelDate(at('expiry'));
-      if (expiry === undefined) parsed.problems.push({ index, field: 'expiry', message: `Expiry "${text(at('expiry'))}" is not a date; use a date cell or 2027-03-31` });
+      if (expiry === undefined)
+        parsed.problems.push({
+          index,
+          field: 'expiry',
+          message: `Expiry "${text(at('expiry'))}" is not a date; use a date cell or 2027-03-31`,
+        });
       else row.expiry = expiry;
     }
     const quantity = text(at('quantity'));
     if (quantity) {
       row.quantity = Number(quantity);
-      if (!Number.isFinite(row.quantity)) parsed.problems.push({ index, field: 'quantity', message: `Quantity "${quantity}" is not a number` });
+      if (!Number.isFinite(row.quantity))
+        parsed.problems.push({ index, field: 'quantity', message: `Quantity "${quantity}" is not a number` });
     }
-    if (row.line !== undefined && !Number.isInteger(row.line)) parsed.problems.push({ index, field: 'line', message: `Line "${line}" is not a line number` });
+    if (row.line !== undefined && !Number.isInteger(row.line))
+      parsed.problems.push({ index, field: 'line', message: `Line "${line}" is not a line number` });
     parsed.rows.push(row);
     parsed.valueRows.push(r);
   }

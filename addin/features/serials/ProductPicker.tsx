@@ -44,7 +44,11 @@ export function ProductPicker(props: { api: Api; value: PickedProduct | null; on
             {`${p.sku} — ${p.name}`}
           </Option>
         ))}
-        {options.length === 0 && <Option disabled value="">No serialised product matches</Option>}
+        {options.length === 0 && (
+          <Option disabled value="">
+            No serialised product matches
+          </Option>
+        )}
       </Combobox>
     </Field>
   );

@@ -63,7 +63,12 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
       const collected = collectSerials(selection);
       if (collected.serials.length === 0) {
         await workbook.clearProblems(collected.sheet);
-        task.setFailure({ title: 'No serials here', message: 'The selected cells are all blank: select the cells holding the serials.', reason: null, problems: [] });
+        task.setFailure({
+          title: 'No serials here',
+          message: 'The selected cells are all blank: select the cells holding the serials.',
+          reason: null,
+          problems: [],
+        });
         return;
       }
       step(`Checking ${collected.serials.length.toLocaleString()} serials…`);
@@ -114,26 +119,64 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
       <Text as="h2" size={400} weight="semibold">
         Add serials
       </Text>
-      <ProductPicker api={api} value={product} onChange={(p) => { setProduct(p); reset(); }} />
-      <PlacePicker api={api} value={place} onChange={(p) => { setPlace(p); task.setDone(null); }} />
-      <TabList selectedValue={mode} onTabSelect={(_, data) => { setMode(data.value as Mode); reset(); }}>
-        <Tab value="selection" disabled={!workbook}>From selection</Tab>
+      <ProductPicker
+        api={api}
+        value={product}
+        onChange={(p) => {
+          setProduct(p);
+          reset();
+        }}
+      />
+      <PlacePicker
+        api={api}
+        value={place}
+        onChange={(p) => {
+          setPlace(p);
+          task.setDone(null);
+        }}
+      />
+      <TabList
+        selectedValue={mode}
+        onTabSelect={(_, data) => {
+          setMode(data.value as Mode);
+          reset();
+        }}
+      >
+        <Tab value="selection" disabled={!workbook}>
+          From selection
+        </Tab>
         <Tab value="text">Type or paste</Tab>
       </TabList>
 
       {mode === 'selection' ? (
         <Text>Select the cells holding the serials (one per cell; blank cells are skipped), then check them.</Text>
       ) : (
-        <Field label="Serials" hint="One per line or separated by commas. Ranges SN001-SN100, SN0009::12, 10+3; ~ continues after the highest serial.">
-          <Textarea value={text} onChange={(_, data) => { setText(data.value); setChecked(null); }} rows={6} resize="vertical" data-testid="serial-text" />
+        <Field
+          label="Serials"
+          hint="One per line or separated by commas. Ranges SN001-SN100, SN0009::12, 10+3; ~ continues after the highest serial."
+        >
+          <Textarea
+            value={text}
+            onChange={(_, data) => {
+              setText(data.value);
+              setChecked(null);
+            }}
+            rows={6}
+            resize="vertical"
+            data-testid="serial-text"
+          />
         </Field>
       )}
 
       <div className={styles.actions}>
         {mode === 'selection' ? (
-          <Button onClick={checkSelection} disabled={!product || !workbook || busy}>Check selection</Button>
+          <Button onClick={checkSelection} disabled={!product || !workbook || busy}>
+            Check selection
+          </Button>
         ) : (
-          <Button onClick={checkText} disabled={!product || !text.trim() || busy}>Check</Button>
+          <Button onClick={checkText} disabled={!product || !text.trim() || busy}>
+            Check
+          </Button>
         )}
         <Button appearance="primary" onClick={add} disabled={!canAdd}>
           {checked && checked.problems.length === 0 ? `Add ${checked.serials.length.toLocaleString()} serials` : 'Add serials'}
@@ -146,12 +189,20 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
           <MessageBarBody>
             <MessageBarTitle>{`${checked.serials.length.toLocaleString()} serials found`}</MessageBarTitle>
             {checked.problems.length === 0
-              ? ready ? 'No problems: ready to add.' : 'No problems. Choose the location to add them to.'
+              ? ready
+                ? 'No problems: ready to add.'
+                : 'No problems. Choose the location to add them to.'
               : `${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} to fix${checked.collected ? ' (highlighted in the sheet; click one to go to its cell)' : ''}, then check again.`}
           </MessageBarBody>
         </MessageBar>
       )}
-      {checked && <ProblemList problems={checked.problems} locate={checked.collected ? (i) => checked.collected!.cells[i] : undefined} onSelect={selectCell} />}
+      {checked && (
+        <ProblemList
+          problems={checked.problems}
+          locate={checked.collected ? (i) => checked.collected!.cells[i] : undefined}
+          onSelect={selectCell}
+        />
+      )}
     </section>
   );
 }

@@ -47,7 +47,11 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
 
   const refreshList = useCallback(async () => {
     const page = await api.stocktakes.list.query({ limit: 1000 });
-    setOpen(page.items.filter((s) => s.status !== 'finalised' && s.status !== 'cancelled').map((s) => ({ id: s.id, label: `#${s.id} ${s.location.name} · ${s.status}${s.blind ? ' · blind' : ''}` })));
+    setOpen(
+      page.items
+        .filter((s) => s.status !== 'finalised' && s.status !== 'cancelled')
+        .map((s) => ({ id: s.id, label: `#${s.id} ${s.location.name} · ${s.status}${s.blind ? ' · blind' : ''}` })),
+    );
   }, [api]);
   useEffect(() => {
     void refreshList();
@@ -82,7 +86,12 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
       for (const sheet of sheets) {
         const name = worksheetName(`ST${stocktake.id} ${sheet.bayName ?? stocktake.location.name}`, taken);
         const rows = countSheetRows(sheet.lines);
-        await workbook.writeTable(name, HEADER, rows.map((r) => [...r, '']), report(`Writing ${name}…`));
+        await workbook.writeTable(
+          name,
+          HEADER,
+          rows.map((r) => [...r, '']),
+          report(`Writing ${name}…`),
+        );
         await workbook.setSheetProperty(name, STOCKTAKE_PROPERTY, String(stocktake.id));
         await workbook.setSheetProperty(name, SHEET_KEY_PROPERTY, sheet.sheetKey);
         await workbook.formatEntrySheet(name, {
@@ -119,7 +128,12 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
         const layoutProblem = parsed.problems.find((p) => p.row < 0);
         if (layoutProblem) throw new Error(`${sheet}: ${layoutProblem.message}`);
         step(`Sending ${sheet}…`);
-        const result = await api.stocktakes.submitCounts.mutate({ stocktakeId: stocktake.id, sheetKey, rows: parsed.rows, idempotencyKey: crypto.randomUUID() });
+        const result = await api.stocktakes.submitCounts.mutate({
+          stocktakeId: stocktake.id,
+          sheetKey,
+          rows: parsed.rows,
+          idempotencyKey: crypto.randomUUID(),
+        });
         const statuses = statusColumn(values.length - 1, parsed.sources, result.rows, parsed.problems);
         await workbook.writeCells(sheet, 1, STATUS_INDEX, statuses, report(`Writing the status of ${sheet}…`));
         const bad = result.rows.filter((r) => r.status === 'error').length + parsed.problems.length;
@@ -154,7 +168,11 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
       if (!stocktake) return;
       setConfirming(false);
       step('Finalising…');
-      const result = await api.stocktakes.finalise.mutate({ stocktakeId: stocktake.id, idempotencyKey: crypto.randomUUID(), zeroUncounted });
+      const result = await api.stocktakes.finalise.mutate({
+        stocktakeId: stocktake.id,
+        idempotencyKey: crypto.randomUUID(),
+        zeroUncounted,
+      });
       await load(stocktake.id);
       await refreshList();
       const s = result.serials;
@@ -168,7 +186,9 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
   const status = stocktake?.status;
   return (
     <section className={styles.panel} aria-label="Stocktake">
-      <Text as="h2" size={400} weight="semibold">Stocktake</Text>
+      <Text as="h2" size={400} weight="semibold">
+        Stocktake
+      </Text>
       <Field label="Stocktake">
         <Dropdown
           className={styles.dropdown}
@@ -177,15 +197,30 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
           onOptionSelect={(_, data) => void run(() => load(Number(data.optionValue)))}
           data-testid="stocktake-picker"
         >
-          {open.map((s) => <Option key={s.id} value={String(s.id)}>{s.label}</Option>)}
+          {open.map((s) => (
+            <Option key={s.id} value={String(s.id)}>
+              {s.label}
+            </Option>
+          ))}
         </Dropdown>
       </Field>
       <div className={styles.actions}>
-        <Dropdown className={styles.dropdown} placeholder="Location to count" aria-label="Location to count" onOptionSelect={(_, data) => setNewLocation(Number(data.optionValue))}>
-          {locations.map((l) => <Option key={l.id} value={String(l.id)}>{l.name}</Option>)}
+        <Dropdown
+          className={styles.dropdown}
+          placeholder="Location to count"
+          aria-label="Location to count"
+          onOptionSelect={(_, data) => setNewLocation(Number(data.optionValue))}
+        >
+          {locations.map((l) => (
+            <Option key={l.id} value={String(l.id)}>
+              {l.name}
+            </Option>
+          ))}
         </Dropdown>
         <Switch label="Blind count" checked={blind} onChange={(_, data) => setBlind(data.checked)} />
-        <Button onClick={create} disabled={busy || newLocation === null}>New stocktake</Button>
+        <Button onClick={create} disabled={busy || newLocation === null}>
+          New stocktake
+        </Button>
       </div>
 
       {stocktake && (
@@ -195,19 +230,35 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
               (stocktake.sheets.length ? ` · ${stocktake.sheets.map((s) => `${s.sheetKey} ${s.rows} rows`).join(', ')}` : '')}
           </Text>
           <div className={styles.actions}>
-            {status === 'draft' && <Button appearance="primary" onClick={start} disabled={busy}>Start counting</Button>}
+            {status === 'draft' && (
+              <Button appearance="primary" onClick={start} disabled={busy}>
+                Start counting
+              </Button>
+            )}
             {(status === 'counting' || status === 'review') && (
               <>
-                <Button onClick={createSheets} disabled={busy || !workbook}>Create count sheets</Button>
-                <Button appearance="primary" onClick={submit} disabled={busy || !workbook}>Submit counts</Button>
+                <Button onClick={createSheets} disabled={busy || !workbook}>
+                  Create count sheets
+                </Button>
+                <Button appearance="primary" onClick={submit} disabled={busy || !workbook}>
+                  Submit counts
+                </Button>
               </>
             )}
-            {status === 'counting' && <Button onClick={toReview} disabled={busy}>Move to review</Button>}
+            {status === 'counting' && (
+              <Button onClick={toReview} disabled={busy}>
+                Move to review
+              </Button>
+            )}
             {(status === 'review' || (status === 'counting' && (!stocktake.blind || mayFinalise(session.user.role)))) && (
-              <Button onClick={varianceSheet} disabled={busy || !workbook}>Variance sheet</Button>
+              <Button onClick={varianceSheet} disabled={busy || !workbook}>
+                Variance sheet
+              </Button>
             )}
             {(status === 'counting' || status === 'review') && mayFinalise(session.user.role) && (
-              <Button onClick={() => setConfirming(true)} disabled={busy}>Finalise…</Button>
+              <Button onClick={() => setConfirming(true)} disabled={busy}>
+                Finalise…
+              </Button>
             )}
           </div>
         </>
@@ -220,11 +271,17 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
             <DialogTitle>Finalise stocktake #{stocktake?.id}?</DialogTitle>
             <DialogContent>
               Every variance becomes a stock adjustment, in one step, and the stocktake can no longer change.
-              <Checkbox label="Count lines nobody counted as zero (their stock is written off)" checked={zeroUncounted} onChange={(_, data) => setZeroUncounted(Boolean(data.checked))} />
+              <Checkbox
+                label="Count lines nobody counted as zero (their stock is written off)"
+                checked={zeroUncounted}
+                onChange={(_, data) => setZeroUncounted(Boolean(data.checked))}
+              />
             </DialogContent>
             <DialogActions>
               <Button onClick={() => setConfirming(false)}>Cancel</Button>
-              <Button appearance="primary" onClick={finalise}>Finalise</Button>
+              <Button appearance="primary" onClick={finalise}>
+                Finalise
+              </Button>
             </DialogActions>
           </DialogBody>
         </DialogSurface>

@@ -22,18 +22,50 @@ export function statusColumn(
   return status.map((s) => [s]);
 }
 
-export const VARIANCE_HEADER = ['SKU', 'Bay', 'Batch', 'Expected', 'Counted', 'Moved since freeze', 'Variance', 'Unit cost', 'Value', 'Missing serials', 'New serials', 'Misplaced serials'];
+export const VARIANCE_HEADER = [
+  'SKU',
+  'Bay',
+  'Batch',
+  'Expected',
+  'Counted',
+  'Moved since freeze',
+  'Variance',
+  'Unit cost',
+  'Value',
+  'Missing serials',
+  'New serials',
+  'Misplaced serials',
+];
 
 export function varianceRows(
   lines: {
-    sku: string; bayId: number | null; batchNumber: string | null; expectedQuantity: number; countedQuantity: number | null; movedSinceFreeze: number;
-    variance: number | null; unitCost: number; value: number | null; missingSerials: string[]; newSerials: string[]; misplacedSerials: string[];
+    sku: string;
+    bayId: number | null;
+    batchNumber: string | null;
+    expectedQuantity: number;
+    countedQuantity: number | null;
+    movedSinceFreeze: number;
+    variance: number | null;
+    unitCost: number;
+    value: number | null;
+    missingSerials: string[];
+    newSerials: string[];
+    misplacedSerials: string[];
   }[],
   bayNames: Map<number, string>,
 ): CellValue[][] {
   return lines.map((l) => [
-    l.sku, l.bayId === null ? '' : bayNames.get(l.bayId) ?? String(l.bayId), l.batchNumber ?? '', l.expectedQuantity,
-    l.countedQuantity ?? 'not counted', l.movedSinceFreeze, l.variance ?? '', l.unitCost, l.value ?? '',
-    l.missingSerials.join(', '), l.newSerials.join(', '), l.misplacedSerials.join(', '),
+    l.sku,
+    l.bayId === null ? '' : (bayNames.get(l.bayId) ?? String(l.bayId)),
+    l.batchNumber ?? '',
+    l.expectedQuantity,
+    l.countedQuantity ?? 'not counted',
+    l.movedSinceFreeze,
+    l.variance ?? '',
+    l.unitCost,
+    l.value ?? '',
+    l.missingSerials.join(', '),
+    l.newSerials.join(', '),
+    l.misplacedSerials.join(', '),
   ]);
 }

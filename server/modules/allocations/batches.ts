@@ -12,7 +12,9 @@ const holder = (target: LineTarget) => (target.type === 'workOrder' ? { so: null
  */
 export async function batchStates(db: Db, target: LineTarget, numbers: string[] | null) {
   const { so, wo } = holder(target);
-  const rows = await db.$queryRaw<{ id: number; number: string; expiry: string | null; expired: boolean; on_hand: string; held_elsewhere: string; held_here: string }[]>`
+  const rows = await db.$queryRaw<
+    { id: number; number: string; expiry: string | null; expired: boolean; on_hand: string; held_elsewhere: string; held_here: string }[]
+  >`
     SELECT b.id, b.number, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, COALESCE(b.expiry < CURRENT_DATE, false) AS expired,
            COALESCE((SELECT SUM(quantity) FROM stock_level l WHERE l.batch_id = b.id AND l.location_id = ${target.locationId}), 0)::text AS on_hand,
            COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id AND a.location_id = ${target.locationId}
@@ -23,8 +25,12 @@ export async function batchStates(db: Db, target: LineTarget, numbers: string[] 
     WHERE b.product_id = ${target.product.id} AND (${numbers}::text[] IS NULL OR b.number = ANY(${numbers}::text[]))
     ORDER BY b.expiry NULLS LAST, b.number`;
   return rows.map((r) => ({
-    id: r.id, number: r.number, expiry: r.expiry, expired: r.expired,
-    available: Number(r.on_hand) - Number(r.held_elsewhere), heldHere: Number(r.held_here),
+    id: r.id,
+    number: r.number,
+    expiry: r.expiry,
+    expired: r.expired,
+    available: Number(r.on_hand) - Number(r.held_elsewhere),
+    heldHere: Number(r.held_here),
   }));
 }
 
@@ -42,7 +48,8 @@ export function assertBatchTracked(target: LineTarget) {
 export async function judgeBatchRequest(db: Db, target: LineTarget, requests: BatchRequest[], lock: boolean) {
   assertBatchTracked(target);
   const numbers = requests.map((r) => r.batch);
-  if (lock) await db.$queryRaw`SELECT id FROM batch WHERE product_id = ${target.product.id} AND number = ANY(${numbers}::text[]) ORDER BY id FOR UPDATE`;
+  if (lock)
+    await db.$queryRaw`SELECT id FROM batch WHERE product_id = ${target.product.id} AND number = ANY(${numbers}::text[]) ORDER BY id FOR UPDATE`;
   const states = await batchStates(db, target, numbers);
   const byNumber = new Map<string, BatchState>(states.map((s) => [s.number, s]));
   return judgeBatches(requests, byNumber, target.needed, target.locationName);

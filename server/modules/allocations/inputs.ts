@@ -3,7 +3,8 @@ import { DOCUMENT_TYPES } from '../../domain/allocation.ts';
 import { batchQuantities, id, idempotencyKey, serialList, serialText } from '../inputs.ts';
 
 const named = { serials: serialList.optional(), text: serialText.optional(), batches: batchQuantities.optional() };
-const exactlyOne = (input: { serials?: unknown; text?: unknown; batches?: unknown }) => [input.serials, input.text, input.batches].filter((v) => v !== undefined).length === 1;
+const exactlyOne = (input: { serials?: unknown; text?: unknown; batches?: unknown }) =>
+  [input.serials, input.text, input.batches].filter((v) => v !== undefined).length === 1;
 const oneMessage = { message: 'Send one of `serials` (one per cell), `text` (serial syntax) or `batches` (batch and quantity).' };
 
 /** A document's own allocate procedure (salesOrders.allocateSerials, workOrders.allocateSerials, ...). */

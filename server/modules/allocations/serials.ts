@@ -23,9 +23,17 @@ interface SerialRow {
 
 function state(row: SerialRow): SerialState {
   return {
-    serial: row.serial, status: row.status, locationId: row.location_id, locationName: row.location,
-    soLineId: row.so_line_id, woLineId: row.wo_line_id, shipmentLineId: row.shipment_line_id, invoiceLineId: row.invoice_line_id,
-    holder: row.holder, onShipment: row.on_shipment, onInvoice: row.on_invoice,
+    serial: row.serial,
+    status: row.status,
+    locationId: row.location_id,
+    locationName: row.location,
+    soLineId: row.so_line_id,
+    woLineId: row.wo_line_id,
+    shipmentLineId: row.shipment_line_id,
+    invoiceLineId: row.invoice_line_id,
+    holder: row.holder,
+    onShipment: row.on_shipment,
+    onInvoice: row.on_invoice,
   };
 }
 
@@ -74,7 +82,10 @@ export async function judgeSerials(db: Db, target: LineTarget, request: SerialRe
   if (!target.product.serialised) {
     throw new DomainError('PRODUCT_NOT_SERIALISED', `${target.label}: ${target.product.sku} is not serialised; it takes no serials.`);
   }
-  const parsed = request.text !== undefined ? expandSerialText(request.text, { quantity: target.needed }) : checkSerialList(request.serials ?? [], { quantity: target.needed });
+  const parsed =
+    request.text !== undefined
+      ? expandSerialText(request.text, { quantity: target.needed })
+      : checkSerialList(request.serials ?? [], { quantity: target.needed });
   if (lock) await lockSerials(db as Tx, target, parsed.serials);
   const rows = await readSerials(db, target.product.id, parsed.serials);
   const bySerial = new Map(rows.map((r) => [r.serial, r]));
@@ -87,7 +98,12 @@ export async function judgeSerials(db: Db, target: LineTarget, request: SerialRe
     if (invalid.has(index)) return;
     const row = bySerial.get(serial);
     if (!row) {
-      problems.push({ index, token: serial, reason: 'SERIAL_NOT_FOUND', message: `Serial ${serial} does not exist for ${target.product.sku}` });
+      problems.push({
+        index,
+        token: serial,
+        reason: 'SERIAL_NOT_FOUND',
+        message: `Serial ${serial} does not exist for ${target.product.sku}`,
+      });
       return;
     }
     const verdict = judgeSerial(target, state(row));
@@ -102,7 +118,12 @@ export async function judgeSerials(db: Db, target: LineTarget, request: SerialRe
 }
 
 const movementFor = (userId: number, target: LineTarget, narrative: string) => ({
-  kind: 'allocation' as const, userId, narrative, documentType: target.ledger.documentType, documentId: target.ledger.documentId, customerId: target.ledger.customerId,
+  kind: 'allocation' as const,
+  userId,
+  narrative,
+  documentType: target.ledger.documentType,
+  documentId: target.ledger.documentId,
+  customerId: target.ledger.customerId,
 });
 
 type Movement = Omit<MovementInput, 'quantity' | 'unitCost'>;
@@ -129,13 +150,23 @@ export async function applySerials(tx: Tx, userId: number, target: LineTarget, j
   if (target.type === 'workOrder') {
     const dropped = await tx.$queryRaw<{ id: number }[]>`
       SELECT id FROM serial_number WHERE wo_line_id = ${target.lineId} AND status = 'allocated' AND NOT id = ANY(${named}::int[])`;
-    await releaseSerials(tx, place, dropped.map((r) => r.id), { ...movement, narrative: `${target.label}: released` });
+    await releaseSerials(
+      tx,
+      place,
+      dropped.map((r) => r.id),
+      { ...movement, narrative: `${target.label}: released` },
+    );
     await tx.$executeRaw`UPDATE serial_number SET status = 'allocated', wo_line_id = ${target.lineId} WHERE id = ANY(${free}::int[])`;
   } else {
     if (target.type === 'salesOrder') {
       const dropped = await tx.$queryRaw<{ id: number }[]>`
         SELECT id FROM serial_number WHERE so_line_id = ${target.lineId} AND status = 'allocated' AND NOT id = ANY(${named}::int[])`;
-      await releaseSerials(tx, place, dropped.map((r) => r.id), { ...movement, narrative: `${target.label}: released` });
+      await releaseSerials(
+        tx,
+        place,
+        dropped.map((r) => r.id),
+        { ...movement, narrative: `${target.label}: released` },
+      );
     }
     await tx.$executeRaw`UPDATE serial_number SET status = 'allocated', so_line_id = ${target.soLineId} WHERE id = ANY(${free}::int[])`;
     if (target.type === 'shipment' || target.type === 'invoice') {
@@ -143,7 +174,12 @@ export async function applySerials(tx: Tx, userId: number, target: LineTarget, j
       const dropped = await tx.$queryRaw<{ id: number }[]>`
         UPDATE serial_number SET ${column} = NULL WHERE ${column} = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
       await tx.$executeRaw`UPDATE serial_number SET ${column} = ${target.lineId} WHERE id = ANY(${named}::int[])`;
-      await trimOrderLine(tx, target, dropped.map((r) => r.id), movement);
+      await trimOrderLine(
+        tx,
+        target,
+        dropped.map((r) => r.id),
+        movement,
+      );
     }
   }
   await recordSerialStatus(tx, place, free, 'allocated', movement);
@@ -151,16 +187,27 @@ export async function applySerials(tx: Tx, userId: number, target: LineTarget, j
 }
 
 /** Releases every serial a cancelled sales or work order holds, product by product. */
-export async function releaseOrderSerials(tx: Tx, order: { salesOrderId: number } | { workOrderId: number }, locationId: number, movement: Movement) {
-  const held = 'salesOrderId' in order
-    ? await tx.$queryRaw<{ id: number; product_id: number }[]>`
+export async function releaseOrderSerials(
+  tx: Tx,
+  order: { salesOrderId: number } | { workOrderId: number },
+  locationId: number,
+  movement: Movement,
+) {
+  const held =
+    'salesOrderId' in order
+      ? await tx.$queryRaw<{ id: number; product_id: number }[]>`
         SELECT s.id, s.product_id FROM serial_number s JOIN sales_order_line l ON l.id = s.so_line_id
         WHERE l.sales_order_id = ${order.salesOrderId} AND s.status = 'allocated' ORDER BY s.id FOR UPDATE OF s`
-    : await tx.$queryRaw<{ id: number; product_id: number }[]>`
+      : await tx.$queryRaw<{ id: number; product_id: number }[]>`
         SELECT s.id, s.product_id FROM serial_number s JOIN work_order_line l ON l.id = s.wo_line_id
         WHERE l.work_order_id = ${order.workOrderId} AND s.status = 'allocated' ORDER BY s.id FOR UPDATE OF s`;
   for (const productId of new Set(held.map((h) => h.product_id))) {
-    await releaseSerials(tx, { productId, locationId }, held.filter((h) => h.product_id === productId).map((h) => h.id), movement);
+    await releaseSerials(
+      tx,
+      { productId, locationId },
+      held.filter((h) => h.product_id === productId).map((h) => h.id),
+      movement,
+    );
   }
 }
 
@@ -181,5 +228,10 @@ async function trimOrderLine(tx: Tx, target: LineTarget, dropped: number[], move
       `Sales order #${target.ledger.documentId} line ${line!.line_number} orders ${Number(line!.quantity)} and its serials are all on shipments or invoices; name serials the order line already holds, or take some off the other document first.`,
     );
   }
-  await releaseSerials(tx, { productId: target.product.id, locationId: target.locationId }, spare.map((r) => r.id), { ...movement, narrative: `${target.label}: replaced on the order line` });
+  await releaseSerials(
+    tx,
+    { productId: target.product.id, locationId: target.locationId },
+    spare.map((r) => r.id),
+    { ...movement, narrative: `${target.label}: replaced on the order line` },
+  );
 }

@@ -29,10 +29,20 @@ async function targetFor(db: Tx | Db, request: AllocationRequest, lock: boolean)
 async function judge(db: Tx | Db, target: LineTarget, request: AllocationRequest, lock: boolean) {
   if (request.batches) {
     const judged = await judgeBatchRequest(db, target, request.batches, lock);
-    return { problems: judged.problems, count: judged.take.reduce((s, t) => s + t.quantity, 0), apply: (tx: Tx) => applyBatches(tx, target, judged.take), what: 'batch' };
+    return {
+      problems: judged.problems,
+      count: judged.take.reduce((s, t) => s + t.quantity, 0),
+      apply: (tx: Tx) => applyBatches(tx, target, judged.take),
+      what: 'batch',
+    };
   }
   const judged = await judgeSerials(db, target, request, lock);
-  return { problems: judged.problems, count: judged.named.length, apply: (tx: Tx, userId: number) => applySerials(tx, userId, target, judged), what: 'serial' };
+  return {
+    problems: judged.problems,
+    count: judged.named.length,
+    apply: (tx: Tx, userId: number) => applySerials(tx, userId, target, judged),
+    what: 'serial',
+  };
 }
 
 /**
@@ -111,7 +121,9 @@ export async function available(db: Db, type: DocumentType, lineId: number, limi
     const rows = await availableSerials(db, target, limit + 1);
     return {
       kind: 'serials' as const,
-      serials: rows.slice(0, limit).map((r) => ({ serial: r.serial, bay: r.bay, receivedAt: r.received_at.toISOString(), heldHere: r.held_here })),
+      serials: rows
+        .slice(0, limit)
+        .map((r) => ({ serial: r.serial, bay: r.bay, receivedAt: r.received_at.toISOString(), heldHere: r.held_here })),
       batches: [],
       truncated: rows.length > limit,
     };
@@ -123,7 +135,9 @@ export async function available(db: Db, type: DocumentType, lineId: number, limi
     return {
       kind: 'batches' as const,
       serials: [],
-      batches: batches.slice(0, limit).map((b) => ({ batch: b.number, expiry: b.expiry, available: b.available, expired: b.expired, heldHere: b.heldHere })),
+      batches: batches
+        .slice(0, limit)
+        .map((b) => ({ batch: b.number, expiry: b.expiry, available: b.available, expired: b.expired, heldHere: b.heldHere })),
       truncated: batches.length > limit,
     };
   }

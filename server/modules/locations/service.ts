@@ -41,7 +41,10 @@ export async function resolvePlace(db: Db, locationId: number, bayId: number | n
   if (bayId == null) return { location, bay: null };
   const bay = found(await db.bay.findUnique({ where: { id: bayId }, select: { id: true, name: true, locationId: true } }), 'Bay', bayId);
   if (bay.locationId !== locationId) {
-    throw new DomainError('BAY_NOT_IN_LOCATION', `Bay ${bay.name} is not in ${location.name}; choose one of ${location.name}'s bays or leave the bay empty.`);
+    throw new DomainError(
+      'BAY_NOT_IN_LOCATION',
+      `Bay ${bay.name} is not in ${location.name}; choose one of ${location.name}'s bays or leave the bay empty.`,
+    );
   }
   return { location, bay };
 }

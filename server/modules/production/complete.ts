@@ -32,7 +32,12 @@ async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], 
     const field = `outputs.${details.indexOf(detail!)}`;
     if (line.serialised) {
       if (!detail || (detail.serials === undefined && detail.text === undefined)) {
-        problems.push({ index: null, token: line.sku, reason: 'SERIALS_REQUIRED', message: `${label} needs its ${quantity} new serials (a list, or text with the serial syntax or ~)` });
+        problems.push({
+          index: null,
+          token: line.sku,
+          reason: 'SERIALS_REQUIRED',
+          message: `${label} needs its ${quantity} new serials (a list, or text with the serial syntax or ~)`,
+        });
         continue;
       }
       // Two output lines of one product: the second's `~` continues after the first's serials.
@@ -42,13 +47,30 @@ async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], 
       serialsByLine.set(line.id, checked.serials);
     } else if (line.batch_tracked) {
       const total = (detail?.batches ?? []).reduce((sum, b) => sum + b.quantity, 0);
-      if (!detail?.batches?.length) problems.push({ index: null, token: line.sku, reason: 'SERIALS_REQUIRED', message: `${label} needs the batches it makes (number, quantity, expiry)` });
-      else if (Math.abs(total - quantity) > 1e-9) problems.push({ index: null, token: line.sku, reason: 'BATCH_QUANTITY_MISMATCH', field, message: `${label}: the batch quantities add up to ${total}, not ${quantity}` });
+      if (!detail?.batches?.length)
+        problems.push({
+          index: null,
+          token: line.sku,
+          reason: 'SERIALS_REQUIRED',
+          message: `${label} needs the batches it makes (number, quantity, expiry)`,
+        });
+      else if (Math.abs(total - quantity) > 1e-9)
+        problems.push({
+          index: null,
+          token: line.sku,
+          reason: 'BATCH_QUANTITY_MISMATCH',
+          field,
+          message: `${label}: the batch quantities add up to ${total}, not ${quantity}`,
+        });
     }
   }
   if (problems.length > 0) {
     if (problems.every((p) => p.reason === 'SERIALS_REQUIRED')) {
-      throw new DomainError('SERIALS_REQUIRED', `Work order #${workOrderId} cannot complete: ${problems.map((p) => p.message).join('; ')}.`, problems);
+      throw new DomainError(
+        'SERIALS_REQUIRED',
+        `Work order #${workOrderId} cannot complete: ${problems.map((p) => p.message).join('; ')}.`,
+        problems,
+      );
     }
     throw listRejected(problems);
   }
@@ -67,7 +89,10 @@ export async function completeWorkOrder(tx: Tx, userId: number, id: number, deta
     SELECT l.id, l.line_number, p.id AS product_id, p.sku, l.quantity::text, p.serialised, p.batch_tracked
     FROM work_order_line l JOIN product p ON p.id = l.product_id WHERE l.work_order_id = ${id} AND l.role = 'output' ORDER BY l.line_number`;
   const inputs = await inputStates(tx, id, order.location_id);
-  await holdProducts(tx, [...inputs, ...outputs].map((l) => l.product_id));
+  await holdProducts(
+    tx,
+    [...inputs, ...outputs].map((l) => l.product_id),
+  );
   const newSerials = await checkOutputs(tx, id, outputs, details);
 
   const movement = { kind: 'production' as const, userId, documentType: 'work_order', documentId: id, narrative: `Work order #${id}` };
@@ -78,11 +103,24 @@ export async function completeWorkOrder(tx: Tx, userId: number, id: number, deta
     if (line.serialised) {
       const rows = await tx.$queryRaw<{ id: number; bay_id: number | null; unit_cost: string }[]>`
         SELECT id, bay_id, unit_cost::text FROM serial_number WHERE wo_line_id = ${line.id} AND status = 'allocated' ORDER BY id FOR UPDATE`;
-      value += await takeOutSerials(tx, line.product_id, order.location_id, rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })), consumed, 'consumed');
+      value += await takeOutSerials(
+        tx,
+        line.product_id,
+        order.location_id,
+        rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })),
+        consumed,
+        'consumed',
+      );
     } else if (line.batch_tracked) {
       value += await takeAllocatedBatches(tx, { workOrderLineId: line.id }, line.product_id, order.location_id, quantity, consumed);
     } else if (line.stock_tracked) {
-      value += await takeFromLocation(tx, { productId: line.product_id, locationId: order.location_id, batchId: null }, quantity, Number(line.average_cost), consumed);
+      value += await takeFromLocation(
+        tx,
+        { productId: line.product_id, locationId: order.location_id, batchId: null },
+        quantity,
+        Number(line.average_cost),
+        consumed,
+      );
     }
   }
   const units = outputs.reduce((sum, l) => sum + Number(l.quantity), 0);
@@ -90,14 +128,28 @@ export async function completeWorkOrder(tx: Tx, userId: number, id: number, deta
   for (const line of outputs) {
     const made = { ...movement, documentLineId: line.id, unitCost };
     if (line.serialised) {
-      await stockInSerials(tx, { productId: line.product_id, locationId: order.location_id, bayId: null, serials: newSerials.get(line.id)!, movement: made });
+      await stockInSerials(tx, {
+        productId: line.product_id,
+        locationId: order.location_id,
+        bayId: null,
+        serials: newSerials.get(line.id)!,
+        movement: made,
+      });
     } else if (line.batch_tracked) {
       for (const b of details.find((d) => d.lineId === line.id)!.batches!) {
         const batchId = await batchFor(tx, { id: line.product_id, sku: line.sku }, b.batch, b.expiry, unitCost);
-        await moveStock(tx, { productId: line.product_id, locationId: order.location_id, bayId: null, batchId }, { ...made, quantity: b.quantity });
+        await moveStock(
+          tx,
+          { productId: line.product_id, locationId: order.location_id, bayId: null, batchId },
+          { ...made, quantity: b.quantity },
+        );
       }
     } else {
-      await moveStock(tx, { productId: line.product_id, locationId: order.location_id, bayId: null, batchId: null }, { ...made, quantity: Number(line.quantity) });
+      await moveStock(
+        tx,
+        { productId: line.product_id, locationId: order.location_id, bayId: null, batchId: null },
+        { ...made, quantity: Number(line.quantity) },
+      );
     }
   }
   await tx.workOrder.update({ where: { id }, data: { status: 'completed', completedAt: new Date() } });

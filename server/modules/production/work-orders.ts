@@ -20,14 +20,24 @@ export function createWorkOrder(prisma: PrismaClient, userId: number, input: New
   return inTransaction(prisma, async (tx) => {
     await resolvePlace(tx, input.locationId, null);
     const ids = [...new Set([...input.inputs, ...input.outputs].map((l) => l.productId))];
-    const products = await tx.product.findMany({ where: { id: { in: ids } }, select: { id: true, sku: true, serialised: true, stockTracked: true, active: true } });
-    const lines = [...input.inputs.map((l) => ({ ...l, role: 'input' as const })), ...input.outputs.map((l) => ({ ...l, role: 'output' as const }))];
+    const products = await tx.product.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, sku: true, serialised: true, stockTracked: true, active: true },
+    });
+    const lines = [
+      ...input.inputs.map((l) => ({ ...l, role: 'input' as const })),
+      ...input.outputs.map((l) => ({ ...l, role: 'output' as const })),
+    ];
     for (const line of lines) {
       const product = products.find((p) => p.id === line.productId);
       if (!product) throw new DomainError('NOT_FOUND', `Product ${line.productId} does not exist.`);
-      if (!product.active) throw new DomainError('PRODUCT_INACTIVE', `${product.sku} is inactive; reactivate it before using it in a work order.`);
+      if (!product.active)
+        throw new DomainError('PRODUCT_INACTIVE', `${product.sku} is inactive; reactivate it before using it in a work order.`);
       if (line.role === 'output' && !product.stockTracked) {
-        throw new DomainError('PRODUCT_NOT_STOCK_TRACKED', `${product.sku} is not stock tracked, so a work order cannot put it into stock; make it stock tracked or leave it out of the outputs.`);
+        throw new DomainError(
+          'PRODUCT_NOT_STOCK_TRACKED',
+          `${product.sku} is not stock tracked, so a work order cannot put it into stock; make it stock tracked or leave it out of the outputs.`,
+        );
       }
       if (product.serialised && !Number.isInteger(line.quantity)) {
         throw new DomainError('INVALID_INPUT', `${product.sku} is serialised: use a whole number of units.`);
@@ -103,17 +113,34 @@ export async function startWorkOrder(tx: Tx, id: number) {
     const label = `Input line ${line.line_number} (${line.sku})`;
     const quantity = Number(line.quantity);
     if (line.serialised && line.serials_held !== quantity) {
-      problems.push({ index, token: line.sku, reason: 'SERIALS_REQUIRED', message: `${label} has ${line.serials_held} of its ${quantity} serials` });
+      problems.push({
+        index,
+        token: line.sku,
+        reason: 'SERIALS_REQUIRED',
+        message: `${label} has ${line.serials_held} of its ${quantity} serials`,
+      });
     } else if (line.batch_tracked && Math.abs(Number(line.batches_held) - quantity) > 1e-9) {
-      problems.push({ index, token: line.sku, reason: 'SERIALS_REQUIRED', message: `${label} has batches for ${Number(line.batches_held)} of its ${quantity} units` });
+      problems.push({
+        index,
+        token: line.sku,
+        reason: 'SERIALS_REQUIRED',
+        message: `${label} has batches for ${Number(line.batches_held)} of its ${quantity} units`,
+      });
     }
   });
   if (problems.length > 0) {
-    throw new DomainError('SERIALS_REQUIRED', `Work order #${id} cannot start until every serialised and batch input is allocated: ${problems.map((p) => p.message).join('; ')}.`, problems);
+    throw new DomainError(
+      'SERIALS_REQUIRED',
+      `Work order #${id} cannot start until every serialised and batch input is allocated: ${problems.map((p) => p.message).join('; ')}.`,
+      problems,
+    );
   }
   const short = inputs.find((l) => l.stock_tracked && !l.serialised && !l.batch_tracked && Number(l.on_hand) < Number(l.quantity));
   if (short) {
-    throw new DomainError('INSUFFICIENT_STOCK', `Work order #${id} needs ${Number(short.quantity)} of ${short.sku} and only ${Number(short.on_hand)} are on hand at its location.`);
+    throw new DomainError(
+      'INSUFFICIENT_STOCK',
+      `Work order #${id} needs ${Number(short.quantity)} of ${short.sku} and only ${Number(short.on_hand)} are on hand at its location.`,
+    );
   }
   await tx.workOrder.update({ where: { id }, data: { status: 'in_progress', startedAt: new Date() } });
 }
@@ -123,7 +150,11 @@ export async function cancelWorkOrder(tx: Tx, userId: number, id: number) {
   const order = await lockWorkOrder(tx, id);
   assertStatus(order, ['draft', 'in_progress'], 'be cancelled');
   await releaseOrderSerials(tx, { workOrderId: id }, order.location_id, {
-    kind: 'allocation', userId, narrative: `Work order #${id} cancelled`, documentType: 'work_order', documentId: id,
+    kind: 'allocation',
+    userId,
+    narrative: `Work order #${id} cancelled`,
+    documentType: 'work_order',
+    documentId: id,
   });
   await tx.$executeRaw`DELETE FROM batch_allocation WHERE wo_line_id IN (SELECT id FROM work_order_line WHERE work_order_id = ${id})`;
   await tx.workOrder.update({ where: { id }, data: { status: 'cancelled' } });
@@ -135,7 +166,15 @@ export async function getWorkOrder(db: Db, id: number) {
   const order = found(
     await db.workOrder.findUnique({
       where: { id },
-      select: { id: true, status: true, reference: true, createdAt: true, startedAt: true, completedAt: true, location: { select: { id: true, name: true } } },
+      select: {
+        id: true,
+        status: true,
+        reference: true,
+        createdAt: true,
+        startedAt: true,
+        completedAt: true,
+        location: { select: { id: true, name: true } },
+      },
     }),
     'Work order',
     id,
@@ -144,13 +183,19 @@ export async function getWorkOrder(db: Db, id: number) {
     where: { workOrderId: id },
     orderBy: { lineNumber: 'asc' },
     select: {
-      id: true, lineNumber: true, role: true, quantity: true, product: PRODUCT,
+      id: true,
+      lineNumber: true,
+      role: true,
+      quantity: true,
+      product: PRODUCT,
       serials: { select: { serial: true }, orderBy: { serial: 'asc' } },
       batchAllocations: { select: { quantity: true, batch: { select: { number: true, expiry: true } } }, orderBy: { id: 'asc' } },
     },
   });
   // What a completed order consumed from batches and made is in the ledger, by line.
-  const made = await db.$queryRaw<{ line_id: number; serial: string | null; batch: string | null; expiry: string | null; quantity: string }[]>`
+  const made = await db.$queryRaw<
+    { line_id: number; serial: string | null; batch: string | null; expiry: string | null; quantity: string }[]
+  >`
     SELECT m.document_line_id AS line_id, s.serial, b.number AS batch, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, m.quantity::text
     FROM stock_movement m LEFT JOIN stock_movement_serial ms ON ms.movement_id = m.id LEFT JOIN serial_number s ON s.id = ms.serial_id
     LEFT JOIN batch b ON b.id = m.batch_id
@@ -159,9 +204,14 @@ export async function getWorkOrder(db: Db, id: number) {
   const view = (line: (typeof lines)[number]) => {
     const output = line.role === 'output';
     const ledger = made.filter((m) => m.line_id === line.id);
-    const batches = line.batchAllocations.length > 0
-      ? line.batchAllocations.map((a) => ({ batch: a.batch.number, expiry: a.batch.expiry?.toISOString().slice(0, 10) ?? null, quantity: Number(a.quantity) }))
-      : ledger.filter((m) => m.batch).map((m) => ({ batch: m.batch!, expiry: m.expiry, quantity: Math.abs(Number(m.quantity)) }));
+    const batches =
+      line.batchAllocations.length > 0
+        ? line.batchAllocations.map((a) => ({
+            batch: a.batch.number,
+            expiry: a.batch.expiry?.toISOString().slice(0, 10) ?? null,
+            quantity: Number(a.quantity),
+          }))
+        : ledger.filter((m) => m.batch).map((m) => ({ batch: m.batch!, expiry: m.expiry, quantity: Math.abs(Number(m.quantity)) }));
     return {
       id: line.id,
       lineNumber: line.lineNumber,

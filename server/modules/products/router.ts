@@ -4,7 +4,13 @@ import { id } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import * as products from './service.ts';
 
-const code = z.string().trim().max(32).nullable().optional().transform((v) => (v === '' ? null : v));
+const code = z
+  .string()
+  .trim()
+  .max(32)
+  .nullable()
+  .optional()
+  .transform((v) => (v === '' ? null : v));
 const flagsAndCodes = {
   name: z.string().trim().min(1, 'name cannot be blank').max(200),
   sellable: z.boolean().optional(),
@@ -30,7 +36,9 @@ export const productsRouter = router({
     .mutation(({ ctx, input: { id, ...patch } }) => products.updateProduct(ctx.db.prisma, id, patch, ctx.user.id)),
   get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => products.getProduct(ctx.db.prisma, input.id)),
   list: readProcedure
-    .input(z.object({ search: z.string().max(100).optional(), includeInactive: z.boolean().optional(), ...pageInput }).default({ limit: 100 }))
+    .input(
+      z.object({ search: z.string().max(100).optional(), includeInactive: z.boolean().optional(), ...pageInput }).default({ limit: 100 }),
+    )
     .query(({ ctx, input }) => products.listProducts(ctx.db.prisma, input)),
   setSerialised: writeProcedure('products.edit')
     .input(z.object({ id, serialised: z.boolean() }))

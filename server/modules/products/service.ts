@@ -73,8 +73,19 @@ function stateOf(row: ProductRow): ProductState {
   const { sku, sellable, purchasable, stockTracked, serialised, batchTracked, active } = row;
   const { saleGlCode, sellingTaxRate, purchaseGlCode, purchaseTaxRate, assetGlCode, accountingProvider } = row;
   return {
-    sku, sellable, purchasable, stockTracked, serialised, batchTracked, active,
-    saleGlCode, sellingTaxRate, purchaseGlCode, purchaseTaxRate, assetGlCode, accountingProvider,
+    sku,
+    sellable,
+    purchasable,
+    stockTracked,
+    serialised,
+    batchTracked,
+    active,
+    saleGlCode,
+    sellingTaxRate,
+    purchaseGlCode,
+    purchaseTaxRate,
+    assetGlCode,
+    accountingProvider,
   };
 }
 
@@ -140,7 +151,10 @@ export function convertToBatchTracked(prisma: PrismaClient, id: number, userId: 
   return inTransaction(prisma, async (tx) => {
     const current = await loadProduct(tx, id, true);
     if (!current.serialised) {
-      throw new DomainError('PRODUCT_NOT_SERIALISED', `${current.sku} is not serialised; only a serialised product can be converted to batch tracked.`);
+      throw new DomainError(
+        'PRODUCT_NOT_SERIALISED',
+        `${current.sku} is not serialised; only a serialised product can be converted to batch tracked.`,
+      );
     }
     return changeProduct(tx, id, { serialised: false, batchTracked: true }, userId, { convertSerialsToBatches: true });
   });
@@ -151,7 +165,10 @@ export function linkAccounting(prisma: PrismaClient, id: number, provider: 'xero
   return inTransaction(prisma, async (tx) => {
     const current = await loadProduct(tx, id, true);
     if (current.accountingProvider && current.accountingProvider !== provider) {
-      throw new DomainError('ALREADY_LINKED', `${current.sku} is already linked to ${providerName(current.accountingProvider)}; a product syncs to one accounting system.`);
+      throw new DomainError(
+        'ALREADY_LINKED',
+        `${current.sku} is already linked to ${providerName(current.accountingProvider)}; a product syncs to one accounting system.`,
+      );
     }
     // Linking is a change of state like any other: it must pass the accounting-details rules.
     decideProductChange({ ...stateOf(current), accountingProvider: provider }, {}, await productFacts(tx, id));
@@ -180,9 +197,7 @@ export async function listProducts(db: Db, input: { search?: string; cursor?: nu
   const rows = await db.product.findMany({
     where: {
       ...(input.includeInactive ? {} : { active: true }),
-      ...(search
-        ? { OR: [{ sku: { contains: search, mode: 'insensitive' } }, { name: { contains: search, mode: 'insensitive' } }] }
-        : {}),
+      ...(search ? { OR: [{ sku: { contains: search, mode: 'insensitive' } }, { name: { contains: search, mode: 'insensitive' } }] } : {}),
       ...(input.cursor ? { id: { gt: input.cursor } } : {}),
     },
     orderBy: { id: 'asc' },

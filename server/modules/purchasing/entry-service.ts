@@ -20,7 +20,12 @@ async function lineEntries(db: Db, order: OrderInfo, input: LineSerialsInput) {
   const line = order.lines.find((l) => l.id === input.lineId)!;
   if (input.batches) {
     const entries: Entry[] = input.batches.map((b, index) => ({
-      index, lineId: line.id, batch: b.number, expiry: b.expiry ?? null, quantity: b.quantity, bayId: b.bayId ?? input.bayId ?? null,
+      index,
+      lineId: line.id,
+      batch: b.number,
+      expiry: b.expiry ?? null,
+      quantity: b.quantity,
+      bayId: b.bayId ?? input.bayId ?? null,
     }));
     return { entries, problems: await checkEntries(db, order, entries), serials: [] as string[] };
   }
@@ -31,7 +36,11 @@ async function lineEntries(db: Db, order: OrderInfo, input: LineSerialsInput) {
   const toSource = (i: number | null | undefined) => (i === null || i === undefined ? i : parsed.sources[i]!);
   const problems = [
     ...parsed.syntaxProblems,
-    ...found.map((p) => ({ ...p, index: toSource(p.index) ?? null, ...(p.firstIndex !== undefined ? { firstIndex: toSource(p.firstIndex)! } : {}) })),
+    ...found.map((p) => ({
+      ...p,
+      index: toSource(p.index) ?? null,
+      ...(p.firstIndex !== undefined ? { firstIndex: toSource(p.firstIndex)! } : {}),
+    })),
   ].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
   return { entries: parsed.entries, problems, serials: parsed.serials };
 }
@@ -56,16 +65,17 @@ export async function previewLineSerials(db: Db, input: LineSerialsInput) {
 /** Replaces a line's pending serials (or batches): refused whole when anything is wrong. */
 export async function setLineSerials(prisma: PrismaClient, userId: number, input: LineSerialsInput & { idempotencyKey: string }) {
   const { idempotencyKey, ...request } = input;
-  return withSerialRace(() =>
-    applyOnce(prisma, { userId, procedure: 'purchaseOrders.setLineSerials', key: idempotencyKey, input: request }, async (tx) => {
-      const order = await loadOrderInfo(tx, await orderOfLine(tx, input.lineId), true);
-      await placeBay(tx, order, input.bayId);
-      for (const batch of input.batches ?? []) await placeBay(tx, order, batch.bayId);
-      const { entries, problems } = await lineEntries(tx, order, input);
-      if (problems.length > 0) throw listRejected(problems);
-      const saved = await replaceEntries(tx, order, entries, [input.lineId]);
-      return { lineId: input.lineId, ...saved };
-    }),
+  return withSerialRace(
+    () =>
+      applyOnce(prisma, { userId, procedure: 'purchaseOrders.setLineSerials', key: idempotencyKey, input: request }, async (tx) => {
+        const order = await loadOrderInfo(tx, await orderOfLine(tx, input.lineId), true);
+        await placeBay(tx, order, input.bayId);
+        for (const batch of input.batches ?? []) await placeBay(tx, order, batch.bayId);
+        const { entries, problems } = await lineEntries(tx, order, input);
+        if (problems.length > 0) throw listRejected(problems);
+        const saved = await replaceEntries(tx, order, entries, [input.lineId]);
+        return { lineId: input.lineId, ...saved };
+      }),
     async () => (await previewLineSerials(prisma, request)).errors,
     'serial',
   );
@@ -88,7 +98,8 @@ async function tableEntries(db: Db, order: OrderInfo, rows: TableRow[]) {
   const bays = await db.bay.findMany({ where: { locationId: order.locationId }, select: { id: true, name: true } });
   const bayByName = new Map(bays.map((b) => [b.name.toLowerCase(), b.id]));
   rows.forEach((row, index) => {
-    const say = (field: string, reason: Problem['reason'], message: string) => problems.push({ index, token: null, reason, message, field });
+    const say = (field: string, reason: Problem['reason'], message: string) =>
+      problems.push({ index, token: null, reason, message, field });
     const candidates =
       row.line !== undefined
         ? order.lines.filter((l) => l.lineNumber === row.line)
@@ -97,14 +108,28 @@ async function tableEntries(db: Db, order: OrderInfo, rows: TableRow[]) {
           : null;
     if (candidates === null) return say('sku', 'INVALID_ROWS', 'Give the SKU or the line number');
     if (candidates.length === 0) {
-      return say(row.line !== undefined ? 'line' : 'sku', 'LINE_NOT_ON_ORDER', row.line !== undefined ? `Purchase order #${order.id} has no line ${row.line}` : `No line of purchase order #${order.id} is for SKU ${row.sku}`);
+      return say(
+        row.line !== undefined ? 'line' : 'sku',
+        'LINE_NOT_ON_ORDER',
+        row.line !== undefined
+          ? `Purchase order #${order.id} has no line ${row.line}`
+          : `No line of purchase order #${order.id} is for SKU ${row.sku}`,
+      );
     }
     if (candidates.length > 1) {
-      return say('sku', 'LINE_NOT_ON_ORDER', `SKU ${row.sku} is on lines ${candidates.map((c) => c.lineNumber).join(' and ')}: give the line number`);
+      return say(
+        'sku',
+        'LINE_NOT_ON_ORDER',
+        `SKU ${row.sku} is on lines ${candidates.map((c) => c.lineNumber).join(' and ')}: give the line number`,
+      );
     }
     const line = candidates[0]!;
     if (row.line !== undefined && row.sku?.trim() && row.sku.trim().toLowerCase() !== line.sku.toLowerCase()) {
-      return say('sku', 'LINE_NOT_ON_ORDER', `Line ${line.lineNumber} is for ${line.sku}, not ${row.sku.trim()}: check the line number and the SKU`);
+      return say(
+        'sku',
+        'LINE_NOT_ON_ORDER',
+        `Line ${line.lineNumber} is for ${line.sku}, not ${row.sku.trim()}: check the line number and the SKU`,
+      );
     }
     let bayId: number | null = null;
     if (row.bay?.trim()) {
@@ -116,13 +141,19 @@ async function tableEntries(db: Db, order: OrderInfo, rows: TableRow[]) {
     const batch = row.batch?.trim() ?? '';
     if (serial && batch) return say('batch', 'INVALID_ROWS', 'A row holds a serial or a batch, not both');
     if (serial) {
-      if (row.quantity !== undefined && row.quantity !== 1) return say('quantity', 'INVALID_ROWS', 'A serial is one unit: leave the quantity empty or 1');
+      if (row.quantity !== undefined && row.quantity !== 1)
+        return say('quantity', 'INVALID_ROWS', 'A serial is one unit: leave the quantity empty or 1');
       entries.push({ index, lineId: line.id, serial, bayId });
     } else if (batch || line.batchTracked) {
-      if (row.quantity === undefined) return say('quantity', 'BATCH_QUANTITY_MISMATCH', `Give the quantity of batch ${batch || '(no number)'}`);
+      if (row.quantity === undefined)
+        return say('quantity', 'BATCH_QUANTITY_MISMATCH', `Give the quantity of batch ${batch || '(no number)'}`);
       entries.push({ index, lineId: line.id, batch, expiry: row.expiry ?? null, quantity: row.quantity, bayId });
     } else {
-      say('serial', 'EMPTY_SERIAL', line.serialised ? 'The serial is empty' : `Line ${line.lineNumber} (${line.sku}) takes no serials or batches`);
+      say(
+        'serial',
+        'EMPTY_SERIAL',
+        line.serialised ? 'The serial is empty' : `Line ${line.lineNumber} (${line.sku}) takes no serials or batches`,
+      );
     }
   });
   const checked = await checkEntries(db, order, entries);
@@ -150,17 +181,22 @@ export async function previewTable(db: Db, input: { purchaseOrderId: number; row
 }
 
 /** Saves a table's serials and batches: each line it names gets exactly what the table lists for it. */
-export async function setTable(prisma: PrismaClient, userId: number, input: { purchaseOrderId: number; rows: TableRow[]; idempotencyKey: string }) {
+export async function setTable(
+  prisma: PrismaClient,
+  userId: number,
+  input: { purchaseOrderId: number; rows: TableRow[]; idempotencyKey: string },
+) {
   const { idempotencyKey, ...request } = input;
-  return withSerialRace(() =>
-    applyOnce(prisma, { userId, procedure: 'purchaseOrders.setSerialTable', key: idempotencyKey, input: request }, async (tx) => {
-      const order = await loadOrderInfo(tx, input.purchaseOrderId, true);
-      const { entries, problems } = await tableEntries(tx, order, input.rows);
-      if (problems.length > 0) throw listRejected(problems, 'row');
-      const lineIds = [...new Set(entries.map((e) => e.lineId))];
-      await replaceEntries(tx, order, entries, lineIds);
-      return { lines: lineSummary(order, entries).filter((l) => lineIds.includes(l.lineId)) };
-    }),
+  return withSerialRace(
+    () =>
+      applyOnce(prisma, { userId, procedure: 'purchaseOrders.setSerialTable', key: idempotencyKey, input: request }, async (tx) => {
+        const order = await loadOrderInfo(tx, input.purchaseOrderId, true);
+        const { entries, problems } = await tableEntries(tx, order, input.rows);
+        if (problems.length > 0) throw listRejected(problems, 'row');
+        const lineIds = [...new Set(entries.map((e) => e.lineId))];
+        await replaceEntries(tx, order, entries, lineIds);
+        return { lines: lineSummary(order, entries).filter((l) => lineIds.includes(l.lineId)) };
+      }),
     async () => (await previewTable(prisma, request)).errors,
     'row',
   );
@@ -178,6 +214,9 @@ async function withSerialRace<T>(work: () => Promise<T>, explain: () => Promise<
     if (pgErrorCode(error) !== '23505') throw error;
     const problems = await explain();
     if (problems.length > 0) throw listRejected(problems, what);
-    throw new DomainError('SERIAL_ON_OTHER_ORDER', 'Another request entered some of these serials on an order line at the same moment; check again and send the list again.');
+    throw new DomainError(
+      'SERIAL_ON_OTHER_ORDER',
+      'Another request entered some of these serials on an order line at the same moment; check again and send the list again.',
+    );
   }
 }

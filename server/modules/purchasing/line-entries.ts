@@ -46,11 +46,17 @@ export async function loadOrderInfo(db: Db, orderId: number, lock: boolean): Pro
     await db.purchaseOrder.findUnique({
       where: { id: orderId },
       select: {
-        id: true, status: true, locationId: true, bayId: true,
+        id: true,
+        status: true,
+        locationId: true,
+        bayId: true,
         lines: {
           orderBy: { lineNumber: 'asc' },
           select: {
-            id: true, lineNumber: true, quantity: true, receivedQuantity: true,
+            id: true,
+            lineNumber: true,
+            quantity: true,
+            receivedQuantity: true,
             product: { select: { id: true, sku: true, serialised: true, batchTracked: true } },
           },
         },
@@ -78,7 +84,11 @@ export async function loadOrderInfo(db: Db, orderId: number, lock: boolean): Pro
 }
 
 export async function orderOfLine(db: Db, lineId: number): Promise<number> {
-  const line = found(await db.purchaseOrderLine.findUnique({ where: { id: lineId }, select: { purchaseOrderId: true } }), 'Purchase order line', lineId);
+  const line = found(
+    await db.purchaseOrderLine.findUnique({ where: { id: lineId }, select: { purchaseOrderId: true } }),
+    'Purchase order line',
+    lineId,
+  );
   return line.purchaseOrderId;
 }
 
@@ -97,9 +107,21 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
   for (const entry of entries) {
     const line = lines.get(entry.lineId)!;
     if (isSerial(entry) && !line.serialised) {
-      problem(entry.index, entry.serial, 'PRODUCT_NOT_SERIALISED', `Line ${line.lineNumber} (${line.sku}) is not serialised; it takes no serials`, 'serial');
+      problem(
+        entry.index,
+        entry.serial,
+        'PRODUCT_NOT_SERIALISED',
+        `Line ${line.lineNumber} (${line.sku}) is not serialised; it takes no serials`,
+        'serial',
+      );
     } else if (!isSerial(entry) && !line.batchTracked) {
-      problem(entry.index, entry.batch, 'PRODUCT_NOT_BATCH_TRACKED', `Line ${line.lineNumber} (${line.sku}) is not batch tracked; it takes no batches`, 'batch');
+      problem(
+        entry.index,
+        entry.batch,
+        'PRODUCT_NOT_BATCH_TRACKED',
+        `Line ${line.lineNumber} (${line.sku}) is not batch tracked; it takes no batches`,
+        'batch',
+      );
     } else {
       usable.push(entry);
     }
@@ -119,7 +141,12 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
     const checked = checkSerialList(group.map((e) => e.serial));
     for (const p of checked.problems) {
       if (p.index === null) continue;
-      problems.push({ ...p, index: group[p.index]!.index, field: 'serial', ...(p.firstIndex !== undefined ? { firstIndex: group[p.firstIndex]!.index } : {}) });
+      problems.push({
+        ...p,
+        index: group[p.index]!.index,
+        field: 'serial',
+        ...(p.firstIndex !== undefined ? { firstIndex: group[p.firstIndex]!.index } : {}),
+      });
     }
     const valid = new Set(checked.problems.map((p) => p.index));
     const candidates = group.filter((_, i) => !valid.has(i));
@@ -127,9 +154,17 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
     const { existing, onOrders: elsewhere } = await serialConflicts(db, productId, values, replacedLines);
     candidates.forEach((entry, i) => {
       const serial = values[i]!;
-      if (existing.has(serial)) problem(entry.index, serial, 'SERIAL_EXISTS', `Serial ${serial} already exists for ${lines.get(entry.lineId)!.sku}`, 'serial');
+      if (existing.has(serial))
+        problem(entry.index, serial, 'SERIAL_EXISTS', `Serial ${serial} already exists for ${lines.get(entry.lineId)!.sku}`, 'serial');
       const other = elsewhere.get(serial);
-      if (other) problem(entry.index, serial, 'SERIAL_ON_OTHER_ORDER', `Serial ${serial} is already entered on purchase order #${other.orderId} line ${other.lineNumber}`, 'serial');
+      if (other)
+        problem(
+          entry.index,
+          serial,
+          'SERIAL_ON_OTHER_ORDER',
+          `Serial ${serial} is already entered on purchase order #${other.orderId} line ${other.lineNumber}`,
+          'serial',
+        );
     });
   }
 
@@ -137,7 +172,8 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
   for (const entry of usable) {
     if (isSerial(entry)) continue;
     if (!entry.batch.trim()) problem(entry.index, entry.batch, 'BATCH_REQUIRED', 'Give the batch number', 'batch');
-    if (!(entry.quantity > 0)) problem(entry.index, entry.batch, 'BATCH_QUANTITY_MISMATCH', `Batch ${entry.batch} needs a quantity above zero`, 'quantity');
+    if (!(entry.quantity > 0))
+      problem(entry.index, entry.batch, 'BATCH_QUANTITY_MISMATCH', `Batch ${entry.batch} needs a quantity above zero`, 'quantity');
   }
   const batchExpiry = new Map<string, string | null>();
   for (const entry of usable) {
@@ -157,7 +193,12 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
     const count = Math.round(mine.reduce((sum, e) => sum + (isSerial(e) ? 1 : e.quantity), 0) * 1e4) / 1e4;
     const remaining = remainingQuantity(line);
     if (count > remaining) {
-      problem(null, null, 'SERIAL_COUNT_MISMATCH', `Line ${line.lineNumber} (${line.sku}) expects ${remaining} more, but ${count} are entered: remove ${count - remaining}`);
+      problem(
+        null,
+        null,
+        'SERIAL_COUNT_MISMATCH',
+        `Line ${line.lineNumber} (${line.sku}) expects ${remaining} more, but ${count} are entered: remove ${count - remaining}`,
+      );
     }
   }
   return problems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
@@ -179,7 +220,13 @@ async function checkKnownBatchExpiry(
   for (const entry of batchEntries) {
     const key = `${lines.get(entry.lineId)!.productId}\0${entry.batch}`;
     if (expiryOf.has(key) && expiryOf.get(key) !== entry.expiry) {
-      problem(entry.index, entry.batch, 'BATCH_EXPIRY_MISMATCH', `Batch ${entry.batch} already exists with expiry ${expiryOf.get(key) ?? 'none'}`, 'expiry');
+      problem(
+        entry.index,
+        entry.batch,
+        'BATCH_EXPIRY_MISMATCH',
+        `Batch ${entry.batch} already exists with expiry ${expiryOf.get(key) ?? 'none'}`,
+        'expiry',
+      );
     }
   }
 }
@@ -211,7 +258,11 @@ export async function replaceEntries(tx: Tx, order: OrderInfo, entries: Entry[],
   }
   await tx.pendingBatch.createMany({
     data: [...batches.values()].map((batch) => ({
-      lineId: batch.lineId, number: batch.batch.trim(), expiry: batch.expiry ? new Date(batch.expiry) : null, quantity: batch.quantity, bayId: batch.bayId,
+      lineId: batch.lineId,
+      number: batch.batch.trim(),
+      expiry: batch.expiry ? new Date(batch.expiry) : null,
+      quantity: batch.quantity,
+      bayId: batch.bayId,
     })),
   });
   return { serials: serials.length, batches: batches.size };
@@ -220,7 +271,12 @@ export async function replaceEntries(tx: Tx, order: OrderInfo, entries: Entry[],
 const SYNTAX_REASONS = new Set(['INVALID_RANGE', 'RANGE_TOO_LARGE', 'QUANTITY_REQUIRED', 'NO_PREVIOUS_SERIAL']);
 
 /** Entries for one line from a list or text of serials; `sources` maps each back to its token. */
-export async function lineSerialEntries(order: OrderInfo, lineId: number, input: { serials?: string[]; text?: string }, highest: () => Promise<string | null>) {
+export async function lineSerialEntries(
+  order: OrderInfo,
+  lineId: number,
+  input: { serials?: string[]; text?: string },
+  highest: () => Promise<string | null>,
+) {
   const line = order.lines.find((l) => l.id === lineId);
   if (!line) throw new DomainError('LINE_NOT_ON_ORDER', `Line ${lineId} is not on purchase order #${order.id}.`);
   const parsed =

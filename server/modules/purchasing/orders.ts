@@ -28,7 +28,9 @@ export interface OrderInput {
 
 /** Locks the order row: every change to an order, its lines or its receipts goes one at a time. */
 export async function lockOrder(tx: Tx, id: number) {
-  const [row] = await tx.$queryRaw<{ id: number; status: OrderStatus; location_id: number; bay_id: number | null; exchange_rate: string; currency: string }[]>`
+  const [row] = await tx.$queryRaw<
+    { id: number; status: OrderStatus; location_id: number; bay_id: number | null; exchange_rate: string; currency: string }[]
+  >`
     SELECT id, status::text AS status, location_id, bay_id, exchange_rate::text, currency FROM purchase_order WHERE id = ${id} FOR UPDATE`;
   return found(row, 'Purchase order', id);
 }
@@ -36,13 +38,19 @@ export async function lockOrder(tx: Tx, id: number) {
 /** Lines must name purchasable products; each product is checked once. */
 async function checkLineProducts(tx: Tx, lines: OrderLineInput[]) {
   const ids = [...new Set(lines.map((line) => line.productId))];
-  const products = await tx.product.findMany({ where: { id: { in: ids } }, select: { id: true, sku: true, purchasable: true, active: true, serialised: true } });
+  const products = await tx.product.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, sku: true, purchasable: true, active: true, serialised: true },
+  });
   const byId = new Map(products.map((p) => [p.id, p]));
   for (const id of ids) {
     const product = byId.get(id);
     if (!product) throw new DomainError('NOT_FOUND', `Product ${id} does not exist.`);
     if (!product.purchasable) {
-      throw new DomainError('PRODUCT_NOT_PURCHASABLE', `${product.sku} is not purchasable: mark it purchasable (with its purchase GL code and tax rate) before ordering it.`);
+      throw new DomainError(
+        'PRODUCT_NOT_PURCHASABLE',
+        `${product.sku} is not purchasable: mark it purchasable (with its purchase GL code and tax rate) before ordering it.`,
+      );
     }
     if (!product.active) throw new DomainError('PRODUCT_INACTIVE', `${product.sku} is inactive; reactivate it before ordering it.`);
   }
@@ -50,7 +58,10 @@ async function checkLineProducts(tx: Tx, lines: OrderLineInput[]) {
   lines.forEach((line, i) => {
     const product = byId.get(line.productId)!;
     if (product.serialised && !Number.isInteger(line.quantity)) {
-      throw new DomainError('INVALID_INPUT', `Line ${i + 1} (${product.sku}) is serialised: order a whole number of units, not ${line.quantity}.`);
+      throw new DomainError(
+        'INVALID_INPUT',
+        `Line ${i + 1} (${product.sku}) is serialised: order a whole number of units, not ${line.quantity}.`,
+      );
     }
   });
 }
@@ -75,7 +86,12 @@ export function createOrder(prisma: PrismaClient, userId: number, input: OrderIn
         reference: input.reference ?? null,
         createdById: userId,
         lines: {
-          create: input.lines.map((line, i) => ({ lineNumber: i + 1, productId: line.productId, quantity: line.quantity, unitCost: line.unitCost })),
+          create: input.lines.map((line, i) => ({
+            lineNumber: i + 1,
+            productId: line.productId,
+            quantity: line.quantity,
+            unitCost: line.unitCost,
+          })),
         },
       },
       select: { id: true },
@@ -106,7 +122,10 @@ export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<Ord
       bayId: patch.bayId !== undefined && (patch.bayId ?? null) !== order.bay_id,
     };
     if (anyReceived && Object.values(changes).some(Boolean)) {
-      throw new DomainError('ORDER_HAS_RECEIPTS', `Purchase order #${id} has receipts, so its currency, exchange rate and location can no longer change.`);
+      throw new DomainError(
+        'ORDER_HAS_RECEIPTS',
+        `Purchase order #${id} has receipts, so its currency, exchange rate and location can no longer change.`,
+      );
     }
     if (patch.supplierId !== undefined) await checkSupplier(tx, patch.supplierId);
     if (patch.locationId !== undefined || patch.bayId !== undefined) {
@@ -190,7 +209,10 @@ async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], l
   for (const line of existing) {
     if (kept.has(line.id)) continue;
     if (Number(line.receivedQuantity) > 0) {
-      throw new DomainError('ORDER_HAS_RECEIPTS', `Line ${line.lineNumber} has receipts and cannot be removed; set its quantity to what was received instead.`);
+      throw new DomainError(
+        'ORDER_HAS_RECEIPTS',
+        `Line ${line.lineNumber} has receipts and cannot be removed; set its quantity to what was received instead.`,
+      );
     }
   }
   // Entered serials belong to a line's product: a line whose product changes loses them.
@@ -236,7 +258,10 @@ export function cancelOrder(prisma: PrismaClient, id: number) {
     const order = await lockOrder(tx, id);
     assertEditable(id, order.status);
     const lines = await tx.purchaseOrderLine.findMany({ where: { purchaseOrderId: id }, select: { id: true } });
-    await deleteSerialsOnOrder(tx, lines.map((l) => l.id));
+    await deleteSerialsOnOrder(
+      tx,
+      lines.map((l) => l.id),
+    );
     await tx.pendingBatch.deleteMany({ where: { line: { purchaseOrderId: id } } });
     await tx.purchaseOrder.update({ where: { id }, data: { status: 'cancelled' } });
     return getOrder(tx, id);
@@ -246,7 +271,10 @@ export function cancelOrder(prisma: PrismaClient, id: number) {
 /** Recounts the status from the lines after receipts. */
 export async function refreshStatus(tx: Tx, id: number, current: OrderStatus): Promise<OrderStatus> {
   const lines = await tx.purchaseOrderLine.findMany({ where: { purchaseOrderId: id }, select: { quantity: true, receivedQuantity: true } });
-  const status = statusFromReceipts(current, lines.map((l) => ({ quantity: Number(l.quantity), received: Number(l.receivedQuantity) })));
+  const status = statusFromReceipts(
+    current,
+    lines.map((l) => ({ quantity: Number(l.quantity), received: Number(l.receivedQuantity) })),
+  );
   if (status !== current) await tx.purchaseOrder.update({ where: { id }, data: { status } });
   return status;
 }
@@ -277,14 +305,26 @@ export async function getOrder(db: Db, id: number) {
       unitCost: true,
       receivedQuantity: true,
       product: { select: { id: true, sku: true, name: true, serialised: true, batchTracked: true, stockTracked: true } },
-      serials: { where: { status: 'on_order' }, select: { serial: true, bay: { select: { id: true, name: true } } }, orderBy: { id: 'asc' } },
-      pendingBatches: { select: { number: true, expiry: true, quantity: true, bay: { select: { id: true, name: true } } }, orderBy: { id: 'asc' } },
+      serials: {
+        where: { status: 'on_order' },
+        select: { serial: true, bay: { select: { id: true, name: true } } },
+        orderBy: { id: 'asc' },
+      },
+      pendingBatches: {
+        select: { number: true, expiry: true, quantity: true, bay: { select: { id: true, name: true } } },
+        orderBy: { id: 'asc' },
+      },
     },
   });
   const receipts = await db.receipt.findMany({
     where: { purchaseOrderId: id },
     orderBy: { id: 'asc' },
-    select: { id: true, createdAt: true, user: { select: { name: true } }, lines: { select: { lineId: true, quantity: true, unitCost: true } } },
+    select: {
+      id: true,
+      createdAt: true,
+      user: { select: { name: true } },
+      lines: { select: { lineId: true, quantity: true, unitCost: true } },
+    },
   });
   return {
     ...order,
@@ -299,7 +339,12 @@ export async function getOrder(db: Db, id: number) {
       receivedQuantity: Number(receivedQuantity),
       pendingSerials: pendingSerials.map((p) => p.serial),
       pendingSerialBays: pendingSerials.map((p) => p.bay?.name ?? null),
-      pendingBatches: pendingBatches.map((b) => ({ number: b.number, expiry: b.expiry?.toISOString().slice(0, 10) ?? null, quantity: Number(b.quantity), bayName: b.bay?.name ?? null })),
+      pendingBatches: pendingBatches.map((b) => ({
+        number: b.number,
+        expiry: b.expiry?.toISOString().slice(0, 10) ?? null,
+        quantity: Number(b.quantity),
+        bayName: b.bay?.name ?? null,
+      })),
     })),
     receipts: receipts.map((r) => ({
       id: r.id,

@@ -73,7 +73,10 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
   const plan: PlannedLine[] = [];
   const seen = new Set<number>();
   const costs = new Map(
-    (await tx.purchaseOrderLine.findMany({ where: { purchaseOrderId: order.id }, select: { id: true, unitCost: true } })).map((l) => [l.id, Number(l.unitCost)]),
+    (await tx.purchaseOrderLine.findMany({ where: { purchaseOrderId: order.id }, select: { id: true, unitCost: true } })).map((l) => [
+      l.id,
+      Number(l.unitCost),
+    ]),
   );
   for (const [index, want] of requested.entries()) {
     const say = (reason: Problem['reason'], message: string) => problems.push({ index, token: null, reason, message, field: 'lines' });
@@ -90,10 +93,21 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
     seen.add(line.id);
     const remaining = remainingQuantity(line);
     if (want.quantity > remaining) {
-      say('OVER_RECEIPT', `${label}: ${line.quantity} ordered and ${line.received} received, so at most ${remaining} more can be received, not ${want.quantity}`);
+      say(
+        'OVER_RECEIPT',
+        `${label}: ${line.quantity} ordered and ${line.received} received, so at most ${remaining} more can be received, not ${want.quantity}`,
+      );
       continue;
     }
-    const planned: PlannedLine = { line, quantity: want.quantity, unitCost: costs.get(line.id)!, serialCount: 0, namedSerials: null, bayCounts: [], batches: [] };
+    const planned: PlannedLine = {
+      line,
+      quantity: want.quantity,
+      unitCost: costs.get(line.id)!,
+      serialCount: 0,
+      namedSerials: null,
+      bayCounts: [],
+      batches: [],
+    };
     if (want.serials && !line.serialised) {
       say('PRODUCT_NOT_SERIALISED', `${label} is not serialised: leave out the serials`);
       continue;
@@ -112,7 +126,10 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
         const entered = new Set(found.map((row) => row.serial));
         const missing = named.filter((serial) => !entered.has(serial));
         if (missing.length > 0) {
-          say('SERIAL_NOT_FOUND', `${label}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not entered on this line; enter them first`);
+          say(
+            'SERIAL_NOT_FOUND',
+            `${label}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not entered on this line; enter them first`,
+          );
           continue;
         }
         planned.namedSerials = named;
@@ -129,17 +146,26 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
         say(
           'SERIAL_COUNT_MISMATCH',
           `${label}: receiving ${want.quantity} needs exactly ${want.quantity} serials, but ${planned.serialCount} ${want.serials ? 'are named' : 'are entered'}` +
-            (want.serials ? '' : `; enter ${want.quantity - planned.serialCount > 0 ? `${want.quantity - planned.serialCount} more` : 'fewer'} or name which serials to receive`),
+            (want.serials
+              ? ''
+              : `; enter ${want.quantity - planned.serialCount > 0 ? `${want.quantity - planned.serialCount} more` : 'fewer'} or name which serials to receive`),
         );
         continue;
       }
     } else if (line.batchTracked) {
-      planned.batches = (await tx.pendingBatch.findMany({ where: { lineId: line.id }, select: { id: true, number: true, expiry: true, quantity: true, bayId: true }, orderBy: { id: 'asc' } })).map(
-        (b) => ({ ...b, quantity: Number(b.quantity) }),
-      );
+      planned.batches = (
+        await tx.pendingBatch.findMany({
+          where: { lineId: line.id },
+          select: { id: true, number: true, expiry: true, quantity: true, bayId: true },
+          orderBy: { id: 'asc' },
+        })
+      ).map((b) => ({ ...b, quantity: Number(b.quantity) }));
       const total = Math.round(planned.batches.reduce((sum, b) => sum + b.quantity, 0) * 1e4) / 1e4;
       if (total !== want.quantity) {
-        say('BATCH_QUANTITY_MISMATCH', `${label}: receiving ${want.quantity} needs batches adding up to ${want.quantity}, but the entered batches add up to ${total}`);
+        say(
+          'BATCH_QUANTITY_MISMATCH',
+          `${label}: receiving ${want.quantity} needs batches adding up to ${want.quantity}, but the entered batches add up to ${total}`,
+        );
         continue;
       }
     }
@@ -160,7 +186,11 @@ async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement:
     const named = planned.namedSerials;
     for (const group of planned.bayCounts) {
       const bayId = group.bay_id ?? order.bayId;
-      const movementId = await moveStock(tx, { productId: line.productId, locationId: order.locationId, bayId, batchId: null }, { ...movement, quantity: group.count });
+      const movementId = await moveStock(
+        tx,
+        { productId: line.productId, locationId: order.locationId, bayId, batchId: null },
+        { ...movement, quantity: group.count },
+      );
       await tx.$executeRaw`
         WITH received AS (
           UPDATE serial_number SET status = 'in_stock', location_id = ${order.locationId}, bay_id = ${bayId},
@@ -175,13 +205,21 @@ async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement:
     const product = { id: line.productId, sku: line.sku };
     for (const b of planned.batches) {
       const batchId = await batchFor(tx, product, b.number, b.expiry?.toISOString().slice(0, 10) ?? null, movement.unitCost);
-      await moveStock(tx, { productId: line.productId, locationId: order.locationId, bayId: b.bayId ?? order.bayId, batchId }, { ...movement, quantity: b.quantity });
+      await moveStock(
+        tx,
+        { productId: line.productId, locationId: order.locationId, bayId: b.bayId ?? order.bayId, batchId },
+        { ...movement, quantity: b.quantity },
+      );
     }
     await tx.pendingBatch.deleteMany({ where: { lineId: line.id } });
   } else {
     const product = await tx.product.findUniqueOrThrow({ where: { id: line.productId }, select: { stockTracked: true } });
     if (product.stockTracked) {
-      await moveStock(tx, { productId: line.productId, locationId: order.locationId, bayId: order.bayId, batchId: null }, { ...movement, quantity: planned.quantity });
+      await moveStock(
+        tx,
+        { productId: line.productId, locationId: order.locationId, bayId: order.bayId, batchId: null },
+        { ...movement, quantity: planned.quantity },
+      );
     }
   }
 }

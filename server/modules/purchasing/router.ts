@@ -51,7 +51,15 @@ export const suppliersRouter = router({
 
 export const purchaseOrdersRouter = router({
   create: writeProcedure('purchasing.edit')
-    .input(z.object({ ...header, lines: z.array(line.omit({ id: true })).min(1, 'an order needs at least one line').max(1000) }))
+    .input(
+      z.object({
+        ...header,
+        lines: z
+          .array(line.omit({ id: true }))
+          .min(1, 'an order needs at least one line')
+          .max(1000),
+      }),
+    )
     .mutation(({ ctx, input }) => orders.createOrder(ctx.db.prisma, ctx.user.id, input)),
   update: writeProcedure('purchasing.edit')
     .input(z.object({ id, ...z.object(header).partial().shape, lines: z.array(line).min(1).max(1000).optional() }))
@@ -60,8 +68,12 @@ export const purchaseOrdersRouter = router({
   list: readProcedure
     .input(z.object({ status: z.enum(STATUSES).optional(), supplierId: id.optional(), ...pageInput }).default({ limit: 100 }))
     .query(({ ctx, input }) => orders.listOrders(ctx.db.prisma, input)),
-  issue: writeProcedure('purchasing.edit').input(z.object({ id })).mutation(({ ctx, input }) => orders.issueOrder(ctx.db.prisma, input.id)),
-  cancel: writeProcedure('purchasing.edit').input(z.object({ id })).mutation(({ ctx, input }) => orders.cancelOrder(ctx.db.prisma, input.id)),
+  issue: writeProcedure('purchasing.edit')
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => orders.issueOrder(ctx.db.prisma, input.id)),
+  cancel: writeProcedure('purchasing.edit')
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => orders.cancelOrder(ctx.db.prisma, input.id)),
   previewLineSerials: readProcedure
     .input(z.object(lineSerials).refine(exactlyOne, ONE_KIND))
     .query(({ ctx, input }) => entries.previewLineSerials(ctx.db.prisma, input)),
@@ -76,7 +88,10 @@ export const purchaseOrdersRouter = router({
     .input(
       z.object({
         purchaseOrderId: id,
-        lines: z.array(z.object({ lineId: id, quantity: positive, serials: serialList.optional() })).min(1, 'receive at least one line').max(1000),
+        lines: z
+          .array(z.object({ lineId: id, quantity: positive, serials: serialList.optional() }))
+          .min(1, 'receive at least one line')
+          .max(1000),
         idempotencyKey,
       }),
     )

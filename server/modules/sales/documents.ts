@@ -37,28 +37,59 @@ function openQuantity(kind: SalesDocumentKind, line: OrderLineState) {
  * lines carry the serials their order line holds (ones already out on the other kind of document
  * first: the same goods), so an order allocated in full ships without naming serials again.
  */
-export async function createSalesDocument(tx: Tx, userId: number, kind: SalesDocumentKind, salesOrderId: number, requested?: { lineId: number; quantity: number }[]) {
+export async function createSalesDocument(
+  tx: Tx,
+  userId: number,
+  kind: SalesDocumentKind,
+  salesOrderId: number,
+  requested?: { lineId: number; quantity: number }[],
+) {
   const order = await lockSalesOrder(tx, salesOrderId);
   const closed = kind === 'shipment' ? ['shipped', 'invoiced', 'cancelled'] : ['invoiced', 'cancelled'];
   if (closed.includes(order.status)) {
-    throw new DomainError('ORDER_NOT_OPEN', `Sales order #${salesOrderId} is ${order.status.replace('_', ' ')}; nothing on it is left to ${kind === 'shipment' ? 'ship' : 'invoice'}.`);
+    throw new DomainError(
+      'ORDER_NOT_OPEN',
+      `Sales order #${salesOrderId} is ${order.status.replace('_', ' ')}; nothing on it is left to ${kind === 'shipment' ? 'ship' : 'invoice'}.`,
+    );
   }
   const lines = await orderLines(tx, kind, salesOrderId);
   const verb = kind === 'shipment' ? 'ship' : 'invoice';
-  const wanted = requested ?? lines.filter((l) => openQuantity(kind, l) > 0).map((l) => ({ lineId: l.id, quantity: openQuantity(kind, l) }));
+  const wanted =
+    requested ?? lines.filter((l) => openQuantity(kind, l) > 0).map((l) => ({ lineId: l.id, quantity: openQuantity(kind, l) }));
   const problems: Problem[] = [];
   wanted.forEach((w, index) => {
     const line = lines.find((l) => l.id === w.lineId);
-    if (!line) return problems.push({ index, token: String(w.lineId), reason: 'LINE_NOT_ON_ORDER', message: `Line ${w.lineId} is not on sales order #${salesOrderId}` });
+    if (!line)
+      return problems.push({
+        index,
+        token: String(w.lineId),
+        reason: 'LINE_NOT_ON_ORDER',
+        message: `Line ${w.lineId} is not on sales order #${salesOrderId}`,
+      });
     if (wanted.findIndex((other) => other.lineId === w.lineId) !== index) {
-      return problems.push({ index, token: String(w.lineId), reason: 'INVALID_INPUT', message: `Line ${line.line_number} (${line.sku}) is named twice; give its quantity once` });
+      return problems.push({
+        index,
+        token: String(w.lineId),
+        reason: 'INVALID_INPUT',
+        message: `Line ${line.line_number} (${line.sku}) is named twice; give its quantity once`,
+      });
     }
     const open = openQuantity(kind, line);
     if (w.quantity > open) {
-      return problems.push({ index, token: String(w.lineId), reason: 'OVER_SHIPMENT', message: `Line ${line.line_number} (${line.sku}) has ${open} left to ${verb} (${Number(line.quantity)} ordered, the rest done or on open ${kind}s); cannot ${verb} ${w.quantity}` });
+      return problems.push({
+        index,
+        token: String(w.lineId),
+        reason: 'OVER_SHIPMENT',
+        message: `Line ${line.line_number} (${line.sku}) has ${open} left to ${verb} (${Number(line.quantity)} ordered, the rest done or on open ${kind}s); cannot ${verb} ${w.quantity}`,
+      });
     }
     if (line.serialised && !Number.isInteger(w.quantity)) {
-      return problems.push({ index, token: String(w.lineId), reason: 'INVALID_INPUT', message: `Line ${line.line_number} (${line.sku}) is serialised: ${verb} a whole number of units` });
+      return problems.push({
+        index,
+        token: String(w.lineId),
+        reason: 'INVALID_INPUT',
+        message: `Line ${line.line_number} (${line.sku}) is serialised: ${verb} a whole number of units`,
+      });
     }
   });
   if (problems.length > 0) {
@@ -67,12 +98,26 @@ export async function createSalesDocument(tx: Tx, userId: number, kind: SalesDoc
   }
   if (wanted.length === 0) throw new DomainError('NOTHING_TO_SHIP', `Sales order #${salesOrderId} has nothing left to ${verb}.`);
   const data = { salesOrderId, createdById: userId };
-  const created = kind === 'shipment'
-    ? await tx.shipment.create({ data: { ...data, lines: { create: wanted.map((w, i) => ({ lineNumber: i + 1, soLineId: w.lineId, quantity: w.quantity })) } }, select: { id: true, lines: { select: { id: true, soLineId: true, quantity: true } } } })
-    : await tx.invoice.create({
-        data: { ...data, lines: { create: wanted.map((w, i) => ({ lineNumber: i + 1, soLineId: w.lineId, quantity: w.quantity, unitPrice: lines.find((l) => l.id === w.lineId)!.unit_price })) } },
-        select: { id: true, lines: { select: { id: true, soLineId: true, quantity: true } } },
-      });
+  const created =
+    kind === 'shipment'
+      ? await tx.shipment.create({
+          data: { ...data, lines: { create: wanted.map((w, i) => ({ lineNumber: i + 1, soLineId: w.lineId, quantity: w.quantity })) } },
+          select: { id: true, lines: { select: { id: true, soLineId: true, quantity: true } } },
+        })
+      : await tx.invoice.create({
+          data: {
+            ...data,
+            lines: {
+              create: wanted.map((w, i) => ({
+                lineNumber: i + 1,
+                soLineId: w.lineId,
+                quantity: w.quantity,
+                unitPrice: lines.find((l) => l.id === w.lineId)!.unit_price,
+              })),
+            },
+          },
+          select: { id: true, lines: { select: { id: true, soLineId: true, quantity: true } } },
+        });
   for (const line of created.lines) {
     if (!lines.find((l) => l.id === line.soLineId)!.serialised) continue;
     await carryOrderLineSerials(tx, kind, line.id, line.soLineId, Number(line.quantity));
@@ -90,9 +135,10 @@ async function carryOrderLineSerials(tx: Tx, kind: SalesDocumentKind, lineId: nu
 
 /** The document's header row, read after its order is locked: its status is then current. */
 export async function documentHeader(tx: Db, kind: SalesDocumentKind, id: number) {
-  const header = kind === 'shipment'
-    ? await tx.shipment.findUnique({ where: { id }, select: { id: true, status: true, salesOrderId: true } })
-    : await tx.invoice.findUnique({ where: { id }, select: { id: true, status: true, salesOrderId: true } });
+  const header =
+    kind === 'shipment'
+      ? await tx.shipment.findUnique({ where: { id }, select: { id: true, status: true, salesOrderId: true } })
+      : await tx.invoice.findUnique({ where: { id }, select: { id: true, status: true, salesOrderId: true } });
   return found(header, KIND[kind].name, id);
 }
 
@@ -114,16 +160,39 @@ const LINE_PRODUCT = { select: { id: true, sku: true, name: true, serialised: tr
 /** A shipment or invoice with each line's serials and batches (held by the order line, or gone out). */
 export async function getSalesDocument(db: Db, kind: SalesDocumentKind, id: number) {
   const select = {
-    id: true, status: true, salesOrderId: true, createdAt: true,
+    id: true,
+    status: true,
+    salesOrderId: true,
+    createdAt: true,
     salesOrder: { select: { customer: { select: { id: true, name: true } }, location: { select: { id: true, name: true } } } },
   } as const;
-  const lineSelect = { id: true, lineNumber: true, soLineId: true, quantity: true, serials: { select: { serial: true }, orderBy: { serial: 'asc' } }, soLine: { select: { product: LINE_PRODUCT } } } as const;
-  const doc = kind === 'shipment'
-    ? await db.shipment.findUnique({ where: { id }, select: { ...select, shippedAt: true, lines: { select: lineSelect, orderBy: { lineNumber: 'asc' } } } })
-    : await db.invoice.findUnique({ where: { id }, select: { ...select, issuedAt: true, lines: { select: { ...lineSelect, unitPrice: true }, orderBy: { lineNumber: 'asc' } } } });
+  const lineSelect = {
+    id: true,
+    lineNumber: true,
+    soLineId: true,
+    quantity: true,
+    serials: { select: { serial: true }, orderBy: { serial: 'asc' } },
+    soLine: { select: { product: LINE_PRODUCT } },
+  } as const;
+  const doc =
+    kind === 'shipment'
+      ? await db.shipment.findUnique({
+          where: { id },
+          select: { ...select, shippedAt: true, lines: { select: lineSelect, orderBy: { lineNumber: 'asc' } } },
+        })
+      : await db.invoice.findUnique({
+          where: { id },
+          select: { ...select, issuedAt: true, lines: { select: { ...lineSelect, unitPrice: true }, orderBy: { lineNumber: 'asc' } } },
+        });
   const { salesOrder, lines, ...header } = found(doc, KIND[kind].name, id);
   const done = header.status === KIND[kind].done;
-  const batches = await documentBatches(db, kind, done, id, lines.map((l) => l.soLineId));
+  const batches = await documentBatches(
+    db,
+    kind,
+    done,
+    id,
+    lines.map((l) => l.soLineId),
+  );
   return {
     ...header,
     customer: salesOrder.customer,
@@ -154,12 +223,25 @@ async function documentBatches(db: Db, kind: SalesDocumentKind, done: boolean, i
   return rows.map((r) => ({ ...r, quantity: Number(r.quantity) }));
 }
 
-
-export async function listSalesDocuments(db: Db, kind: SalesDocumentKind, input: { salesOrderId?: number; cursor?: number; limit: number }) {
+export async function listSalesDocuments(
+  db: Db,
+  kind: SalesDocumentKind,
+  input: { salesOrderId?: number; cursor?: number; limit: number },
+) {
   const where = { salesOrderId: input.salesOrderId, ...(input.cursor ? { id: { gt: input.cursor } } : {}) };
-  const select = { id: true, status: true, salesOrderId: true, createdAt: true, salesOrder: { select: { customer: { select: { id: true, name: true } } } } } as const;
-  const rows = kind === 'shipment'
-    ? await db.shipment.findMany({ where, select, orderBy: { id: 'asc' }, take: input.limit + 1 })
-    : await db.invoice.findMany({ where, select, orderBy: { id: 'asc' }, take: input.limit + 1 });
-  return page(rows.map(({ salesOrder, ...row }) => ({ ...row, customer: salesOrder.customer })), input.limit);
+  const select = {
+    id: true,
+    status: true,
+    salesOrderId: true,
+    createdAt: true,
+    salesOrder: { select: { customer: { select: { id: true, name: true } } } },
+  } as const;
+  const rows =
+    kind === 'shipment'
+      ? await db.shipment.findMany({ where, select, orderBy: { id: 'asc' }, take: input.limit + 1 })
+      : await db.invoice.findMany({ where, select, orderBy: { id: 'asc' }, take: input.limit + 1 });
+  return page(
+    rows.map(({ salesOrder, ...row }) => ({ ...row, customer: salesOrder.customer })),
+    input.limit,
+  );
 }

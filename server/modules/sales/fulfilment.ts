@@ -7,8 +7,7 @@ import type { SalesDocumentKind } from './kinds.ts';
 import { insertSalesOrder, type NewSalesOrder } from './orders.ts';
 
 export type NewSalesDocument =
-  | { salesOrderId: number; lines?: { lineId: number; quantity: number }[] }
-  | (NewSalesOrder & { salesOrderId?: undefined });
+  { salesOrderId: number; lines?: { lineId: number; quantity: number }[] } | (NewSalesOrder & { salesOrderId?: undefined });
 
 /**
  * A shipment or invoice from an order (all of it, or the lines and quantities named; the rest stays
@@ -23,11 +22,20 @@ export function createDocument(prisma: PrismaClient, userId: number, kind: Sales
   });
 }
 
-export function deliverDocument(prisma: PrismaClient, userId: number, kind: SalesDocumentKind, input: { id: number; idempotencyKey?: string }) {
-  return applyOnceIfKeyed(prisma, { userId, procedure: `${kind}.deliver`, key: input.idempotencyKey, input: { id: input.id } }, async (tx) => {
-    await deliverSalesDocument(tx, userId, kind, input.id);
-    return getSalesDocument(tx, kind, input.id);
-  });
+export function deliverDocument(
+  prisma: PrismaClient,
+  userId: number,
+  kind: SalesDocumentKind,
+  input: { id: number; idempotencyKey?: string },
+) {
+  return applyOnceIfKeyed(
+    prisma,
+    { userId, procedure: `${kind}.deliver`, key: input.idempotencyKey, input: { id: input.id } },
+    async (tx) => {
+      await deliverSalesDocument(tx, userId, kind, input.id);
+      return getSalesDocument(tx, kind, input.id);
+    },
+  );
 }
 
 export function cancelDocument(prisma: PrismaClient, kind: SalesDocumentKind, id: number) {

@@ -15,11 +15,21 @@ export type SalesDocumentKind = 'shipment' | 'invoice';
  */
 export const KIND = {
   shipment: {
-    name: 'Shipment', open: OPEN_STATUS.shipment, done: 'shipped',
-    table: Prisma.raw('shipment'), lineTable: Prisma.raw('shipment_line'), parent: Prisma.raw('shipment_id'), serialColumn: Prisma.raw('shipment_line_id'),
+    name: 'Shipment',
+    open: OPEN_STATUS.shipment,
+    done: 'shipped',
+    table: Prisma.raw('shipment'),
+    lineTable: Prisma.raw('shipment_line'),
+    parent: Prisma.raw('shipment_id'),
+    serialColumn: Prisma.raw('shipment_line_id'),
   },
   invoice: {
-    name: 'Invoice', open: OPEN_STATUS.invoice, done: 'issued',
-    table: Prisma.raw('invoice'), lineTable: Prisma.raw('invoice_line'), parent: Prisma.raw('invoice_id'), serialColumn: Prisma.raw('invoice_line_id'),
+    name: 'Invoice',
+    open: OPEN_STATUS.invoice,
+    done: 'issued',
+    table: Prisma.raw('invoice'),
+    lineTable: Prisma.raw('invoice_line'),
+    parent: Prisma.raw('invoice_id'),
+    serialColumn: Prisma.raw('invoice_line_id'),
   },
 } as const;

@@ -18,7 +18,10 @@ export async function createCustomer(prisma: PrismaClient, name: string) {
 }
 
 export async function listCustomers(db: Db) {
-  return { items: await db.customer.findMany({ select: { id: true, name: true, createdAt: true }, orderBy: { name: 'asc' } }), nextCursor: null };
+  return {
+    items: await db.customer.findMany({ select: { id: true, name: true, createdAt: true }, orderBy: { name: 'asc' } }),
+    nextCursor: null,
+  };
 }
 
 /** Locks the order row: allocating, shipping and cancelling one order go one at a time. */
@@ -50,11 +53,18 @@ export async function insertSalesOrder(tx: Tx, userId: number, input: NewSalesOr
   found(await tx.customer.findUnique({ where: { id: input.customerId }, select: { id: true } }), 'Customer', input.customerId);
   await resolvePlace(tx, input.locationId, null);
   const ids = [...new Set(input.lines.map((l) => l.productId))];
-  const products = await tx.product.findMany({ where: { id: { in: ids } }, select: { id: true, sku: true, sellable: true, serialised: true, active: true } });
+  const products = await tx.product.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, sku: true, sellable: true, serialised: true, active: true },
+  });
   for (const line of input.lines) {
     const product = products.find((p) => p.id === line.productId);
     if (!product) throw new DomainError('NOT_FOUND', `Product ${line.productId} does not exist.`);
-    if (!product.sellable) throw new DomainError('PRODUCT_NOT_SELLABLE', `${product.sku} is not sellable: mark it sellable (with its sale GL code and tax rate) first.`);
+    if (!product.sellable)
+      throw new DomainError(
+        'PRODUCT_NOT_SELLABLE',
+        `${product.sku} is not sellable: mark it sellable (with its sale GL code and tax rate) first.`,
+      );
     if (!product.active) throw new DomainError('PRODUCT_INACTIVE', `${product.sku} is inactive; reactivate it before selling it.`);
     if (product.serialised && !Number.isInteger(line.quantity)) {
       throw new DomainError('INVALID_INPUT', `${product.sku} is serialised: order a whole number of units.`);
@@ -66,7 +76,9 @@ export async function insertSalesOrder(tx: Tx, userId: number, input: NewSalesOr
       locationId: input.locationId,
       reference: input.reference ?? null,
       createdById: userId,
-      lines: { create: input.lines.map((l, i) => ({ lineNumber: i + 1, productId: l.productId, quantity: l.quantity, unitPrice: l.unitPrice })) },
+      lines: {
+        create: input.lines.map((l, i) => ({ lineNumber: i + 1, productId: l.productId, quantity: l.quantity, unitPrice: l.unitPrice })),
+      },
     },
     select: { id: true },
   });
@@ -83,7 +95,11 @@ export function cancelSalesOrder(prisma: PrismaClient, userId: number, id: numbe
     const order = await lockSalesOrder(tx, id);
     assertOpen(order);
     await releaseOrderSerials(tx, { salesOrderId: id }, order.location_id, {
-      kind: 'allocation', userId, narrative: `Sales order #${id} cancelled`, documentType: 'sales_order', documentId: id,
+      kind: 'allocation',
+      userId,
+      narrative: `Sales order #${id} cancelled`,
+      documentType: 'sales_order',
+      documentId: id,
     });
     await tx.$executeRaw`DELETE FROM batch_allocation WHERE so_line_id IN (SELECT id FROM sales_order_line WHERE sales_order_id = ${id})`;
     await tx.$executeRaw`
@@ -111,7 +127,12 @@ export async function getSalesOrder(db: Db, id: number) {
     where: { salesOrderId: id },
     orderBy: { lineNumber: 'asc' },
     select: {
-      id: true, lineNumber: true, quantity: true, unitPrice: true, shippedQuantity: true, invoicedQuantity: true,
+      id: true,
+      lineNumber: true,
+      quantity: true,
+      unitPrice: true,
+      shippedQuantity: true,
+      invoicedQuantity: true,
       product: { select: { id: true, sku: true, name: true, serialised: true, batchTracked: true } },
       serials: { where: { status: 'allocated' }, select: { serial: true }, orderBy: { serial: 'asc' } },
       batchAllocations: { select: { quantity: true, batch: { select: { number: true, expiry: true } } }, orderBy: { id: 'asc' } },
@@ -128,7 +149,11 @@ export async function getSalesOrder(db: Db, id: number) {
       shippedQuantity: Number(shippedQuantity),
       invoicedQuantity: Number(invoicedQuantity),
       serials: serials.map((s) => s.serial),
-      batches: batchAllocations.map((a) => ({ batch: a.batch.number, expiry: a.batch.expiry?.toISOString().slice(0, 10) ?? null, quantity: Number(a.quantity) })),
+      batches: batchAllocations.map((a) => ({
+        batch: a.batch.number,
+        expiry: a.batch.expiry?.toISOString().slice(0, 10) ?? null,
+        quantity: Number(a.quantity),
+      })),
     })),
   };
 }

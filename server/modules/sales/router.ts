@@ -22,7 +22,16 @@ const newOrder = z.object({
 
 /** From an order (all of it, or these lines), or on its own (customer, location and product lines). */
 const newDocument = z.union([
-  z.object({ salesOrderId: id, lines: z.array(z.object({ lineId: id, quantity: positiveQuantity })).min(1).max(1000).optional() }).strict(),
+  z
+    .object({
+      salesOrderId: id,
+      lines: z
+        .array(z.object({ lineId: id, quantity: positiveQuantity }))
+        .min(1)
+        .max(1000)
+        .optional(),
+    })
+    .strict(),
   newOrder.strict(),
 ]);
 
@@ -34,27 +43,37 @@ export const customersRouter = router({
 });
 
 export const salesOrdersRouter = router({
-  create: writeProcedure('sales.edit').input(newOrder).mutation(({ ctx, input }) => orders.createSalesOrder(ctx.db.prisma, ctx.user.id, input)),
+  create: writeProcedure('sales.edit')
+    .input(newOrder)
+    .mutation(({ ctx, input }) => orders.createSalesOrder(ctx.db.prisma, ctx.user.id, input)),
   get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => orders.getSalesOrder(ctx.db.prisma, input.id)),
   list: readProcedure
     .input(z.object({ status: z.enum(STATUSES).optional(), customerId: id.optional(), ...pageInput }).default({ limit: 100 }))
     .query(({ ctx, input }) => orders.listSalesOrders(ctx.db.prisma, input)),
-  cancel: writeProcedure('sales.edit').input(z.object({ id })).mutation(({ ctx, input }) => orders.cancelSalesOrder(ctx.db.prisma, ctx.user.id, input.id)),
+  cancel: writeProcedure('sales.edit')
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => orders.cancelSalesOrder(ctx.db.prisma, ctx.user.id, input.id)),
   allocateSerials: writeProcedure('sales.allocate')
     .input(lineAllocationInput)
     .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user.id, { type: 'salesOrder', ...input })),
-  suggestSerials: readProcedure.input(z.object({ lineId: id })).query(({ ctx, input }) => suggest(ctx.db.prisma, 'salesOrder', input.lineId)),
+  suggestSerials: readProcedure
+    .input(z.object({ lineId: id }))
+    .query(({ ctx, input }) => suggest(ctx.db.prisma, 'salesOrder', input.lineId)),
 });
 
 /** Shipments and invoices share their procedures; only the kind and the role that may act differ. */
 function documentProcedures(kind: 'shipment' | 'invoice', action: 'sales.ship' | 'sales.invoice') {
   return {
-    create: writeProcedure(action).input(newDocument).mutation(({ ctx, input }) => createDocument(ctx.db.prisma, ctx.user.id, kind, input)),
+    create: writeProcedure(action)
+      .input(newDocument)
+      .mutation(({ ctx, input }) => createDocument(ctx.db.prisma, ctx.user.id, kind, input)),
     get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => getSalesDocument(ctx.db.prisma, kind, input.id)),
     list: readProcedure
       .input(z.object({ salesOrderId: id.optional(), ...pageInput }).default({ limit: 100 }))
       .query(({ ctx, input }) => listSalesDocuments(ctx.db.prisma, kind, input)),
-    cancel: writeProcedure(action).input(z.object({ id })).mutation(({ ctx, input }) => cancelDocument(ctx.db.prisma, kind, input.id)),
+    cancel: writeProcedure(action)
+      .input(z.object({ id }))
+      .mutation(({ ctx, input }) => cancelDocument(ctx.db.prisma, kind, input.id)),
     allocateSerials: writeProcedure('sales.allocate')
       .input(lineAllocationInput)
       .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user.id, { type: kind, ...input })),
@@ -66,10 +85,14 @@ const deliverInput = z.object({ id, idempotencyKey: idempotencyKey.optional() })
 
 export const shipmentsRouter = router({
   ...documentProcedures('shipment', 'sales.ship'),
-  ship: writeProcedure('sales.ship').input(deliverInput).mutation(({ ctx, input }) => deliverDocument(ctx.db.prisma, ctx.user.id, 'shipment', input)),
+  ship: writeProcedure('sales.ship')
+    .input(deliverInput)
+    .mutation(({ ctx, input }) => deliverDocument(ctx.db.prisma, ctx.user.id, 'shipment', input)),
 });
 
 export const invoicesRouter = router({
   ...documentProcedures('invoice', 'sales.invoice'),
-  issue: writeProcedure('sales.invoice').input(deliverInput).mutation(({ ctx, input }) => deliverDocument(ctx.db.prisma, ctx.user.id, 'invoice', input)),
+  issue: writeProcedure('sales.invoice')
+    .input(deliverInput)
+    .mutation(({ ctx, input }) => deliverDocument(ctx.db.prisma, ctx.user.id, 'invoice', input)),
 });

@@ -30,7 +30,10 @@ export async function serialisedProduct(db: Db, productId: number) {
     productId,
   );
   if (!product.serialised) {
-    throw new DomainError('PRODUCT_NOT_SERIALISED', `${product.sku} is not serialised; mark it as serialised before adding serial numbers.`);
+    throw new DomainError(
+      'PRODUCT_NOT_SERIALISED',
+      `${product.sku} is not serialised; mark it as serialised before adding serial numbers.`,
+    );
   }
   return product;
 }
@@ -60,7 +63,13 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
   const problems: Problem[] = [...parsed.problems];
   const alsoNew = new Set(input.alsoNew ?? []);
   parsed.serials.forEach((serial, i) => {
-    if (alsoNew.has(serial)) problems.push({ index: parsed.sources[i]!, token: serial, reason: 'DUPLICATE_SERIAL', message: `Serial ${serial} is also made on another line of this request` });
+    if (alsoNew.has(serial))
+      problems.push({
+        index: parsed.sources[i]!,
+        token: serial,
+        reason: 'DUPLICATE_SERIAL',
+        message: `Serial ${serial} is also made on another line of this request`,
+      });
   });
   // A serial waiting on a purchase order arrives with that order; it is not entered again here.
   const { existing, onOrders } = await serialConflicts(db, productId, parsed.serials);
@@ -73,7 +82,9 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
       const order = onOrders.get(serial);
       if (order) {
         problems.push({
-          index, token: serial, reason: 'SERIAL_ON_OTHER_ORDER',
+          index,
+          token: serial,
+          reason: 'SERIAL_ON_OTHER_ORDER',
           message: `Serial ${serial} is expected on purchase order #${order.orderId} line ${order.lineNumber}; receive it there`,
         });
       }
@@ -92,7 +103,9 @@ export async function serialConflicts(db: Db, productId: number, serials: string
   const existing = new Set<string>();
   const onOrders = new Map<string, { orderId: number; lineNumber: number }>();
   if (serials.length === 0) return { existing, onOrders };
-  const rows = await db.$queryRaw<{ serial: string; status: string; line_id: number | null; order_id: number | null; line_number: number | null }[]>`
+  const rows = await db.$queryRaw<
+    { serial: string; status: string; line_id: number | null; order_id: number | null; line_number: number | null }[]
+  >`
     SELECT s.serial, s.status::text, s.po_line_id AS line_id, l.purchase_order_id AS order_id, l.line_number
     FROM serial_number s
     JOIN unnest(${serials}::text[]) AS w(serial) ON w.serial = s.serial

@@ -12,7 +12,12 @@ export const serialsRouter = router({
   preview: readProcedure
     .input(
       z
-        .object({ productId: id, serials: serialList.optional(), text: serialText.optional(), quantity: z.number().int().min(0).max(100_000).optional() })
+        .object({
+          productId: id,
+          serials: serialList.optional(),
+          text: serialText.optional(),
+          quantity: z.number().int().min(0).max(100_000).optional(),
+        })
         .refine(oneOf, ONE_OF_MESSAGE),
     )
     .query(({ ctx, input }) => serials.previewSerials(ctx.db.prisma, input)),
@@ -50,7 +55,13 @@ export const serialsRouter = router({
   list: readProcedure
     .input(
       z
-        .object({ productId: id.optional(), locationId: id.optional(), status: z.enum(SERIAL_STATUSES).optional(), search: z.string().max(100).optional(), ...pageInput })
+        .object({
+          productId: id.optional(),
+          locationId: id.optional(),
+          status: z.enum(SERIAL_STATUSES).optional(),
+          search: z.string().max(100).optional(),
+          ...pageInput,
+        })
         .default({ limit: 100 }),
     )
     .query(({ ctx, input }) => serials.listSerials(ctx.db.prisma, input)),

@@ -50,9 +50,19 @@ export async function stockInSerials(tx: Tx, input: StockInSerials): Promise<num
 /** Re-checks after a unique violation (another request created one of the serials meanwhile). */
 async function explainUniqueViolation(prisma: PrismaClient, productId: number, input: SerialInput, field?: string) {
   const { problems } = await checkNewSerials(prisma, productId, input);
-  return listRejected(problems.length ? problems.map((p) => ({ ...p, field })) : [{
-    index: null, token: null, reason: 'SERIAL_EXISTS', message: 'Another request created some of these serials at the same moment', field,
-  }]);
+  return listRejected(
+    problems.length
+      ? problems.map((p) => ({ ...p, field }))
+      : [
+          {
+            index: null,
+            token: null,
+            reason: 'SERIAL_EXISTS',
+            message: 'Another request created some of these serials at the same moment',
+            field,
+          },
+        ],
+  );
 }
 
 export interface AddSerialsInput {
@@ -127,7 +137,13 @@ export async function adjustSerials(prisma: PrismaClient, userId: number, input:
       const adding = new Set(checkedAdd.serials);
       removal.rows.forEach((row) => {
         if (adding.has(row.serial)) {
-          problems.push({ index: row.index, token: row.serial, reason: 'DUPLICATE_SERIAL', field: 'remove', message: `Serial ${row.serial} is both added and removed` });
+          problems.push({
+            index: row.index,
+            token: row.serial,
+            reason: 'DUPLICATE_SERIAL',
+            field: 'remove',
+            message: `Serial ${row.serial} is both added and removed`,
+          });
         }
       });
       if (problems.length > 0) throw listRejected(problems);
@@ -135,7 +151,10 @@ export async function adjustSerials(prisma: PrismaClient, userId: number, input:
       // Several places change: take the locks in the ledger's order (product, then bays in order)
       // so two adjustments crossing the same bays queue instead of deadlocking.
       if (checkedAdd.serials.length > 0) await lockProduct(tx, product.id);
-      await lockLevels(tx, product.id, location.id, [...(checkedAdd.serials.length > 0 ? [bay?.id ?? null] : []), ...removal.rows.map((row) => row.bayId)]);
+      await lockLevels(tx, product.id, location.id, [
+        ...(checkedAdd.serials.length > 0 ? [bay?.id ?? null] : []),
+        ...removal.rows.map((row) => row.bayId),
+      ]);
       const base = { kind: 'adjustment' as const, userId, glCode: input.glCode, narrative: input.narrative };
       const added = await stockInSerials(tx, {
         productId: product.id,
@@ -167,7 +186,17 @@ async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: 
   const checked = checkSerialList(remove);
   const problems: Problem[] = checked.problems.map((p) => ({ ...p, field: 'remove' }));
   if (remove.length === 0) return { rows: [] as LockedSerial[], problems };
-  const found = await tx.$queryRaw<{ id: number; serial: string; status: string; location_id: number | null; bay_id: number | null; unit_cost: string; location: string | null }[]>`
+  const found = await tx.$queryRaw<
+    {
+      id: number;
+      serial: string;
+      status: string;
+      location_id: number | null;
+      bay_id: number | null;
+      unit_cost: string;
+      location: string | null;
+    }[]
+  >`
     SELECT s.id, s.serial, s.status::text, s.location_id, s.bay_id, s.unit_cost::text, l.name AS location
     FROM serial_number s LEFT JOIN location l ON l.id = s.location_id
     WHERE s.product_id = ${productId} AND s.serial = ANY(${checked.serials}::text[])
@@ -180,11 +209,20 @@ async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: 
     if (invalid.has(index)) return;
     const row = bySerial.get(serial);
     if (!row) {
-      problems.push({ index, token: serial, field: 'remove', reason: 'SERIAL_NOT_FOUND', message: `Serial ${serial} does not exist for this product` });
+      problems.push({
+        index,
+        token: serial,
+        field: 'remove',
+        reason: 'SERIAL_NOT_FOUND',
+        message: `Serial ${serial} does not exist for this product`,
+      });
     } else if (row.status !== 'in_stock' || row.location_id !== location.id) {
       const where = row.status === 'in_stock' || row.status === 'allocated' ? ` at ${row.location}` : '';
       problems.push({
-        index, token: serial, field: 'remove', reason: 'SERIAL_NOT_IN_STOCK',
+        index,
+        token: serial,
+        field: 'remove',
+        reason: 'SERIAL_NOT_IN_STOCK',
         message: `Serial ${serial} is not in stock at ${location.name} (it is ${row.status.replace('_', ' ')}${where})`,
       });
     } else {
@@ -210,7 +248,14 @@ const SERIAL_SELECT = {
 
 export async function listSerials(
   db: Db,
-  input: { productId?: number; locationId?: number; status?: 'on_order' | 'in_stock' | 'allocated' | 'shipped' | 'consumed' | 'written_off' | 'retired'; search?: string; cursor?: number; limit: number },
+  input: {
+    productId?: number;
+    locationId?: number;
+    status?: 'on_order' | 'in_stock' | 'allocated' | 'shipped' | 'consumed' | 'written_off' | 'retired';
+    search?: string;
+    cursor?: number;
+    limit: number;
+  },
 ) {
   const rows = await db.serialNumber.findMany({
     where: {
@@ -251,8 +296,15 @@ export async function serialHistory(db: Db, productId: number, serial: string) {
       status: true,
       movement: {
         select: {
-          id: true, kind: true, quantity: true, unitCost: true, glCode: true, narrative: true,
-          documentType: true, documentId: true, createdAt: true,
+          id: true,
+          kind: true,
+          quantity: true,
+          unitCost: true,
+          glCode: true,
+          narrative: true,
+          documentType: true,
+          documentId: true,
+          createdAt: true,
           location: { select: { id: true, name: true } },
           bay: { select: { id: true, name: true } },
           user: { select: { id: true, name: true } },

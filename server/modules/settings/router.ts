@@ -7,7 +7,10 @@ export const settingsRouter = router({
   update: writeProcedure('settings.update')
     .input(
       z.object({
-        baseCurrency: z.string().regex(/^[A-Z]{3}$/, 'baseCurrency is a three-letter ISO code such as AUD').optional(),
+        baseCurrency: z
+          .string()
+          .regex(/^[A-Z]{3}$/, 'baseCurrency is a three-letter ISO code such as AUD')
+          .optional(),
         accountingProvider: z.enum(['xero', 'myob']).nullable().optional(),
         stocktakeGlCode: z.string().trim().min(1).max(32).nullable().optional(),
       }),

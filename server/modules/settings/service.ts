@@ -7,6 +7,9 @@ export async function getSettings(db: Db) {
 }
 
 /** Connecting an accounting system makes the asset GL code required on stock-tracked products. */
-export async function updateSettings(db: Db, patch: { baseCurrency?: string; accountingProvider?: 'xero' | 'myob' | null; stocktakeGlCode?: string | null }) {
+export async function updateSettings(
+  db: Db,
+  patch: { baseCurrency?: string; accountingProvider?: 'xero' | 'myob' | null; stocktakeGlCode?: string | null },
+) {
   return db.settings.upsert({ where: { id: 1 }, create: { id: 1, ...patch }, update: patch, select: SETTINGS_SELECT });
 }

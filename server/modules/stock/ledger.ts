@@ -76,7 +76,8 @@ export async function lockLevels(tx: Tx, productId: number, locationId: number, 
  * weighted average cost. Returns the movement id (serial rows hang off it).
  */
 export async function moveStock(tx: Tx, place: Place, movement: MovementInput): Promise<number> {
-  if (movement.quantity > 0 && movement.kind !== 'tracking_change' && !movement.transfer) await updateAverageCost(tx, place.productId, movement);
+  if (movement.quantity > 0 && movement.kind !== 'tracking_change' && !movement.transfer)
+    await updateAverageCost(tx, place.productId, movement);
   await changeLevel(tx, place, movement.quantity);
   const [row] = await tx.$queryRaw<{ id: number }[]>`
     INSERT INTO stock_movement (kind, product_id, location_id, bay_id, batch_id, quantity, unit_cost,
@@ -94,10 +95,14 @@ export async function moveStock(tx: Tx, place: Place, movement: MovementInput): 
  * moveStock, in a few set-based statements: removals first (each refused if it would go below
  * zero), then additions, whose cost averages into each product's average cost, then the ledger rows.
  */
-export async function moveStockMany(tx: Tx, changes: { place: Place; quantity: number; unitCost: number }[], movement: Omit<MovementInput, 'quantity' | 'unitCost'>): Promise<number> {
+export async function moveStockMany(
+  tx: Tx,
+  changes: { place: Place; quantity: number; unitCost: number }[],
+  movement: Omit<MovementInput, 'quantity' | 'unitCost'>,
+): Promise<number> {
   const rows = changes.filter((c) => c.quantity !== 0);
   if (rows.length === 0) return 0;
-  const column = <T,>(pick: (c: (typeof rows)[number]) => T) => rows.map(pick);
+  const column = <T>(pick: (c: (typeof rows)[number]) => T) => rows.map(pick);
   const out = rows.filter((c) => c.quantity < 0);
   if (out.length > 0) {
     const updated = await tx.$queryRaw<{ product_id: number; location_id: number; bay_id: number | null; batch_id: number | null }[]>`

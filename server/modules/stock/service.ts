@@ -27,13 +27,22 @@ function dateOnly(date: Date | null): string | null {
 }
 
 /** The product's batch with this number, created when new; an existing one must agree on expiry. */
-export async function batchFor(tx: Tx, product: { id: number; sku: string }, number: string, expiry: string | null | undefined, unitCost: number) {
+export async function batchFor(
+  tx: Tx,
+  product: { id: number; sku: string },
+  number: string,
+  expiry: string | null | undefined,
+  unitCost: number,
+) {
   const inserted = await tx.$queryRaw<{ id: number }[]>`
     INSERT INTO batch (product_id, number, expiry, unit_cost)
     VALUES (${product.id}, ${number}, ${expiry ?? null}::date, ${String(unitCost)}::numeric)
     ON CONFLICT (product_id, number) DO NOTHING RETURNING id`;
   if (inserted[0]) return inserted[0].id;
-  const batch = await tx.batch.findUniqueOrThrow({ where: { productId_number: { productId: product.id, number } }, select: { id: true, expiry: true } });
+  const batch = await tx.batch.findUniqueOrThrow({
+    where: { productId_number: { productId: product.id, number } },
+    select: { id: true, expiry: true },
+  });
   if (expiry !== undefined && dateOnly(batch.expiry) !== (expiry ?? null)) {
     throw new DomainError(
       'BATCH_EXPIRY_MISMATCH',
@@ -61,14 +70,25 @@ export function addBatch(prisma: PrismaClient, userId: number, input: AddBatchIn
   return applyOnce(prisma, { userId, procedure: 'batches.add', key: idempotencyKey, input: request }, async (tx) => {
     const product = await trackedProduct(tx, input.productId);
     if (!product.batchTracked) {
-      throw new DomainError('PRODUCT_NOT_BATCH_TRACKED', `${product.sku} is not batch tracked; mark it as batch tracked before adding batches.`);
+      throw new DomainError(
+        'PRODUCT_NOT_BATCH_TRACKED',
+        `${product.sku} is not batch tracked; mark it as batch tracked before adding batches.`,
+      );
     }
     const { location, bay } = await resolvePlace(tx, input.locationId, input.bayId);
     const unitCost = input.unitCost ?? 0;
     const batchId = await batchFor(tx, product, input.number, input.expiry, unitCost);
-    await moveStock(tx, { productId: product.id, locationId: location.id, bayId: bay?.id ?? null, batchId }, {
-      kind: 'opening', quantity: input.quantity, unitCost, userId, narrative: input.narrative,
-    });
+    await moveStock(
+      tx,
+      { productId: product.id, locationId: location.id, bayId: bay?.id ?? null, batchId },
+      {
+        kind: 'opening',
+        quantity: input.quantity,
+        unitCost,
+        userId,
+        narrative: input.narrative,
+      },
+    );
     return { batchId, number: input.number, quantity: input.quantity, locationId: location.id, bayId: bay?.id ?? null };
   });
 }
@@ -92,7 +112,10 @@ export function adjustStock(prisma: PrismaClient, userId: number, input: AdjustS
   return applyOnce(prisma, { userId, procedure: 'stock.adjust', key: idempotencyKey, input: request }, async (tx) => {
     const product = await trackedProduct(tx, input.productId);
     if (product.serialised) {
-      throw new DomainError('USE_SERIAL_ADJUSTMENT', `${product.sku} is serialised: adjust it serial by serial (serials.adjust), naming the serials added or removed.`);
+      throw new DomainError(
+        'USE_SERIAL_ADJUSTMENT',
+        `${product.sku} is serialised: adjust it serial by serial (serials.adjust), naming the serials added or removed.`,
+      );
     }
     if (product.batchTracked && !input.batchNumber) {
       throw new DomainError('BATCH_REQUIRED', `${product.sku} is batch tracked: name the batch to adjust (batchNumber).`);
@@ -106,14 +129,30 @@ export function adjustStock(prisma: PrismaClient, userId: number, input: AdjustS
       if (input.quantity > 0) {
         batchId = await batchFor(tx, product, input.batchNumber, input.expiry, input.unitCost);
       } else {
-        const batch = await tx.batch.findUnique({ where: { productId_number: { productId: product.id, number: input.batchNumber } }, select: { id: true } });
-        if (!batch) throw new DomainError('INSUFFICIENT_STOCK', `Batch ${input.batchNumber} of ${product.sku} does not exist, so nothing can be taken out of it.`);
+        const batch = await tx.batch.findUnique({
+          where: { productId_number: { productId: product.id, number: input.batchNumber } },
+          select: { id: true },
+        });
+        if (!batch)
+          throw new DomainError(
+            'INSUFFICIENT_STOCK',
+            `Batch ${input.batchNumber} of ${product.sku} does not exist, so nothing can be taken out of it.`,
+          );
         batchId = batch.id;
       }
     }
-    const movementId = await moveStock(tx, { productId: product.id, locationId: location.id, bayId: bay?.id ?? null, batchId }, {
-      kind: 'adjustment', quantity: input.quantity, unitCost: input.unitCost, userId, glCode: input.glCode, narrative: input.narrative,
-    });
+    const movementId = await moveStock(
+      tx,
+      { productId: product.id, locationId: location.id, bayId: bay?.id ?? null, batchId },
+      {
+        kind: 'adjustment',
+        quantity: input.quantity,
+        unitCost: input.unitCost,
+        userId,
+        glCode: input.glCode,
+        narrative: input.narrative,
+      },
+    );
     return { movementId, productId: product.id, locationId: location.id, bayId: bay?.id ?? null, batchId, quantity: input.quantity };
   });
 }
@@ -129,7 +168,12 @@ export async function stockLevels(db: Db, input: { productId?: number; locationI
     orderBy: { id: 'asc' },
     take: input.limit + 1,
     select: {
-      id: true, productId: true, locationId: true, bayId: true, batchId: true, quantity: true,
+      id: true,
+      productId: true,
+      locationId: true,
+      bayId: true,
+      batchId: true,
+      quantity: true,
       product: { select: { sku: true } },
       location: { select: { name: true } },
       bay: { select: { name: true } },
@@ -163,7 +207,11 @@ export async function listBatches(db: Db, input: { productId?: number; locationI
     orderBy: { id: 'asc' },
     take: input.limit + 1,
     select: {
-      id: true, productId: true, locationId: true, bayId: true, quantity: true,
+      id: true,
+      productId: true,
+      locationId: true,
+      bayId: true,
+      quantity: true,
       batch: { select: { id: true, number: true, expiry: true, unitCost: true } },
       location: { select: { name: true } },
       bay: { select: { name: true } },

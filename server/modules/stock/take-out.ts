@@ -32,7 +32,11 @@ export async function takeOutSerials(
   const ordered = [...groups.values()].sort((a, b) => (a.bayId ?? 0) - (b.bayId ?? 0) || Number(a.unitCost) - Number(b.unitCost));
   let value = 0;
   for (const { bayId, unitCost, rows: group } of ordered) {
-    const movementId = await moveStock(tx, { productId, locationId, bayId, batchId: null }, { ...movement, quantity: -group.length, unitCost: Number(unitCost) });
+    const movementId = await moveStock(
+      tx,
+      { productId, locationId, bayId, batchId: null },
+      { ...movement, quantity: -group.length, unitCost: Number(unitCost) },
+    );
     const ids = group.map((row) => row.id);
     await tx.$executeRaw`
       INSERT INTO stock_movement_serial (movement_id, serial_id, status)
@@ -67,7 +71,10 @@ export async function takeFromLocation(
       SELECT p.sku, l.name AS location, (SELECT number FROM batch WHERE id = ${place.batchId}) AS batch
       FROM product p, location l WHERE p.id = ${place.productId} AND l.id = ${place.locationId}`;
     const what = names!.batch ? `${names!.sku} batch ${names!.batch}` : names!.sku;
-    throw new DomainError('INSUFFICIENT_STOCK', `Only ${onHand} of ${what} on hand at ${names!.location}; ${quantity} are needed. Stock never goes below zero.`);
+    throw new DomainError(
+      'INSUFFICIENT_STOCK',
+      `Only ${onHand} of ${what} on hand at ${names!.location}; ${quantity} are needed. Stock never goes below zero.`,
+    );
   }
   let left = quantity;
   for (const level of levels) {

@@ -33,7 +33,11 @@ export interface RowResult {
  * ok they replace what that sheet reported before. With any problem nothing is saved, so a sheet
  * is always stored whole; fix the rows and submit again.
  */
-export function submitCounts(prisma: PrismaClient, userId: number, input: { stocktakeId: number; sheetKey: string; rows: CountRow[]; idempotencyKey: string }) {
+export function submitCounts(
+  prisma: PrismaClient,
+  userId: number,
+  input: { stocktakeId: number; sheetKey: string; rows: CountRow[]; idempotencyKey: string },
+) {
   const { idempotencyKey, ...request } = input;
   return applyOnce(prisma, { userId, procedure: 'stocktakes.submitCounts', key: idempotencyKey, input: request }, async (tx) => {
     const stocktake = await lockStocktake(tx, input.stocktakeId);
@@ -65,11 +69,24 @@ async function checkRows(
 ): Promise<RowResult[]> {
   const productIds = [...new Set(rows.map((r) => r.productId))];
   const products = new Map(
-    (await db.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, stockTracked: true, serialised: true, batchTracked: true } })).map((p) => [p.id, p]),
+    (
+      await db.product.findMany({
+        where: { id: { in: productIds } },
+        select: { id: true, sku: true, stockTracked: true, serialised: true, batchTracked: true },
+      })
+    ).map((p) => [p.id, p]),
   );
-  const bays = new Map((await db.bay.findMany({ where: { locationId: stocktake.location_id }, select: { id: true, name: true } })).map((b) => [b.id, b]));
+  const bays = new Map(
+    (await db.bay.findMany({ where: { locationId: stocktake.location_id }, select: { id: true, name: true } })).map((b) => [b.id, b]),
+  );
   // One pair per distinct batch, sent as two arrays: a 50,000-row sheet must not become 100,000 bind parameters.
-  const batchNumbers = [...new Map(rows.filter((r) => r.batchNumber?.trim()).map((r) => [`${r.productId}|${r.batchNumber!.trim()}`, { productId: r.productId, number: r.batchNumber!.trim() }])).values()];
+  const batchNumbers = [
+    ...new Map(
+      rows
+        .filter((r) => r.batchNumber?.trim())
+        .map((r) => [`${r.productId}|${r.batchNumber!.trim()}`, { productId: r.productId, number: r.batchNumber!.trim() }]),
+    ).values(),
+  ];
   const knownBatches = batchNumbers.length
     ? await db.$queryRaw<{ product_id: number; number: string; expiry: Date | null }[]>`
         SELECT b.product_id, b.number, b.expiry FROM batch b
@@ -95,27 +112,39 @@ async function checkRows(
       }
     } else if (stocktake.bay_ids.length > 0) {
       // Stock in no bay is outside a stocktake of some bays (it was not frozen): give the bay.
-      say('bayId', 'NOT_IN_STOCKTAKE', `This stocktake counts bays ${stocktake.bay_ids.map((id) => bays.get(id)?.name ?? id).join(', ')} only: give the bay counted`);
+      say(
+        'bayId',
+        'NOT_IN_STOCKTAKE',
+        `This stocktake counts bays ${stocktake.bay_ids.map((id) => bays.get(id)?.name ?? id).join(', ')} only: give the bay counted`,
+      );
     }
     if (product?.serialised) {
-      if (row.batchNumber?.trim()) say('batchNumber', 'PRODUCT_NOT_BATCH_TRACKED', `${product.sku} is serialised: count its serials, not batches`);
+      if (row.batchNumber?.trim())
+        say('batchNumber', 'PRODUCT_NOT_BATCH_TRACKED', `${product.sku} is serialised: count its serials, not batches`);
       const checked = checkSerialList(row.serials ?? []);
       for (const p of checked.problems) say('serials', p.reason, p.message);
       checked.serials.forEach((serial) => {
         const key = `${product.id}|${serial}`;
         const first = seenSerials.get(key);
-        if (first !== undefined && first !== index) say('serials', 'DUPLICATE_SERIAL', `Serial ${serial} is also counted on row ${first + 1}`);
+        if (first !== undefined && first !== index)
+          say('serials', 'DUPLICATE_SERIAL', `Serial ${serial} is also counted on row ${first + 1}`);
         else seenSerials.set(key, index);
       });
       if (row.countedQuantity != null && row.countedQuantity !== checked.serials.length) {
-        say('countedQuantity', 'SERIAL_COUNT_MISMATCH', `Counted ${row.countedQuantity} but ${checked.serials.length} serials listed: list every serial found`);
+        say(
+          'countedQuantity',
+          'SERIAL_COUNT_MISMATCH',
+          `Counted ${row.countedQuantity} but ${checked.serials.length} serials listed: list every serial found`,
+        );
       }
     } else if (product) {
       if (row.serials?.length) say('serials', 'PRODUCT_NOT_SERIALISED', `${product.sku} is not serialised: count its quantity`);
       if (row.countedQuantity == null) say('countedQuantity', 'INVALID_INPUT', 'Enter the quantity counted (0 when none was found)');
       else if (row.countedQuantity < 0) say('countedQuantity', 'INVALID_INPUT', 'A count cannot be negative');
-      if (product.batchTracked && !row.batchNumber?.trim()) say('batchNumber', 'BATCH_REQUIRED', `${product.sku} is batch tracked: give the batch number`);
-      if (!product.batchTracked && row.batchNumber?.trim()) say('batchNumber', 'PRODUCT_NOT_BATCH_TRACKED', `${product.sku} is not batch tracked: leave the batch empty`);
+      if (product.batchTracked && !row.batchNumber?.trim())
+        say('batchNumber', 'BATCH_REQUIRED', `${product.sku} is batch tracked: give the batch number`);
+      if (!product.batchTracked && row.batchNumber?.trim())
+        say('batchNumber', 'PRODUCT_NOT_BATCH_TRACKED', `${product.sku} is not batch tracked: leave the batch empty`);
       const known = row.batchNumber?.trim() ? batchExpiry.get(`${product.id}|${row.batchNumber.trim()}`) : undefined;
       if (known !== undefined && row.expiry && known !== row.expiry) {
         say('expiry', 'BATCH_EXPIRY_MISMATCH', `Batch ${row.batchNumber} has expiry ${known ?? 'none'}, not ${row.expiry}`);

@@ -26,7 +26,8 @@ export function finaliseStocktake(
   return applyOnce(prisma, { userId, procedure: 'stocktakes.finalise', key: idempotencyKey, input: request }, async (tx) => {
     const stocktake = await lockStocktake(tx, input.stocktakeId);
     assertChangeable(stocktake.id, stocktake.status);
-    if (stocktake.status === 'draft') throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${stocktake.id} has not started; there is nothing to finalise.`);
+    if (stocktake.status === 'draft')
+      throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${stocktake.id} has not started; there is nothing to finalise.`);
     // Hold every serial this stocktake expected or found, in id order (as serial adjustments do):
     // a write-off or move of one of them racing this waits and then sees what finalising did, and
     // one that committed first is seen here, so no serial leaves (or enters) stock twice.
@@ -42,7 +43,9 @@ export function finaliseStocktake(
     const uncounted = variances.lines.filter((l) => l.countedQuantity === null && l.expectedQuantity + l.movedSinceFreeze !== 0);
     if (uncounted.length > 0 && !input.zeroUncounted) {
       const problems: Problem[] = uncounted.map((l) => ({
-        index: null, token: l.sku, reason: 'UNCOUNTED_LINES',
+        index: null,
+        token: l.sku,
+        reason: 'UNCOUNTED_LINES',
         message: `${l.sku}${l.batchNumber ? ` batch ${l.batchNumber}` : ''}${l.bayId ? ` in bay ${l.bayId}` : ''} was not counted`,
       }));
       throw new DomainError(
@@ -67,15 +70,29 @@ export function finaliseStocktake(
       where: { id: stocktake.id },
       data: { status: 'finalised', finalisedAt: new Date(), finalLines: variances.lines as unknown as object[] },
     });
-    const value = variances.lines.reduce((sum, l) => sum + (l.value ?? (l.countedQuantity === null ? -(l.expectedQuantity + l.movedSinceFreeze) * l.unitCost : 0)), 0);
-    return { stocktakeId: stocktake.id, status: 'finalised' as const, adjustedLines: quantities, serials, value: Math.round(value * 100) / 100 };
+    const value = variances.lines.reduce(
+      (sum, l) => sum + (l.value ?? (l.countedQuantity === null ? -(l.expectedQuantity + l.movedSinceFreeze) * l.unitCost : 0)),
+      0,
+    );
+    return {
+      stocktakeId: stocktake.id,
+      status: 'finalised' as const,
+      adjustedLines: quantities,
+      serials,
+      value: Math.round(value * 100) / 100,
+    };
   });
 }
 
 /** Plain and batch lines: one adjustment per line that differs (an uncounted line counts as zero), set-based. */
 async function applyQuantities(tx: Tx, stocktakeId: number, locationId: number, variances: Variances, movement: Movement) {
   const productIds = [...new Set(variances.lines.map((l) => l.productId))];
-  const products = new Map((await tx.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, serialised: true } })).map((p) => [p.id, p]));
+  const products = new Map(
+    (await tx.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, serialised: true } })).map((p) => [
+      p.id,
+      p,
+    ]),
+  );
   const lines = variances.lines
     .filter((line) => !products.get(line.productId)!.serialised)
     .map((line) => ({ line, variance: line.variance ?? -(line.expectedQuantity + line.movedSinceFreeze) }))
@@ -96,13 +113,21 @@ async function applyQuantities(tx: Tx, stocktakeId: number, locationId: number, 
         where: { stocktakeId, productId: line.productId, batchNumber: line.batchNumber, expiry: { not: null } },
         select: { expiry: true },
       });
-      batchIds.set(key, await batchFor(tx, products.get(line.productId)!, line.batchNumber!, counted?.expiry?.toISOString().slice(0, 10), line.unitCost));
+      batchIds.set(
+        key,
+        await batchFor(tx, products.get(line.productId)!, line.batchNumber!, counted?.expiry?.toISOString().slice(0, 10), line.unitCost),
+      );
     }
   }
   await moveStockMany(
     tx,
     lines.map(({ line, variance }) => ({
-      place: { productId: line.productId, locationId, bayId: line.bayId, batchId: line.batchNumber ? batchIds.get(`${line.productId}|${line.batchNumber}`)! : null },
+      place: {
+        productId: line.productId,
+        locationId,
+        bayId: line.bayId,
+        batchId: line.batchNumber ? batchIds.get(`${line.productId}|${line.batchNumber}`)! : null,
+      },
       quantity: variance,
       unitCost: line.unitCost,
     })),
@@ -113,7 +138,7 @@ async function applyQuantities(tx: Tx, stocktakeId: number, locationId: number, 
 
 /** Serials: missing ones written off, new ones created, found-again ones reinstated, misplaced ones moved. */
 async function applySerials(tx: Tx, locationId: number, variances: Variances, movement: Movement) {
-  const groupBy = <T,>(items: T[], key: (item: T) => string) => {
+  const groupBy = <T>(items: T[], key: (item: T) => string) => {
     const groups = new Map<string, T[]>();
     for (const item of items) {
       const k = key(item);
@@ -124,34 +149,64 @@ async function applySerials(tx: Tx, locationId: number, variances: Variances, mo
     return [...groups.values()];
   };
   for (const group of groupBy(variances.missing, (m) => String(m.productId))) {
-    await takeOutSerials(tx, group[0]!.productId, locationId, group.map((m) => ({ id: m.serialId, bayId: m.bayId, unitCost: String(m.unitCost) })), movement);
+    await takeOutSerials(
+      tx,
+      group[0]!.productId,
+      locationId,
+      group.map((m) => ({ id: m.serialId, bayId: m.bayId, unitCost: String(m.unitCost) })),
+      movement,
+    );
   }
   for (const group of groupBy(variances.created, (c) => `${c.productId}|${c.bayId ?? ''}`)) {
     const product = await tx.product.findUniqueOrThrow({ where: { id: group[0]!.productId }, select: { averageCost: true } });
     await stockInSerials(tx, {
-      productId: group[0]!.productId, locationId, bayId: group[0]!.bayId,
-      serials: group.map((c) => c.serial), movement: { ...movement, unitCost: Number(product.averageCost) },
+      productId: group[0]!.productId,
+      locationId,
+      bayId: group[0]!.bayId,
+      serials: group.map((c) => c.serial),
+      movement: { ...movement, unitCost: Number(product.averageCost) },
     });
   }
   for (const group of groupBy(variances.reinstated, (r) => `${r.productId}|${r.bayId ?? ''}`)) {
     const ids = group.map((r) => r.serialId);
-    const [cost] = await tx.$queryRaw<[{ avg: string }]>`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
+    const [cost] = await tx.$queryRaw<
+      [{ avg: string }]
+    >`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
     await placeSerials(tx, group[0]!.productId, locationId, group[0]!.bayId, ids, +1, { ...movement, unitCost: Number(cost.avg) });
   }
   for (const group of groupBy(variances.moves, (m) => `${m.productId}|${m.fromLocationId}|${m.fromBayId ?? ''}|${m.toBayId ?? ''}`)) {
     const { productId, fromLocationId, fromBayId, toBayId } = group[0]!;
     const ids = group.map((m) => m.serialId);
-    const [cost] = await tx.$queryRaw<[{ avg: string }]>`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
+    const [cost] = await tx.$queryRaw<
+      [{ avg: string }]
+    >`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
     const moveMovement = { ...movement, unitCost: Number(cost.avg), transfer: true };
     if (fromLocationId !== null) await placeSerials(tx, productId, fromLocationId, fromBayId, ids, -1, moveMovement);
     await placeSerials(tx, productId, locationId, toBayId, ids, +1, moveMovement);
   }
-  return { writtenOff: variances.missing.length, created: variances.created.length, reinstated: variances.reinstated.length, moved: variances.moves.length };
+  return {
+    writtenOff: variances.missing.length,
+    created: variances.created.length,
+    reinstated: variances.reinstated.length,
+    moved: variances.moves.length,
+  };
 }
 
 /** Serials out of (-1) or into (+1) a place: one ledger row with the serials listed, then where they are. */
-async function placeSerials(tx: Tx, productId: number, locationId: number, bayId: number | null, ids: number[], direction: 1 | -1, movement: MovementInput | (Movement & { unitCost: number })) {
-  const movementId = await moveStock(tx, { productId, locationId, bayId, batchId: null }, { ...movement, quantity: direction * ids.length });
+async function placeSerials(
+  tx: Tx,
+  productId: number,
+  locationId: number,
+  bayId: number | null,
+  ids: number[],
+  direction: 1 | -1,
+  movement: MovementInput | (Movement & { unitCost: number }),
+) {
+  const movementId = await moveStock(
+    tx,
+    { productId, locationId, bayId, batchId: null },
+    { ...movement, quantity: direction * ids.length },
+  );
   await tx.$executeRaw`
     INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM unnest(${ids}::int[]) AS id`;
   if (direction > 0) {

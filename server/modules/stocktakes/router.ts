@@ -19,21 +19,35 @@ const countRow = z.object({
   serials: z.array(z.string().max(1000)).max(100_000).optional(),
 });
 
-
 export const stocktakesRouter = router({
   create: writeProcedure('stocktakes.count')
-    .input(z.object({ locationId: id, bayIds: z.array(id).max(1000).optional(), productIds: z.array(id).max(10_000).optional(), blind: z.boolean().optional() }))
+    .input(
+      z.object({
+        locationId: id,
+        bayIds: z.array(id).max(1000).optional(),
+        productIds: z.array(id).max(10_000).optional(),
+        blind: z.boolean().optional(),
+      }),
+    )
     .mutation(({ ctx, input }) => stocktakes.createStocktake(ctx.db.prisma, ctx.user.id, input)),
   get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => stocktakes.getStocktake(ctx.db.prisma, input.id)),
   list: readProcedure
     .input(z.object({ status: z.enum(STATUSES).optional(), locationId: id.optional(), ...pageInput }).default({ limit: 100 }))
     .query(({ ctx, input }) => stocktakes.listStocktakes(ctx.db.prisma, input)),
-  start: writeProcedure('stocktakes.count').input(z.object({ id })).mutation(({ ctx, input }) => stocktakes.startStocktake(ctx.db.prisma, input.id)),
-  review: writeProcedure('stocktakes.count').input(z.object({ id })).mutation(({ ctx, input }) => stocktakes.reviewStocktake(ctx.db.prisma, input.id)),
-  cancel: writeProcedure('stocktakes.count').input(z.object({ id })).mutation(({ ctx, input }) => stocktakes.cancelStocktake(ctx.db.prisma, input.id)),
+  start: writeProcedure('stocktakes.count')
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => stocktakes.startStocktake(ctx.db.prisma, input.id)),
+  review: writeProcedure('stocktakes.count')
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => stocktakes.reviewStocktake(ctx.db.prisma, input.id)),
+  cancel: writeProcedure('stocktakes.count')
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => stocktakes.cancelStocktake(ctx.db.prisma, input.id)),
   countSheets: readProcedure
     .input(z.object({ stocktakeId: id }))
-    .query(async ({ ctx, input }) => countSheets(ctx.db.prisma, input.stocktakeId, await seesExpected(ctx.db.prisma, input.stocktakeId, ctx.user.role))),
+    .query(async ({ ctx, input }) =>
+      countSheets(ctx.db.prisma, input.stocktakeId, await seesExpected(ctx.db.prisma, input.stocktakeId, ctx.user.role)),
+    ),
   submitCounts: writeProcedure('stocktakes.count')
     .input(z.object({ stocktakeId: id, sheetKey: z.string().trim().min(1).max(100), rows: z.array(countRow).max(100_000), idempotencyKey }))
     .mutation(({ ctx, input }) => submitCounts(ctx.db.prisma, ctx.user.id, input)),

@@ -15,7 +15,17 @@ export interface StocktakeScope {
 
 /** Locks the stocktake row: starting, counting and finalising one stocktake go one at a time. */
 export async function lockStocktake(tx: Tx, id: number) {
-  const [row] = await tx.$queryRaw<{ id: number; status: StocktakeStatus; location_id: number; bay_ids: number[]; product_ids: number[]; blind: boolean; frozen_movement_id: number | null }[]>`
+  const [row] = await tx.$queryRaw<
+    {
+      id: number;
+      status: StocktakeStatus;
+      location_id: number;
+      bay_ids: number[];
+      product_ids: number[];
+      blind: boolean;
+      frozen_movement_id: number | null;
+    }[]
+  >`
     SELECT id, status::text AS status, location_id, bay_ids, product_ids, blind, frozen_movement_id
     FROM stocktake WHERE id = ${id} FOR UPDATE`;
   return found(row, 'Stocktake', id);
@@ -27,15 +37,25 @@ export function createStocktake(prisma: PrismaClient, userId: number, input: Sto
     for (const bayId of input.bayIds ?? []) await resolvePlace(tx, location.id, bayId);
     const productIds = [...new Set(input.productIds ?? [])];
     if (productIds.length > 0) {
-      const products = await tx.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, stockTracked: true } });
+      const products = await tx.product.findMany({
+        where: { id: { in: productIds } },
+        select: { id: true, sku: true, stockTracked: true },
+      });
       for (const id of productIds) {
         const product = products.find((p) => p.id === id);
         if (!product) throw new DomainError('NOT_FOUND', `Product ${id} does not exist.`);
-        if (!product.stockTracked) throw new DomainError('PRODUCT_NOT_STOCK_TRACKED', `${product.sku} is not stock tracked, so there is nothing of it to count.`);
+        if (!product.stockTracked)
+          throw new DomainError('PRODUCT_NOT_STOCK_TRACKED', `${product.sku} is not stock tracked, so there is nothing of it to count.`);
       }
     }
     const created = await tx.stocktake.create({
-      data: { locationId: location.id, bayIds: [...new Set(input.bayIds ?? [])], productIds, blind: input.blind ?? false, createdById: userId },
+      data: {
+        locationId: location.id,
+        bayIds: [...new Set(input.bayIds ?? [])],
+        productIds,
+        blind: input.blind ?? false,
+        createdById: userId,
+      },
       select: { id: true },
     });
     return getStocktake(tx, created.id);
@@ -83,7 +103,10 @@ export function reviewStocktake(prisma: PrismaClient, id: number) {
     const stocktake = await lockStocktake(tx, id);
     if (stocktake.status !== 'counting') {
       assertChangeable(id, stocktake.status);
-      throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${id} is ${stocktake.status === 'draft' ? 'not started' : 'in review already'}.`);
+      throw new DomainError(
+        'STOCKTAKE_NOT_OPEN',
+        `Stocktake #${id} is ${stocktake.status === 'draft' ? 'not started' : 'in review already'}.`,
+      );
     }
     await tx.stocktake.update({ where: { id }, data: { status: 'review' } });
     return getStocktake(tx, id);

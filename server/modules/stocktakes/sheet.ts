@@ -8,9 +8,26 @@ import { found } from '../../domain/errors.ts';
  * blind mode the products only, without quantities or serials.
  */
 export async function countSheets(db: Db, stocktakeId: number, showExpected: boolean) {
-  const stocktake = found(await db.stocktake.findUnique({ where: { id: stocktakeId }, select: { id: true, status: true, blind: true, locationId: true } }), 'Stocktake', stocktakeId);
+  const stocktake = found(
+    await db.stocktake.findUnique({ where: { id: stocktakeId }, select: { id: true, status: true, blind: true, locationId: true } }),
+    'Stocktake',
+    stocktakeId,
+  );
   const blind = stocktake.blind && !showExpected;
-  const levels = await db.$queryRaw<{ product_id: number; sku: string; name: string; serialised: boolean; batch_tracked: boolean; bay_id: number | null; bay_name: string | null; batch: string | null; expiry: Date | null; quantity: string }[]>`
+  const levels = await db.$queryRaw<
+    {
+      product_id: number;
+      sku: string;
+      name: string;
+      serialised: boolean;
+      batch_tracked: boolean;
+      bay_id: number | null;
+      bay_name: string | null;
+      batch: string | null;
+      expiry: Date | null;
+      quantity: string;
+    }[]
+  >`
     SELECT e.product_id, p.sku, p.name, p.serialised, p.batch_tracked, e.bay_id, b.name AS bay_name, bt.number AS batch, bt.expiry, e.quantity::text
     FROM stocktake_expected e JOIN product p ON p.id = e.product_id
     LEFT JOIN bay b ON b.id = e.bay_id LEFT JOIN batch bt ON bt.id = e.batch_id
@@ -38,12 +55,18 @@ export async function countSheets(db: Db, stocktakeId: number, showExpected: boo
   for (const level of levels) {
     const sheet = sheetFor(level.bay_id, level.bay_name);
     const base = {
-      productId: level.product_id, sku: level.sku, name: level.name,
+      productId: level.product_id,
+      sku: level.sku,
+      name: level.name,
       tracking: level.serialised ? ('serial' as const) : level.batch_tracked ? ('batch' as const) : ('plain' as const),
-      bayId: level.bay_id, bayName: level.bay_name, batchNumber: level.batch, expiry: level.expiry?.toISOString().slice(0, 10) ?? null,
+      bayId: level.bay_id,
+      bayName: level.bay_name,
+      batchNumber: level.batch,
+      expiry: level.expiry?.toISOString().slice(0, 10) ?? null,
     };
     if (level.serialised && !blind) {
-      for (const serial of serialsAt.get(`${level.product_id}|${level.bay_id ?? ''}`) ?? []) sheet.lines.push({ ...base, expectedQuantity: 1, serial });
+      for (const serial of serialsAt.get(`${level.product_id}|${level.bay_id ?? ''}`) ?? [])
+        sheet.lines.push({ ...base, expectedQuantity: 1, serial });
     } else {
       sheet.lines.push({ ...base, expectedQuantity: blind ? null : Number(level.quantity), serial: null });
     }

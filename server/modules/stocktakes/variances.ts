@@ -23,7 +23,9 @@ const num = (value: string | number | null) => (value === null ? 0 : Number(valu
 export async function stocktakeVariances(db: Db, stocktake: StocktakeRow, options: { zeroUncounted?: boolean } = {}): Promise<Variances> {
   const id = stocktake.id;
   const mark = stocktake.frozen_movement_id ?? 0;
-  const expected = await db.$queryRaw<{ product_id: number; bay_id: number | null; batch: string | null; quantity: string; unit_cost: string }[]>`
+  const expected = await db.$queryRaw<
+    { product_id: number; bay_id: number | null; batch: string | null; quantity: string; unit_cost: string }[]
+  >`
     SELECT e.product_id, e.bay_id, b.number AS batch, e.quantity::text, e.unit_cost::text
     FROM stocktake_expected e LEFT JOIN batch b ON b.id = e.batch_id WHERE e.stocktake_id = ${id}`;
   const counted = await db.$queryRaw<{ product_id: number; bay_id: number | null; batch: string | null; quantity: string }[]>`
@@ -49,30 +51,57 @@ export async function stocktakeVariances(db: Db, stocktake: StocktakeRow, option
       AND NOT (m.document_type IS NOT DISTINCT FROM 'stocktake' AND m.document_id IS NOT DISTINCT FROM ${id})
     GROUP BY m.product_id, m.bay_id, b.number`;
   const products = new Map<number, ProductFacts>(
-    (await db.product.findMany({ where: { id: { in: productIds } }, select: { id: true, sku: true, serialised: true, batchTracked: true, averageCost: true } })).map(
-      (p) => [p.id, { ...p, averageCost: Number(p.averageCost) }],
-    ),
+    (
+      await db.product.findMany({
+        where: { id: { in: productIds } },
+        select: { id: true, sku: true, serialised: true, batchTracked: true, averageCost: true },
+      })
+    ).map((p) => [p.id, { ...p, averageCost: Number(p.averageCost) }]),
   );
-  const batchRows = await db.batch.findMany({ where: { productId: { in: productIds } }, select: { productId: true, number: true, unitCost: true } });
+  const batchRows = await db.batch.findMany({
+    where: { productId: { in: productIds } },
+    select: { productId: true, number: true, unitCost: true },
+  });
   const wanted = [...expectedSerials.map((s) => [s.product_id, s.serial] as const), ...found.map((f) => [f.product_id, f.serial] as const)];
   const now = wanted.length
-    ? await db.$queryRaw<{ id: number; product_id: number; serial: string; status: string; location_id: number | null; bay_id: number | null; unit_cost: string }[]>`
+    ? await db.$queryRaw<
+        {
+          id: number;
+          product_id: number;
+          serial: string;
+          status: string;
+          location_id: number | null;
+          bay_id: number | null;
+          unit_cost: string;
+        }[]
+      >`
         SELECT s.id, s.product_id, s.serial, s.status::text, s.location_id, s.bay_id, s.unit_cost::text
         FROM serial_number s
         JOIN unnest(${wanted.map((w) => w[0])}::int[], ${wanted.map((w) => w[1])}::text[]) AS w(product_id, serial)
           ON s.product_id = w.product_id AND s.serial = w.serial`
     : [];
   const serialsNow = new Map<string, SerialNow>(
-    now.map((s) => [`${s.product_id}|${s.serial}`, { serialId: s.id, status: s.status, locationId: s.location_id, bayId: s.bay_id, unitCost: Number(s.unit_cost) }]),
+    now.map((s) => [
+      `${s.product_id}|${s.serial}`,
+      { serialId: s.id, status: s.status, locationId: s.location_id, bayId: s.bay_id, unitCost: Number(s.unit_cost) },
+    ]),
   );
 
   const serialised = (productId: number) => products.get(productId)?.serialised ?? false;
   return computeVariances({
     locationId: stocktake.location_id,
     products,
-    expected: expected.map((e) => ({ productId: e.product_id, bayId: e.bay_id, batchNumber: e.batch, quantity: num(e.quantity), unitCost: num(e.unit_cost) })),
+    expected: expected.map((e) => ({
+      productId: e.product_id,
+      bayId: e.bay_id,
+      batchNumber: e.batch,
+      quantity: num(e.quantity),
+      unitCost: num(e.unit_cost),
+    })),
     moved: moved.map((m) => ({ productId: m.product_id, bayId: m.bay_id, batchNumber: m.batch, quantity: num(m.quantity) })),
-    counted: counted.filter((c) => !serialised(c.product_id)).map((c) => ({ productId: c.product_id, bayId: c.bay_id, batchNumber: c.batch, quantity: num(c.quantity) })),
+    counted: counted
+      .filter((c) => !serialised(c.product_id))
+      .map((c) => ({ productId: c.product_id, bayId: c.bay_id, batchNumber: c.batch, quantity: num(c.quantity) })),
     batchCost: new Map(batchRows.map((b) => [`${b.productId}|${b.number}`, Number(b.unitCost)])),
     expectedSerials: expectedSerials.map((s) => ({ serialId: s.serial_id, serial: s.serial, productId: s.product_id, bayId: s.bay_id })),
     found: found.map((f) => ({ productId: f.product_id, bayId: f.bay_id, serial: f.serial })),
@@ -93,6 +122,10 @@ export async function variancesOf(db: Db, stocktakeId: number): Promise<{ lines:
 
 /** Blind counting: until review, only those who may finalise see what the system expects. */
 export async function seesExpected(db: Db, stocktakeId: number, role: RoleName): Promise<boolean> {
-  const stocktake = found(await db.stocktake.findUnique({ where: { id: stocktakeId }, select: { blind: true, status: true } }), 'Stocktake', stocktakeId);
+  const stocktake = found(
+    await db.stocktake.findUnique({ where: { id: stocktakeId }, select: { blind: true, status: true } }),
+    'Stocktake',
+    stocktakeId,
+  );
   return !stocktake.blind || stocktake.status !== 'counting' || mayWrite(role, 'stocktakes.finalise');
 }

@@ -40,13 +40,22 @@ export interface SheetAnswer {
 }
 
 const FIELD_COLUMNS: Record<string, string> = {
-  productId: 'Product ID', bayId: 'Bay ID', countedQuantity: 'Counted', batchNumber: 'Batch', expiry: 'Expiry', serials: 'Serial',
+  productId: 'Product ID',
+  bayId: 'Bay ID',
+  countedQuantity: 'Counted',
+  batchNumber: 'Batch',
+  expiry: 'Expiry',
+  serials: 'Serial',
 };
 /** Row r under the header (0-based) is sheet row r + 2. */
 const sheetRow = (index: number) => index + 2;
 
 class HttpRefusal extends Error {
-  constructor(readonly status: number, readonly reason: Reason, message: string) {
+  constructor(
+    readonly status: number,
+    readonly reason: Reason,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -64,7 +73,11 @@ export async function countSheetRoute(db: Database, req: IncomingMessage, res: S
   if (!match) return false;
   try {
     if (req.method !== 'GET' && req.method !== 'POST') {
-      throw new HttpRefusal(405, 'INVALID_INPUT', `${req.method} is not supported here: GET downloads the count sheet, POST uploads a filled one.`);
+      throw new HttpRefusal(
+        405,
+        'INVALID_INPUT',
+        `${req.method} is not supported here: GET downloads the count sheet, POST uploads a filled one.`,
+      );
     }
     const token = bearerToken(req);
     const user = token ? await userForToken(db.prisma, token) : null;
@@ -75,9 +88,19 @@ export async function countSheetRoute(db: Database, req: IncomingMessage, res: S
     else await upload(db, req, res, user, id);
   } catch (error) {
     if (error instanceof HttpRefusal) {
-      sendJson(res, error.status, { reason: error.reason, message: error.message }, error.status === 413 ? { connection: 'close' } : error.status === 405 ? { allow: 'GET, POST' } : {});
+      sendJson(
+        res,
+        error.status,
+        { reason: error.reason, message: error.message },
+        error.status === 413 ? { connection: 'close' } : error.status === 405 ? { allow: 'GET, POST' } : {},
+      );
     } else if (error instanceof DomainError) {
-      sendJson(res, statusOf(error.reason), { reason: error.reason, message: error.message }, error.reason === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {});
+      sendJson(
+        res,
+        statusOf(error.reason),
+        { reason: error.reason, message: error.message },
+        error.reason === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {},
+      );
     } else {
       throw error;
     }
@@ -98,7 +121,8 @@ async function download(db: Database, res: ServerResponse, user: AuthUser, id: n
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () => new HttpRefusal(413, 'INVALID_INPUT', `The upload is larger than ${limit / 1024 / 1024} MB: split the count into several workbooks.`);
+  const tooLarge = () =>
+    new HttpRefusal(413, 'INVALID_INPUT', `The upload is larger than ${limit / 1024 / 1024} MB: split the count into several workbooks.`);
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -115,18 +139,31 @@ async function upload(db: Database, req: IncomingMessage, res: ServerResponse, u
   found(await db.prisma.stocktake.findUnique({ where: { id }, select: { id: true } }), 'Stocktake', id);
   const bytes = await readBody(req, MAX_UPLOAD_BYTES);
   if (bytes.length === 0) {
-    throw new DomainError('INVALID_INPUT', 'The request body is empty: send the filled .xlsx file as the body (for example curl --data-binary @count.xlsx).');
+    throw new DomainError(
+      'INVALID_INPUT',
+      'The request body is empty: send the filled .xlsx file as the body (for example curl --data-binary @count.xlsx).',
+    );
   }
   const workbook = await readCountSheetWorkbook(bytes);
   if (workbook.stocktakeId !== id) {
-    throw new DomainError('INVALID_INPUT', `This workbook is the count sheet of stocktake #${workbook.stocktakeId}, not #${id}: upload it to /stocktakes/${workbook.stocktakeId}/count-sheet.xlsx.`);
+    throw new DomainError(
+      'INVALID_INPUT',
+      `This workbook is the count sheet of stocktake #${workbook.stocktakeId}, not #${id}: upload it to /stocktakes/${workbook.stocktakeId}/count-sheet.xlsx.`,
+    );
   }
   if (workbook.sheets.length === 0) {
-    throw new DomainError('INVALID_INPUT', 'The workbook has none of the count worksheets it was downloaded with (were they renamed?): nothing was read.');
+    throw new DomainError(
+      'INVALID_INPUT',
+      'The workbook has none of the count worksheets it was downloaded with (were they renamed?): nothing was read.',
+    );
   }
   const keys = workbook.sheets.map((s) => s.sheetKey);
   const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
-  if (repeated !== undefined) throw new DomainError('INVALID_INPUT', `Two worksheets claim sheet "${repeated}": the hidden _stocksheet worksheet was changed; download a fresh count sheet.`);
+  if (repeated !== undefined)
+    throw new DomainError(
+      'INVALID_INPUT',
+      `Two worksheets claim sheet "${repeated}": the hidden _stocksheet worksheet was changed; download a fresh count sheet.`,
+    );
 
   const api = createCaller(createContext(db, user));
   const sheets: SheetAnswer[] = [];
@@ -138,16 +175,31 @@ async function upload(db: Database, req: IncomingMessage, res: ServerResponse, u
   sendJson(res, 200, { stocktakeId: id, sheets, ignoredWorksheets: workbook.ignoredWorksheets });
 }
 
-async function submitSheet(api: ReturnType<typeof createCaller>, stocktakeId: number, sheet: UploadedSheet, idempotencyKey: string): Promise<SheetAnswer> {
+async function submitSheet(
+  api: ReturnType<typeof createCaller>,
+  stocktakeId: number,
+  sheet: UploadedSheet,
+  idempotencyKey: string,
+): Promise<SheetAnswer> {
   const read = readCountSheet(sheet.values);
   const answer = { sheetKey: sheet.sheetKey, sheetName: sheet.sheetName, rows: read.rows.length };
   if (read.problems.length > 0) {
     // A sheet is stored whole or not at all: submitting it without its unreadable rows would lose them.
-    const problems = read.problems.map((p) => ({ row: p.row < 0 ? 1 : sheetRow(p.row), column: p.column, reason: 'INVALID_INPUT' as const, message: p.message }));
+    const problems = read.problems.map((p) => ({
+      row: p.row < 0 ? 1 : sheetRow(p.row),
+      column: p.column,
+      reason: 'INVALID_INPUT' as const,
+      message: p.message,
+    }));
     return { ...answer, saved: false, problems };
   }
   if (read.rows.length === 0) {
-    return { ...answer, saved: false, problems: [], note: 'Nothing is counted on this sheet: it was not submitted, and what it reported before (if anything) stays.' };
+    return {
+      ...answer,
+      saved: false,
+      problems: [],
+      note: 'Nothing is counted on this sheet: it was not submitted, and what it reported before (if anything) stays.',
+    };
   }
   const problems: SheetProblem[] = [];
   try {

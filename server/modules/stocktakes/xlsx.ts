@@ -5,7 +5,16 @@
 import { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../../db/types.ts';
-import { COUNT_COLUMNS, EDITABLE_COLUMNS, FOUND_MARK, STATUS_COLUMN, countSheetRows, worksheetName, type CountSheetLine, type SheetCell } from '../../domain/count-sheet.ts';
+import {
+  COUNT_COLUMNS,
+  EDITABLE_COLUMNS,
+  FOUND_MARK,
+  STATUS_COLUMN,
+  countSheetRows,
+  worksheetName,
+  type CountSheetLine,
+  type SheetCell,
+} from '../../domain/count-sheet.ts';
 import { DomainError, found } from '../../domain/errors.ts';
 import { countSheets } from './sheet.ts';
 
@@ -21,13 +30,23 @@ export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.
 const HEADER = [...COUNT_COLUMNS, STATUS_COLUMN] as const;
 type Column = (typeof HEADER)[number];
 const WIDTHS: Record<Column, number> = {
-  SKU: 18, Product: 32, Bay: 14, Batch: 16, Expiry: 12, Serial: 22, Expected: 10, Counted: 10, Found: 8, 'Product ID': 11, 'Bay ID': 8, Status: 40,
+  SKU: 18,
+  Product: 32,
+  Bay: 14,
+  Batch: 16,
+  Expiry: 12,
+  Serial: 22,
+  Expected: 10,
+  Counted: 10,
+  Found: 8,
+  'Product ID': 11,
+  'Bay ID': 8,
+  Status: 40,
 };
 /** Typed serials and batches stay text: 00123 keeps its zeros, 1E5 is not a number. */
 const TEXT_COLUMNS: readonly Column[] = ['Batch', 'Serial'];
 const columnNumber = (name: Column) => HEADER.indexOf(name) + 1;
 const columnLetter = (name: Column) => String.fromCharCode(64 + columnNumber(name));
-
 
 /**
  * The count sheet of a stocktake as an .xlsx workbook: one worksheet per sheet key (named after its
@@ -103,7 +122,11 @@ async function addCountWorksheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, n
   });
   const header = sheet.addRow([...HEADER]);
   header.eachCell((cell) => {
-    cell.style = { font: { bold: true }, fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFD9E1F2' } }, protection: { locked: true } };
+    cell.style = {
+      font: { bold: true },
+      fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFD9E1F2' } },
+      protection: { locked: true },
+    };
   });
   header.commit();
   for (const row of rows) sheet.addRow(row.map((value) => (value === '' ? null : value))).commit();
@@ -111,7 +134,8 @@ async function addCountWorksheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, n
   const last = rows.length + 1;
   if (rows.length > 0) {
     // One rule per column range (ExcelJS's per-cell `cell.dataValidation` costs a rule per cell).
-    const validations = (sheet as unknown as { dataValidations: { add(range: string, rule: ExcelJS.DataValidation): void } }).dataValidations;
+    const validations = (sheet as unknown as { dataValidations: { add(range: string, rule: ExcelJS.DataValidation): void } })
+      .dataValidations;
     validations.add(`${columnLetter('Counted')}2:${columnLetter('Counted')}${last}`, {
       type: 'decimal',
       operator: 'greaterThanOrEqual',
@@ -152,7 +176,8 @@ function protectionAfterSheetData(sheet: ExcelJS.Worksheet) {
   const writer = sheet as unknown as { _writeCloseSheetData?: () => void; _writeSheetProtection?: () => void };
   const closeSheetData = writer._writeCloseSheetData?.bind(writer);
   const writeProtection = writer._writeSheetProtection?.bind(writer);
-  if (!closeSheetData || !writeProtection) throw new Error('ExcelJS changed its worksheet writer: check the order of <sheetProtection> in xlsx.ts');
+  if (!closeSheetData || !writeProtection)
+    throw new Error('ExcelJS changed its worksheet writer: check the order of <sheetProtection> in xlsx.ts');
   writer._writeCloseSheetData = () => {
     closeSheetData();
     writeProtection();

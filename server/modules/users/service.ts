@@ -42,7 +42,10 @@ export async function listUsers(db: Db) {
  * set (automation, tests), else a new random one that the caller prints once. When the variable is
  * set on a later start, the admin's token is brought in line with it.
  */
-export async function ensureAdmin(prisma: PrismaClient, configuredToken: string | undefined): Promise<{ created: boolean; token?: string }> {
+export async function ensureAdmin(
+  prisma: PrismaClient,
+  configuredToken: string | undefined,
+): Promise<{ created: boolean; token?: string }> {
   // Several servers may start together on one PostgreSQL database: without the lock each saw no
   // user and all but one failed to start on the duplicate admin.
   return inTransaction(prisma, async (db) => {
