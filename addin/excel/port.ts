@@ -1,6 +1,7 @@
 /**
- * What the task pane needs from a workbook. `office-workbook.ts` implements it with Office.js; the
- * rest of the add-in only sees this interface, so it is ordinary TypeScript, testable without Excel.
+ * What the task pane needs from a workbook, as a few small interfaces: each panel takes only the
+ * ones it uses. `office-workbook.ts` implements them all with Office.js; the rest of the add-in only
+ * sees these interfaces, so it is ordinary TypeScript, testable without Excel.
  */
 
 /** What a cell can hold, as Office.js reports `values`. */
@@ -34,9 +35,27 @@ export interface CellMark {
 /** Called as chunked work advances: `done` of `total` units (cells or rows). */
 export type Progress = (done: number, total: number) => void;
 
-export interface WorkbookPort {
+export interface SelectionReader {
   /** Values of the current selection (one area), read in chunks that stay under the request limit. */
   readSelection(onProgress?: Progress): Promise<SelectionValues>;
+}
+
+export interface SheetReader {
+  /** Values of a worksheet's used range (from A1), read in chunks like the selection. */
+  readSheet(sheet: string, onProgress?: Progress): Promise<SelectionValues>;
+}
+
+export interface SheetWriter {
+  /**
+   * Writes a header and rows to a worksheet (created when missing, cleared when present), in chunks,
+   * values as data: text that Excel would read as a formula stays text.
+   */
+  writeTable(sheetName: string, header: string[], rows: CellValue[][], onProgress?: Progress): Promise<void>;
+  /** Writes a block of values at a 0-based position, in chunks, values as data (like writeTable). */
+  writeCells(sheet: string, top: number, left: number, values: CellValue[][], onProgress?: Progress): Promise<void>;
+}
+
+export interface ProblemMarker {
   /**
    * Highlights cells and attaches each message to its cell. Marks this add-in left earlier on the
    * sheet are cleared first, so a re-check shows only current problems.
@@ -44,32 +63,35 @@ export interface WorkbookPort {
   markProblems(sheet: string, marks: CellMark[], onProgress?: Progress): Promise<void>;
   /** Removes this add-in's marks from the sheet. */
   clearProblems(sheet: string): Promise<void>;
-  /** Selects (and scrolls to) one cell. */
+  /** Selects (and scrolls to) one cell, e.g. the cell of a problem a person clicked. */
   selectCell(cell: CellRef): Promise<void>;
-  /**
-   * Writes a header and rows to a worksheet (created when missing, cleared when present), in chunks,
-   * values as data: text that Excel would read as a formula stays text.
-   */
-  writeTable(sheetName: string, header: string[], rows: CellValue[][], onProgress?: Progress): Promise<void>;
-  /** Values of a worksheet's used range (from A1), read in chunks like the selection. */
-  readSheet(sheet: string, onProgress?: Progress): Promise<SelectionValues>;
-  /** Writes a block of values at a 0-based position, in chunks, values as data (like writeTable). */
-  writeCells(sheet: string, top: number, left: number, values: CellValue[][], onProgress?: Progress): Promise<void>;
+}
+
+export interface EntrySheets {
   /**
    * Makes a written table a form to fill in: every cell locked but the editable columns' data rows,
    * each with its data validation, the sheet protected (no password: a person may unprotect it),
    * and the status column coloured by condition (green for "OK", red for anything else).
    */
   formatEntrySheet(sheet: string, layout: EntryLayout): Promise<void>;
+}
+
+/** Worksheet custom properties: metadata stored with a sheet (e.g. which document it belongs to). */
+export interface SheetProperties {
   /** The worksheets that carry a custom property, with its value (e.g. every count sheet of a stocktake). */
   sheetsWithProperty(key: string): Promise<{ sheet: string; value: string }[]>;
-  /** Worksheet custom properties: metadata stored with a sheet (e.g. which document it belongs to). */
   getSheetProperty(sheet: string, key: string): Promise<string | null>;
   setSheetProperty(sheet: string, key: string, value: string): Promise<void>;
-  /** Settings saved in the workbook itself (e.g. the server URL this workbook uses). */
+}
+
+/** Settings saved in the workbook itself (e.g. the server URL this workbook uses). */
+export interface WorkbookSettings {
   getWorkbookSetting(key: string): string | null;
   setWorkbookSetting(key: string, value: string): Promise<void>;
 }
+
+/** Everything at once: what a real workbook offers and the pane hands to its panels. */
+export type WorkbookPort = SelectionReader & SheetReader & SheetWriter & ProblemMarker & EntrySheets & SheetProperties & WorkbookSettings;
 
 /** Data validation for an editable column. */
 export type EntryValidation = { kind: 'decimal'; min: number } | { kind: 'list'; values: string[] };

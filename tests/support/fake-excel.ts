@@ -1,5 +1,5 @@
 // A hand-written, in-memory stand-in for the `Excel` and `Office` globals: exactly the part of
-// Office.js that addin/excel/office-workbook.ts uses, over a grid of sheets held in memory.
+// Office.js that the add-in's addin/excel/office-*.ts files use, over a grid of sheets held in memory.
 //
 // It is a test double, not Excel, but it keeps the Office.js rules that catch real bugs:
 // - Objects are proxies. Reading a property needs `load(...)` and then `await context.sync()`;

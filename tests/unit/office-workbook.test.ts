@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asCellText, needsTextPrefix } from '../../addin/excel/cell-text.ts';
 import { DEFAULT_BUDGET_BYTES } from '../../addin/excel/chunks.ts';
-import {
-  COMMENT_PREFIX,
-  ENTRY_LAYOUT_PROPERTY,
-  FILL_ONLY_PROPERTY,
-  MARK_FILL,
-  STATUS_BAD_FILL,
-  STATUS_OK_FILL,
-  createOfficeWorkbook,
-} from '../../addin/excel/office-workbook.ts';
+import { STATUS_BAD_FILL, STATUS_OK_FILL } from '../../addin/excel/office-entry-sheet.ts';
+import { COMMENT_PREFIX, FILL_ONLY_PROPERTY, MARK_FILL } from '../../addin/excel/office-marks.ts';
+import { ENTRY_LAYOUT_PROPERTY } from '../../addin/excel/office-protection.ts';
+import { createOfficeWorkbook } from '../../addin/excel/office-workbook.ts';
 import type { CellValue, EntryLayout } from '../../addin/excel/port.ts';
 import { createFakeExcel, type FakeExcel, type FakeExcelOptions, type FakeValue, type SyncRecord } from '../support/fake-excel.ts';
 

@@ -1,0 +1,39 @@
+// Sheets laid out with formatEntrySheet are protected; this add-in's own writes lift that protection
+// for their work and put it back. Protection a person set stays.
+
+import { beginWrite, thenRestore } from './office-quiet.ts';
+
+/**
+ * Sheet custom property formatEntrySheet leaves on the sheets it lays out and protects: the A1
+ * address of the area it laid out (e.g. "A1:F101"). It tells this add-in's writes that the sheet's
+ * protection is the add-in's own to lift, and a later formatEntrySheet what to reset.
+ */
+export const ENTRY_LAYOUT_PROPERTY = 'Stocksheet.entryLayout';
+/** How an entry sheet is protected (no password): columns can still be resized, filtered and sorted. */
+export const ENTRY_PROTECTION: Excel.WorksheetProtectionOptions = { allowFormatColumns: true, allowAutoFilter: true, allowSort: true };
+
+/**
+ * Runs `work` (writes to `worksheet`, events already off) with the sheet's protection lifted when
+ * that protection is this add-in's own (formatEntrySheet left ENTRY_LAYOUT_PROPERTY on the sheet),
+ * then protects it again with the options it had, even when `work` fails (a failure to re-protect
+ * never hides the original error). A sheet a person protected is left protected: the writes then
+ * fail as Excel refuses them.
+ */
+export async function withOwnProtectionLifted<T>(
+  context: Excel.RequestContext,
+  worksheet: Excel.Worksheet,
+  work: () => Promise<T>,
+): Promise<T> {
+  const protection = worksheet.protection.load('protected,options');
+  const layout = worksheet.customProperties.getItemOrNullObject(ENTRY_LAYOUT_PROPERTY);
+  await context.sync();
+  if (!protection.protected || layout.isNullObject) return work();
+  const options = protection.options;
+  beginWrite(context);
+  protection.unprotect();
+  await context.sync();
+  return thenRestore(context, work, () => {
+    beginWrite(context);
+    protection.protect(options);
+  });
+}

@@ -1,0 +1,133 @@
+// Reading big ranges a block of rows per sync, each response under Excel on the web's 5 MB limit.
+
+import { intersectAreas, rangeAddress, type GridArea } from './addresses.ts';
+import { planRowChunks, type RowChunk, type RowChunkOptions } from './chunks.ts';
+import type { CellValue, Progress, SelectionReader, SelectionValues, SheetReader } from './port.ts';
+
+const PAYLOAD_TOO_LARGE = new Set(['RequestPayloadSizeLimitExceeded', 'ResponsePayloadSizeLimitExceeded']);
+
+function isPayloadTooLarge(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && PAYLOAD_TOO_LARGE.has(code);
+}
+
+/**
+ * Reads `area` of a sheet a block of rows per sync. A block whose response still turns out too big
+ * (cells far longer than `bytesPerCell`) is split in two and read again.
+ */
+async function readValues(
+  context: Excel.RequestContext,
+  worksheet: Excel.Worksheet,
+  area: GridArea,
+  options: RowChunkOptions,
+  onProgress?: Progress,
+): Promise<CellValue[][]> {
+  const values: CellValue[][] = [];
+  const pending: RowChunk[] = planRowChunks(area.rowCount, area.columnCount, options);
+  onProgress?.(0, area.rowCount);
+  while (pending.length > 0) {
+    const chunk = pending.shift()!;
+    const range = worksheet.getRangeByIndexes(area.top + chunk.rowOffset, area.left, chunk.rowCount, area.columnCount).load('values');
+    try {
+      await context.sync();
+    } catch (error) {
+      if (!isPayloadTooLarge(error) || chunk.rowCount === 1) throw error;
+      const half = Math.ceil(chunk.rowCount / 2);
+      pending.unshift(
+        { rowOffset: chunk.rowOffset, rowCount: half },
+        { rowOffset: chunk.rowOffset + half, rowCount: chunk.rowCount - half },
+      );
+      continue;
+    }
+    for (const row of range.values as CellValue[][]) values.push(row);
+    onProgress?.(values.length, area.rowCount);
+  }
+  return values;
+}
+
+/**
+ * The values of `area` of a sheet, read in chunks (readValues), with where they are. With no area
+ * (nothing to read) the values are `[]` and `empty` gives the position and address reported.
+ */
+async function readArea(
+  context: Excel.RequestContext,
+  worksheet: Excel.Worksheet,
+  sheet: string,
+  area: GridArea | null,
+  empty: GridArea,
+  options: RowChunkOptions,
+  onProgress?: Progress,
+): Promise<SelectionValues> {
+  if (!area) {
+    onProgress?.(0, 0);
+    return {
+      sheet,
+      address: rangeAddress(empty.top, empty.left, empty.rowCount, empty.columnCount),
+      top: empty.top,
+      left: empty.left,
+      values: [],
+    };
+  }
+  const values = await readValues(context, worksheet, area, options, onProgress);
+  return { sheet, address: rangeAddress(area.top, area.left, area.rowCount, area.columnCount), top: area.top, left: area.left, values };
+}
+
+/** Reading the selection and sheets on Office.js, blocks planned with `options` (see planRowChunks). */
+export function officeReader(options: RowChunkOptions): SelectionReader & SheetReader {
+  return {
+    /**
+     * The selection's values. Only the part of the selection inside the sheet's used range is read
+     * (a whole column selected reads its filled rows, not a million blank ones); `top`, `left` and
+     * `address` describe that part. A selection with no values gives `values: []`.
+     */
+    readSelection(onProgress) {
+      return Excel.run(async (context): Promise<SelectionValues> => {
+        const areas = context.workbook.getSelectedRanges().load('areaCount,address');
+        await context.sync();
+        if (areas.areaCount > 1) {
+          throw new Error(
+            `The selection has ${areas.areaCount} separate blocks of cells (${areas.address}). ` +
+              'Select one rectangular block and try again.',
+          );
+        }
+        const selected = context.workbook.getSelectedRange().load('rowIndex,columnIndex,rowCount,columnCount');
+        const worksheet = selected.worksheet.load('name');
+        const used = worksheet.getUsedRangeOrNullObject(true).load('rowIndex,columnIndex,rowCount,columnCount');
+        await context.sync();
+        const selection: GridArea = {
+          top: selected.rowIndex,
+          left: selected.columnIndex,
+          rowCount: selected.rowCount,
+          columnCount: selected.columnCount,
+        };
+        const area = used.isNullObject
+          ? null
+          : intersectAreas(selection, {
+              top: used.rowIndex,
+              left: used.columnIndex,
+              rowCount: used.rowCount,
+              columnCount: used.columnCount,
+            });
+        return readArea(context, worksheet, worksheet.name, area, selection, options, onProgress);
+      });
+    },
+
+    /**
+     * The sheet's values from A1 to the last row and column with a value (`top` and `left` 0), so
+     * row i of `values` is sheet row i. A sheet with no values gives `values: []` (address "A1").
+     */
+    readSheet(sheet, onProgress) {
+      return Excel.run(async (context): Promise<SelectionValues> => {
+        const worksheet = context.workbook.worksheets.getItemOrNullObject(sheet).load('name');
+        await context.sync();
+        if (worksheet.isNullObject) throw new Error(`There is no sheet named "${sheet}" in this workbook.`);
+        const used = worksheet.getUsedRangeOrNullObject(true).load('rowIndex,columnIndex,rowCount,columnCount');
+        await context.sync();
+        const area = used.isNullObject
+          ? null
+          : { top: 0, left: 0, rowCount: used.rowIndex + used.rowCount, columnCount: used.columnIndex + used.columnCount };
+        return readArea(context, worksheet, worksheet.name, area, { top: 0, left: 0, rowCount: 1, columnCount: 1 }, options, onProgress);
+      });
+    },
+  };
+}
