@@ -1,4 +1,5 @@
 import { DomainError } from './errors.ts';
+import { roundQuantity } from './quantity.ts';
 
 export type OrderStatus = 'draft' | 'issued' | 'partially_received' | 'received' | 'cancelled';
 
@@ -64,5 +65,5 @@ export function baseUnitCost(unitCost: number, exchangeRate: number): number {
 }
 
 export function remainingQuantity(line: { quantity: number; received: number }): number {
-  return Math.round((line.quantity - line.received) * 1e4) / 1e4;
+  return roundQuantity(line.quantity - line.received);
 }

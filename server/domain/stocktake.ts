@@ -1,4 +1,5 @@
 import { DomainError } from './errors.ts';
+import { roundQuantity } from './quantity.ts';
 
 export type StocktakeStatus = 'draft' | 'counting' | 'review' | 'finalised' | 'cancelled';
 
@@ -110,7 +111,6 @@ export interface Variances {
   moves: (SerialMove & { productId: number })[];
 }
 
-const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
 const serialKey = (productId: number, serial: string) => `${productId}|${serial}`;
 
 /**
@@ -149,16 +149,16 @@ export function computeVariances(input: VarianceInput): Variances {
   };
   for (const e of input.expected) {
     const l = line(e);
-    l.expectedQuantity = round4(l.expectedQuantity + e.quantity);
+    l.expectedQuantity = roundQuantity(l.expectedQuantity + e.quantity);
     l.unitCost = e.unitCost;
   }
   for (const m of input.moved) {
     const l = line(m);
-    l.movedSinceFreeze = round4(l.movedSinceFreeze + m.quantity);
+    l.movedSinceFreeze = roundQuantity(l.movedSinceFreeze + m.quantity);
   }
   for (const c of input.counted) {
     const l = line(c);
-    l.countedQuantity = round4((l.countedQuantity ?? 0) + c.quantity);
+    l.countedQuantity = roundQuantity((l.countedQuantity ?? 0) + c.quantity);
   }
   for (const l of lines.values()) {
     if (l.batchNumber !== null) l.unitCost = input.batchCost.get(`${l.productId}|${l.batchNumber}`) ?? l.unitCost;
@@ -182,7 +182,7 @@ export function computeVariances(input: VarianceInput): Variances {
         l.value = round2(change?.value ?? 0);
       }
     } else if (l.countedQuantity !== null) {
-      l.variance = round4(l.countedQuantity - (l.expectedQuantity + l.movedSinceFreeze));
+      l.variance = roundQuantity(l.countedQuantity - (l.expectedQuantity + l.movedSinceFreeze));
       l.value = round2(l.variance * l.unitCost);
     }
     result.lines.push(l);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fitsQuantityPrecision } from '../domain/quantity.ts';
 
 // Input pieces shared by several routers, each with bounds.
 export const id = z.number().int().positive();
@@ -7,12 +8,7 @@ export const unitCost = z.number().min(0, 'unit cost cannot be negative').max(1e
 export const narrative = z.string().trim().max(500).optional();
 export const idempotencyKey = z.string().min(8, 'idempotencyKey must be at least 8 characters (send a UUID)').max(100);
 /** A quantity with at most 4 decimals, as stored. */
-export const quantity = z
-  .number()
-  .finite()
-  .max(1e12)
-  .min(-1e12)
-  .refine((n) => Math.abs(Math.round(n * 1e4) - n * 1e4) < 1e-6, 'quantity has at most 4 decimal places');
+export const quantity = z.number().finite().max(1e12).min(-1e12).refine(fitsQuantityPrecision, 'quantity has at most 4 decimal places');
 /** Literal serials (one per cell); syntax is only read from `text`. */
 export const serialList = z.array(z.string().max(1000)).max(100_000);
 export const serialText = z.string().max(5_000_000);

@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found } from '../../domain/errors.ts';
 import { assertEditable, assertIssuable, remainingQuantity, statusFromReceipts, type OrderStatus } from '../../domain/purchasing.ts';
+import { roundQuantity } from '../../domain/quantity.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
 import { deleteSerialsOnOrder } from './line-entries.ts';
@@ -200,7 +201,7 @@ async function replaceLines(tx: Tx, orderId: number, existing: ExistingLine[], l
       if (entered.count > remaining) {
         throw new DomainError(
           'SERIAL_COUNT_MISMATCH',
-          `Line ${current.lineNumber} (${entered.sku}) has ${entered.count} entered ${entered.what} waiting to be received, more than the ${remaining} its new quantity leaves to come; remove ${Math.round((entered.count - remaining) * 1e4) / 1e4} of them first.`,
+          `Line ${current.lineNumber} (${entered.sku}) has ${entered.count} entered ${entered.what} waiting to be received, more than the ${remaining} its new quantity leaves to come; remove ${roundQuantity(entered.count - remaining)} of them first.`,
         );
       }
     }
