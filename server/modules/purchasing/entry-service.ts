@@ -2,10 +2,11 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { pgErrorCode } from '../../db/transaction.ts';
 import type { Db } from '../../db/types.ts';
 import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
+import { byEntryIndex, enteredQuantity, type Entry } from '../../domain/purchase-entries.ts';
 import { remainingQuantity } from '../../domain/purchasing.ts';
 import { applyOnce } from '../idempotency.ts';
 import { highestSerial } from '../serials/check.ts';
-import { checkEntries, lineSerialEntries, loadOrderInfo, orderOfLine, replaceEntries, type Entry, type OrderInfo } from './line-entries.ts';
+import { checkEntries, lineSerialEntries, loadOrderInfo, orderOfLine, replaceEntries, type OrderInfo } from './line-entries.ts';
 
 export interface LineSerialsInput {
   lineId: number;
@@ -41,7 +42,7 @@ async function lineEntries(db: Db, order: OrderInfo, input: LineSerialsInput) {
       index: toSource(p.index) ?? null,
       ...(p.firstIndex !== undefined ? { firstIndex: toSource(p.firstIndex)! } : {}),
     })),
-  ].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
+  ].sort(byEntryIndex);
   return { entries: parsed.entries, problems, serials: parsed.serials };
 }
 
@@ -157,21 +158,18 @@ async function tableEntries(db: Db, order: OrderInfo, rows: TableRow[]) {
     }
   });
   const checked = await checkEntries(db, order, entries);
-  return { entries, problems: [...problems, ...checked].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity)) };
+  return { entries, problems: [...problems, ...checked].sort(byEntryIndex) };
 }
 
 /** Lines the table fills, and per line how many serials/units it enters against what is still expected. */
 function lineSummary(order: OrderInfo, entries: Entry[]) {
-  return order.lines.map((line) => {
-    const mine = entries.filter((e) => e.lineId === line.id);
-    return {
-      lineId: line.id,
-      lineNumber: line.lineNumber,
-      sku: line.sku,
-      entered: Math.round(mine.reduce((sum, e) => sum + ('serial' in e ? 1 : e.quantity), 0) * 1e4) / 1e4,
-      expected: remainingQuantity(line),
-    };
-  });
+  return order.lines.map((line) => ({
+    lineId: line.id,
+    lineNumber: line.lineNumber,
+    sku: line.sku,
+    entered: enteredQuantity(entries, line.id),
+    expected: remainingQuantity(line),
+  }));
 }
 
 export async function previewTable(db: Db, input: { purchaseOrderId: number; rows: TableRow[] }) {

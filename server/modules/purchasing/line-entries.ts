@@ -1,25 +1,20 @@
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
-import { assertTakesSerials, remainingQuantity, type OrderStatus } from '../../domain/purchasing.ts';
+import {
+  isSerialEntry,
+  judgeEntries,
+  type BatchEntry,
+  type Entry,
+  type EntryFacts,
+  type LineInfo,
+  type SerialConflicts,
+} from '../../domain/purchase-entries.ts';
+import { assertTakesSerials, type OrderStatus } from '../../domain/purchasing.ts';
+import { roundQuantity } from '../../domain/quantity.ts';
 import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
 import { serialConflicts } from '../serials/check.ts';
 
-/**
- * Serials and batches entered on purchase order lines before the goods arrive. One checker serves
- * every way of entering them (a line's list, a line's typed text, a table filling many lines): it
- * takes entries that already name their line and reports every problem by the entry's index.
- */
-export interface LineInfo {
-  id: number;
-  lineNumber: number;
-  productId: number;
-  sku: string;
-  serialised: boolean;
-  batchTracked: boolean;
-  quantity: number;
-  received: number;
-}
-
+/** An order as entering and receiving need it: its place, status and lines. */
 export interface OrderInfo {
   id: number;
   status: OrderStatus;
@@ -27,10 +22,6 @@ export interface OrderInfo {
   bayId: number | null;
   lines: LineInfo[];
 }
-
-export type Entry =
-  | { index: number; lineId: number; serial: string; bayId: number | null }
-  | { index: number; lineId: number; batch: string; expiry: string | null; quantity: number; bayId: number | null };
 
 export async function loadOrderInfo(db: Db, orderId: number, lock: boolean): Promise<OrderInfo> {
   if (lock) {
@@ -92,143 +83,48 @@ export async function orderOfLine(db: Db, lineId: number): Promise<number> {
   return line.purchaseOrderId;
 }
 
-const isSerial = (entry: Entry): entry is Extract<Entry, { serial: string }> => 'serial' in entry;
-
-/** Every problem with entries for lines of one order, checked as a whole (set-based queries). */
+/** Every problem with entries for lines of one order: the facts in set-based queries, then the rules. */
 export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): Promise<Problem[]> {
   assertTakesSerials(order.id, order.status);
-  const problems: Problem[] = [];
-  const lines = new Map(order.lines.map((line) => [line.id, line]));
-  const problem = (index: number | null, token: string | null, reason: Problem['reason'], message: string, field?: string) =>
-    problems.push({ index, token, reason, message, ...(field ? { field } : {}) });
-
-  // Tracking: serials only on serialised lines, batches only on batch-tracked ones.
-  const usable: Entry[] = [];
-  for (const entry of entries) {
-    const line = lines.get(entry.lineId)!;
-    if (isSerial(entry) && !line.serialised) {
-      problem(
-        entry.index,
-        entry.serial,
-        'PRODUCT_NOT_SERIALISED',
-        `Line ${line.lineNumber} (${line.sku}) is not serialised; it takes no serials`,
-        'serial',
-      );
-    } else if (!isSerial(entry) && !line.batchTracked) {
-      problem(
-        entry.index,
-        entry.batch,
-        'PRODUCT_NOT_BATCH_TRACKED',
-        `Line ${line.lineNumber} (${line.sku}) is not batch tracked; it takes no batches`,
-        'batch',
-      );
-    } else {
-      usable.push(entry);
-    }
-  }
-
-  // Serials, per product: values, repeats, already in the system, waiting on another order line.
-  const serialEntries = usable.filter(isSerial);
-  const byProduct = new Map<number, typeof serialEntries>();
-  for (const entry of serialEntries) {
-    const productId = lines.get(entry.lineId)!.productId;
-    const group = byProduct.get(productId);
-    if (group) group.push(entry);
-    else byProduct.set(productId, [entry]);
-  }
-  const replacedLines = [...new Set(entries.map((e) => e.lineId))];
-  for (const [productId, group] of byProduct) {
-    const checked = checkSerialList(group.map((e) => e.serial));
-    for (const p of checked.problems) {
-      if (p.index === null) continue;
-      problems.push({
-        ...p,
-        index: group[p.index]!.index,
-        field: 'serial',
-        ...(p.firstIndex !== undefined ? { firstIndex: group[p.firstIndex]!.index } : {}),
-      });
-    }
-    const valid = new Set(checked.problems.map((p) => p.index));
-    const candidates = group.filter((_, i) => !valid.has(i));
-    const values = candidates.map((e) => e.serial.trim());
-    const { existing, onOrders: elsewhere } = await serialConflicts(db, productId, values, replacedLines);
-    candidates.forEach((entry, i) => {
-      const serial = values[i]!;
-      if (existing.has(serial))
-        problem(entry.index, serial, 'SERIAL_EXISTS', `Serial ${serial} already exists for ${lines.get(entry.lineId)!.sku}`, 'serial');
-      const other = elsewhere.get(serial);
-      if (other)
-        problem(
-          entry.index,
-          serial,
-          'SERIAL_ON_OTHER_ORDER',
-          `Serial ${serial} is already entered on purchase order #${other.orderId} line ${other.lineNumber}`,
-          'serial',
-        );
-    });
-  }
-
-  // Batches: a number, a positive quantity, one expiry per batch number.
-  for (const entry of usable) {
-    if (isSerial(entry)) continue;
-    if (!entry.batch.trim()) problem(entry.index, entry.batch, 'BATCH_REQUIRED', 'Give the batch number', 'batch');
-    if (!(entry.quantity > 0))
-      problem(entry.index, entry.batch, 'BATCH_QUANTITY_MISMATCH', `Batch ${entry.batch} needs a quantity above zero`, 'quantity');
-  }
-  const batchExpiry = new Map<string, string | null>();
-  for (const entry of usable) {
-    if (isSerial(entry)) continue;
-    const key = `${lines.get(entry.lineId)!.productId}\0${entry.batch}`;
-    if (batchExpiry.has(key) && batchExpiry.get(key) !== entry.expiry) {
-      problem(entry.index, entry.batch, 'BATCH_EXPIRY_MISMATCH', `Batch ${entry.batch} is listed with two expiry dates`, 'expiry');
-    }
-    batchExpiry.set(key, entry.expiry);
-  }
-  await checkKnownBatchExpiry(db, usable, lines, problem);
-
-  // Never more than the line still expects.
-  for (const line of order.lines) {
-    const mine = entries.filter((e) => e.lineId === line.id);
-    // Quantities have four decimals: sum them without binary noise (0.1 + 0.2 is 0.3 here).
-    const count = Math.round(mine.reduce((sum, e) => sum + (isSerial(e) ? 1 : e.quantity), 0) * 1e4) / 1e4;
-    const remaining = remainingQuantity(line);
-    if (count > remaining) {
-      problem(
-        null,
-        null,
-        'SERIAL_COUNT_MISMATCH',
-        `Line ${line.lineNumber} (${line.sku}) expects ${remaining} more, but ${count} are entered: remove ${count - remaining}`,
-      );
-    }
-  }
-  return problems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
+  return judgeEntries(await loadEntryFacts(db, order, entries));
 }
 
-async function checkKnownBatchExpiry(
-  db: Db,
-  entries: Entry[],
-  lines: Map<number, LineInfo>,
-  problem: (index: number, token: string, reason: Problem['reason'], message: string, field?: string) => void,
-) {
-  const batchEntries = entries.filter((e): e is Extract<Entry, { batch: string }> => !isSerial(e));
-  if (batchEntries.length === 0) return;
-  const known = await db.batch.findMany({
-    where: { OR: batchEntries.map((e) => ({ productId: lines.get(e.lineId)!.productId, number: e.batch })) },
-    select: { productId: true, number: true, expiry: true },
-  });
-  const expiryOf = new Map(known.map((b) => [`${b.productId}\0${b.number}`, b.expiry?.toISOString().slice(0, 10) ?? null]));
-  for (const entry of batchEntries) {
-    const key = `${lines.get(entry.lineId)!.productId}\0${entry.batch}`;
-    if (expiryOf.has(key) && expiryOf.get(key) !== entry.expiry) {
-      problem(
-        entry.index,
-        entry.batch,
-        'BATCH_EXPIRY_MISMATCH',
-        `Batch ${entry.batch} already exists with expiry ${expiryOf.get(key) ?? 'none'}`,
-        'expiry',
-      );
-    }
+/**
+ * What the database knows of the entries: one query per product for its serials, one for the
+ * batches. Entries the rules will refuse are looked up too: harmless, and the rules stay in one place.
+ */
+async function loadEntryFacts(db: Db, order: OrderInfo, entries: Entry[]): Promise<EntryFacts> {
+  const productOf = new Map(order.lines.map((line) => [line.id, line.productId]));
+  const serialsByProduct = new Map<number, Set<string>>();
+  for (const entry of entries) {
+    if (!isSerialEntry(entry)) continue;
+    const productId = productOf.get(entry.lineId)!;
+    const serials = serialsByProduct.get(productId);
+    if (serials) serials.add(entry.serial.trim());
+    else serialsByProduct.set(productId, new Set([entry.serial.trim()]));
   }
+  // The lines whose entries these replace: their own serials are no conflict.
+  const replacedLines = [...new Set(entries.map((e) => e.lineId))];
+  const conflicts = new Map<number, SerialConflicts>();
+  for (const [productId, serials] of serialsByProduct)
+    conflicts.set(productId, await serialConflicts(db, productId, [...serials], replacedLines));
+
+  const batchKeys = new Map<string, { productId: number; number: string }>();
+  for (const entry of entries) {
+    if (isSerialEntry(entry)) continue;
+    const productId = productOf.get(entry.lineId)!;
+    batchKeys.set(`${productId}\0${entry.batch}`, { productId, number: entry.batch });
+  }
+  const knownBatches =
+    batchKeys.size === 0
+      ? []
+      : await db.batch.findMany({ where: { OR: [...batchKeys.values()] }, select: { productId: true, number: true, expiry: true } });
+  return {
+    lines: order.lines,
+    entries,
+    serialConflicts: conflicts,
+    knownBatches: knownBatches.map((batch) => ({ ...batch, expiry: batch.expiry?.toISOString().slice(0, 10) ?? null })),
+  };
 }
 
 /** Replaces the pending serials and batches of every line the entries name (checked first). */
@@ -236,7 +132,7 @@ export async function replaceEntries(tx: Tx, order: OrderInfo, entries: Entry[],
   await deleteSerialsOnOrder(tx, lineIds);
   await tx.pendingBatch.deleteMany({ where: { lineId: { in: lineIds } } });
   const lines = new Map(order.lines.map((line) => [line.id, line]));
-  const serials = entries.filter(isSerial);
+  const serials = entries.filter(isSerialEntry);
   if (serials.length > 0) {
     // Entered serials are serials from now on, on order: the product's unique index keeps any
     // serial on one order line, and out of stock, until it is received.
@@ -247,13 +143,13 @@ export async function replaceEntries(tx: Tx, order: OrderInfo, entries: Entry[],
                   ${serials.map((e) => e.serial.trim())}::text[], ${serials.map((e) => e.bayId)}::int[]) AS x(line_id, product_id, serial, bay_id)`;
   }
   // A batch listed on several rows of one line and bay (a supplier's sheet per carton) is one
-  // entry of the rows' total quantity; the checks above made sure the rows agree on its expiry.
-  const batches = new Map<string, Extract<Entry, { batch: string }>>();
+  // entry of the rows' total quantity; checkEntries made sure the rows agree on its expiry.
+  const batches = new Map<string, BatchEntry>();
   for (const entry of entries) {
-    if (isSerial(entry)) continue;
+    if (isSerialEntry(entry)) continue;
     const key = `${entry.lineId}\0${entry.batch.trim()}\0${entry.bayId ?? ''}`;
     const same = batches.get(key);
-    if (same) same.quantity = Math.round((same.quantity + entry.quantity) * 1e4) / 1e4;
+    if (same) same.quantity = roundQuantity(same.quantity + entry.quantity);
     else batches.set(key, { ...entry });
   }
   await tx.pendingBatch.createMany({

@@ -1,11 +1,13 @@
 import type { PrismaClient } from '../../db/generated/client.ts';
 import type { Tx } from '../../db/types.ts';
 import { listRejected, type Problem } from '../../domain/errors.ts';
+import type { LineInfo } from '../../domain/purchase-entries.ts';
 import { assertReceivable, baseUnitCost, remainingQuantity } from '../../domain/purchasing.ts';
+import { sameQuantity, sumQuantities } from '../../domain/quantity.ts';
 import { applyOnce } from '../idempotency.ts';
 import { moveStock } from '../stock/ledger.ts';
 import { batchFor } from '../stock/service.ts';
-import { loadOrderInfo, type LineInfo, type OrderInfo } from './line-entries.ts';
+import { loadOrderInfo, type OrderInfo } from './line-entries.ts';
 import { refreshStatus } from './orders.ts';
 
 export interface ReceiveInput {
@@ -160,8 +162,8 @@ async function planReceipt(tx: Tx, order: OrderInfo, requested: ReceiveInput['li
           orderBy: { id: 'asc' },
         })
       ).map((b) => ({ ...b, quantity: Number(b.quantity) }));
-      const total = Math.round(planned.batches.reduce((sum, b) => sum + b.quantity, 0) * 1e4) / 1e4;
-      if (total !== want.quantity) {
+      const total = sumQuantities(planned.batches, (b) => b.quantity);
+      if (!sameQuantity(total, want.quantity)) {
         say(
           'BATCH_QUANTITY_MISMATCH',
           `${label}: receiving ${want.quantity} needs batches adding up to ${want.quantity}, but the entered batches add up to ${total}`,
