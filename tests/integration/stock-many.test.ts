@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inTransaction } from '../../server/db/transaction.ts';
 import { DomainError } from '../../server/domain/errors.ts';
-import { moveStockMany } from '../../server/modules/stock/ledger.ts';
+import { moveStockMany } from '../../server/ledger/index.ts';
 import { key, useTestApp } from '../helpers/app.ts';
 import { location, plainProduct } from '../helpers/fixtures.ts';
 

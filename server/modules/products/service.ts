@@ -11,7 +11,7 @@ import {
   type TrackingEffect,
 } from '../../domain/products.ts';
 import { page } from '../pagination.ts';
-import { convertSerialsToBatches, retireSerials } from './tracking.ts';
+import { convertSerialsToBatches, retireSerials } from '../../ledger/index.ts';
 
 export const PRODUCT_SELECT = {
   id: true,

@@ -5,10 +5,9 @@ import type { LineInfo } from '../../domain/purchase-entries.ts';
 import { assertReceivable, baseUnitCost, remainingQuantity } from '../../domain/purchasing.ts';
 import { sameQuantity, sumQuantities } from '../../domain/quantity.ts';
 import { applyOnce } from '../idempotency.ts';
-import { moveStock } from '../stock/ledger.ts';
-import { batchFor } from '../stock/service.ts';
 import { loadOrderInfo, type OrderInfo } from './line-entries.ts';
 import { refreshStatus } from './orders.ts';
+import { moveStock, batchFor } from '../../ledger/index.ts';
 
 export interface ReceiveInput {
   purchaseOrderId: number;

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
 import { checkSerialList, expandSerialText, higherSerial } from '../../domain/serial-syntax.ts';
-import { holdProduct } from '../stock/ledger.ts';
+import { holdProduct } from '../../ledger/index.ts';
 
 export interface SerialInput {
   /** Literal values, one per cell; no syntax is read. */

@@ -6,45 +6,14 @@ import { checkSerialList } from '../../domain/serial-syntax.ts';
 import { applyOnce } from '../idempotency.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
-import { lockLevels, lockProduct, moveStock, type MovementInput } from '../stock/ledger.ts';
-import { takeOutSerials } from '../stock/take-out.ts';
 import { checkNewSerials, serialisedProduct, type SerialInput } from './check.ts';
+import { lockLevels, lockProduct, stockInSerials, takeOutSerials } from '../../ledger/index.ts';
 
 /** Expands and checks serials without writing anything. */
 export async function previewSerials(db: Db, input: SerialInput & { productId: number }) {
   await serialisedProduct(db, input.productId);
   const { serials, problems } = await checkNewSerials(db, input.productId, input);
   return { serials, errors: problems };
-}
-
-interface StockInSerials {
-  productId: number;
-  locationId: number;
-  bayId: number | null;
-  serials: string[];
-  movement: Omit<MovementInput, 'quantity'>;
-}
-
-/**
- * Creates checked serials in stock at one place, with their ledger rows, in set-based statements.
- * Callers have checked the serials; a concurrent insert of the same serial still fails on the
- * unique index, which rolls the whole request back.
- */
-export async function stockInSerials(tx: Tx, input: StockInSerials): Promise<number> {
-  const count = input.serials.length;
-  if (count === 0) return 0;
-  const place = { productId: input.productId, locationId: input.locationId, bayId: input.bayId, batchId: null };
-  const movementId = await moveStock(tx, place, { ...input.movement, quantity: count });
-  const created = await tx.$executeRaw`
-    WITH created AS (
-      INSERT INTO serial_number (product_id, serial, status, location_id, bay_id, unit_cost)
-      SELECT ${input.productId}, serial, 'in_stock', ${input.locationId}, ${input.bayId}, ${String(input.movement.unitCost)}::numeric
-      FROM unnest(${input.serials}::text[]) AS serial
-      RETURNING id
-    )
-    INSERT INTO stock_movement_serial (movement_id, serial_id, status)
-    SELECT ${movementId}, id, 'in_stock' FROM created`;
-  return created;
 }
 
 /** Re-checks after a unique violation (another request created one of the serials meanwhile). */

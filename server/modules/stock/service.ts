@@ -4,7 +4,7 @@ import { DomainError, found } from '../../domain/errors.ts';
 import { applyOnce } from '../idempotency.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
-import { holdProduct, moveStock } from './ledger.ts';
+import { batchFor, dateOnly, holdProduct, moveStock } from '../../ledger/index.ts';
 
 async function trackedProduct(db: Db, productId: number) {
   await holdProduct(db, productId);
@@ -20,36 +20,6 @@ async function trackedProduct(db: Db, productId: number) {
     throw new DomainError('PRODUCT_NOT_STOCK_TRACKED', `${product.sku} is not stock tracked, so it has no stock to adjust.`);
   }
   return product;
-}
-
-function dateOnly(date: Date | null): string | null {
-  return date ? date.toISOString().slice(0, 10) : null;
-}
-
-/** The product's batch with this number, created when new; an existing one must agree on expiry. */
-export async function batchFor(
-  tx: Tx,
-  product: { id: number; sku: string },
-  number: string,
-  expiry: string | null | undefined,
-  unitCost: number,
-) {
-  const inserted = await tx.$queryRaw<{ id: number }[]>`
-    INSERT INTO batch (product_id, number, expiry, unit_cost)
-    VALUES (${product.id}, ${number}, ${expiry ?? null}::date, ${String(unitCost)}::numeric)
-    ON CONFLICT (product_id, number) DO NOTHING RETURNING id`;
-  if (inserted[0]) return inserted[0].id;
-  const batch = await tx.batch.findUniqueOrThrow({
-    where: { productId_number: { productId: product.id, number } },
-    select: { id: true, expiry: true },
-  });
-  if (expiry !== undefined && dateOnly(batch.expiry) !== (expiry ?? null)) {
-    throw new DomainError(
-      'BATCH_EXPIRY_MISMATCH',
-      `Batch ${number} of ${product.sku} already exists with expiry ${dateOnly(batch.expiry) ?? 'none'}, not ${expiry ?? 'none'}; use the batch's expiry or a new batch number.`,
-    );
-  }
-  return batch.id;
 }
 
 export interface AddBatchInput {

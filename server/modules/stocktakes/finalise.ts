@@ -3,12 +3,9 @@ import type { Tx } from '../../db/types.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
 import { assertChangeable, type Variances } from '../../domain/stocktake.ts';
 import { applyOnce } from '../idempotency.ts';
-import { stockInSerials } from '../serials/service.ts';
-import { takeOutSerials } from '../stock/take-out.ts';
-import { moveStock, moveStockMany, type MovementInput } from '../stock/ledger.ts';
-import { batchFor } from '../stock/service.ts';
 import { lockStocktake } from './service.ts';
 import { stocktakeVariances } from './variances.ts';
+import { moveStock, moveStockMany, type MovementInput, takeOutSerials, batchFor, stockInSerials } from '../../ledger/index.ts';
 
 type Movement = Omit<MovementInput, 'quantity' | 'unitCost'>;
 

@@ -1,5 +1,5 @@
-import type { Tx } from '../../db/types.ts';
-import { DomainError } from '../../domain/errors.ts';
+import type { Tx } from '../db/types.ts';
+import { DomainError } from '../domain/errors.ts';
 
 // What changing a product's tracking does to the stock it already has. Set-based SQL: a product
 // may hold tens of thousands of serials.

@@ -1,6 +1,7 @@
-import type { Db, Tx } from '../../db/types.ts';
-import { DomainError } from '../../domain/errors.ts';
-import { weightedAverageCost } from '../../domain/stock.ts';
+import type { Tx } from '../db/types.ts';
+import { DomainError } from '../domain/errors.ts';
+import { weightedAverageCost } from '../domain/stock.ts';
+import { lockProduct } from './locks.ts';
 
 /** One place stock can sit: a product at a location, optionally in a bay and of a batch. */
 export interface Place {
@@ -28,47 +29,8 @@ export interface MovementInput {
   transfer?: boolean;
 }
 
-/**
- * Lock order for stock changes, so concurrent requests queue instead of deadlocking: first the
- * product row (taken by every receipt, for the average cost), then the stock_level rows, in
- * ascending bay order (no bay first). A change that touches one place gets this by itself; one that
- * touches several places of a product calls `lockProduct` (when anything comes in) and then
- * `lockLevels` before moving stock.
- */
-/**
- * Holds the product's tracking flags steady for the rest of the transaction: a stock change reads
- * them (serialised? batch tracked?) and acts on them, while a product change takes FOR UPDATE and
- * so waits for the stock changes under way (and they for it). KEY SHARE is the weakest lock that
- * does it, and it never conflicts with another stock change's locks. Taken first, before any
- * stock row, so the two kinds of transaction cannot deadlock.
- */
-export async function holdProduct(db: Tx | Db, productId: number): Promise<void> {
-  await holdProducts(db, [productId]);
-}
-
-/** holdProduct for several products in one statement, in id order (so two such holds never cross). */
-export async function holdProducts(db: Tx | Db, productIds: number[]): Promise<void> {
-  await db.$queryRaw`SELECT id FROM product WHERE id = ANY(${productIds}::int[]) ORDER BY id FOR KEY SHARE`;
-}
-
-export async function lockProduct(tx: Tx, productId: number): Promise<void> {
-  // NO KEY UPDATE, not UPDATE: every ledger, level and serial insert checks its foreign key to the
-  // product with a KEY SHARE lock, which FOR UPDATE would block. A removal holding a stock_level
-  // row and inserting its movement would then wait for a receipt that waits for that row: deadlock.
-  await tx.$queryRaw`SELECT id FROM product WHERE id = ${productId} FOR NO KEY UPDATE`;
-}
-
-/** Locks the existing stock_level rows of a product at these bays of a location (no batch), in bay order. */
-export async function lockLevels(tx: Tx, productId: number, locationId: number, bayIds: (number | null)[]): Promise<void> {
-  const bays = [...new Set(bayIds.filter((id): id is number => id !== null))];
-  const noBay = bayIds.includes(null);
-  await tx.$queryRaw`
-    SELECT id FROM stock_level
-    WHERE product_id = ${productId} AND location_id = ${locationId} AND batch_id IS NULL
-      AND (bay_id = ANY(${bays}::int[]) OR (bay_id IS NULL AND ${noBay}))
-    ORDER BY bay_id NULLS FIRST
-    FOR UPDATE`;
-}
+/** What a movement says besides its quantity and cost: kind, who, why, which document. */
+export type MovementInfo = Omit<MovementInput, 'quantity' | 'unitCost'>;
 
 /**
  * The only way stock changes: moves the level at one place and appends the ledger row, in the
@@ -98,7 +60,7 @@ export async function moveStock(tx: Tx, place: Place, movement: MovementInput): 
 export async function moveStockMany(
   tx: Tx,
   changes: { place: Place; quantity: number; unitCost: number }[],
-  movement: Omit<MovementInput, 'quantity' | 'unitCost'>,
+  movement: MovementInfo,
 ): Promise<number> {
   const rows = changes.filter((c) => c.quantity !== 0);
   if (rows.length === 0) return 0;
@@ -147,30 +109,6 @@ export async function moveStockMany(
     FROM unnest(${column((c) => c.place.productId)}::int[], ${column((c) => c.place.locationId)}::int[], ${column((c) => c.place.bayId)}::int[],
                 ${column((c) => c.place.batchId)}::int[], ${column((c) => String(c.quantity))}::numeric[], ${column((c) => String(c.unitCost))}::numeric[])
          AS c(product_id, location_id, bay_id, batch_id, quantity, unit_cost)`;
-}
-
-/**
- * A change of the serials' status with no stock moving (promised to a document, or released): a
- * ledger row of quantity 0 at the location listing the serials, so each serial's history shows it.
- */
-export async function recordSerialStatus(
-  tx: Tx,
-  place: { productId: number; locationId: number },
-  serialIds: number[],
-  status: 'allocated' | 'in_stock',
-  movement: Omit<MovementInput, 'quantity' | 'unitCost'>,
-): Promise<void> {
-  if (serialIds.length === 0) return;
-  await tx.$executeRaw`
-    WITH movement AS (
-      INSERT INTO stock_movement (kind, product_id, location_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, document_line_id, customer_id, user_id)
-      VALUES (${movement.kind}::"MovementKind", ${place.productId}, ${place.locationId}, 0, 0, ${movement.glCode ?? null},
-              ${movement.narrative ?? null}, ${movement.documentType ?? null}, ${movement.documentId ?? null}, ${movement.documentLineId ?? null},
-              ${movement.customerId ?? null}, ${movement.userId})
-      RETURNING id
-    )
-    INSERT INTO stock_movement_serial (movement_id, serial_id, status)
-    SELECT movement.id, s, ${status}::"SerialStatus" FROM movement, unnest(${serialIds}::int[]) AS s`;
 }
 
 async function changeLevel(tx: Tx, place: Place, delta: number): Promise<void> {
