@@ -1,7 +1,7 @@
 import { locationsRouter } from './modules/locations/router.ts';
 import { productsRouter } from './modules/products/router.ts';
 import { purchaseOrdersRouter, suppliersRouter } from './modules/purchasing/router.ts';
-import { allocationsRouter } from './modules/allocations/router.ts';
+import { allocationsRouter } from './modules/documents/router.ts';
 import { workOrdersRouter } from './modules/production/router.ts';
 import { customersRouter, invoicesRouter, salesOrdersRouter, shipmentsRouter } from './modules/sales/router.ts';
 import { serialsRouter } from './modules/serials/router.ts';

@@ -1,41 +1,42 @@
 import type { Problem, Reason } from './errors.ts';
+import { lessQuantity, sameQuantity, sumQuantities } from './quantity.ts';
 
 /**
- * The documents serials and batches are allocated to. A sales order line holds its serials
- * (serial_number.so_line_id); its shipment and invoice lines name which of them they carry
- * (shipment_line_id, invoice_line_id). A work order input line holds its own (wo_line_id).
+ * The documents serials and batches are allocated to (their names and permissions are in
+ * documents.ts, their tables in the server's holder table).
  */
 export const DOCUMENT_TYPES = ['salesOrder', 'shipment', 'invoice', 'workOrder'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
-/** The status in which a shipment, invoice or work order still takes allocations. */
-export const OPEN_STATUS = { shipment: 'to_pick', invoice: 'draft', workOrder: 'draft' } as const;
-
-/** The line being allocated to, as the rules need it. */
+/**
+ * The line being allocated to, as the rules need it. Sales order and work order lines hold serials
+ * themselves; shipment and invoice lines carry serials their order line (the `owner`) holds.
+ */
 export interface AllocationTarget {
   type: DocumentType;
   lineId: number;
-  /** The sales order line behind a sales order, shipment or invoice line. */
-  soLineId: number | null;
+  /** The line that holds the serials: the line itself, or a carrier's sales order line. */
+  ownerLineId: number;
+  /** A shipment or invoice line: it names which of its owner line's serials it carries. */
+  carrier: boolean;
   locationId: number;
   locationName: string;
 }
 
-/** A serial as it stands, with who holds it (already described for messages). */
+/** A serial as it stands, seen from one target line (its holder columns already resolved). */
 export interface SerialState {
   serial: string;
   status: string;
   locationId: number | null;
   locationName: string | null;
-  soLineId: number | null;
-  woLineId: number | null;
-  shipmentLineId: number | null;
-  invoiceLineId: number | null;
+  /** The line of the target's owner kind that holds it (so_line_id or wo_line_id), or null. */
+  heldBy: number | null;
+  /** For a carrier target: the line of the target's kind that carries it, or null. */
+  carriedBy: number | null;
   /** "sales order #3 line 1", "work order #2 line 1", or null. */
   holder: string | null;
-  /** "shipment #4" / "invoice #5" naming the serial, or null. */
-  onShipment: string | null;
-  onInvoice: string | null;
+  /** For a carrier target: "shipment #4 line 1" carrying it, or null. */
+  carrierName: string | null;
 }
 
 /** `free`: in stock and promised to nobody; `held`: already this line's (or its order line's). */
@@ -45,34 +46,31 @@ const refuse = (reason: Reason, message: string): Verdict => ({ reason, message 
 
 /** Decides whether a named serial may go on the target line. The one place this rule lives. */
 export function judgeSerial(target: AllocationTarget, s: SerialState): Verdict {
-  const heldByOrderLine = s.soLineId !== null && s.soLineId === target.soLineId;
+  const heldByOwner = s.heldBy !== null && s.heldBy === target.ownerLineId;
+  const carriedElsewhere = target.carrier && s.carriedBy !== null && s.carriedBy !== target.lineId;
   if (s.status === 'in_stock') {
     if (s.locationId !== target.locationId)
       return refuse('SERIAL_NOT_IN_STOCK', `Serial ${s.serial} is at ${s.locationName}, not at ${target.locationName}`);
     return { take: 'free' };
   }
   if (s.status === 'allocated') {
-    if (target.type === 'workOrder' && s.woLineId === target.lineId) return { take: 'held' };
-    if (target.type === 'salesOrder' && heldByOrderLine) return { take: 'held' };
-    if (target.type === 'shipment' && heldByOrderLine) {
-      return s.shipmentLineId === null || s.shipmentLineId === target.lineId
-        ? { take: 'held' }
-        : refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.onShipment}`);
-    }
-    if (target.type === 'invoice' && heldByOrderLine) {
-      return s.invoiceLineId === null || s.invoiceLineId === target.lineId
-        ? { take: 'held' }
-        : refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.onInvoice}`);
-    }
-    return refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.holder}`);
+    if (!heldByOwner) return refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.holder}`);
+    return carriedElsewhere ? refuse('SERIAL_ALLOCATED', `Serial ${s.serial} is already allocated to ${s.carrierName}`) : { take: 'held' };
   }
   // Goods that went out on an invoice are the ones a shipment for the same goods carries, and the
   // other way round: naming them takes nothing out of stock a second time.
-  if (s.status === 'shipped' && heldByOrderLine) {
-    if (target.type === 'shipment' && (s.shipmentLineId === null || s.shipmentLineId === target.lineId)) return { take: 'held' };
-    if (target.type === 'invoice' && (s.invoiceLineId === null || s.invoiceLineId === target.lineId)) return { take: 'held' };
-  }
+  if (s.status === 'shipped' && target.carrier && heldByOwner && !carriedElsewhere) return { take: 'held' };
   return refuse('SERIAL_NOT_IN_STOCK', `Serial ${s.serial} is not in stock (it is ${s.status.replace('_', ' ')})`);
+}
+
+/**
+ * Whether a line names all it must before it can leave stock (ship, issue, start): a serialised
+ * line as many serials as it needs, a batch line batches for as many units. Lines of products
+ * tracked neither way need nothing named. The one place this rule lives.
+ */
+export function isFullyAllocated(product: { serialised: boolean; batchTracked: boolean }, named: number, needed: number): boolean {
+  if (!product.serialised && !product.batchTracked) return true;
+  return !lessQuantity(named, needed);
 }
 
 /** Stock leaves once per unit: a shipment and the invoice for the same goods overlap. */
@@ -138,8 +136,8 @@ export function judgeBatches(
       );
     take.push({ batchId: batch.id, quantity: r.quantity });
   });
-  const total = requests.reduce((sum, r) => sum + r.quantity, 0);
-  if (problems.length === 0 && Math.abs(total - needed) > 1e-9) {
+  const total = sumQuantities(requests, (r) => r.quantity);
+  if (problems.length === 0 && !sameQuantity(total, needed)) {
     problems.push({
       index: null,
       token: null,

@@ -1,3 +1,5 @@
+import { DomainError } from './errors.ts';
+
 /** Who may write what. Reads are open to every role; admin may do everything. */
 export const ROLES = ['admin', 'purchasing', 'warehouse', 'sales', 'accountant', 'viewer'] as const;
 export type RoleName = (typeof ROLES)[number];
@@ -50,4 +52,9 @@ export function mayWrite(role: RoleName, action: WriteAction): boolean {
 export function refusalMessage(role: RoleName, action: WriteAction): string {
   const allowed = ['admin', ...WRITE_PERMISSIONS[action]].join(', ');
   return `Your role (${role}) may not ${ACTION_WORDS[action]}; that needs a token with one of these roles: ${allowed}.`;
+}
+
+/** Refuses (FORBIDDEN, naming the roles that may) unless the role may do the action. */
+export function assertMayWrite(role: RoleName, action: WriteAction): void {
+  if (!mayWrite(role, action)) throw new DomainError('FORBIDDEN', refusalMessage(role, action));
 }

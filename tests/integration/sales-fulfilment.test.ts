@@ -96,6 +96,47 @@ describe('shipments of serialised lines', () => {
     expect((await viewer.shipments.get({ id: shipment.id })).status).toBe('to_pick');
   });
 
+  it('ships a shipment made before the order line was allocated: it carries what the order line holds', async () => {
+    const { loc, product } = await serialStock(['SB-1', 'SB-2', 'SB-3']);
+    const o = await order(loc.id, [{ productId: product.id, quantity: 2 }]);
+    const shipment = await warehouse.shipments.create({ salesOrderId: o.id });
+    expect(shipment.lines[0]!.serials).toEqual([]);
+    await sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['SB-1', 'SB-3'], idempotencyKey: key() });
+    // The pane shows the shipment complete as soon as its order line is.
+    expect((await viewer.shipments.get({ id: shipment.id })).lines[0]!.serials).toEqual(['SB-1', 'SB-3']);
+    const doc = await viewer.allocations.document({ type: 'shipment', id: shipment.id });
+    expect(doc.lines[0]).toMatchObject({ allocated: 2, needed: 2, complete: true });
+
+    expect((await warehouse.shipments.ship({ id: shipment.id })).status).toBe('shipped');
+    expect(await statusOf(product.id)).toEqual({ 'SB-1': 'shipped', 'SB-2': 'in_stock', 'SB-3': 'shipped' });
+    expect((await saleMovements('shipment', shipment.id))[0]!.serials.map((s) => s.serial.serial).sort()).toEqual(['SB-1', 'SB-3']);
+  });
+
+  it('issues an invoice made before the order line was allocated: it carries what the order line holds', async () => {
+    const { loc, product } = await serialStock(['SI-1', 'SI-2']);
+    const o = await order(loc.id, [{ productId: product.id, quantity: 1 }]);
+    const invoice = await sales.invoices.create({ salesOrderId: o.id });
+    await sales.salesOrders.allocateSerials({ lineId: o.lines[0]!.id, serials: ['SI-2'], idempotencyKey: key() });
+    expect((await sales.invoices.issue({ id: invoice.id })).status).toBe('issued');
+    expect(await statusOf(product.id)).toEqual({ 'SI-1': 'in_stock', 'SI-2': 'shipped' });
+    expect(await onHand(product.id, loc.id)).toBe(1);
+    expect((await saleMovements('invoice', invoice.id))[0]!.serials.map((s) => s.serial.serial)).toEqual(['SI-2']);
+  });
+
+  it('ships the serials named on the shipment itself, not others its order line holds', async () => {
+    const { loc, product } = await serialStock(['SN-1', 'SN-2', 'SN-3']);
+    const o = await order(loc.id, [{ productId: product.id, quantity: 2 }]);
+    const lineId = o.lines[0]!.id;
+    const first = await warehouse.shipments.create({ salesOrderId: o.id, lines: [{ lineId, quantity: 1 }] });
+    await sales.salesOrders.allocateSerials({ lineId, serials: ['SN-1', 'SN-2'], idempotencyKey: key() });
+    expect((await viewer.shipments.get({ id: first.id })).lines[0]!.serials).toEqual(['SN-1']);
+    await warehouse.shipments.allocateSerials({ lineId: first.lines[0]!.id, serials: ['SN-2'], idempotencyKey: key() });
+    await warehouse.shipments.ship({ id: first.id });
+    expect(await statusOf(product.id)).toEqual({ 'SN-1': 'allocated', 'SN-2': 'shipped', 'SN-3': 'in_stock' });
+    const second = await warehouse.shipments.create({ salesOrderId: o.id });
+    expect(second.lines[0]!.serials).toEqual(['SN-1']);
+  });
+
   it('ships part of an order; the rest stays back-ordered and cannot be over-shipped', async () => {
     const { loc, product } = await serialStock(['PS-1', 'PS-2', 'PS-3', 'PS-4']);
     const o = await order(loc.id, [{ productId: product.id, quantity: 4 }]);

@@ -1,26 +1,31 @@
 import type { Db, Tx } from '../../db/types.ts';
 import { judgeBatches, type BatchRequest, type BatchState } from '../../domain/allocation.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { sumQuantities } from '../../domain/quantity.ts';
+import { HOLDERS } from './holders.ts';
 import type { LineTarget } from './targets.ts';
 
-/** Which column of batch_allocation holds a line's batches: the order line, or the work order line. */
-const holder = (target: LineTarget) => (target.type === 'workOrder' ? { so: null, wo: target.lineId } : { so: target.soLineId, wo: null });
+/** Batches are held by owner lines: the target must be one (a carrier's batches are its owner line's). */
+function batchColumn(target: LineTarget) {
+  const holder = HOLDERS[target.type];
+  if (holder.role !== 'owner') throw new Error(`${target.type} lines hold no batches; resolve their owner line first`);
+  return holder.batchColumn;
+}
 
 /**
  * Batches of a product at the target's location, with what is available to this line: on hand
  * less what other lines hold. Expired is judged by the database's date.
  */
 export async function batchStates(db: Db, target: LineTarget, numbers: string[] | null) {
-  const { so, wo } = holder(target);
+  const column = batchColumn(target);
   const rows = await db.$queryRaw<
     { id: number; number: string; expiry: string | null; expired: boolean; on_hand: string; held_elsewhere: string; held_here: string }[]
   >`
     SELECT b.id, b.number, to_char(b.expiry, 'YYYY-MM-DD') AS expiry, COALESCE(b.expiry < CURRENT_DATE, false) AS expired,
            COALESCE((SELECT SUM(quantity) FROM stock_level l WHERE l.batch_id = b.id AND l.location_id = ${target.locationId}), 0)::text AS on_hand,
            COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id AND a.location_id = ${target.locationId}
-                       AND NOT COALESCE(a.so_line_id = ${so} OR a.wo_line_id = ${wo}, false)), 0)::text AS held_elsewhere,
-           COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id
-                       AND (a.so_line_id = ${so} OR a.wo_line_id = ${wo})), 0)::text AS held_here
+                       AND a.${column} IS DISTINCT FROM ${target.lineId}), 0)::text AS held_elsewhere,
+           COALESCE((SELECT SUM(quantity) FROM batch_allocation a WHERE a.batch_id = b.id AND a.${column} = ${target.lineId}), 0)::text AS held_here
     FROM batch b
     WHERE b.product_id = ${target.product.id} AND (${numbers}::text[] IS NULL OR b.number = ANY(${numbers}::text[]))
     ORDER BY b.expiry NULLS LAST, b.number`;
@@ -57,10 +62,10 @@ export async function judgeBatchRequest(db: Db, target: LineTarget, requests: Ba
 
 /** The line now holds exactly these batch quantities. */
 export async function applyBatches(tx: Tx, target: LineTarget, take: { batchId: number; quantity: number }[]) {
-  const { so, wo } = holder(target);
-  await tx.$executeRaw`DELETE FROM batch_allocation WHERE so_line_id = ${so} OR wo_line_id = ${wo}`;
+  const column = batchColumn(target);
+  await tx.$executeRaw`DELETE FROM batch_allocation WHERE ${column} = ${target.lineId}`;
   await tx.$executeRaw`
-    INSERT INTO batch_allocation (batch_id, location_id, so_line_id, wo_line_id, quantity)
-    SELECT b, ${target.locationId}, ${so}::int, ${wo}::int, q FROM unnest(${take.map((t) => t.batchId)}::int[], ${take.map((t) => String(t.quantity))}::numeric[]) AS x(b, q)`;
-  return { lineId: target.lineId, allocated: take.reduce((sum, t) => sum + t.quantity, 0) };
+    INSERT INTO batch_allocation (batch_id, location_id, ${column}, quantity)
+    SELECT b, ${target.locationId}, ${target.lineId}, q FROM unnest(${take.map((t) => t.batchId)}::int[], ${take.map((t) => String(t.quantity))}::numeric[]) AS x(b, q)`;
+  return { lineId: target.lineId, allocated: sumQuantities(take, (t) => t.quantity) };
 }

@@ -1,9 +1,11 @@
+import { Prisma } from '../../db/generated/client.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { judgeSerial, type SerialState } from '../../domain/allocation.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
 import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
-import { KIND } from '../sales/kinds.ts';
-import { recordSerialStatus, type MovementInput } from '../stock/ledger.ts';
+import { changeSerialStatus, type MovementInfo } from '../../ledger/index.ts';
+import { DOCUMENT_KINDS } from '../../domain/documents.ts';
+import { carriersOf, CLEAR_HOLDERS, HOLDER_NAME, HOLDERS, ownerHolder, ownerOf, type OwnerType } from './holders.ts';
 import type { LineTarget } from './targets.ts';
 
 interface SerialRow {
@@ -12,13 +14,10 @@ interface SerialRow {
   status: string;
   location_id: number | null;
   location: string | null;
-  so_line_id: number | null;
-  wo_line_id: number | null;
-  shipment_line_id: number | null;
-  invoice_line_id: number | null;
+  held_by: number | null;
+  carried_by: number | null;
   holder: string | null;
-  on_shipment: string | null;
-  on_invoice: string | null;
+  carrier_name: string | null;
 }
 
 function state(row: SerialRow): SerialState {
@@ -27,48 +26,44 @@ function state(row: SerialRow): SerialState {
     status: row.status,
     locationId: row.location_id,
     locationName: row.location,
-    soLineId: row.so_line_id,
-    woLineId: row.wo_line_id,
-    shipmentLineId: row.shipment_line_id,
-    invoiceLineId: row.invoice_line_id,
+    heldBy: row.held_by,
+    carriedBy: row.carried_by,
     holder: row.holder,
-    onShipment: row.on_shipment,
-    onInvoice: row.on_invoice,
+    carrierName: row.carrier_name,
   };
 }
 
-/** Reads named serials with who holds them, described for messages. */
-async function readSerials(db: Db, productId: number, serials: string[]) {
+/** Reads named serials as the target line sees them: who holds them and who carries them, described for messages. */
+async function readSerials(db: Db, target: LineTarget, serials: string[]) {
+  const owner = ownerOf(target.type);
+  const holder = HOLDERS[target.type];
+  const carried = holder.role === 'carrier' ? Prisma.sql`s.${holder.serialColumn}` : Prisma.sql`NULL::int`;
+  const carrierName =
+    holder.role === 'carrier'
+      ? Prisma.sql`(SELECT ${Prisma.raw(`'${holder.noun} #'`)} || c.${holder.documentColumn} || ' line ' || c.line_number
+                    FROM ${holder.lineTable} c WHERE c.id = s.${holder.serialColumn})`
+      : Prisma.sql`NULL`;
   return db.$queryRaw<SerialRow[]>`
-    SELECT s.id, s.serial, s.status::text, s.location_id, l.name AS location, s.so_line_id, s.wo_line_id, s.shipment_line_id, s.invoice_line_id,
-           CASE WHEN sol.id IS NOT NULL THEN 'sales order #' || sol.sales_order_id || ' line ' || sol.line_number
-                WHEN wol.id IS NOT NULL THEN 'work order #' || wol.work_order_id || ' line ' || wol.line_number END AS holder,
-           'shipment #' || shl.shipment_id || ' line ' || shl.line_number AS on_shipment,
-           'invoice #' || il.invoice_id || ' line ' || il.line_number AS on_invoice
+    SELECT s.id, s.serial, s.status::text, s.location_id, l.name AS location, s.${owner.serialColumn} AS held_by, ${carried} AS carried_by,
+           ${HOLDER_NAME} AS holder, ${carrierName} AS carrier_name
     FROM serial_number s
     JOIN unnest(${serials}::text[]) AS w(serial) ON w.serial = s.serial
     LEFT JOIN location l ON l.id = s.location_id
-    LEFT JOIN sales_order_line sol ON sol.id = s.so_line_id
-    LEFT JOIN work_order_line wol ON wol.id = s.wo_line_id
-    LEFT JOIN shipment_line shl ON shl.id = s.shipment_line_id
-    LEFT JOIN invoice_line il ON il.id = s.invoice_line_id
-    WHERE s.product_id = ${productId}
+    WHERE s.product_id = ${target.product.id}
     ORDER BY s.id`;
 }
 
 /**
- * Locks, in id order, the named serials and every serial the line's order line holds: two requests
+ * Locks, in id order, the named serials and every serial the target's owner line holds: two requests
  * reaching for the same serials (from any server process) queue, and the second sees them taken.
  * The read comes after the lock, in its own statement: a row re-checked after a lock wait keeps
  * the joined rows of its first look, which would name a stale holder.
  */
 async function lockSerials(tx: Tx, target: LineTarget, serials: string[]) {
-  const orderLine = target.type === 'workOrder' ? null : target.soLineId;
-  const workLine = target.type === 'workOrder' ? target.lineId : null;
+  const owner = ownerOf(target.type);
   await tx.$queryRaw`
     SELECT id FROM serial_number
-    WHERE product_id = ${target.product.id}
-      AND (serial = ANY(${serials}::text[]) OR so_line_id = ${orderLine} OR wo_line_id = ${workLine})
+    WHERE product_id = ${target.product.id} AND (serial = ANY(${serials}::text[]) OR ${owner.serialColumn} = ${target.ownerLineId})
     ORDER BY id FOR UPDATE`;
 }
 
@@ -87,7 +82,7 @@ export async function judgeSerials(db: Db, target: LineTarget, request: SerialRe
       ? expandSerialText(request.text, { quantity: target.needed })
       : checkSerialList(request.serials ?? [], { quantity: target.needed });
   if (lock) await lockSerials(db as Tx, target, parsed.serials);
-  const rows = await readSerials(db, target.product.id, parsed.serials);
+  const rows = await readSerials(db, target, parsed.serials);
   const bySerial = new Map(rows.map((r) => [r.serial, r]));
   const problems: Problem[] = [...parsed.problems];
   const invalid = new Set(parsed.problems.map((p) => p.index));
@@ -117,8 +112,8 @@ export async function judgeSerials(db: Db, target: LineTarget, request: SerialRe
   return { problems, free, named };
 }
 
-const movementFor = (userId: number, target: LineTarget, narrative: string) => ({
-  kind: 'allocation' as const,
+const movementFor = (userId: number, target: LineTarget, narrative: string): MovementInfo => ({
+  kind: 'allocation',
   userId,
   narrative,
   documentType: target.ledger.documentType,
@@ -126,81 +121,57 @@ const movementFor = (userId: number, target: LineTarget, narrative: string) => (
   customerId: target.ledger.customerId,
 });
 
-type Movement = Omit<MovementInput, 'quantity' | 'unitCost'>;
-
 /** Serials promised to nobody again: back in stock, off every document line, with a ledger row. */
-export async function releaseSerials(tx: Tx, place: { productId: number; locationId: number }, ids: number[], movement: Movement) {
-  if (ids.length === 0) return;
-  await tx.$executeRaw`
-    UPDATE serial_number SET status = 'in_stock', so_line_id = NULL, wo_line_id = NULL, shipment_line_id = NULL, invoice_line_id = NULL
-    WHERE id = ANY(${ids}::int[])`;
-  await recordSerialStatus(tx, place, ids, 'in_stock', movement);
+export async function releaseSerials(tx: Tx, place: { productId: number; locationId: number }, ids: number[], movement: MovementInfo) {
+  await changeSerialStatus(tx, place, ids, 'in_stock', movement, CLEAR_HOLDERS);
 }
 
 /**
  * Writes a judged allocation: the line now names exactly `named`. Free serials become allocated to
- * the order line; what the line held and no longer names goes back to stock (sales and work order
- * lines) or off the shipment/invoice line. A shipment or invoice naming new serials can leave its
- * order line holding more than it orders: the surplus that no document names goes back to stock.
+ * the owner line; what an owner line held and no longer names goes back to stock, what a carrier
+ * line named and no longer does stays with its owner line. A carrier naming new serials can leave
+ * its owner line holding more than it orders: the surplus that no document names goes back to stock.
  */
 export async function applySerials(tx: Tx, userId: number, target: LineTarget, judged: { free: number[]; named: number[] }) {
   const place = { productId: target.product.id, locationId: target.locationId };
   const movement = movementFor(userId, target, target.label);
   const { free, named } = judged;
-  if (target.type === 'workOrder') {
+  const owner = ownerOf(target.type);
+  const holder = HOLDERS[target.type];
+  if (holder.role === 'owner') {
     const dropped = await tx.$queryRaw<{ id: number }[]>`
-      SELECT id FROM serial_number WHERE wo_line_id = ${target.lineId} AND status = 'allocated' AND NOT id = ANY(${named}::int[])`;
+      SELECT id FROM serial_number WHERE ${owner.serialColumn} = ${target.lineId} AND status = 'allocated' AND NOT id = ANY(${named}::int[])`;
     await releaseSerials(
       tx,
       place,
       dropped.map((r) => r.id),
       { ...movement, narrative: `${target.label}: released` },
     );
-    await tx.$executeRaw`UPDATE serial_number SET status = 'allocated', wo_line_id = ${target.lineId} WHERE id = ANY(${free}::int[])`;
-  } else {
-    if (target.type === 'salesOrder') {
-      const dropped = await tx.$queryRaw<{ id: number }[]>`
-        SELECT id FROM serial_number WHERE so_line_id = ${target.lineId} AND status = 'allocated' AND NOT id = ANY(${named}::int[])`;
-      await releaseSerials(
-        tx,
-        place,
-        dropped.map((r) => r.id),
-        { ...movement, narrative: `${target.label}: released` },
-      );
-    }
-    await tx.$executeRaw`UPDATE serial_number SET status = 'allocated', so_line_id = ${target.soLineId} WHERE id = ANY(${free}::int[])`;
-    if (target.type === 'shipment' || target.type === 'invoice') {
-      const column = KIND[target.type].serialColumn;
-      const dropped = await tx.$queryRaw<{ id: number }[]>`
-        UPDATE serial_number SET ${column} = NULL WHERE ${column} = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
-      await tx.$executeRaw`UPDATE serial_number SET ${column} = ${target.lineId} WHERE id = ANY(${named}::int[])`;
-      await trimOrderLine(
-        tx,
-        target,
-        dropped.map((r) => r.id),
-        movement,
-      );
-    }
   }
-  await recordSerialStatus(tx, place, free, 'allocated', movement);
+  await changeSerialStatus(tx, place, free, 'allocated', movement, Prisma.sql`, ${owner.serialColumn} = ${target.ownerLineId}`);
+  if (holder.role === 'carrier') {
+    const column = holder.serialColumn;
+    const dropped = await tx.$queryRaw<{ id: number }[]>`
+      UPDATE serial_number SET ${column} = NULL WHERE ${column} = ${target.lineId} AND NOT id = ANY(${named}::int[]) RETURNING id`;
+    await tx.$executeRaw`UPDATE serial_number SET ${column} = ${target.lineId} WHERE id = ANY(${named}::int[])`;
+    await trimOwnerLine(
+      tx,
+      target,
+      dropped.map((r) => r.id),
+      movement,
+    );
+  } else {
+    await carryOwnerSerials(tx, owner.type, [target.lineId]);
+  }
   return { lineId: target.lineId, allocated: named.length };
 }
 
-/** Releases every serial a cancelled sales or work order holds, product by product. */
-export async function releaseOrderSerials(
-  tx: Tx,
-  order: { salesOrderId: number } | { workOrderId: number },
-  locationId: number,
-  movement: Movement,
-) {
-  const held =
-    'salesOrderId' in order
-      ? await tx.$queryRaw<{ id: number; product_id: number }[]>`
-        SELECT s.id, s.product_id FROM serial_number s JOIN sales_order_line l ON l.id = s.so_line_id
-        WHERE l.sales_order_id = ${order.salesOrderId} AND s.status = 'allocated' ORDER BY s.id FOR UPDATE OF s`
-      : await tx.$queryRaw<{ id: number; product_id: number }[]>`
-        SELECT s.id, s.product_id FROM serial_number s JOIN work_order_line l ON l.id = s.wo_line_id
-        WHERE l.work_order_id = ${order.workOrderId} AND s.status = 'allocated' ORDER BY s.id FOR UPDATE OF s`;
+/** Releases every serial and batch quantity the lines of a cancelled sales or work order hold. */
+export async function releaseOrderHoldings(tx: Tx, type: OwnerType, orderId: number, locationId: number, movement: MovementInfo) {
+  const owner = ownerHolder(type);
+  const held = await tx.$queryRaw<{ id: number; product_id: number }[]>`
+    SELECT s.id, s.product_id FROM serial_number s JOIN ${owner.lineTable} l ON l.id = s.${owner.serialColumn}
+    WHERE l.${owner.documentColumn} = ${orderId} AND s.status = 'allocated' ORDER BY s.id FOR UPDATE OF s`;
   for (const productId of new Set(held.map((h) => h.product_id))) {
     await releaseSerials(
       tx,
@@ -209,18 +180,56 @@ export async function releaseOrderSerials(
       movement,
     );
   }
+  await tx.$executeRaw`
+    DELETE FROM batch_allocation WHERE ${owner.batchColumn} IN (SELECT id FROM ${owner.lineTable} WHERE ${owner.documentColumn} = ${orderId})`;
 }
 
-/** The order line holds more serials than it orders: give back the spare ones, those this document just let go first. */
-async function trimOrderLine(tx: Tx, target: LineTarget, dropped: number[], movement: Movement) {
+/**
+ * Open carrier lines (shipments to pick, draft invoices) of these owner lines that name fewer
+ * serials than their quantity take what the owner line holds and no other line of their kind
+ * carries: those already gone out on the other kind first (the same goods). So a document made
+ * from an order carries what the order line holds, whether it was made before the serials were
+ * allocated or after.
+ */
+export async function carryOwnerSerials(tx: Tx, ownerType: OwnerType, ownerLineIds: number[]) {
+  const owner = ownerHolder(ownerType);
+  for (const carrier of carriersOf(ownerType)) {
+    const short = await tx.$queryRaw<{ id: number; owner_line_id: number; missing: number }[]>`
+      SELECT d.id, d.${carrier.ownerLineColumn} AS owner_line_id,
+             (d.quantity - (SELECT count(*) FROM serial_number s WHERE s.${carrier.serialColumn} = d.id))::int AS missing
+      FROM ${carrier.lineTable} d JOIN ${carrier.documentTable} doc ON doc.id = d.${carrier.documentColumn}
+      JOIN ${owner.lineTable} o ON o.id = d.${carrier.ownerLineColumn} JOIN product p ON p.id = o.product_id AND p.serialised
+      WHERE d.${carrier.ownerLineColumn} = ANY(${ownerLineIds}::int[]) AND doc.status::text = ANY(${openStatuses(carrier.type)}::text[])
+      ORDER BY d.id`;
+    for (const line of short) {
+      if (line.missing <= 0) continue;
+      await tx.$executeRaw`
+        UPDATE serial_number SET ${carrier.serialColumn} = ${line.id} WHERE id IN (
+          SELECT id FROM serial_number
+          WHERE ${owner.serialColumn} = ${line.owner_line_id} AND status IN ('allocated', 'shipped') AND ${carrier.serialColumn} IS NULL
+          ORDER BY (status = 'shipped') DESC, serial LIMIT ${line.missing})`;
+    }
+  }
+}
+
+const openStatuses = (type: keyof typeof HOLDERS) => [...DOCUMENT_KINDS[type].open];
+
+/** The owner line holds more serials than it orders: give back the spare ones, those this document just let go first. */
+async function trimOwnerLine(tx: Tx, target: LineTarget, dropped: number[], movement: MovementInfo) {
+  const owner = ownerOf(target.type);
   const [line] = await tx.$queryRaw<{ quantity: string; held: number; line_number: number }[]>`
-    SELECT l.quantity::text, l.line_number, (SELECT count(*)::int FROM serial_number s WHERE s.so_line_id = l.id AND s.status IN ('allocated', 'shipped')) AS held
-    FROM sales_order_line l WHERE l.id = ${target.soLineId}`;
+    SELECT l.quantity::text, l.line_number,
+           (SELECT count(*)::int FROM serial_number s WHERE s.${owner.serialColumn} = l.id AND s.status IN ('allocated', 'shipped')) AS held
+    FROM ${owner.lineTable} l WHERE l.id = ${target.ownerLineId}`;
   const surplus = line!.held - Number(line!.quantity);
   if (surplus <= 0) return;
+  const uncarried = Prisma.join(
+    carriersOf(owner.type).map((c) => Prisma.sql`${c.serialColumn} IS NULL`),
+    ' AND ',
+  );
   const spare = await tx.$queryRaw<{ id: number }[]>`
     SELECT id FROM serial_number
-    WHERE so_line_id = ${target.soLineId} AND status = 'allocated' AND shipment_line_id IS NULL AND invoice_line_id IS NULL
+    WHERE ${owner.serialColumn} = ${target.ownerLineId} AND status = 'allocated' AND ${uncarried}
     ORDER BY (id = ANY(${dropped}::int[])) DESC, id DESC LIMIT ${surplus}`;
   if (spare.length < surplus) {
     throw new DomainError(

@@ -1,11 +1,15 @@
-import type { PrismaClient } from '../../db/generated/client.ts';
+import { Prisma, type PrismaClient } from '../../db/generated/client.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import type { BatchRequest, DocumentType } from '../../domain/allocation.ts';
+import { allocatePermission } from '../../domain/documents.ts';
 import { listRejected } from '../../domain/errors.ts';
+import { assertMayWrite, type RoleName } from '../../domain/roles.ts';
+import { roundQuantity, sumQuantities } from '../../domain/quantity.ts';
 import { applyOnce } from '../idempotency.ts';
 import { applyBatches, assertBatchTracked, batchStates, judgeBatchRequest } from './batches.ts';
 import { applySerials, judgeSerials } from './serials.ts';
+import { HOLDERS, ownerOf } from './holders.ts';
 import { resolveTarget, type LineTarget } from './targets.ts';
 
 export interface AllocationRequest {
@@ -16,9 +20,9 @@ export interface AllocationRequest {
   batches?: BatchRequest[];
 }
 
-/** Batches are held by the order line: a shipment or invoice line takes its order line's batches. */
+/** Batches are held by owner lines: a shipment or invoice line takes its order line's batches. */
 function batchHolder(db: Tx | Db, target: LineTarget, lock: boolean): Promise<LineTarget> | LineTarget {
-  return target.type === 'shipment' || target.type === 'invoice' ? resolveTarget(db, 'salesOrder', target.soLineId!, { lock }) : target;
+  return target.carrier ? resolveTarget(db, ownerOf(target.type).type, target.ownerLineId, { lock }) : target;
 }
 
 async function targetFor(db: Tx | Db, request: AllocationRequest, lock: boolean): Promise<LineTarget> {
@@ -31,7 +35,7 @@ async function judge(db: Tx | Db, target: LineTarget, request: AllocationRequest
     const judged = await judgeBatchRequest(db, target, request.batches, lock);
     return {
       problems: judged.problems,
-      count: judged.take.reduce((s, t) => s + t.quantity, 0),
+      count: sumQuantities(judged.take, (t) => t.quantity),
       apply: (tx: Tx) => applyBatches(tx, target, judged.take),
       what: 'batch',
     };
@@ -50,7 +54,13 @@ async function judge(db: Tx | Db, target: LineTarget, request: AllocationRequest
  * stock at the document's location and promised to no other open document. Replaces the line's
  * allocation, all or nothing, once per idempotency key.
  */
-export function allocate(prisma: PrismaClient, userId: number, input: AllocationRequest & { idempotencyKey: string }) {
+export function allocate(
+  prisma: PrismaClient,
+  user: { id: number; role: RoleName },
+  input: AllocationRequest & { idempotencyKey: string },
+) {
+  assertMayWrite(user.role, allocatePermission(input.type));
+  const userId = user.id;
   const { idempotencyKey, ...request } = input;
   return applyOnce(prisma, { userId, procedure: `allocate:${request.type}`, key: idempotencyKey, input: request }, async (tx) => {
     const target = await targetFor(tx, request, true);
@@ -85,7 +95,7 @@ export async function suggest(db: Db, type: DocumentType, lineId: number) {
       if (b.expired || b.available <= 0) continue;
       const take = Math.min(left, b.available);
       batches.push({ batch: b.number, quantity: take });
-      left -= take;
+      left = roundQuantity(left - take);
     }
     return { serials: [] as string[], batches, needed: batchTarget.needed };
   }
@@ -93,24 +103,27 @@ export async function suggest(db: Db, type: DocumentType, lineId: number) {
   return { serials: rows.map((r) => r.serial), batches: [] as BatchRequest[], needed: target.needed };
 }
 
-/** Serials the line may name: those it (or its order line, for its documents) holds, then free stock. */
+/**
+ * Serials the line may name: those it holds (an owner line) or its owner line holds and no other
+ * line of its kind carries (a carrier line), then free stock at the location.
+ */
 async function availableSerials(db: Db, target: LineTarget, limit: number) {
-  const soLine = target.type === 'workOrder' ? null : target.soLineId;
-  const woLine = target.type === 'workOrder' ? target.lineId : null;
-  const subColumnFree = (column: 'shipment' | 'invoice') => (target.type === column ? target.lineId : null);
+  const owner = ownerOf(target.type);
+  const holder = HOLDERS[target.type];
+  const heldHere =
+    holder.role === 'carrier'
+      ? Prisma.sql`COALESCE(s.${holder.serialColumn} = ${target.lineId}, false)`
+      : Prisma.sql`(s.status = 'allocated' AND COALESCE(s.${owner.serialColumn} = ${target.lineId}, false))`;
+  const mayName =
+    holder.role === 'carrier'
+      ? Prisma.sql`(s.${owner.serialColumn} = ${target.ownerLineId} AND s.status IN ('allocated', 'shipped')
+                    AND (s.${holder.serialColumn} IS NULL OR s.${holder.serialColumn} = ${target.lineId}))`
+      : Prisma.sql`(s.status = 'allocated' AND s.${owner.serialColumn} = ${target.lineId})`;
   return db.$queryRaw<{ serial: string; bay: string | null; received_at: Date; held_here: boolean }[]>`
-    SELECT s.serial, b.name AS bay, s.created_at AS received_at,
-           COALESCE(s.wo_line_id = ${woLine} OR (s.so_line_id = ${soLine} AND s.status = 'allocated' AND ${target.type} = 'salesOrder')
-                    OR s.shipment_line_id = ${subColumnFree('shipment')} OR s.invoice_line_id = ${subColumnFree('invoice')}, false) AS held_here
+    SELECT s.serial, b.name AS bay, s.created_at AS received_at, ${heldHere} AS held_here
     FROM serial_number s LEFT JOIN bay b ON b.id = s.bay_id
-    WHERE s.product_id = ${target.product.id}
-      AND ((s.status = 'in_stock' AND s.location_id = ${target.locationId})
-        OR (s.status = 'allocated' AND (s.wo_line_id = ${woLine} OR (s.so_line_id = ${soLine} AND ${target.type} = 'salesOrder')))
-        OR (s.so_line_id = ${soLine} AND ${target.type} = 'shipment' AND s.status IN ('allocated', 'shipped')
-            AND (s.shipment_line_id IS NULL OR s.shipment_line_id = ${subColumnFree('shipment')}))
-        OR (s.so_line_id = ${soLine} AND ${target.type} = 'invoice' AND s.status IN ('allocated', 'shipped')
-            AND (s.invoice_line_id IS NULL OR s.invoice_line_id = ${subColumnFree('invoice')})))
-    ORDER BY (s.status <> 'in_stock') DESC, s.created_at, s.id  -- what the order line holds first
+    WHERE s.product_id = ${target.product.id} AND ((s.status = 'in_stock' AND s.location_id = ${target.locationId}) OR ${mayName})
+    ORDER BY (s.status <> 'in_stock') DESC, s.created_at, s.id  -- what the line (or its owner line) holds first
     LIMIT ${limit}`;
 }
 

@@ -1,12 +1,10 @@
 import type { Tx } from '../../db/types.ts';
 import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
-import { takeAllocatedBatches } from '../sales/deliver.ts';
+import { sameQuantity, sumQuantities } from '../../domain/quantity.ts';
+import { takeLineOut } from '../allocations/index.ts';
 import { checkNewSerials } from '../serials/check.ts';
-import { stockInSerials } from '../serials/service.ts';
-import { holdProducts, moveStock } from '../stock/ledger.ts';
-import { batchFor } from '../stock/service.ts';
-import { takeFromLocation, takeOutSerials } from '../stock/take-out.ts';
 import { assertStatus, inputStates, lockWorkOrder, type LineState } from './work-orders.ts';
+import { batchFor, holdProducts, moveStock, stockInSerials } from '../../ledger/index.ts';
 
 export interface OutputDetail {
   lineId: number;
@@ -46,7 +44,7 @@ async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], 
       problems.push(...checked.problems.map((p) => ({ ...p, field })));
       serialsByLine.set(line.id, checked.serials);
     } else if (line.batch_tracked) {
-      const total = (detail?.batches ?? []).reduce((sum, b) => sum + b.quantity, 0);
+      const total = sumQuantities(detail?.batches ?? [], (b) => b.quantity);
       if (!detail?.batches?.length)
         problems.push({
           index: null,
@@ -54,7 +52,7 @@ async function checkOutputs(tx: Tx, workOrderId: number, outputs: OutputLine[], 
           reason: 'SERIALS_REQUIRED',
           message: `${label} needs the batches it makes (number, quantity, expiry)`,
         });
-      else if (Math.abs(total - quantity) > 1e-9)
+      else if (!sameQuantity(total, quantity))
         problems.push({
           index: null,
           token: line.sku,
@@ -98,30 +96,18 @@ export async function completeWorkOrder(tx: Tx, userId: number, id: number, deta
   const movement = { kind: 'production' as const, userId, documentType: 'work_order', documentId: id, narrative: `Work order #${id}` };
   let value = 0;
   for (const line of inputs) {
-    const quantity = Number(line.quantity);
-    const consumed = { ...movement, documentLineId: line.id };
-    if (line.serialised) {
-      const rows = await tx.$queryRaw<{ id: number; bay_id: number | null; unit_cost: string }[]>`
-        SELECT id, bay_id, unit_cost::text FROM serial_number WHERE wo_line_id = ${line.id} AND status = 'allocated' ORDER BY id FOR UPDATE`;
-      value += await takeOutSerials(
-        tx,
-        line.product_id,
-        order.location_id,
-        rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })),
-        consumed,
-        'consumed',
-      );
-    } else if (line.batch_tracked) {
-      value += await takeAllocatedBatches(tx, { workOrderLineId: line.id }, line.product_id, order.location_id, quantity, consumed);
-    } else if (line.stock_tracked) {
-      value += await takeFromLocation(
-        tx,
-        { productId: line.product_id, locationId: order.location_id, batchId: null },
-        quantity,
-        Number(line.average_cost),
-        consumed,
-      );
-    }
+    const leaving = {
+      type: 'workOrder' as const,
+      lineId: line.id,
+      ownerLineId: line.id,
+      productId: line.product_id,
+      serialised: line.serialised,
+      batchTracked: line.batch_tracked,
+      stockTracked: line.stock_tracked,
+      averageCost: Number(line.average_cost),
+      quantity: Number(line.quantity),
+    };
+    value += await takeLineOut(tx, leaving, order.location_id, { ...movement, documentLineId: line.id }, 'consumed');
   }
   const units = outputs.reduce((sum, l) => sum + Number(l.quantity), 0);
   const unitCost = Math.round((value / units) * 1e6) / 1e6;

@@ -1,8 +1,10 @@
 import type { PrismaClient } from '../../db/generated/client.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
+import { isFullyAllocated } from '../../domain/allocation.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
-import { releaseOrderSerials } from '../allocations/serials.ts';
+import { lessQuantity } from '../../domain/quantity.ts';
+import { releaseOrderHoldings } from '../allocations/index.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
 
@@ -112,14 +114,15 @@ export async function startWorkOrder(tx: Tx, id: number) {
   inputs.forEach((line, index) => {
     const label = `Input line ${line.line_number} (${line.sku})`;
     const quantity = Number(line.quantity);
-    if (line.serialised && line.serials_held !== quantity) {
+    const product = { serialised: line.serialised, batchTracked: line.batch_tracked };
+    if (line.serialised && !isFullyAllocated(product, line.serials_held, quantity)) {
       problems.push({
         index,
         token: line.sku,
         reason: 'SERIALS_REQUIRED',
         message: `${label} has ${line.serials_held} of its ${quantity} serials`,
       });
-    } else if (line.batch_tracked && Math.abs(Number(line.batches_held) - quantity) > 1e-9) {
+    } else if (line.batch_tracked && !isFullyAllocated(product, Number(line.batches_held), quantity)) {
       problems.push({
         index,
         token: line.sku,
@@ -135,7 +138,9 @@ export async function startWorkOrder(tx: Tx, id: number) {
       problems,
     );
   }
-  const short = inputs.find((l) => l.stock_tracked && !l.serialised && !l.batch_tracked && Number(l.on_hand) < Number(l.quantity));
+  const short = inputs.find(
+    (l) => l.stock_tracked && !l.serialised && !l.batch_tracked && lessQuantity(Number(l.on_hand), Number(l.quantity)),
+  );
   if (short) {
     throw new DomainError(
       'INSUFFICIENT_STOCK',
@@ -149,14 +154,13 @@ export async function startWorkOrder(tx: Tx, id: number) {
 export async function cancelWorkOrder(tx: Tx, userId: number, id: number) {
   const order = await lockWorkOrder(tx, id);
   assertStatus(order, ['draft', 'in_progress'], 'be cancelled');
-  await releaseOrderSerials(tx, { workOrderId: id }, order.location_id, {
+  await releaseOrderHoldings(tx, 'workOrder', id, order.location_id, {
     kind: 'allocation',
     userId,
     narrative: `Work order #${id} cancelled`,
     documentType: 'work_order',
     documentId: id,
   });
-  await tx.$executeRaw`DELETE FROM batch_allocation WHERE wo_line_id IN (SELECT id FROM work_order_line WHERE work_order_id = ${id})`;
   await tx.workOrder.update({ where: { id }, data: { status: 'cancelled' } });
 }
 

@@ -1,11 +1,11 @@
 import type { Tx } from '../../db/types.ts';
-import { salesOrderProgress, unitsLeaving } from '../../domain/allocation.ts';
+import { isFullyAllocated, salesOrderProgress, unitsLeaving } from '../../domain/allocation.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
-import { holdProducts } from '../stock/ledger.ts';
-import { takeFromLocation, takeOutSerials } from '../stock/take-out.ts';
 import { documentHeader } from './documents.ts';
 import { KIND, type SalesDocumentKind } from './kinds.ts';
 import { lockSalesOrder } from './orders.ts';
+import { holdProducts } from '../../ledger/index.ts';
+import { carryOwnerSerials, takeLineOut } from '../allocations/index.ts';
 
 interface DeliveryLine {
   id: number;
@@ -23,6 +23,12 @@ interface DeliveryLine {
   average_cost: string;
   named: number;
   batches_held: string;
+}
+
+async function orderLinesOf(tx: Tx, kind: SalesDocumentKind, id: number) {
+  const k = KIND[kind];
+  const rows = await tx.$queryRaw<{ so_line_id: number }[]>`SELECT so_line_id FROM ${k.lineTable} WHERE ${k.parent} = ${id}`;
+  return rows.map((r) => r.so_line_id);
 }
 
 async function deliveryLines(tx: Tx, kind: SalesDocumentKind, id: number) {
@@ -49,14 +55,15 @@ function missingAllocations(kind: SalesDocumentKind, id: number, lines: Awaited<
   const problems: Problem[] = [];
   lines.forEach((line, index) => {
     const label = `Line ${line.line_number} (${line.sku})`;
-    if (line.serialised && line.named !== line.quantity) {
+    const product = { serialised: line.serialised, batchTracked: line.batch_tracked };
+    if (line.serialised && !isFullyAllocated(product, line.named, line.quantity)) {
       problems.push({
         index,
         token: line.sku,
         reason: 'SERIALS_REQUIRED',
         message: `${label} names ${line.named} of its ${line.quantity} serials`,
       });
-    } else if (line.batch_tracked && Number(line.batches_held) + 1e-9 < line.leaving) {
+    } else if (line.batch_tracked && !isFullyAllocated(product, Number(line.batches_held), line.leaving)) {
       problems.push({
         index,
         token: line.sku,
@@ -96,6 +103,8 @@ export async function deliverSalesDocument(tx: Tx, userId: number, kind: SalesDo
     SELECT c.id AS customer_id, c.name AS customer FROM sales_order o JOIN customer c ON c.id = o.customer_id WHERE o.id = ${salesOrderId}`) as [
     { customer_id: number; customer: string },
   ];
+  // A document made from its order before the order line's serials were allocated carries them now.
+  await carryOwnerSerials(tx, 'salesOrder', await orderLinesOf(tx, kind, id));
   const lines = await deliveryLines(tx, kind, id);
   missingAllocations(kind, id, lines);
   const movement = {
@@ -112,31 +121,18 @@ export async function deliverSalesDocument(tx: Tx, userId: number, kind: SalesDo
     lines.map((l) => l.product_id),
   );
   for (const line of lines) {
-    const out = { ...movement, documentLineId: line.id };
-    if (line.serialised) {
-      const rows = await tx.$queryRaw<{ id: number; bay_id: number | null; unit_cost: string }[]>`
-        SELECT id, bay_id, unit_cost::text FROM serial_number
-        WHERE status = 'allocated' AND ${KIND[kind].serialColumn} = ${line.id}
-        ORDER BY id FOR UPDATE`;
-      await takeOutSerials(
-        tx,
-        line.product_id,
-        order.location_id,
-        rows.map((r) => ({ id: r.id, bayId: r.bay_id, unitCost: r.unit_cost })),
-        out,
-        'shipped',
-      );
-    } else if (line.batch_tracked) {
-      await takeAllocatedBatches(tx, line.so_line_id, line.product_id, order.location_id, line.leaving, out);
-    } else if (line.stock_tracked) {
-      await takeFromLocation(
-        tx,
-        { productId: line.product_id, locationId: order.location_id, batchId: null },
-        line.leaving,
-        Number(line.average_cost),
-        out,
-      );
-    }
+    const leaving = {
+      type: kind,
+      lineId: line.id,
+      ownerLineId: line.so_line_id,
+      productId: line.product_id,
+      serialised: line.serialised,
+      batchTracked: line.batch_tracked,
+      stockTracked: line.stock_tracked,
+      averageCost: Number(line.average_cost),
+      quantity: line.leaving,
+    };
+    await takeLineOut(tx, leaving, order.location_id, { ...movement, documentLineId: line.id }, 'shipped');
     await tx.salesOrderLine.update({
       where: { id: line.so_line_id },
       data: { shippedQuantity: line.after.shippedQuantity, invoicedQuantity: line.after.invoicedQuantity },
@@ -145,40 +141,6 @@ export async function deliverSalesDocument(tx: Tx, userId: number, kind: SalesDo
   if (kind === 'shipment') await tx.shipment.update({ where: { id }, data: { status: 'shipped', shippedAt: new Date() } });
   else await tx.invoice.update({ where: { id }, data: { status: 'issued', issuedAt: new Date() } });
   await refreshOrderStatus(tx, salesOrderId);
-}
-
-/** Takes units out of the batches an order line (or work order line) holds, earliest expiry first. */
-export async function takeAllocatedBatches(
-  tx: Tx,
-  holder: number | { workOrderLineId: number },
-  productId: number,
-  locationId: number,
-  quantity: number,
-  movement: Parameters<typeof takeFromLocation>[4],
-) {
-  const so = typeof holder === 'number' ? holder : null;
-  const wo = typeof holder === 'number' ? null : holder.workOrderLineId;
-  const held = await tx.$queryRaw<{ id: number; batch_id: number; quantity: string; unit_cost: string }[]>`
-    SELECT a.id, a.batch_id, a.quantity::text, b.unit_cost::text FROM batch_allocation a JOIN batch b ON b.id = a.batch_id
-    WHERE a.so_line_id = ${so} OR a.wo_line_id = ${wo}
-    ORDER BY b.expiry NULLS LAST, b.number FOR UPDATE OF a`;
-  let left = quantity;
-  let value = 0;
-  for (const allocation of held) {
-    if (left <= 1e-9) break;
-    const take = Math.min(left, Number(allocation.quantity));
-    value += await takeFromLocation(
-      tx,
-      { productId, locationId, batchId: allocation.batch_id },
-      take,
-      Number(allocation.unit_cost),
-      movement,
-    );
-    if (take >= Number(allocation.quantity)) await tx.$executeRaw`DELETE FROM batch_allocation WHERE id = ${allocation.id}`;
-    else await tx.$executeRaw`UPDATE batch_allocation SET quantity = quantity - ${String(take)}::numeric WHERE id = ${allocation.id}`;
-    left -= take;
-  }
-  return value;
 }
 
 export async function refreshOrderStatus(tx: Tx, salesOrderId: number) {

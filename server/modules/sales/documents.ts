@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
+import { carryOwnerSerials } from '../allocations/index.ts';
 import { page } from '../pagination.ts';
 import { KIND, type SalesDocumentKind } from './kinds.ts';
 import { lockSalesOrder } from './orders.ts';
@@ -118,19 +119,12 @@ export async function createSalesDocument(
           },
           select: { id: true, lines: { select: { id: true, soLineId: true, quantity: true } } },
         });
-  for (const line of created.lines) {
-    if (!lines.find((l) => l.id === line.soLineId)!.serialised) continue;
-    await carryOrderLineSerials(tx, kind, line.id, line.soLineId, Number(line.quantity));
-  }
+  await carryOwnerSerials(
+    tx,
+    'salesOrder',
+    created.lines.map((l) => l.soLineId),
+  );
   return created.id;
-}
-
-async function carryOrderLineSerials(tx: Tx, kind: SalesDocumentKind, lineId: number, soLineId: number, quantity: number) {
-  const column = KIND[kind].serialColumn;
-  await tx.$executeRaw`
-    UPDATE serial_number SET ${column} = ${lineId} WHERE id IN (
-      SELECT id FROM serial_number WHERE so_line_id = ${soLineId} AND status IN ('allocated', 'shipped') AND ${column} IS NULL
-      ORDER BY (status = 'shipped') DESC, serial LIMIT ${quantity})`;
 }
 
 /** The document's header row, read after its order is locked: its status is then current. */

@@ -1,5 +1,5 @@
-import { Prisma } from '../../db/generated/client.ts';
-import { OPEN_STATUS } from '../../domain/allocation.ts';
+import { DOCUMENT_KINDS } from '../../domain/documents.ts';
+import { HOLDERS } from '../allocations/index.ts';
 
 /**
  * Shipments and invoices are the same shape: lines of one sales order, each a quantity of an order
@@ -9,27 +9,21 @@ import { OPEN_STATUS } from '../../domain/allocation.ts';
 export type SalesDocumentKind = 'shipment' | 'invoice';
 
 /**
- * Each kind's name, the statuses it is open (still changeable) and done in, and its tables: the
- * document, its lines, the lines' column pointing at the document, and serial_number's column
- * naming the line (fixed identifiers, so one query serves both kinds).
+ * Each kind's name, the status it is open (still changeable) and done in, and its tables (from the
+ * holder table): the document, its lines, the lines' column pointing at the document, and
+ * serial_number's column naming the line (fixed identifiers, so one query serves both kinds).
  */
-export const KIND = {
-  shipment: {
-    name: 'Shipment',
-    open: OPEN_STATUS.shipment,
-    done: 'shipped',
-    table: Prisma.raw('shipment'),
-    lineTable: Prisma.raw('shipment_line'),
-    parent: Prisma.raw('shipment_id'),
-    serialColumn: Prisma.raw('shipment_line_id'),
-  },
-  invoice: {
-    name: 'Invoice',
-    open: OPEN_STATUS.invoice,
-    done: 'issued',
-    table: Prisma.raw('invoice'),
-    lineTable: Prisma.raw('invoice_line'),
-    parent: Prisma.raw('invoice_id'),
-    serialColumn: Prisma.raw('invoice_line_id'),
-  },
-} as const;
+function salesDocument(kind: SalesDocumentKind, done: string) {
+  const holder = HOLDERS[kind];
+  return {
+    name: DOCUMENT_KINDS[kind].name,
+    open: DOCUMENT_KINDS[kind].open[0],
+    done,
+    table: holder.documentTable,
+    lineTable: holder.lineTable,
+    parent: holder.documentColumn,
+    serialColumn: holder.serialColumn,
+  };
+}
+
+export const KIND = { shipment: salesDocument('shipment', 'shipped'), invoice: salesDocument('invoice', 'issued') } as const;

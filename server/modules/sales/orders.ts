@@ -4,7 +4,7 @@ import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found } from '../../domain/errors.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
-import { releaseOrderSerials } from '../allocations/serials.ts';
+import { releaseOrderHoldings } from '../allocations/index.ts';
 
 export type SalesOrderStatus = 'open' | 'partially_shipped' | 'shipped' | 'invoiced' | 'cancelled';
 
@@ -94,17 +94,14 @@ export function cancelSalesOrder(prisma: PrismaClient, userId: number, id: numbe
   return inTransaction(prisma, async (tx) => {
     const order = await lockSalesOrder(tx, id);
     assertOpen(order);
-    await releaseOrderSerials(tx, { salesOrderId: id }, order.location_id, {
+    // Released serials are named by no line any more, so the open shipments and invoices let go of them too.
+    await releaseOrderHoldings(tx, 'salesOrder', id, order.location_id, {
       kind: 'allocation',
       userId,
       narrative: `Sales order #${id} cancelled`,
       documentType: 'sales_order',
       documentId: id,
     });
-    await tx.$executeRaw`DELETE FROM batch_allocation WHERE so_line_id IN (SELECT id FROM sales_order_line WHERE sales_order_id = ${id})`;
-    await tx.$executeRaw`
-      UPDATE serial_number SET shipment_line_id = NULL, invoice_line_id = NULL
-      WHERE so_line_id IN (SELECT id FROM sales_order_line WHERE sales_order_id = ${id}) AND status = 'allocated'`;
     await tx.shipment.updateMany({ where: { salesOrderId: id, status: 'to_pick' }, data: { status: 'cancelled' } });
     await tx.invoice.updateMany({ where: { salesOrderId: id, status: 'draft' }, data: { status: 'cancelled' } });
     await tx.salesOrder.update({ where: { id }, data: { status: 'cancelled' } });

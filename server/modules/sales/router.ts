@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { allocatePermission } from '../../domain/documents.ts';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { lineAllocationInput } from '../allocations/inputs.ts';
-import { allocate, suggest } from '../allocations/service.ts';
+import { allocate, lineAllocationInput, suggest } from '../allocations/index.ts';
 import { id, idempotencyKey, positiveQuantity } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import { getSalesDocument, listSalesDocuments } from './documents.ts';
@@ -53,9 +53,9 @@ export const salesOrdersRouter = router({
   cancel: writeProcedure('sales.edit')
     .input(z.object({ id }))
     .mutation(({ ctx, input }) => orders.cancelSalesOrder(ctx.db.prisma, ctx.user.id, input.id)),
-  allocateSerials: writeProcedure('sales.allocate')
+  allocateSerials: writeProcedure(allocatePermission('salesOrder'))
     .input(lineAllocationInput)
-    .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user.id, { type: 'salesOrder', ...input })),
+    .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user, { type: 'salesOrder', ...input })),
   suggestSerials: readProcedure
     .input(z.object({ lineId: id }))
     .query(({ ctx, input }) => suggest(ctx.db.prisma, 'salesOrder', input.lineId)),
@@ -74,9 +74,9 @@ function documentProcedures(kind: 'shipment' | 'invoice', action: 'sales.ship' |
     cancel: writeProcedure(action)
       .input(z.object({ id }))
       .mutation(({ ctx, input }) => cancelDocument(ctx.db.prisma, kind, input.id)),
-    allocateSerials: writeProcedure('sales.allocate')
+    allocateSerials: writeProcedure(allocatePermission('salesOrder'))
       .input(lineAllocationInput)
-      .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user.id, { type: kind, ...input })),
+      .mutation(({ ctx, input }) => allocate(ctx.db.prisma, ctx.user, { type: kind, ...input })),
     suggestSerials: readProcedure.input(z.object({ lineId: id })).query(({ ctx, input }) => suggest(ctx.db.prisma, kind, input.lineId)),
   };
 }

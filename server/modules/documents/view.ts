@@ -1,5 +1,7 @@
 import type { Db } from '../../db/types.ts';
-import type { DocumentType } from '../../domain/allocation.ts';
+import { isFullyAllocated, unitsOut, type DocumentType } from '../../domain/allocation.ts';
+import { DOCUMENT_KINDS } from '../../domain/documents.ts';
+import { sumQuantities } from '../../domain/quantity.ts';
 import { getWorkOrder } from '../production/work-orders.ts';
 import { getSalesDocument } from '../sales/documents.ts';
 import { getSalesOrder } from '../sales/orders.ts';
@@ -15,8 +17,7 @@ interface ViewLine {
 
 /** One line as the pane shows it: how much it must name, how much it names, complete or not. */
 function line(role: 'line' | 'input' | 'output', l: ViewLine, needed = l.quantity) {
-  const allocated = l.product.serialised ? l.serials.length : l.batches.reduce((sum, b) => sum + b.quantity, 0);
-  const tracked = l.product.serialised || l.product.batchTracked;
+  const allocated = l.product.serialised ? l.serials.length : sumQuantities(l.batches, (b) => b.quantity);
   return {
     lineId: l.id,
     lineNumber: l.lineNumber,
@@ -25,13 +26,16 @@ function line(role: 'line' | 'input' | 'output', l: ViewLine, needed = l.quantit
     quantity: l.quantity,
     needed,
     allocated,
-    complete: !tracked || role === 'output' || allocated >= needed,
+    complete: role === 'output' || isFullyAllocated(l.product, allocated, needed),
     serials: l.serials,
     batches: l.batches,
   };
 }
 
-/** Any document that takes allocations, in one shape, for the pane's "Allocate serials" panel. */
+/**
+ * Any document that takes allocations, in one shape, for the pane's "Allocate serials" panel. Each
+ * kind's own view gives its lines; what is allocated and whether a line is complete is worked out once.
+ */
 export async function allocationDocument(db: Db, type: DocumentType, id: number) {
   if (type === 'salesOrder') {
     const order = await getSalesOrder(db, id);
@@ -41,7 +45,7 @@ export async function allocationDocument(db: Db, type: DocumentType, id: number)
       status: order.status,
       label: `Sales order #${id} — ${order.customer.name}`,
       location: order.location,
-      lines: order.lines.map((l) => line('line', l, l.quantity - Math.max(l.shippedQuantity, l.invoicedQuantity))),
+      lines: order.lines.map((l) => line('line', l, l.quantity - unitsOut(l))),
     };
   }
   if (type === 'workOrder') {
@@ -60,7 +64,7 @@ export async function allocationDocument(db: Db, type: DocumentType, id: number)
     type,
     id,
     status: doc.status,
-    label: `${type === 'shipment' ? 'Shipment' : 'Invoice'} #${id} — ${doc.customer.name} (sales order #${doc.salesOrderId})`,
+    label: `${DOCUMENT_KINDS[type].name} #${id} — ${doc.customer.name} (sales order #${doc.salesOrderId})`,
     location: doc.location,
     lines: doc.lines.map((l) => line('line', l)),
   };
