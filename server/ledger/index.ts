@@ -4,6 +4,14 @@
 export { batchFor, dateOnly } from './batches.ts';
 export { holdProduct, holdProducts, lockLevels, lockProduct } from './locks.ts';
 export { moveStock, moveStockMany, type MovementInfo, type MovementInput, type Place } from './movements.ts';
-export { changeSerialStatus, stockInSerials, takeOutSerials, type SerialOut, type StockInSerials } from './serials.ts';
+export {
+  changeSerialStatus,
+  placeSerials,
+  receiveOrderedSerials,
+  stockInSerials,
+  takeOutSerials,
+  type SerialOut,
+  type StockInSerials,
+} from './serials.ts';
 export { takeFromLocation } from './take-out.ts';
 export { convertSerialsToBatches, retireSerials } from './tracking.ts';

@@ -105,3 +105,49 @@ export async function takeOutSerials(
   }
   return value;
 }
+
+/**
+ * Serials entered on a purchase order line arrive: those still on order for the line (entered for
+ * `enteredBayId`, and among `named` when given) become stock at the place, at the receipt's cost,
+ * with one ledger row listing them. Returns the movement id.
+ */
+export async function receiveOrderedSerials(
+  tx: Tx,
+  place: { productId: number; locationId: number; bayId: number | null },
+  ordered: { poLineId: number; enteredBayId: number | null; named: string[] | null; count: number },
+  movement: Omit<MovementInput, 'quantity'>,
+): Promise<number> {
+  const movementId = await moveStock(tx, { ...place, batchId: null }, { ...movement, quantity: ordered.count });
+  await tx.$executeRaw`
+    WITH received AS (
+      UPDATE serial_number SET status = 'in_stock', location_id = ${place.locationId}, bay_id = ${place.bayId},
+                               unit_cost = ${String(movement.unitCost)}::numeric
+      WHERE product_id = ${place.productId} AND status = 'on_order' AND po_line_id = ${ordered.poLineId}
+        AND bay_id IS NOT DISTINCT FROM ${ordered.enteredBayId} AND (${ordered.named}::text[] IS NULL OR serial = ANY(${ordered.named}::text[]))
+      RETURNING id
+    )
+    INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM received`;
+  return movementId;
+}
+
+/**
+ * Known serials counted out of (-1) or into (+1) a place (a stocktake finding them elsewhere or
+ * again): one ledger row with the serials listed, then, coming in, where they are now. A serial
+ * allocated to a document stays allocated.
+ */
+export async function placeSerials(
+  tx: Tx,
+  place: { productId: number; locationId: number; bayId: number | null },
+  ids: number[],
+  direction: 1 | -1,
+  movement: Omit<MovementInput, 'quantity'>,
+): Promise<void> {
+  const movementId = await moveStock(tx, { ...place, batchId: null }, { ...movement, quantity: direction * ids.length });
+  await tx.$executeRaw`
+    INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM unnest(${ids}::int[]) AS id`;
+  if (direction > 0) {
+    await tx.$executeRaw`
+      UPDATE serial_number SET status = CASE WHEN status = 'allocated' THEN status ELSE 'in_stock' END, location_id = ${place.locationId}, bay_id = ${place.bayId}
+      WHERE id = ANY(${ids}::int[])`;
+  }
+}

@@ -212,6 +212,14 @@ export async function carryOwnerSerials(tx: Tx, ownerType: OwnerType, ownerLineI
   }
 }
 
+/** A cancelled shipment or invoice lets go of the serials its lines carried; their owner lines keep them. */
+export async function releaseCarrierDocument(tx: Tx, type: 'shipment' | 'invoice', documentId: number) {
+  const carrier = HOLDERS[type];
+  await tx.$executeRaw`
+    UPDATE serial_number SET ${carrier.serialColumn} = NULL
+    WHERE ${carrier.serialColumn} IN (SELECT id FROM ${carrier.lineTable} WHERE ${carrier.documentColumn} = ${documentId})`;
+}
+
 const openStatuses = (type: keyof typeof HOLDERS) => [...DOCUMENT_KINDS[type].open];
 
 /** The owner line holds more serials than it orders: give back the spare ones, those this document just let go first. */

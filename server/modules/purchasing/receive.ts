@@ -7,7 +7,7 @@ import { sameQuantity, sumQuantities } from '../../domain/quantity.ts';
 import { applyOnce } from '../idempotency.ts';
 import { loadOrderInfo, type OrderInfo } from './line-entries.ts';
 import { refreshStatus } from './orders.ts';
-import { moveStock, batchFor } from '../../ledger/index.ts';
+import { batchFor, moveStock, receiveOrderedSerials } from '../../ledger/index.ts';
 
 export interface ReceiveInput {
   purchaseOrderId: number;
@@ -187,20 +187,12 @@ async function putAway(tx: Tx, order: OrderInfo, planned: PlannedLine, movement:
     const named = planned.namedSerials;
     for (const group of planned.bayCounts) {
       const bayId = group.bay_id ?? order.bayId;
-      const movementId = await moveStock(
+      await receiveOrderedSerials(
         tx,
-        { productId: line.productId, locationId: order.locationId, bayId, batchId: null },
-        { ...movement, quantity: group.count },
+        { productId: line.productId, locationId: order.locationId, bayId },
+        { poLineId: line.id, enteredBayId: group.bay_id, named, count: group.count },
+        movement,
       );
-      await tx.$executeRaw`
-        WITH received AS (
-          UPDATE serial_number SET status = 'in_stock', location_id = ${order.locationId}, bay_id = ${bayId},
-                                   unit_cost = ${String(movement.unitCost)}::numeric
-          WHERE product_id = ${line.productId} AND status = 'on_order' AND po_line_id = ${line.id}
-            AND bay_id IS NOT DISTINCT FROM ${group.bay_id} AND (${named}::text[] IS NULL OR serial = ANY(${named}::text[]))
-          RETURNING id
-        )
-        INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM received`;
     }
   } else if (line.batchTracked) {
     const product = { id: line.productId, sku: line.sku };

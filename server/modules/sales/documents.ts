@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
-import { carryOwnerSerials } from '../allocations/index.ts';
+import { carryOwnerSerials, releaseCarrierDocument } from '../allocations/index.ts';
 import { page } from '../pagination.ts';
 import { KIND, type SalesDocumentKind } from './kinds.ts';
 import { lockSalesOrder } from './orders.ts';
@@ -145,7 +145,7 @@ export async function cancelSalesDocument(tx: Tx, kind: SalesDocumentKind, id: n
     throw new DomainError('DOCUMENT_NOT_OPEN', `${KIND[kind].name} #${id} is ${header.status}; it can no longer be cancelled.`);
   }
   const k = KIND[kind];
-  await tx.$executeRaw`UPDATE serial_number SET ${k.serialColumn} = NULL WHERE ${k.serialColumn} IN (SELECT id FROM ${k.lineTable} WHERE ${k.parent} = ${id})`;
+  await releaseCarrierDocument(tx, kind, id);
   await tx.$executeRaw`UPDATE ${k.table} SET status = 'cancelled' WHERE id = ${id}`;
 }
 

@@ -5,9 +5,9 @@ import { assertChangeable, type Variances } from '../../domain/stocktake.ts';
 import { applyOnce } from '../idempotency.ts';
 import { lockStocktake } from './service.ts';
 import { stocktakeVariances } from './variances.ts';
-import { moveStock, moveStockMany, type MovementInput, takeOutSerials, batchFor, stockInSerials } from '../../ledger/index.ts';
+import { batchFor, moveStockMany, placeSerials, stockInSerials, takeOutSerials, type MovementInfo } from '../../ledger/index.ts';
 
-type Movement = Omit<MovementInput, 'quantity' | 'unitCost'>;
+type Movement = MovementInfo;
 
 /**
  * Turns the variances into stock changes in one transaction, with ledger rows that name the
@@ -169,7 +169,10 @@ async function applySerials(tx: Tx, locationId: number, variances: Variances, mo
     const [cost] = await tx.$queryRaw<
       [{ avg: string }]
     >`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
-    await placeSerials(tx, group[0]!.productId, locationId, group[0]!.bayId, ids, +1, { ...movement, unitCost: Number(cost.avg) });
+    await placeSerials(tx, { productId: group[0]!.productId, locationId, bayId: group[0]!.bayId }, ids, +1, {
+      ...movement,
+      unitCost: Number(cost.avg),
+    });
   }
   for (const group of groupBy(variances.moves, (m) => `${m.productId}|${m.fromLocationId}|${m.fromBayId ?? ''}|${m.toBayId ?? ''}`)) {
     const { productId, fromLocationId, fromBayId, toBayId } = group[0]!;
@@ -178,8 +181,8 @@ async function applySerials(tx: Tx, locationId: number, variances: Variances, mo
       [{ avg: string }]
     >`SELECT COALESCE(AVG(unit_cost), 0)::text AS avg FROM serial_number WHERE id = ANY(${ids}::int[])`;
     const moveMovement = { ...movement, unitCost: Number(cost.avg), transfer: true };
-    if (fromLocationId !== null) await placeSerials(tx, productId, fromLocationId, fromBayId, ids, -1, moveMovement);
-    await placeSerials(tx, productId, locationId, toBayId, ids, +1, moveMovement);
+    if (fromLocationId !== null) await placeSerials(tx, { productId, locationId: fromLocationId, bayId: fromBayId }, ids, -1, moveMovement);
+    await placeSerials(tx, { productId, locationId, bayId: toBayId }, ids, +1, moveMovement);
   }
   return {
     writtenOff: variances.missing.length,
@@ -187,26 +190,4 @@ async function applySerials(tx: Tx, locationId: number, variances: Variances, mo
     reinstated: variances.reinstated.length,
     moved: variances.moves.length,
   };
-}
-
-/** Serials out of (-1) or into (+1) a place: one ledger row with the serials listed, then where they are. */
-async function placeSerials(
-  tx: Tx,
-  productId: number,
-  locationId: number,
-  bayId: number | null,
-  ids: number[],
-  direction: 1 | -1,
-  movement: MovementInput | (Movement & { unitCost: number }),
-) {
-  const movementId = await moveStock(
-    tx,
-    { productId, locationId, bayId, batchId: null },
-    { ...movement, quantity: direction * ids.length },
-  );
-  await tx.$executeRaw`
-    INSERT INTO stock_movement_serial (movement_id, serial_id, status) SELECT ${movementId}, id, 'in_stock' FROM unnest(${ids}::int[]) AS id`;
-  if (direction > 0) {
-    await tx.$executeRaw`UPDATE serial_number SET status = CASE WHEN status = 'allocated' THEN status ELSE 'in_stock' END, location_id = ${locationId}, bay_id = ${bayId} WHERE id = ANY(${ids}::int[])`;
-  }
 }
