@@ -1,5 +1,6 @@
 import { DomainError } from './errors.ts';
 import { roundQuantity } from './quantity.ts';
+import { roundUnitCost } from './stock.ts';
 
 export type OrderStatus = 'draft' | 'issued' | 'partially_received' | 'received' | 'cancelled';
 
@@ -61,7 +62,7 @@ export function statusFromReceipts(current: OrderStatus, lines: { quantity: numb
 
 /** Stock is valued in base currency: the line's cost times the order's rate (base per order unit). */
 export function baseUnitCost(unitCost: number, exchangeRate: number): number {
-  return Math.round(unitCost * exchangeRate * 1e6) / 1e6;
+  return roundUnitCost(unitCost * exchangeRate);
 }
 
 export function remainingQuantity(line: { quantity: number; received: number }): number {

@@ -1,6 +1,7 @@
 import type { Tx } from '../../db/types.ts';
 import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
 import { sameQuantity, sumQuantities } from '../../domain/quantity.ts';
+import { roundUnitCost } from '../../domain/stock.ts';
 import { takeLineOut } from '../allocations/index.ts';
 import { checkNewSerials } from '../serials/check.ts';
 import { assertStatus, inputStates, lockWorkOrder, type LineState } from './work-orders.ts';
@@ -109,8 +110,8 @@ export async function completeWorkOrder(tx: Tx, userId: number, id: number, deta
     };
     value += await takeLineOut(tx, leaving, order.location_id, { ...movement, documentLineId: line.id }, 'consumed');
   }
-  const units = outputs.reduce((sum, l) => sum + Number(l.quantity), 0);
-  const unitCost = Math.round((value / units) * 1e6) / 1e6;
+  const units = sumQuantities(outputs, (l) => Number(l.quantity));
+  const unitCost = roundUnitCost(value / units);
   for (const line of outputs) {
     const made = { ...movement, documentLineId: line.id, unitCost };
     if (line.serialised) {
