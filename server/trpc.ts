@@ -1,9 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
-import type { Context } from './context.ts';
+import type { AuthUser, Context } from './context.ts';
 import { DomainError, REASONS, type Problem } from './domain/errors.ts';
 import { mayWrite, refusalMessage, type RoleName, type WriteAction } from './domain/roles.ts';
+
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error; the server log has the details.';
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -24,7 +26,7 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       // Internal errors keep their details in the log, not in the response.
-      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error; the server log has the details.' : shape.message,
+      message: error.code === 'INTERNAL_SERVER_ERROR' ? INTERNAL_ERROR_MESSAGE : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
@@ -37,13 +39,17 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** The one place a DomainError becomes a tRPC error with the matching HTTP status. */
+/**
+ * The one mapping of a DomainError: its reason's tRPC code (REASONS), whose HTTP status is tRPC's.
+ * Plain HTTP routes take their status from this too (server/http/respond.ts).
+ */
+export function trpcErrorOf(error: DomainError): TRPCError {
+  return new TRPCError({ code: REASONS[error.reason], message: error.message, cause: error });
+}
+
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: REASONS[cause.reason], message: cause.message, cause });
-  }
+  if (!result.ok && result.error.cause instanceof DomainError) throw trpcErrorOf(result.error.cause);
   return result;
 });
 
@@ -51,13 +57,14 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(domainErrors);
 
+/** The user a request's token belongs to, or the 401 refusal (tRPC and plain HTTP routes alike). */
+export function requireUser(user: AuthUser | null): AuthUser {
+  if (!user) throw new DomainError('UNAUTHENTICATED', 'Sign in: send "Authorization: Bearer <token>" with a valid Stocksheet API token.');
+  return user;
+}
+
 /** Any signed-in user: reads are open to every role. */
-export const readProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.user) {
-    throw new DomainError('UNAUTHENTICATED', 'Sign in: send "Authorization: Bearer <token>" with a valid Stocksheet API token.');
-  }
-  return next({ ctx: { ...ctx, user: ctx.user } });
-});
+export const readProcedure = publicProcedure.use(({ ctx, next }) => next({ ctx: { ...ctx, user: requireUser(ctx.user) } }));
 
 /** A write that only some roles may do (admin may do everything). */
 export function writeProcedure(action: WriteAction) {

@@ -1,6 +1,8 @@
 /**
  * Every rule the server refuses carries one of these stable reason codes (in `error.data.reason`)
- * and a message that says what to fix. Add codes here; the tRPC layer maps them once.
+ * and a message that says what to fix. Add codes here, each with its tRPC code: that is the one
+ * mapping, and the HTTP status follows from the tRPC code for tRPC and plain HTTP routes alike
+ * (`trpcErrorOf` in server/trpc.ts, `errorResponse` in server/http/respond.ts).
  */
 export const REASONS = {
   // Malformed or unknown input

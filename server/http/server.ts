@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import { ROLES } from '../domain/roles.ts';
 import { countSheetRoute } from '../modules/stocktakes/xlsx-routes.ts';
 import { createUser } from '../modules/users/service.ts';
 import { appRouter } from '../router.ts';
+import { errorResponse, HttpRefusal, sendJson } from './respond.ts';
 import { serveStatic } from './static.ts';
 
 export interface HttpOptions {
@@ -21,18 +22,17 @@ export interface HttpOptions {
   localSecret?: string;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
   let body = '';
   for await (const chunk of req) {
     body += chunk;
-    if (body.length > 10_000) throw new Error('body too large');
+    if (body.length > 10_000) throw new HttpRefusal(413, 'INVALID_INPUT', 'The body is over 10,000 characters.', { connection: 'close' });
   }
-  return JSON.parse(body);
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new DomainError('INVALID_INPUT', 'The body is not JSON: send a JSON object.');
+  }
 }
 
 export function createRequestListener({ db, log, localSecret }: HttpOptions): http.RequestListener {
@@ -74,9 +74,11 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
         return sendJson(res, 200, { status: 'ok', database: db.kind, migrations: row?.count ?? 0 });
       }
       if (url.pathname === '/local/users' && req.method === 'POST') {
-        if (!secretMatches(req.headers['x-stocksheet-local-secret'])) return sendJson(res, 403, { error: 'local secret required' });
+        if (!secretMatches(req.headers['x-stocksheet-local-secret'])) {
+          throw new DomainError('FORBIDDEN', 'local secret required: this route is for `npm run token` on the server machine.');
+        }
         const parsed = localUser.safeParse(await readJson(req));
-        if (!parsed.success) return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
+        if (!parsed.success) throw new DomainError('INVALID_INPUT', z.prettifyError(parsed.error));
         return sendJson(res, 200, await createUser(db.prisma, parsed.data));
       }
       // The count sheet as an .xlsx file, for teams counting without the add-in.
@@ -86,9 +88,12 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
         error: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.`,
       });
     } catch (error) {
-      log.error({ err: error }, 'request failed');
+      // A refusal is an answer, logged with its request line; anything else is a failure.
+      if (!(error instanceof DomainError)) log.error({ err: error }, 'request failed');
       if (!res.headersSent) {
-        sendJson(res, error instanceof DomainError ? 400 : 500, { error: error instanceof Error ? error.message : 'internal error' });
+        const { status, headers, body } = errorResponse(error);
+        // `error` too: what `npm run token` (server/cli/token.ts) shows when the server refuses.
+        sendJson(res, status, { ...body, error: body.message }, headers);
       }
     }
   };

@@ -16,6 +16,7 @@ import { startApp, type RunningApp } from '../../server/app.ts';
 import type { Config } from '../../server/config.ts';
 import { lockPath } from '../../server/db/data-dir-lock.ts';
 import { readMigrations } from '../../server/db/migrate.ts';
+import { createServer } from '../../server/http/server.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { emptyPostgresDatabase, freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
 
@@ -302,6 +303,37 @@ describe('the HTTP API', () => {
     // As long as the real secret, but not ASCII: still a plain 403, not a crash.
     expect((await post({ 'x-stocksheet-local-secret': '\u00e9'.repeat(43) })).status).toBe(403);
     expect((await admin.users.list.query()).map((u) => u.name)).not.toContain('intruder');
+  });
+
+  it('answers a refused /local/users request with the status tRPC gives its reason, and no internal details', async () => {
+    // A listener of its own, to know its local secret (the app's is only in the PGlite lock file).
+    const localSecret = 'test-local-secret';
+    const server = createServer({ db: app.db, log: silent, tls: null, localSecret });
+    await new Promise<void>((resolve) => server.listen(0, resolve));
+    const post = (body: string) =>
+      fetch(`http://localhost:${(server.address() as net.AddressInfo).port}/local/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-stocksheet-local-secret': localSecret },
+        body,
+      });
+    try {
+      const notJson = await post('{"name": "half');
+      expect(notJson.status).toBe(400);
+      expect(await notJson.json()).toEqual({
+        reason: 'INVALID_INPUT',
+        message: 'The body is not JSON: send a JSON object.',
+        error: 'The body is not JSON: send a JSON object.',
+      });
+
+      expect((await post(JSON.stringify({ name: 'http-local', role: 'viewer' }))).status).toBe(200);
+      const again = await post(JSON.stringify({ name: 'http-local', role: 'admin' }));
+      const viaTrpc = await clientError(admin.users.create.mutate({ name: 'http-local', role: 'admin' }));
+      expect(again.status).toBe(viaTrpc.data?.httpStatus);
+      // `error` is what `npm run token` prints.
+      expect(await again.json()).toEqual({ reason: viaTrpc.data?.reason, message: viaTrpc.message, error: viaTrpc.message });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

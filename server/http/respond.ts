@@ -1,0 +1,43 @@
+import type { ServerResponse } from 'node:http';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { DomainError, type Reason } from '../domain/errors.ts';
+import { INTERNAL_ERROR_MESSAGE, trpcErrorOf } from '../trpc.ts';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** A refusal that only plain HTTP has a status for (a method not allowed, a body too large). */
+export class HttpRefusal extends DomainError {
+  constructor(
+    readonly status: number,
+    reason: Reason,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(reason, message);
+  }
+}
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The reason code and a message a person can act on; never internal details. */
+  body: { reason: Reason | 'INTERNAL_ERROR'; message: string };
+}
+
+/** What a plain HTTP route answers for an error: for a DomainError, the status tRPC gives its reason. */
+export function errorResponse(error: unknown): ErrorResponse {
+  if (error instanceof HttpRefusal) {
+    return { status: error.status, headers: error.headers, body: { reason: error.reason, message: error.message } };
+  }
+  if (error instanceof DomainError) {
+    return {
+      status: getHTTPStatusCodeFromError(trpcErrorOf(error)),
+      headers: error.reason === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {},
+      body: { reason: error.reason, message: error.message },
+    };
+  }
+  return { status: 500, headers: {}, body: { reason: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE } };
+}
