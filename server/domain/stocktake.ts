@@ -1,7 +1,16 @@
 import { DomainError } from './errors.ts';
+import { mayWrite, type RoleName } from './roles.ts';
 import { roundQuantity } from './quantity.ts';
 
 export type StocktakeStatus = 'draft' | 'counting' | 'review' | 'finalised' | 'cancelled';
+
+/**
+ * Blind counting: while a blind stocktake is being counted, only those who may finalise see what
+ * the system expects (quantities, serials, variances), so counters count what is there.
+ */
+export function seesExpected(stocktake: { blind: boolean; status: StocktakeStatus }, role: RoleName): boolean {
+  return !stocktake.blind || stocktake.status !== 'counting' || mayWrite(role, 'stocktakes.finalise');
+}
 
 /** Counts can be submitted while counting and during review (a recount); never after. */
 export function assertTakesCounts(id: number, status: StocktakeStatus): void {

@@ -6,13 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import { COUNT_COLUMNS, EXTRA_SERIAL_ROWS } from '../../server/domain/count-sheet.ts';
+import { uploadIdempotencyKey } from '../../server/modules/stocktakes/xlsx-routes.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
 
@@ -70,6 +71,17 @@ async function upload(stocktakeId: number, token: string, body: Buffer) {
     body: new Uint8Array(body),
   });
   return { status: res.status, body: (await res.json()) as UploadAnswer & { reason?: string; message?: string } };
+}
+
+/** How tRPC refuses a call: the status and body a plain HTTP route should answer the same refusal with. */
+async function trpcRefusal(call: Promise<unknown>) {
+  const error = await call.then(
+    () => expect.fail('expected the call to be refused'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCClientError);
+  const { data, message } = error as TRPCClientError<AppRouter>;
+  return { status: data?.httpStatus, body: { reason: data?.reason, message } };
 }
 
 async function load(buffer: Buffer) {
@@ -350,6 +362,19 @@ describe('GET /stocktakes/:id/count-sheet.xlsx', () => {
     const notAnId = await fetch(`${app.url}/stocktakes/abc/count-sheet.xlsx`, { headers: { authorization: `Bearer ${viewerToken}` } });
     expect(notAnId.status).toBe(404);
   });
+
+  it('refuses a wrong token and a missing stocktake as tRPC does: the same status, reason and message', async () => {
+    const wrong = await fetch(sheetUrl(stocktakeId), { headers: { authorization: 'Bearer not-a-token' } });
+    const wrongViaTrpc = await trpcRefusal(client('not-a-token').stocktakes.countSheets.query({ stocktakeId }));
+    expect(wrongViaTrpc.status).toBe(401);
+    expect({ status: wrong.status, body: await wrong.json() }).toMatchObject(wrongViaTrpc);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer');
+
+    const missing = await fetch(sheetUrl(999_999), { headers: { authorization: `Bearer ${viewerToken}` } });
+    const missingViaTrpc = await trpcRefusal(client(viewerToken).stocktakes.countSheets.query({ stocktakeId: 999_999 }));
+    expect(missingViaTrpc).toEqual({ status: 404, body: { reason: 'NOT_FOUND', message: 'Stocktake 999999 does not exist.' } });
+    expect({ status: missing.status, body: await missing.json() }).toMatchObject(missingViaTrpc);
+  });
 });
 
 describe('POST /stocktakes/:id/count-sheet.xlsx', () => {
@@ -506,6 +531,47 @@ describe('POST /stocktakes/:id/count-sheet.xlsx', () => {
     });
     const missing = await upload(999_999, warehouseToken, body);
     expect(missing.status).toBe(404);
+  });
+
+  it('refuses a role that may not count with 403 and the message tRPC gives, before reading the file', async () => {
+    const body = await filled();
+    const viaTrpc = await trpcRefusal(
+      client(viewerToken).stocktakes.submitCounts.mutate({ stocktakeId, sheetKey: `bay-${loc.bayA}`, rows: [], idempotencyKey: key() }),
+    );
+    expect(viaTrpc.status).toBe(403);
+    expect(viaTrpc.body.message).toContain('(viewer)');
+    for (const role of [viewerToken, accountantToken]) {
+      const refused = await upload(stocktakeId, role, body);
+      const expected = await trpcRefusal(
+        client(role).stocktakes.submitCounts.mutate({ stocktakeId, sheetKey: `bay-${loc.bayA}`, rows: [], idempotencyKey: key() }),
+      );
+      expect(refused).toMatchObject(expected);
+    }
+  });
+
+  it('answers a conflict with 409 and a closed stocktake with 412, as tRPC does', async () => {
+    const other = await client(warehouseToken).stocktakes.create.mutate({ locationId: loc.id, bayIds: [loc.bayA] });
+    await client(warehouseToken).stocktakes.start.mutate({ id: other.id });
+    const workbook = await load(await download(other.id, warehouseToken));
+    const a = workbook.getWorksheet('A-01')!;
+    cellOf(a, rowsWhere(a, { SKU: 'PLN-1' })[0]!, 'Counted').value = 19;
+    const body = Buffer.from(await workbook.xlsx.writeBuffer());
+    // The key this upload's sheet is submitted under, already used (through tRPC) for other counts.
+    const sheetKey = `bay-${loc.bayA}`;
+    const idempotencyKey = uploadIdempotencyKey(body, sheetKey);
+    const counter = client(warehouseToken).stocktakes;
+    await counter.submitCounts.mutate({ stocktakeId: other.id, sheetKey, rows: [], idempotencyKey });
+    const conflict = await upload(other.id, warehouseToken, body);
+    const conflictViaTrpc = await trpcRefusal(
+      counter.submitCounts.mutate({ stocktakeId: other.id, sheetKey, rows: [{ productId: plain.id, countedQuantity: 1 }], idempotencyKey }),
+    );
+    expect(conflictViaTrpc).toMatchObject({ status: 409, body: { reason: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(conflict).toMatchObject(conflictViaTrpc);
+
+    await counter.cancel.mutate({ id: other.id });
+    cellOf(a, rowsWhere(a, { SKU: 'PLN-1' })[0]!, 'Counted').value = 18; // another file, so another key
+    const closed = await upload(other.id, warehouseToken, Buffer.from(await workbook.xlsx.writeBuffer()));
+    expect(closed).toMatchObject({ status: 412, body: { reason: 'STOCKTAKE_NOT_OPEN', message: `Stocktake #${other.id} was cancelled.` } });
   });
 
   it('leaves a sheet with nothing counted alone rather than clearing what it reported', async () => {

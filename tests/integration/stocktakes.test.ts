@@ -1047,6 +1047,22 @@ describe('blind counting', () => {
       variance: -1,
     });
   });
+
+  it('tells a counter when variances show, and answers a missing stocktake with NOT_FOUND whoever asks', async () => {
+    const loc = await location(warehouse, ['A']);
+    const s = await started({ locationId: loc.id, blind: true });
+    expect(await refusal(warehouse.stocktakes.variances({ stocktakeId: s.id }))).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'STOCKTAKE_BLIND',
+      message: `Stocktake #${s.id} is counted blind: variances show once it is in review.`,
+    });
+    for (const api of [warehouse, accountant]) {
+      for (const call of [api.stocktakes.variances({ stocktakeId: 999_999 }), api.stocktakes.countSheets({ stocktakeId: 999_999 })]) {
+        expect(await refusal(call)).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_FOUND', message: 'Stocktake 999999 does not exist.' });
+      }
+    }
+    await warehouse.stocktakes.cancel({ id: s.id });
+  });
 });
 
 describe('roles', () => {

@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors.ts';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
 import { expiry, glCode, id, idempotencyKey, quantity } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import { submitCounts } from './counts.ts';
 import { finaliseStocktake } from './finalise.ts';
 import * as stocktakes from './service.ts';
-import { countSheets } from './sheet.ts';
-import { seesExpected, variancesOf } from './variances.ts';
 
 const STATUSES = ['draft', 'counting', 'review', 'finalised', 'cancelled'] as const;
 const countRow = z.object({
@@ -45,18 +42,13 @@ export const stocktakesRouter = router({
     .mutation(({ ctx, input }) => stocktakes.cancelStocktake(ctx.db.prisma, input.id)),
   countSheets: readProcedure
     .input(z.object({ stocktakeId: id }))
-    .query(async ({ ctx, input }) =>
-      countSheets(ctx.db.prisma, input.stocktakeId, await seesExpected(ctx.db.prisma, input.stocktakeId, ctx.user.role)),
-    ),
+    .query(({ ctx, input }) => stocktakes.countSheetsFor(ctx.db.prisma, input.stocktakeId, ctx.user.role)),
   submitCounts: writeProcedure('stocktakes.count')
     .input(z.object({ stocktakeId: id, sheetKey: z.string().trim().min(1).max(100), rows: z.array(countRow).max(100_000), idempotencyKey }))
     .mutation(({ ctx, input }) => submitCounts(ctx.db.prisma, ctx.user.id, input)),
-  variances: readProcedure.input(z.object({ stocktakeId: id })).query(async ({ ctx, input }) => {
-    if (!(await seesExpected(ctx.db.prisma, input.stocktakeId, ctx.user.role))) {
-      throw new DomainError('STOCKTAKE_BLIND', `Stocktake #${input.stocktakeId} is counted blind: variances show once it is in review.`);
-    }
-    return { lines: (await variancesOf(ctx.db.prisma, input.stocktakeId)).lines };
-  }),
+  variances: readProcedure
+    .input(z.object({ stocktakeId: id }))
+    .query(({ ctx, input }) => stocktakes.variancesFor(ctx.db.prisma, input.stocktakeId, ctx.user.role)),
   finalise: writeProcedure('stocktakes.finalise')
     .input(z.object({ stocktakeId: id, idempotencyKey, glCode: glCode.optional(), zeroUncounted: z.boolean().optional() }))
     .mutation(({ ctx, input }) => finaliseStocktake(ctx.db.prisma, ctx.user.id, input)),

@@ -2,9 +2,13 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found } from '../../domain/errors.ts';
-import { assertChangeable, type StocktakeStatus } from '../../domain/stocktake.ts';
+import type { RoleName } from '../../domain/roles.ts';
+import { assertChangeable, seesExpected, type StocktakeStatus } from '../../domain/stocktake.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
+import { countSheets } from './sheet.ts';
+import { variancesOf } from './variances.ts';
+import { countSheetWorkbook } from './xlsx.ts';
 
 export interface StocktakeScope {
   locationId: number;
@@ -149,4 +153,32 @@ export async function listStocktakes(db: Db, input: { status?: StocktakeStatus; 
     select: STOCKTAKE_SELECT,
   });
   return page(rows, input.limit);
+}
+
+/** Whether this role sees the stocktake's expected stock now (the blind-count rule). */
+async function expectedShown(db: Db, stocktakeId: number, role: RoleName): Promise<boolean> {
+  const stocktake = found(
+    await db.stocktake.findUnique({ where: { id: stocktakeId }, select: { blind: true, status: true } }),
+    'Stocktake',
+    stocktakeId,
+  );
+  return seesExpected(stocktake, role);
+}
+
+/** The count sheets as this role may see them: a blind count leaves out expected quantities and serials. */
+export async function countSheetsFor(db: Db, stocktakeId: number, role: RoleName) {
+  return countSheets(db, stocktakeId, await expectedShown(db, stocktakeId, role));
+}
+
+/** The count sheet workbook (.xlsx), under the same rule as `countSheetsFor`. */
+export async function countSheetWorkbookFor(db: Db, stocktakeId: number, role: RoleName): Promise<Buffer> {
+  return countSheetWorkbook(db, stocktakeId, await expectedShown(db, stocktakeId, role));
+}
+
+/** The variance lines, refused while a blind count hides the expected stock from this role. */
+export async function variancesFor(db: Db, stocktakeId: number, role: RoleName) {
+  if (!(await expectedShown(db, stocktakeId, role))) {
+    throw new DomainError('STOCKTAKE_BLIND', `Stocktake #${stocktakeId} is counted blind: variances show once it is in review.`);
+  }
+  return variancesOf(db, stocktakeId);
 }

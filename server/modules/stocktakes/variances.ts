@@ -1,6 +1,5 @@
 import type { Db } from '../../db/types.ts';
 import { found } from '../../domain/errors.ts';
-import { mayWrite, type RoleName } from '../../domain/roles.ts';
 import { computeVariances, type ProductFacts, type SerialNow, type Variances } from '../../domain/stocktake.ts';
 import type { StocktakeStatus } from '../../domain/stocktake.ts';
 
@@ -118,14 +117,4 @@ export async function variancesOf(db: Db, stocktakeId: number): Promise<{ lines:
   const row = found(stocktake, 'Stocktake', stocktakeId);
   if (row.status === 'finalised' && row.final_lines) return { lines: row.final_lines };
   return { lines: (await stocktakeVariances(db, row)).lines };
-}
-
-/** Blind counting: until review, only those who may finalise see what the system expects. */
-export async function seesExpected(db: Db, stocktakeId: number, role: RoleName): Promise<boolean> {
-  const stocktake = found(
-    await db.stocktake.findUnique({ where: { id: stocktakeId }, select: { blind: true, status: true } }),
-    'Stocktake',
-    stocktakeId,
-  );
-  return !stocktake.blind || stocktake.status !== 'counting' || mayWrite(role, 'stocktakes.finalise');
 }

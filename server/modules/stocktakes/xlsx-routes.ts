@@ -5,17 +5,16 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
-import { bearerToken, createContext, type AuthUser } from '../../context.ts';
+import { createHttpContext, type AuthUser, type Context } from '../../context.ts';
 import type { Database } from '../../db/database.ts';
 import { readCountSheet } from '../../domain/count-sheet.ts';
-import { DomainError, REASONS, found, type Reason } from '../../domain/errors.ts';
-import { mayWrite, refusalMessage } from '../../domain/roles.ts';
+import { DomainError, found, type Reason } from '../../domain/errors.ts';
+import { HttpRefusal, sendJson } from '../../http/respond.ts';
 import { createCaller } from '../../router.ts';
-import { userForToken } from '../users/service.ts';
-import { seesExpected } from './variances.ts';
-import { XLSX_CONTENT_TYPE, countSheetWorkbook, readCountSheetWorkbook, type UploadedSheet } from './xlsx.ts';
+import { requireUser, requireWrite } from '../../trpc.ts';
+import { countSheetWorkbookFor } from './service.ts';
+import { XLSX_CONTENT_TYPE, readCountSheetWorkbook, type UploadedSheet } from './xlsx.ts';
 
 export const COUNT_SHEET_PATH = /^\/stocktakes\/([^/]+)\/count-sheet\.xlsx$/;
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -50,67 +49,31 @@ const FIELD_COLUMNS: Record<string, string> = {
 /** Row r under the header (0-based) is sheet row r + 2. */
 const sheetRow = (index: number) => index + 2;
 
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: Reason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+type SignedIn = Context & { user: AuthUser };
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-const statusOf = (reason: Reason) => getHTTPStatusCodeFromError(new TRPCError({ code: REASONS[reason] }));
-
-/** Handles the count sheet routes; false when the path is not one of them. */
+/**
+ * Handles the count sheet routes; false when the path is not one of them. Refusals are thrown as
+ * DomainErrors and answered by the server with the status tRPC gives their reason.
+ */
 export async function countSheetRoute(db: Database, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
   const match = COUNT_SHEET_PATH.exec(pathname);
   if (!match) return false;
-  try {
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      throw new HttpRefusal(
-        405,
-        'INVALID_INPUT',
-        `${req.method} is not supported here: GET downloads the count sheet, POST uploads a filled one.`,
-      );
-    }
-    const token = bearerToken(req);
-    const user = token ? await userForToken(db.prisma, token) : null;
-    if (!user) throw new DomainError('UNAUTHENTICATED', 'Sign in: send "Authorization: Bearer <token>" with a valid Stocksheet API token.');
-    const id = /^[1-9]\d{0,9}$/.test(match[1]!) ? Number(match[1]) : NaN;
-    if (!Number.isSafeInteger(id) || id > 2_147_483_647) throw new DomainError('NOT_FOUND', `Stocktake ${match[1]} does not exist.`);
-    if (req.method === 'GET') await download(db, res, user, id);
-    else await upload(db, req, res, user, id);
-  } catch (error) {
-    if (error instanceof HttpRefusal) {
-      sendJson(
-        res,
-        error.status,
-        { reason: error.reason, message: error.message },
-        error.status === 413 ? { connection: 'close' } : error.status === 405 ? { allow: 'GET, POST' } : {},
-      );
-    } else if (error instanceof DomainError) {
-      sendJson(
-        res,
-        statusOf(error.reason),
-        { reason: error.reason, message: error.message },
-        error.reason === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {},
-      );
-    } else {
-      throw error;
-    }
+  if (req.method !== 'GET' && req.method !== 'POST') {
+    const message = `${req.method} is not supported here: GET downloads the count sheet, POST uploads a filled one.`;
+    throw new HttpRefusal(405, 'INVALID_INPUT', message, { allow: 'GET, POST' });
   }
+  // The same token lookup and sign-in refusal as every tRPC procedure.
+  const ctx = await createHttpContext(db, req);
+  const signedIn: SignedIn = { ...ctx, user: requireUser(ctx.user) };
+  const id = /^[1-9]\d{0,9}$/.test(match[1]!) ? Number(match[1]) : NaN;
+  if (!Number.isSafeInteger(id) || id > 2_147_483_647) throw new DomainError('NOT_FOUND', `Stocktake ${match[1]} does not exist.`);
+  if (req.method === 'GET') await download(signedIn, res, id);
+  else await upload(signedIn, req, res, id);
   return true;
 }
 
-async function download(db: Database, res: ServerResponse, user: AuthUser, id: number) {
-  const showExpected = await seesExpected(db.prisma, id, user.role);
-  const body = await countSheetWorkbook(db.prisma, id, showExpected);
+async function download(ctx: SignedIn, res: ServerResponse, id: number) {
+  const body = await countSheetWorkbookFor(ctx.db.prisma, id, ctx.user.role);
   res.writeHead(200, {
     'content-type': XLSX_CONTENT_TYPE,
     'content-disposition': `attachment; filename="stocktake-${id}-count-sheet.xlsx"`,
@@ -121,8 +84,9 @@ async function download(db: Database, res: ServerResponse, user: AuthUser, id: n
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new HttpRefusal(413, 'INVALID_INPUT', `The upload is larger than ${limit / 1024 / 1024} MB: split the count into several workbooks.`);
+  const message = `The upload is larger than ${limit / 1024 / 1024} MB: split the count into several workbooks.`;
+  // Connection: close, because the rest of the body is not read.
+  const tooLarge = () => new HttpRefusal(413, 'INVALID_INPUT', message, { connection: 'close' });
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -134,9 +98,10 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function upload(db: Database, req: IncomingMessage, res: ServerResponse, user: AuthUser, id: number) {
-  if (!mayWrite(user.role, 'stocktakes.count')) throw new DomainError('FORBIDDEN', refusalMessage(user.role, 'stocktakes.count'));
-  found(await db.prisma.stocktake.findUnique({ where: { id }, select: { id: true } }), 'Stocktake', id);
+async function upload(ctx: SignedIn, req: IncomingMessage, res: ServerResponse, id: number) {
+  // Refused before the body is read, with the refusal submitCounts would give.
+  requireWrite(ctx.user.role, 'stocktakes.count');
+  found(await ctx.db.prisma.stocktake.findUnique({ where: { id }, select: { id: true } }), 'Stocktake', id);
   const bytes = await readBody(req, MAX_UPLOAD_BYTES);
   if (bytes.length === 0) {
     throw new DomainError(
@@ -165,14 +130,15 @@ async function upload(db: Database, req: IncomingMessage, res: ServerResponse, u
       `Two worksheets claim sheet "${repeated}": the hidden _stocksheet worksheet was changed; download a fresh count sheet.`,
     );
 
-  const api = createCaller(createContext(db, user));
+  const api = createCaller(ctx);
   const sheets: SheetAnswer[] = [];
-  for (const sheet of workbook.sheets) {
-    // Same bytes, same sheet: a retried upload applies once (and answers as the first time).
-    const idempotencyKey = `xlsx-${createHash('sha256').update(bytes).update('\0').update(sheet.sheetKey).digest('hex')}`;
-    sheets.push(await submitSheet(api, id, sheet, idempotencyKey));
-  }
+  for (const sheet of workbook.sheets) sheets.push(await submitSheet(api, id, sheet, uploadIdempotencyKey(bytes, sheet.sheetKey)));
   sendJson(res, 200, { stocktakeId: id, sheets, ignoredWorksheets: workbook.ignoredWorksheets });
+}
+
+/** Same bytes, same sheet: a retried upload applies once (and answers as the first time). */
+export function uploadIdempotencyKey(bytes: Buffer, sheetKey: string): string {
+  return `xlsx-${createHash('sha256').update(bytes).update('\0').update(sheetKey).digest('hex')}`;
 }
 
 async function submitSheet(
