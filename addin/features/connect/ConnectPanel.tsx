@@ -2,40 +2,45 @@ import { Button, Field, Input, makeStyles, Spinner, Text, tokens } from '@fluent
 import { useEffect, useState } from 'react';
 import { describeFailure, type Failure } from '../../api/errors.ts';
 import { FailureBar } from '../../components/FailureBar.tsx';
-import type { WorkbookPort } from '../../excel/port.ts';
+import type { WorkbookSettings } from '../../excel/port.ts';
 import { loadConnection, normaliseServerUrl, saveConnection } from './connection.ts';
 
 const useStyles = makeStyles({ form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM } });
 
 export function ConnectPanel(props: {
-  workbook: WorkbookPort | null;
+  workbook: WorkbookSettings | null;
   storage: Storage;
   defaultServerUrl: string;
   connect: (serverUrl: string, token: string) => Promise<void>;
 }) {
   const styles = useStyles();
-  const saved = loadConnection(props.workbook, props.storage, props.defaultServerUrl);
+  const [saved] = useState(() => loadConnection(props.workbook, props.storage, props.defaultServerUrl));
   const [serverUrl, setServerUrl] = useState(saved.serverUrl);
   const [token, setToken] = useState(saved.token ?? '');
-  const [busy, setBusy] = useState(false);
+  // A token remembered from last time connects straight away (see the effect below): busy from the start.
+  const [busy, setBusy] = useState(Boolean(saved.token));
   const [failure, setFailure] = useState<Failure | null>(null);
 
-  const submit = async (url = serverUrl, value = token) => {
+  /** Connects (busy is already shown); a failure is said and the form is back. */
+  const attempt = (url: string, value: string) => {
     const normalised = normaliseServerUrl(url);
-    setBusy(true);
-    setFailure(null);
-    try {
-      await props.connect(normalised, value.trim());
-      await saveConnection(props.workbook, props.storage, normalised, value.trim());
-    } catch (error) {
-      setFailure(describeFailure(error, normalised));
-      setBusy(false);
-    }
+    return props
+      .connect(normalised, value.trim())
+      .then(() => saveConnection(props.workbook, props.storage, normalised, value.trim()))
+      .catch((error: unknown) => {
+        setFailure(describeFailure(error, normalised));
+        setBusy(false);
+      });
   };
 
-  // A token remembered from last time connects straight away.
+  const submit = () => {
+    setBusy(true);
+    setFailure(null);
+    void attempt(serverUrl, token);
+  };
+
   useEffect(() => {
-    if (saved.token) void submit(saved.serverUrl, saved.token);
+    if (saved.token) void attempt(saved.serverUrl, saved.token);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
@@ -44,7 +49,7 @@ export function ConnectPanel(props: {
       className={styles.form}
       onSubmit={(event) => {
         event.preventDefault();
-        void submit();
+        submit();
       }}
     >
       <Text>Connect this workbook to your Stocksheet server.</Text>

@@ -1,4 +1,4 @@
-import type { WorkbookPort } from '../../excel/port.ts';
+import type { WorkbookSettings } from '../../excel/port.ts';
 
 /**
  * Where the pane remembers its connection. The server URL belongs to the workbook (saved in the
@@ -17,12 +17,12 @@ export function normaliseServerUrl(url: string): string {
   return url.trim().replace(/\/+$/, '');
 }
 
-export function loadConnection(workbook: WorkbookPort | null, storage: Storage, defaultUrl: string): SavedConnection {
+export function loadConnection(workbook: WorkbookSettings | null, storage: Storage, defaultUrl: string): SavedConnection {
   const serverUrl = workbook?.getWorkbookSetting(SERVER_SETTING) ?? storage.getItem(SERVER_SETTING) ?? defaultUrl;
   return { serverUrl, token: storage.getItem(tokenKey(serverUrl)) };
 }
 
-export async function saveConnection(workbook: WorkbookPort | null, storage: Storage, serverUrl: string, token: string): Promise<void> {
+export async function saveConnection(workbook: WorkbookSettings | null, storage: Storage, serverUrl: string, token: string): Promise<void> {
   storage.setItem(tokenKey(serverUrl), token);
   storage.setItem(SERVER_SETTING, serverUrl);
   await workbook?.setWorkbookSetting(SERVER_SETTING, serverUrl);
