@@ -1,6 +1,7 @@
 import { Button, FluentProvider, makeStyles, Tab, TabList, Text, tokens, webLightTheme } from '@fluentui/react-components';
 import { useCallback, useState } from 'react';
-import { createApi, type Api } from './api/client.ts';
+import { createApi } from './api/client.ts';
+import type { Session } from './api/session.ts';
 import type { WorkbookPort } from './excel/port.ts';
 import { AllocatePanel } from './features/allocations/AllocatePanel.tsx';
 import { ConnectPanel } from './features/connect/ConnectPanel.tsx';
@@ -20,12 +21,6 @@ const useStyles = makeStyles({
   },
   header: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: tokens.spacingHorizontalS },
 });
-
-export interface Session {
-  api: Api;
-  serverUrl: string;
-  user: { id: number; name: string; role: string };
-}
 
 export function App(props: { workbook: WorkbookPort | null; storage: Storage; defaultServerUrl: string }) {
   const styles = useStyles();

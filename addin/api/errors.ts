@@ -24,6 +24,17 @@ interface ErrorData {
   problems?: Problem[];
 }
 
+/**
+ * The server's definite "no": a refusal with its reason code (and the problems it found). Null when
+ * no such answer came (no network, a timeout, a fault without a reason): the request may or may not
+ * have been applied.
+ */
+export function refusalOf(error: unknown): { reason: string; problems: Problem[] } | null {
+  if (!(error instanceof TRPCClientError)) return null;
+  const data = (error.data ?? {}) as ErrorData;
+  return data.reason ? { reason: data.reason, problems: data.problems ?? [] } : null;
+}
+
 export function describeFailure(error: unknown, serverUrl: string): Failure {
   if (error instanceof TRPCClientError) {
     const data = (error.data ?? {}) as ErrorData;

@@ -9,7 +9,7 @@ import {
   SERIAL_COLUMNS,
   serialRows,
 } from '../../addin/features/allocations/allocation-sheet.ts';
-import { marksFor } from '../../addin/features/serials/selection-serials.ts';
+import { problemMarks } from '../../addin/components/problem-marks.ts';
 
 describe('allocation sheet rows', () => {
   it('lists serials with their bay, the received date as yyyy-mm-dd and the line’s own serials marked', () => {
@@ -113,12 +113,12 @@ describe('readMarked', () => {
     });
   });
 
-  it('gives cells the serials panel’s marksFor puts the server’s problems on', () => {
+  it('gives cells problemMarks puts the server’s problems on', () => {
     const marked = readMarked('SO 1 L1', [[...SERIAL_COLUMNS], ['SN1', '', '', 'x'], ['SN2', '', '', ''], ['SN3', '', '', 'x']], 'serials');
     if ('error' in marked) throw new Error(marked.error);
     const problems = [
       { index: 1, token: 'SN3', reason: 'SERIAL_ALLOCATED', message: 'Serial SN3 is already allocated to sales order #2 line 1' },
     ];
-    expect(marksFor(problems, marked.cells)).toEqual([{ row: 3, column: 0, message: problems[0]!.message }]);
+    expect(problemMarks(problems, (i) => marked.cells[i])).toEqual([{ row: 3, column: 0, message: problems[0]!.message }]);
   });
 });

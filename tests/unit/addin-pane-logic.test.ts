@@ -1,9 +1,10 @@
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { describeFailure } from '../../addin/api/errors.ts';
-import type { WorkbookPort } from '../../addin/excel/port.ts';
+import type { WorkbookSettings } from '../../addin/excel/port.ts';
 import { loadConnection, normaliseServerUrl, saveConnection } from '../../addin/features/connect/connection.ts';
-import { collectSerials, marksFor } from '../../addin/features/serials/selection-serials.ts';
+import { problemMarks } from '../../addin/components/problem-marks.ts';
+import { collectSerials } from '../../addin/components/selection-serials.ts';
 
 class MemoryStorage implements Storage {
   private items = new Map<string, string>();
@@ -27,13 +28,13 @@ class MemoryStorage implements Storage {
   }
 }
 
-/** Only the workbook settings matter to the connection; the rest of the port is not touched. */
+/** The connection needs only the workbook's settings. */
 function workbookWithSettings() {
   const settings = new Map<string, string>();
-  const port = {
+  const port: WorkbookSettings = {
     getWorkbookSetting: (key: string) => settings.get(key) ?? null,
     setWorkbookSetting: async (key: string, value: string) => void settings.set(key, value),
-  } as unknown as WorkbookPort;
+  };
   return { port, settings };
 }
 
@@ -66,7 +67,7 @@ describe('collectSerials', () => {
   });
 });
 
-describe('marksFor', () => {
+describe('problemMarks', () => {
   const cells = [
     { sheet: 'S', row: 0, column: 0 },
     { sheet: 'S', row: 9, column: 1 },
@@ -74,7 +75,7 @@ describe('marksFor', () => {
   ];
 
   it('puts each problem on the cell its index points at and names the first cell of a duplicate', () => {
-    const marks = marksFor(
+    const marks = problemMarks(
       [
         {
           index: 2,
@@ -85,18 +86,18 @@ describe('marksFor', () => {
         },
         { index: null, token: null, reason: 'SERIAL_COUNT_MISMATCH', message: '3 serials given but the quantity is 4' },
       ],
-      cells,
+      (i) => cells[i],
     );
     expect(marks).toEqual([{ row: 11, column: 3, message: 'Serial "X" is listed more than once; remove the repeat. First in B10.' }]);
   });
 
   it('joins several problems on one cell into one mark', () => {
-    const marks = marksFor(
+    const marks = problemMarks(
       [
         { index: 0, token: 'A', reason: 'SERIAL_EXISTS', message: 'first' },
         { index: 0, token: 'A', reason: 'INVALID_CHARACTERS', message: 'second' },
       ],
-      cells,
+      (i) => cells[i],
     );
     expect(marks).toEqual([{ row: 0, column: 0, message: 'first; second' }]);
   });

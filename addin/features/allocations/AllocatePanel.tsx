@@ -4,9 +4,6 @@ import {
   Field,
   Input,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   Option,
   Table,
   TableBody,
@@ -17,14 +14,18 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { useCallback, useRef, useState } from 'react';
-import { mayWrite, refusalMessage, type RoleName, type WriteAction } from '../../../server/domain/roles.ts';
-import type { Session } from '../../App.tsx';
-import { describeFailure, type Problem } from '../../api/errors.ts';
+import { useCallback, useState } from 'react';
+import { allocatePermission } from '../../../server/domain/documents.ts';
+import { mayWrite, refusalMessage, type RoleName } from '../../../server/domain/roles.ts';
+import type { Problem } from '../../api/errors.ts';
+import type { Session } from '../../api/session.ts';
+import type { EntrySet } from '../../components/checked-submit.ts';
+import { CheckResult } from '../../components/CheckResult.tsx';
+import { plural } from '../../components/plural.ts';
+import { collectSerials } from '../../components/selection-serials.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
-import type { CellMark, CellRef, WorkbookPort } from '../../excel/port.ts';
-import { ProblemList } from '../serials/ProblemList.tsx';
-import { collectSerials, marksFor } from '../serials/selection-serials.ts';
+import { useCheckedSubmit } from '../../components/use-checked-submit.ts';
+import type { CellMark, CellRef, ProblemMarker, SelectionReader, SheetProperties, SheetReader, SheetWriter } from '../../excel/port.ts';
 import {
   ALLOCATION_PROPERTY,
   allocationSheetName,
@@ -54,30 +55,38 @@ type Kind = 'serials' | 'batches';
 type Gathered = { sheet: string; cells: CellRef[]; keep: CellMark[]; local: Problem[] } & (
   { kind: 'serials'; serials: string[] } | { kind: 'batches'; batches: { batch: string; quantity: number }[] }
 );
+/** What a check found: how many entries of which kind, and how many units they come to. */
 interface Checked {
-  gathered: Gathered;
+  kind: Kind;
+  entries: number;
   count: number;
-  problems: Problem[];
 }
+type AllocateWorkbook = SelectionReader &
+  SheetReader &
+  Pick<SheetWriter, 'writeTable'> &
+  ProblemMarker &
+  Pick<SheetProperties, 'sheetsWithProperty' | 'setSheetProperty'>;
 
-/** What allocating to a document needs (as allocations.allocate asks): work orders are production. */
-const allocateAction = (type: DocumentType): WriteAction => (type === 'workOrder' ? 'production.edit' : 'sales.allocate');
 const kindOf = (line: Line): Kind | null => (line.product.serialised ? 'serials' : line.product.batchTracked ? 'batches' : null);
 const entries = (g: Gathered) => (g.kind === 'serials' ? g.serials.length : g.batches.length);
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+const entryWord = (kind: Kind, n: number) => (kind === 'serials' ? plural(n, 'serial') : plural(n, 'batch', 'batches'));
+/** A gathered set as the check loop sees it: its problems go on its cells; the marks it keeps stay. */
+const setOf = (g: Gathered, count: number): EntrySet<Checked> => ({
+  checked: { kind: g.kind, entries: entries(g), count },
+  cells: { sheet: g.sheet, locate: (i) => g.cells[i], keep: g.keep },
+});
 
-export function AllocatePanel({ session, workbook }: { session: Session; workbook: WorkbookPort | null }) {
+export function AllocatePanel({ session, workbook }: { session: Session; workbook: AllocateWorkbook | null }) {
   const styles = useStyles();
   const { api } = session;
   const [type, setType] = useState<DocumentType>('salesOrder');
   const [number, setNumber] = useState('');
   const [doc, setDoc] = useState<Doc | null>(null);
   const [lineId, setLineId] = useState<number | null>(null);
-  const [checked, setChecked] = useState<Checked | null>(null);
-  /** The key of an allocation whose answer never came: the same request again reuses it, so it applies once. */
-  const unanswered = useRef<{ request: string; key: string } | null>(null);
   const task = useTask(session.serverUrl);
   const { run, step, report } = task;
+  const entry = useCheckedSubmit<Checked>(workbook, task);
+  const { checked } = entry;
 
   const lines = doc ? doc.lines.filter((l) => l.role !== 'output') : [];
   const line = lines.find((l) => l.lineId === lineId) ?? null;
@@ -97,7 +106,7 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
     run(async () => {
       const id = Number(number.trim());
       if (!Number.isInteger(id) || id <= 0) throw new Error(`"${number}" is not a document number: type the number, e.g. 12.`);
-      setChecked(null);
+      entry.clear();
       setDoc(null);
       step('Opening…');
       await load(type, id);
@@ -106,7 +115,7 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
   const list = () =>
     run(async () => {
       if (!workbook || !doc || !line || !kind) return;
-      setChecked(null);
+      entry.clear();
       step(`Finding ${kind} in stock at ${doc.location.name}…`);
       const available = await api.allocations.available.query({ type: doc.type, lineId: line.lineId });
       if (available.kind === 'none') {
@@ -180,26 +189,25 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
       ? { type: doc!.type, lineId: target.lineId, serials: g.serials }
       : { type: doc!.type, lineId: target.lineId, batches: g.batches };
 
-  /** Marks the problems at their cells (an earlier check's sheet is cleared) and lists them. */
-  async function show(g: Gathered, count: number, problems: Problem[]) {
-    if (checked && checked.gathered.sheet !== g.sheet) await workbook!.clearProblems(checked.gathered.sheet).catch(() => undefined);
-    step('Marking problems in the sheet…', 0);
-    await workbook!.markProblems(g.sheet, [...g.keep, ...marksFor(problems, g.cells)], report('Marking problems in the sheet…'));
-    setChecked({ gathered: g, count, problems });
+  /** Marks the problems at their cells and lists them. */
+  function show(g: Gathered, count: number, problems: Problem[]) {
+    const { checked, cells } = setOf(g, count);
+    return entry.show(checked, cells, problems);
   }
 
   const check = () =>
     run(async () => {
       if (!workbook || !doc || !line || !kind) return;
-      setChecked(null);
+      entry.clear();
       const gathered = await gather(line, kind);
       if (!gathered) return;
       if (gathered.local.length) return show(gathered, entries(gathered), gathered.local);
-      step(`Checking ${plural(entries(gathered), kind === 'serials' ? 'serial' : 'batch', kind === 'serials' ? 'serials' : 'batches')}…`);
+      step(`Checking ${entryWord(kind, entries(gathered))}…`);
       const result = await api.allocations.check.mutate(request(line, gathered));
       await show(gathered, result.count, result.problems);
     });
 
+  /** Allocates what is marked now (checked or not); a refusal's problems are marked and listed like a check's. */
   const allocate = () =>
     run(async () => {
       if (!workbook || !doc || !line || !kind) return;
@@ -207,33 +215,21 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
       if (!gathered) return;
       if (gathered.local.length) return show(gathered, entries(gathered), gathered.local);
       const body = request(line, gathered);
-      const json = JSON.stringify(body);
-      const idempotencyKey = unanswered.current?.request === json ? unanswered.current.key : crypto.randomUUID();
-      unanswered.current = { request: json, key: idempotencyKey };
       step(`Allocating to line ${line.lineNumber}…`);
-      try {
-        const result = await api.allocations.allocate.mutate({ ...body, idempotencyKey });
-        unanswered.current = null;
-        await workbook.markProblems(gathered.sheet, gathered.keep);
-        if (checked && checked.gathered.sheet !== gathered.sheet)
-          await workbook.clearProblems(checked.gathered.sheet).catch(() => undefined);
-        setChecked(null);
-        await load(doc.type, doc.id, line.lineId);
-        task.setDone(
-          `Allocated ${plural(result.allocated, kind === 'serials' ? 'serial' : 'unit')} of ${line.product.sku} to line ${line.lineNumber} of ${doc.label}.`,
-        );
-      } catch (error) {
-        const failed = describeFailure(error, session.serverUrl);
-        if (failed.reason) unanswered.current = null; // refused: nothing applied, the next press is a new request
-        if (failed.problems.length) await show(gathered, entries(gathered), failed.problems);
-        throw error;
-      }
+      const result = await entry.submit(
+        body,
+        (idempotencyKey) => api.allocations.allocate.mutate({ ...body, idempotencyKey }),
+        setOf(gathered, entries(gathered)),
+      );
+      await load(doc.type, doc.id, line.lineId);
+      task.setDone(
+        `Allocated ${plural(result.allocated, kind === 'serials' ? 'serial' : 'unit')} of ${line.product.sku} to line ${line.lineNumber} of ${doc.label}.`,
+      );
     });
 
-  const selectCell = (cell: CellRef) => void workbook?.selectCell(cell).catch(task.fail);
   const busy = task.busy;
   const role = session.user.role as RoleName;
-  const action = allocateAction(doc?.type ?? type);
+  const action = allocatePermission(doc?.type ?? type);
   const allowed = mayWrite(role, action);
   const ready = workbook !== null && line !== null && kind !== null && !busy;
 
@@ -306,7 +302,7 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
               selectedOptions={line ? [String(line.lineId)] : []}
               onOptionSelect={(_, data) => {
                 setLineId(Number(data.optionValue));
-                setChecked(null);
+                entry.clear();
                 task.clear();
               }}
               data-testid="line-picker"
@@ -349,16 +345,12 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
 
       <TaskStatus task={task} />
       {checked && (
-        <MessageBar layout="multiline" intent={checked.problems.length ? 'warning' : 'info'} data-testid="check-result">
-          <MessageBarBody>
-            <MessageBarTitle>{`${plural(entries(checked.gathered), checked.gathered.kind === 'serials' ? 'serial' : 'batch', checked.gathered.kind === 'serials' ? 'serials' : 'batches')} checked`}</MessageBarTitle>
-            {checked.problems.length === 0
-              ? `No problems: ready to allocate ${plural(checked.count, checked.gathered.kind === 'serials' ? 'serial' : 'unit')}.`
-              : `${plural(checked.problems.length, 'problem')} to fix (highlighted in the sheet; click one to go to its cell), then check again.`}
-          </MessageBarBody>
-        </MessageBar>
+        <CheckResult
+          entry={entry}
+          title={`${entryWord(checked.kind, checked.entries)} checked`}
+          ready={`No problems: ready to allocate ${plural(checked.count, checked.kind === 'serials' ? 'serial' : 'unit')}.`}
+        />
       )}
-      {checked && <ProblemList problems={checked.problems} locate={(i) => checked.gathered.cells[i]} onSelect={selectCell} />}
     </section>
   );
 }

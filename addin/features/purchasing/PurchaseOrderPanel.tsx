@@ -3,9 +3,6 @@ import {
   Dropdown,
   Field,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   Option,
   Tab,
   TabList,
@@ -19,12 +16,14 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useState } from 'react';
-import type { Session } from '../../App.tsx';
 import type { Problem } from '../../api/errors.ts';
+import type { Session } from '../../api/session.ts';
+import { CheckResult } from '../../components/CheckResult.tsx';
+import { plural } from '../../components/plural.ts';
+import { collectSerials } from '../../components/selection-serials.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
-import type { CellMark, WorkbookPort } from '../../excel/port.ts';
-import { ProblemList } from '../serials/ProblemList.tsx';
-import { collectSerials, marksFor, type CollectedSerials } from '../serials/selection-serials.ts';
+import { useCheckedSubmit } from '../../components/use-checked-submit.ts';
+import type { ProblemMarker, SelectionReader, SheetProperties, SheetWriter } from '../../excel/port.ts';
 import { exportRows, parseTable, problemCell, TABLE_COLUMNS, type ParsedTable } from './table-rows.ts';
 
 const useStyles = makeStyles({
@@ -36,30 +35,23 @@ const useStyles = makeStyles({
 const ORDER_PROPERTY = 'stocksheet.purchaseOrderId';
 type Order = Awaited<ReturnType<Session['api']['purchaseOrders']['get']['query']>>;
 type Mode = 'line' | 'table';
-/** What the last check found, ready to save with its own idempotency key. */
+/** What the last check found, ready to save: one line's serials, or a table's rows with what each line gets. */
 type Checked =
-  | { mode: 'line'; lineId: number; collected: CollectedSerials; problems: Problem[]; idempotencyKey: string }
-  | {
-      mode: 'table';
-      parsed: ParsedTable;
-      sheet: string;
-      top: number;
-      left: number;
-      problems: Problem[];
-      summary: { lineNumber: number; sku: string; entered: number; expected: number }[];
-      idempotencyKey: string;
-    };
+  | { mode: 'line'; lineId: number; serials: string[] }
+  | { mode: 'table'; rows: ParsedTable['rows']; summary: { lineNumber: number; sku: string; entered: number; expected: number }[] };
+type OrderWorkbook = SelectionReader & ProblemMarker & SheetWriter & Pick<SheetProperties, 'setSheetProperty'>;
 
-export function PurchaseOrderPanel({ session, workbook }: { session: Session; workbook: WorkbookPort | null }) {
+export function PurchaseOrderPanel({ session, workbook }: { session: Session; workbook: OrderWorkbook | null }) {
   const styles = useStyles();
   const { api } = session;
   const [orders, setOrders] = useState<{ id: number; label: string }[]>([]);
   const [order, setOrder] = useState<Order | null>(null);
   const [mode, setMode] = useState<Mode>('table');
   const [lineId, setLineId] = useState<number | null>(null);
-  const [checked, setChecked] = useState<Checked | null>(null);
   const task = useTask(session.serverUrl);
   const { run, step, report } = task;
+  const entry = useCheckedSubmit<Checked>(workbook, task);
+  const { checked } = entry;
 
   useEffect(() => {
     void api.purchaseOrders.list.query({ limit: 1000 }).then((page) =>
@@ -83,8 +75,8 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       const collected = collectSerials(await workbook.readSelection(report('Reading the selection…')));
       step(`Checking ${collected.serials.length.toLocaleString()} serials…`);
       const preview = await api.purchaseOrders.previewLineSerials.query({ lineId, serials: collected.serials });
-      await workbook.markProblems(collected.sheet, marksFor(preview.errors, collected.cells), report('Marking problems…'));
-      setChecked({ mode: 'line', lineId, collected, problems: preview.errors, idempotencyKey: crypto.randomUUID() });
+      const cells = { sheet: collected.sheet, locate: (i: number) => collected.cells[i] };
+      await entry.show({ mode: 'line', lineId, serials: collected.serials }, cells, preview.errors);
     });
 
   const checkTable = () =>
@@ -107,21 +99,17 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       const rows = parsed.rows.map((row, i) => (badRows.has(i) ? { ...row, expiry: null, quantity: undefined, line: undefined } : row));
       const preview = await api.purchaseOrders.previewSerialTable.query({ purchaseOrderId: order.id, rows });
       const problems = [...local, ...preview.errors].sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
-      const marks = tableMarks(problems, parsed, selection.top, selection.left);
-      await workbook.markProblems(selection.sheet, marks, report('Marking problems…'));
       const summary = preview.lines
         .filter((l) => l.entered > 0 || l.expected > 0)
         .map(({ lineNumber, sku, entered, expected }) => ({ lineNumber, sku, entered, expected }));
-      setChecked({
-        mode: 'table',
-        parsed: { ...parsed, rows },
+      const cells = {
         sheet: selection.sheet,
-        top: selection.top,
-        left: selection.left,
-        problems,
-        summary,
-        idempotencyKey: crypto.randomUUID(),
-      });
+        locate: (i: number, field?: string) => ({
+          sheet: selection.sheet,
+          ...problemCell(parsed, selection.top, selection.left, i, field),
+        }),
+      };
+      await entry.show({ mode: 'table', rows, summary }, cells, problems);
     });
 
   const save = () =>
@@ -129,21 +117,12 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       if (!checked || !order) return;
       step('Saving serials…');
       if (checked.mode === 'line') {
-        await api.purchaseOrders.setLineSerials.mutate({
-          lineId: checked.lineId,
-          serials: checked.collected.serials,
-          idempotencyKey: checked.idempotencyKey,
-        });
-        await workbook?.clearProblems(checked.collected.sheet);
+        const request = { lineId: checked.lineId, serials: checked.serials };
+        await entry.submit(request, (idempotencyKey) => api.purchaseOrders.setLineSerials.mutate({ ...request, idempotencyKey }));
       } else {
-        await api.purchaseOrders.setSerialTable.mutate({
-          purchaseOrderId: order.id,
-          rows: checked.parsed.rows,
-          idempotencyKey: checked.idempotencyKey,
-        });
-        await workbook?.clearProblems(checked.sheet);
+        const request = { purchaseOrderId: order.id, rows: checked.rows };
+        await entry.submit(request, (idempotencyKey) => api.purchaseOrders.setSerialTable.mutate({ ...request, idempotencyKey }));
       }
-      setChecked(null);
       await load(order.id);
       task.setDone('Serials saved on the order. Receive when the goods are in.');
     });
@@ -153,11 +132,8 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
     run(async () => {
       if (!order || receivable.length === 0) return;
       step('Receiving…');
-      const receipt = await api.purchaseOrders.receive.mutate({
-        purchaseOrderId: order.id,
-        lines: receivable.map(({ lineId, quantity }) => ({ lineId, quantity })),
-        idempotencyKey: crypto.randomUUID(),
-      });
+      const request = { purchaseOrderId: order.id, lines: receivable.map(({ lineId, quantity }) => ({ lineId, quantity })) };
+      const receipt = await entry.send(request, (idempotencyKey) => api.purchaseOrders.receive.mutate({ ...request, idempotencyKey }));
       await load(order.id);
       task.setDone(
         `Received ${receivable.map((l) => `${l.quantity} × ${l.sku}`).join(', ')} (receipt #${receipt.receiptId}); the order is ${receipt.status.replace('_', ' ')}.`,
@@ -175,7 +151,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
     });
 
   const busy = task.busy;
-  const canSave = checked !== null && checked.problems.length === 0 && !busy;
+  const canSave = checked !== null && entry.problems.length === 0 && !busy;
 
   return (
     <section className={styles.panel} aria-label="Purchase order serials">
@@ -189,7 +165,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
           value={order ? (orders.find((o) => o.id === order.id)?.label ?? `#${order.id}`) : ''}
           onOptionSelect={(_, data) =>
             void run(async () => {
-              setChecked(null);
+              entry.clear();
               setLineId(null);
               await load(Number(data.optionValue));
             })
@@ -237,7 +213,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
             selectedValue={mode}
             onTabSelect={(_, data) => {
               setMode(data.value as Mode);
-              setChecked(null);
+              entry.clear();
             }}
           >
             <Tab value="table">Table of serials</Tab>
@@ -256,7 +232,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
                 value={lineLabel(order, lineId)}
                 onOptionSelect={(_, data) => {
                   setLineId(Number(data.optionValue));
-                  setChecked(null);
+                  entry.clear();
                 }}
               >
                 {order.lines
@@ -293,36 +269,19 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
 
       <TaskStatus task={task} />
       {checked && (
-        <MessageBar layout="multiline" intent={checked.problems.length ? 'warning' : 'info'} data-testid="check-result">
-          <MessageBarBody>
-            <MessageBarTitle>
-              {checked.mode === 'table'
-                ? `${checked.parsed.rows.length.toLocaleString()} rows checked`
-                : `${checked.collected.serials.length.toLocaleString()} serials checked`}
-            </MessageBarTitle>
-            {checked.problems.length === 0
-              ? 'No problems: save them on the order.'
-              : `${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} to fix (highlighted in the sheet; click one to go to its cell), then check again.`}
-            {checked.mode === 'table' && (
-              <ul data-testid="line-summary">
-                {checked.summary.map((l) => (
-                  <li key={l.lineNumber}>{`Line ${l.lineNumber} ${l.sku}: ${l.entered} entered of ${l.expected} expected`}</li>
-                ))}
-              </ul>
-            )}
-          </MessageBarBody>
-        </MessageBar>
-      )}
-      {checked && (
-        <ProblemList
-          problems={checked.problems}
-          locate={
-            checked.mode === 'table'
-              ? (i, field) => ({ sheet: checked.sheet, ...problemCell(checked.parsed, checked.top, checked.left, i, field) })
-              : (i) => checked.collected.cells[i]
-          }
-          onSelect={(cell) => void workbook?.selectCell(cell)}
-        />
+        <CheckResult
+          entry={entry}
+          title={`${plural(checked.mode === 'table' ? checked.rows.length : checked.serials.length, checked.mode === 'table' ? 'row' : 'serial')} checked`}
+          ready="No problems: save them on the order."
+        >
+          {checked.mode === 'table' && (
+            <ul data-testid="line-summary">
+              {checked.summary.map((l) => (
+                <li key={l.lineNumber}>{`Line ${l.lineNumber} ${l.sku}: ${l.entered} entered of ${l.expected} expected`}</li>
+              ))}
+            </ul>
+          )}
+        </CheckResult>
       )}
     </section>
   );
@@ -350,18 +309,4 @@ function receiptLines(order: Order) {
 function lineLabel(order: Order, lineId: number | null): string {
   const line = order.lines.find((l) => l.id === lineId);
   return line ? `Line ${line.lineNumber} · ${line.product.sku}` : '';
-}
-
-/** One mark per cell: a problem goes on its row's cell for the field it is about. */
-function tableMarks(problems: Problem[], parsed: ParsedTable, top: number, left: number): CellMark[] {
-  const byCell = new Map<string, CellMark>();
-  for (const problem of problems) {
-    if (problem.index === null) continue;
-    const cell = problemCell(parsed, top, left, problem.index, problem.field);
-    const key = `${cell.row},${cell.column}`;
-    const mark = byCell.get(key);
-    if (mark) mark.message += `; ${problem.message}`;
-    else byCell.set(key, { ...cell, message: problem.message });
-  }
-  return [...byCell.values()];
 }

@@ -1,25 +1,14 @@
-import {
-  Button,
-  Field,
-  makeStyles,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
-  Tab,
-  TabList,
-  Text,
-  Textarea,
-  tokens,
-} from '@fluentui/react-components';
+import { Button, Field, makeStyles, Tab, TabList, Text, Textarea, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
-import type { Session } from '../../App.tsx';
-import { describeFailure, type Problem } from '../../api/errors.ts';
+import type { Session } from '../../api/session.ts';
+import { CheckResult } from '../../components/CheckResult.tsx';
+import { plural } from '../../components/plural.ts';
+import { collectSerials } from '../../components/selection-serials.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
-import type { CellRef, WorkbookPort } from '../../excel/port.ts';
+import { useCheckedSubmit } from '../../components/use-checked-submit.ts';
+import type { ProblemMarker, SelectionReader } from '../../excel/port.ts';
 import { PlacePicker, type Place } from './PlacePicker.tsx';
-import { ProblemList } from './ProblemList.tsx';
 import { ProductPicker, type PickedProduct } from './ProductPicker.tsx';
-import { collectSerials, marksFor, type CollectedSerials } from './selection-serials.ts';
 
 const useStyles = makeStyles({
   panel: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -27,37 +16,33 @@ const useStyles = makeStyles({
 });
 
 type Mode = 'selection' | 'text';
-/** What the last check found: the serials to add, where they came from, and every problem. */
+/** What the last check found: how many serials, and what Add sends (the selection's serials, or the typed text). */
 interface Checked {
-  mode: Mode;
-  serials: string[];
-  text?: string;
-  collected?: CollectedSerials;
-  problems: Problem[];
-  /** One key per checked set: pressing Add again after a lost answer cannot add twice. */
-  idempotencyKey: string;
+  found: number;
+  entries: { serials: string[] } | { text: string };
 }
 
-export function SerialsPanel({ session, workbook }: { session: Session; workbook: WorkbookPort | null }) {
+export function SerialsPanel({ session, workbook }: { session: Session; workbook: (SelectionReader & ProblemMarker) | null }) {
   const styles = useStyles();
   const { api } = session;
   const [mode, setMode] = useState<Mode>(workbook ? 'selection' : 'text');
   const [product, setProduct] = useState<PickedProduct | null>(null);
   const [place, setPlace] = useState<Place>({ locationId: null, bayId: null });
   const [text, setText] = useState('');
-  const [checked, setChecked] = useState<Checked | null>(null);
   const task = useTask(session.serverUrl);
   const { run, step, report } = task;
+  const entry = useCheckedSubmit<Checked>(workbook, task);
+  const { checked } = entry;
 
   const reset = () => {
-    setChecked(null);
+    entry.clear();
     task.clear();
   };
 
   const checkSelection = () =>
     run(async () => {
       if (!workbook || !product) return;
-      setChecked(null);
+      entry.clear();
       step('Reading the selection…', 0);
       const selection = await workbook.readSelection(report('Reading the selection…'));
       const collected = collectSerials(selection);
@@ -73,9 +58,8 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
       }
       step(`Checking ${collected.serials.length.toLocaleString()} serials…`);
       const preview = await api.serials.preview.query({ productId: product.id, serials: collected.serials });
-      step('Marking problems in the sheet…', 0);
-      await workbook.markProblems(collected.sheet, marksFor(preview.errors, collected.cells), report('Marking problems in the sheet…'));
-      setChecked({ mode: 'selection', serials: preview.serials, collected, problems: preview.errors, idempotencyKey: crypto.randomUUID() });
+      const cells = { sheet: collected.sheet, locate: (i: number) => collected.cells[i] };
+      await entry.show({ found: preview.serials.length, entries: { serials: collected.serials } }, cells, preview.errors);
     });
 
   const checkText = () =>
@@ -83,36 +67,22 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
       if (!product) return;
       step('Checking…');
       const preview = await api.serials.preview.query({ productId: product.id, text });
-      setChecked({ mode: 'text', serials: preview.serials, text, problems: preview.errors, idempotencyKey: crypto.randomUUID() });
+      await entry.show({ found: preview.serials.length, entries: { text } }, null, preview.errors);
     });
 
   const add = () =>
     run(async () => {
       if (!checked || !product || place.locationId === null) return;
-      step(`Adding ${checked.serials.length.toLocaleString()} serials…`);
-      const request = { productId: product.id, locationId: place.locationId, bayId: place.bayId, idempotencyKey: checked.idempotencyKey };
-      try {
-        const result = await api.serials.add.mutate(
-          checked.mode === 'text' ? { ...request, text: checked.text! } : { ...request, serials: checked.collected!.serials },
-        );
-        if (checked.collected) await workbook?.clearProblems(checked.collected.sheet);
-        setChecked(null);
-        task.setDone(`Added ${result.added.toLocaleString()} serials of ${product.sku}.`);
-      } catch (error) {
-        // Refused (e.g. someone added one of them meanwhile): show and mark the problems.
-        const failed = describeFailure(error, session.serverUrl);
-        if (failed.problems.length && checked.collected && workbook) {
-          await workbook.markProblems(checked.collected.sheet, marksFor(failed.problems, checked.collected.cells));
-          setChecked({ ...checked, problems: failed.problems, idempotencyKey: crypto.randomUUID() });
-        }
-        throw error;
-      }
+      step(`Adding ${checked.found.toLocaleString()} serials…`);
+      // Refused (e.g. someone added one of them meanwhile): the problems are marked and listed.
+      const request = { productId: product.id, locationId: place.locationId, bayId: place.bayId, ...checked.entries };
+      const result = await entry.submit(request, (idempotencyKey) => api.serials.add.mutate({ ...request, idempotencyKey }));
+      task.setDone(`Added ${result.added.toLocaleString()} serials of ${product.sku}.`);
     });
 
-  const selectCell = (cell: CellRef) => void workbook?.selectCell(cell).catch(task.fail);
   const ready = product !== null && place.locationId !== null;
   const busy = task.busy;
-  const canAdd = ready && checked !== null && checked.problems.length === 0 && checked.serials.length > 0 && !busy;
+  const canAdd = ready && checked !== null && entry.problems.length === 0 && checked.found > 0 && !busy;
 
   return (
     <section className={styles.panel} aria-label="Add serials">
@@ -159,7 +129,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
             value={text}
             onChange={(_, data) => {
               setText(data.value);
-              setChecked(null);
+              entry.clear();
             }}
             rows={6}
             resize="vertical"
@@ -179,28 +149,16 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
           </Button>
         )}
         <Button appearance="primary" onClick={add} disabled={!canAdd}>
-          {checked && checked.problems.length === 0 ? `Add ${checked.serials.length.toLocaleString()} serials` : 'Add serials'}
+          {checked && entry.problems.length === 0 ? `Add ${checked.found.toLocaleString()} serials` : 'Add serials'}
         </Button>
       </div>
 
       <TaskStatus task={task} />
       {checked && (
-        <MessageBar layout="multiline" intent={checked.problems.length ? 'warning' : 'info'} data-testid="check-result">
-          <MessageBarBody>
-            <MessageBarTitle>{`${checked.serials.length.toLocaleString()} serials found`}</MessageBarTitle>
-            {checked.problems.length === 0
-              ? ready
-                ? 'No problems: ready to add.'
-                : 'No problems. Choose the location to add them to.'
-              : `${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} to fix${checked.collected ? ' (highlighted in the sheet; click one to go to its cell)' : ''}, then check again.`}
-          </MessageBarBody>
-        </MessageBar>
-      )}
-      {checked && (
-        <ProblemList
-          problems={checked.problems}
-          locate={checked.collected ? (i) => checked.collected!.cells[i] : undefined}
-          onSelect={selectCell}
+        <CheckResult
+          entry={entry}
+          title={`${plural(checked.found, 'serial')} found`}
+          ready={ready ? 'No problems: ready to add.' : 'No problems. Choose the location to add them to.'}
         />
       )}
     </section>

@@ -15,11 +15,14 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { COUNT_COLUMNS, countSheetRows, readCountSheet, worksheetName } from '../../../server/domain/count-sheet.ts';
-import type { Session } from '../../App.tsx';
+import { mayWrite, type RoleName } from '../../../server/domain/roles.ts';
+import type { Api } from '../../api/client.ts';
+import type { Session } from '../../api/session.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
-import type { WorkbookPort } from '../../excel/port.ts';
+import { useCheckedSubmit } from '../../components/use-checked-submit.ts';
+import type { EntrySheets, SheetProperties, SheetReader, SheetWriter } from '../../excel/port.ts';
 import { HEADER, SHEET_KEY_PROPERTY, STATUS_INDEX, STOCKTAKE_PROPERTY, statusColumn, VARIANCE_HEADER, varianceRows } from './sheets.ts';
 
 const useStyles = makeStyles({
@@ -29,14 +32,25 @@ const useStyles = makeStyles({
 });
 
 type Stocktake = Awaited<ReturnType<Session['api']['stocktakes']['get']['query']>>;
+type StocktakeWorkbook = SheetReader & SheetWriter & EntrySheets & SheetProperties;
 const column = (name: (typeof COUNT_COLUMNS)[number]) => COUNT_COLUMNS.indexOf(name);
-const mayFinalise = (role: string) => role === 'admin' || role === 'accountant';
 
-export function StocktakePanel({ session, workbook }: { session: Session; workbook: WorkbookPort | null }) {
+/** The stocktakes still open (not finalised or cancelled), labelled for the picker. */
+async function openStocktakes(api: Api) {
+  const page = await api.stocktakes.list.query({ limit: 1000 });
+  return page.items
+    .filter((s) => s.status !== 'finalised' && s.status !== 'cancelled')
+    .map((s) => ({ id: s.id, label: `#${s.id} ${s.location.name} · ${s.status}${s.blind ? ' · blind' : ''}` }));
+}
+
+export function StocktakePanel({ session, workbook }: { session: Session; workbook: StocktakeWorkbook | null }) {
   const styles = useStyles();
   const { api } = session;
   const task = useTask(session.serverUrl);
   const { run, step, report } = task;
+  // Counts and finalising go under the pane's one key policy; nothing here is checked first or marked.
+  const sending = useCheckedSubmit<never>(null, task);
+  const mayFinalise = mayWrite(session.user.role as RoleName, 'stocktakes.finalise');
   const [open, setOpen] = useState<{ id: number; label: string }[]>([]);
   const [locations, setLocations] = useState<{ id: number; name: string; bays: { id: number; name: string }[] }[]>([]);
   const [stocktake, setStocktake] = useState<Stocktake | null>(null);
@@ -45,18 +59,11 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
   const [confirming, setConfirming] = useState(false);
   const [zeroUncounted, setZeroUncounted] = useState(false);
 
-  const refreshList = useCallback(async () => {
-    const page = await api.stocktakes.list.query({ limit: 1000 });
-    setOpen(
-      page.items
-        .filter((s) => s.status !== 'finalised' && s.status !== 'cancelled')
-        .map((s) => ({ id: s.id, label: `#${s.id} ${s.location.name} · ${s.status}${s.blind ? ' · blind' : ''}` })),
-    );
-  }, [api]);
+  const refreshList = async () => setOpen(await openStocktakes(api));
   useEffect(() => {
-    void refreshList();
+    void openStocktakes(api).then(setOpen);
     void api.locations.list.query().then((page) => setLocations(page.items));
-  }, [api, refreshList]);
+  }, [api]);
   const load = async (id: number) => setStocktake(await api.stocktakes.get.query({ id }));
 
   const create = () =>
@@ -128,12 +135,8 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
         const layoutProblem = parsed.problems.find((p) => p.row < 0);
         if (layoutProblem) throw new Error(`${sheet}: ${layoutProblem.message}`);
         step(`Sending ${sheet}…`);
-        const result = await api.stocktakes.submitCounts.mutate({
-          stocktakeId: stocktake.id,
-          sheetKey,
-          rows: parsed.rows,
-          idempotencyKey: crypto.randomUUID(),
-        });
+        const request = { stocktakeId: stocktake.id, sheetKey, rows: parsed.rows };
+        const result = await sending.send(request, (idempotencyKey) => api.stocktakes.submitCounts.mutate({ ...request, idempotencyKey }));
         const statuses = statusColumn(values.length - 1, parsed.sources, result.rows, parsed.problems);
         await workbook.writeCells(sheet, 1, STATUS_INDEX, statuses, report(`Writing the status of ${sheet}…`));
         const bad = result.rows.filter((r) => r.status === 'error').length + parsed.problems.length;
@@ -168,11 +171,8 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
       if (!stocktake) return;
       setConfirming(false);
       step('Finalising…');
-      const result = await api.stocktakes.finalise.mutate({
-        stocktakeId: stocktake.id,
-        idempotencyKey: crypto.randomUUID(),
-        zeroUncounted,
-      });
+      const request = { stocktakeId: stocktake.id, zeroUncounted };
+      const result = await sending.send(request, (idempotencyKey) => api.stocktakes.finalise.mutate({ ...request, idempotencyKey }));
       await load(stocktake.id);
       await refreshList();
       const s = result.serials;
@@ -250,12 +250,12 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
                 Move to review
               </Button>
             )}
-            {(status === 'review' || (status === 'counting' && (!stocktake.blind || mayFinalise(session.user.role)))) && (
+            {(status === 'review' || (status === 'counting' && (!stocktake.blind || mayFinalise))) && (
               <Button onClick={varianceSheet} disabled={busy || !workbook}>
                 Variance sheet
               </Button>
             )}
-            {(status === 'counting' || status === 'review') && mayFinalise(session.user.role) && (
+            {(status === 'counting' || status === 'review') && mayFinalise && (
               <Button onClick={() => setConfirming(true)} disabled={busy}>
                 Finalise…
               </Button>

@@ -1,15 +1,13 @@
 import { Link, makeStyles, tokens } from '@fluentui/react-components';
-import type { Problem } from '../../api/errors.ts';
-import { cellAddress } from '../../excel/addresses.ts';
-import type { CellRef } from '../../excel/port.ts';
+import type { Problem } from '../api/errors.ts';
+import { cellAddress } from '../excel/addresses.ts';
+import type { CellRef } from '../excel/port.ts';
+import { problemText, type LocateCell } from './problem-marks.ts';
 
 const useStyles = makeStyles({
   list: { margin: 0, paddingLeft: tokens.spacingHorizontalL, maxHeight: '40vh', overflowY: 'auto' },
   item: { marginBottom: tokens.spacingVerticalXS },
 });
-
-/** Where a problem's entry (and field, for tables) sits in the sheet. */
-export type LocateCell = (index: number, field?: string) => CellRef | undefined;
 
 /** Every problem, each pointing at its cell when it has one; a click selects the cell in the sheet. */
 export function ProblemList(props: { problems: Problem[]; locate?: LocateCell; onSelect?: (cell: CellRef) => void }) {
@@ -19,7 +17,6 @@ export function ProblemList(props: { problems: Problem[]; locate?: LocateCell; o
     <ol className={styles.list} data-testid="problem-list">
       {props.problems.map((problem, i) => {
         const cell = problem.index !== null ? props.locate?.(problem.index, problem.field) : undefined;
-        const first = problem.firstIndex !== undefined ? props.locate?.(problem.firstIndex, problem.field) : undefined;
         return (
           <li key={i} className={styles.item}>
             {cell && props.onSelect ? (
@@ -27,8 +24,7 @@ export function ProblemList(props: { problems: Problem[]; locate?: LocateCell; o
             ) : problem.index !== null ? (
               <span>#{problem.index + 1}</span>
             ) : null}{' '}
-            {problem.message}
-            {first && ` First in ${cellAddress(first.row, first.column)}.`}
+            {problemText(problem, props.locate)}
           </li>
         );
       })}

@@ -1,6 +1,4 @@
-import type { CellMark, CellRef, CellValue, SelectionValues } from '../../excel/port.ts';
-import type { Problem } from '../../api/errors.ts';
-import { cellAddress } from '../../excel/addresses.ts';
+import type { CellRef, CellValue, SelectionValues } from '../excel/port.ts';
 
 /** Serials read from a selection, with the cell each came from (same order, same index). */
 export interface CollectedSerials {
@@ -28,16 +26,4 @@ export function collectSerials(selection: SelectionValues): CollectedSerials {
     });
   });
   return { sheet: selection.sheet, serials, cells };
-}
-
-/** The cell marks for problems that point at a serial (several problems on one cell are joined). */
-export function marksFor(problems: Problem[], cells: CellRef[]): CellMark[] {
-  const byCell = new Map<number, string[]>();
-  for (const problem of problems) {
-    if (problem.index === null || !cells[problem.index]) continue;
-    const first = problem.firstIndex !== undefined ? cells[problem.firstIndex] : undefined;
-    const message = first ? `${problem.message} First in ${cellAddress(first.row, first.column)}.` : problem.message;
-    byCell.set(problem.index, [...(byCell.get(problem.index) ?? []), message]);
-  }
-  return [...byCell].map(([index, messages]) => ({ row: cells[index]!.row, column: cells[index]!.column, message: messages.join('; ') }));
 }
