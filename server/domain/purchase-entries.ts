@@ -197,3 +197,88 @@ function judgeBatches(entries: BatchEntry[], lines: Map<number, LineInfo>, known
     }
   }
 }
+
+/** One row of a serial table as the add-in sends it: the line by number or SKU, a serial or a batch. */
+export interface TableRow {
+  line?: number;
+  sku?: string;
+  serial?: string;
+  bay?: string;
+  batch?: string;
+  expiry?: string | null;
+  quantity?: number;
+}
+
+/**
+ * A table's rows (SKU or line number, serial or batch, bay, expiry, quantity) as entries for the
+ * order's lines, or their problems; bays by name, of the order's location.
+ */
+export function tableRowEntries(
+  order: { id: number; lines: readonly LineInfo[] },
+  bays: readonly { id: number; name: string }[],
+  rows: readonly TableRow[],
+): { entries: Entry[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const entries: Entry[] = [];
+  const bayByName = new Map(bays.map((b) => [b.name.toLowerCase(), b.id]));
+  rows.forEach((row, index) => {
+    const say = (field: string, reason: Problem['reason'], message: string) =>
+      problems.push({ index, token: null, reason, message, field });
+    const candidates =
+      row.line !== undefined
+        ? order.lines.filter((l) => l.lineNumber === row.line)
+        : row.sku?.trim()
+          ? order.lines.filter((l) => l.sku.toLowerCase() === row.sku!.trim().toLowerCase())
+          : null;
+    if (candidates === null) return say('sku', 'INVALID_ROWS', 'Give the SKU or the line number');
+    if (candidates.length === 0) {
+      return say(
+        row.line !== undefined ? 'line' : 'sku',
+        'LINE_NOT_ON_ORDER',
+        row.line !== undefined
+          ? `Purchase order #${order.id} has no line ${row.line}`
+          : `No line of purchase order #${order.id} is for SKU ${row.sku}`,
+      );
+    }
+    if (candidates.length > 1) {
+      return say(
+        'sku',
+        'LINE_NOT_ON_ORDER',
+        `SKU ${row.sku} is on lines ${candidates.map((c) => c.lineNumber).join(' and ')}: give the line number`,
+      );
+    }
+    const line = candidates[0]!;
+    if (row.line !== undefined && row.sku?.trim() && row.sku.trim().toLowerCase() !== line.sku.toLowerCase()) {
+      return say(
+        'sku',
+        'LINE_NOT_ON_ORDER',
+        `Line ${line.lineNumber} is for ${line.sku}, not ${row.sku.trim()}: check the line number and the SKU`,
+      );
+    }
+    let bayId: number | null = null;
+    if (row.bay?.trim()) {
+      const found = bayByName.get(row.bay.trim().toLowerCase());
+      if (found === undefined) return say('bay', 'BAY_NOT_IN_LOCATION', `Bay ${row.bay} is not in the order's location`);
+      bayId = found;
+    }
+    const serial = row.serial?.trim() ?? '';
+    const batch = row.batch?.trim() ?? '';
+    if (serial && batch) return say('batch', 'INVALID_ROWS', 'A row holds a serial or a batch, not both');
+    if (serial) {
+      if (row.quantity !== undefined && row.quantity !== 1)
+        return say('quantity', 'INVALID_ROWS', 'A serial is one unit: leave the quantity empty or 1');
+      entries.push({ index, lineId: line.id, serial, bayId });
+    } else if (batch || line.batchTracked) {
+      if (row.quantity === undefined)
+        return say('quantity', 'BATCH_QUANTITY_MISMATCH', `Give the quantity of batch ${batch || '(no number)'}`);
+      entries.push({ index, lineId: line.id, batch, expiry: row.expiry ?? null, quantity: row.quantity, bayId });
+    } else {
+      say(
+        'serial',
+        'EMPTY_SERIAL',
+        line.serialised ? 'The serial is empty' : `Line ${line.lineNumber} (${line.sku}) takes no serials or batches`,
+      );
+    }
+  });
+  return { entries, problems };
+}

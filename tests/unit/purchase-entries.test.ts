@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   enteredQuantity,
   judgeEntries,
+  tableRowEntries,
   type Entry,
   type EntryFacts,
   type LineInfo,
@@ -183,5 +184,88 @@ describe('enteredQuantity', () => {
     expect(enteredQuantity(entries, SERIALISED.id)).toBe(2);
     expect(enteredQuantity(entries, BATCHED.id)).toBe(0.3);
     expect(enteredQuantity(entries, PLAIN.id)).toBe(0);
+  });
+});
+
+describe('tableRowEntries', () => {
+  const order = { id: 7, lines: [SERIALISED, BATCHED, PLAIN, { ...SERIALISED, id: 4, lineNumber: 4 }] };
+  const bays = [{ id: 50, name: 'Shelf A' }];
+  const read = (...rows: Parameters<typeof tableRowEntries>[2]) => tableRowEntries(order, bays, rows);
+  const refusal = (row: Parameters<typeof tableRowEntries>[2][number]) => {
+    const { entries, problems } = read(row);
+    expect(entries).toEqual([]);
+    return problems.map(({ index, reason, field, message }) => ({ index, reason, field, message }));
+  };
+
+  it('reads serials and batches onto the lines they name, by number or SKU, bays by name', () => {
+    const { entries, problems } = read(
+      { line: 1, serial: ' SN1 ', bay: 'shelf a ' },
+      { sku: 'glue', batch: 'B1', expiry: '2027-03-31', quantity: 2 },
+      { line: 2, sku: 'GLUE', batch: '', quantity: 1 },
+    );
+    expect(problems).toEqual([]);
+    expect(entries).toEqual([
+      { index: 0, lineId: 1, serial: 'SN1', bayId: 50 },
+      { index: 1, lineId: 2, batch: 'B1', expiry: '2027-03-31', quantity: 2, bayId: null },
+      // A batch line's row without a number goes on, for judgeEntries to ask for the number.
+      { index: 2, lineId: 2, batch: '', expiry: null, quantity: 1, bayId: null },
+    ]);
+  });
+
+  it('needs the SKU or the line number', () => {
+    expect(refusal({ serial: 'SN1' })).toEqual([
+      { index: 0, reason: 'INVALID_ROWS', field: 'sku', message: 'Give the SKU or the line number' },
+    ]);
+  });
+
+  it('refuses a line or SKU the order does not have, and a SKU on two lines', () => {
+    expect(refusal({ line: 9, serial: 'SN1' })).toEqual([
+      { index: 0, reason: 'LINE_NOT_ON_ORDER', field: 'line', message: 'Purchase order #7 has no line 9' },
+    ]);
+    expect(refusal({ sku: 'NUT', serial: 'SN1' })).toEqual([
+      { index: 0, reason: 'LINE_NOT_ON_ORDER', field: 'sku', message: 'No line of purchase order #7 is for SKU NUT' },
+    ]);
+    expect(refusal({ sku: 'CAM', serial: 'SN1' })).toEqual([
+      { index: 0, reason: 'LINE_NOT_ON_ORDER', field: 'sku', message: 'SKU CAM is on lines 1 and 4: give the line number' },
+    ]);
+  });
+
+  it('refuses a line number and SKU that disagree', () => {
+    expect(refusal({ line: 2, sku: 'CAM', serial: 'SN1' })).toEqual([
+      {
+        index: 0,
+        reason: 'LINE_NOT_ON_ORDER',
+        field: 'sku',
+        message: 'Line 2 is for GLUE, not CAM: check the line number and the SKU',
+      },
+    ]);
+  });
+
+  it('refuses a bay that is not in the order’s location', () => {
+    expect(refusal({ line: 1, serial: 'SN1', bay: 'Shelf Z' })).toEqual([
+      { index: 0, reason: 'BAY_NOT_IN_LOCATION', field: 'bay', message: "Bay Shelf Z is not in the order's location" },
+    ]);
+  });
+
+  it('refuses a row with both a serial and a batch, and a serial of more than one unit', () => {
+    expect(refusal({ line: 1, serial: 'SN1', batch: 'B1' })).toEqual([
+      { index: 0, reason: 'INVALID_ROWS', field: 'batch', message: 'A row holds a serial or a batch, not both' },
+    ]);
+    expect(refusal({ line: 1, serial: 'SN1', quantity: 2 })).toEqual([
+      { index: 0, reason: 'INVALID_ROWS', field: 'quantity', message: 'A serial is one unit: leave the quantity empty or 1' },
+    ]);
+  });
+
+  it('needs a batch’s quantity', () => {
+    expect(refusal({ line: 2, batch: 'B1' })).toEqual([
+      { index: 0, reason: 'BATCH_QUANTITY_MISMATCH', field: 'quantity', message: 'Give the quantity of batch B1' },
+    ]);
+  });
+
+  it('refuses a row with neither a serial nor a batch, saying what its line takes', () => {
+    expect(refusal({ line: 1 })).toEqual([{ index: 0, reason: 'EMPTY_SERIAL', field: 'serial', message: 'The serial is empty' }]);
+    expect(refusal({ line: 3 })).toEqual([
+      { index: 0, reason: 'EMPTY_SERIAL', field: 'serial', message: 'Line 3 (BOX) takes no serials or batches' },
+    ]);
   });
 });

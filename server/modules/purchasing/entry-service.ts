@@ -2,11 +2,14 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { pgErrorCode } from '../../db/transaction.ts';
 import type { Db } from '../../db/types.ts';
 import { DomainError, listRejected, type Problem } from '../../domain/errors.ts';
-import { byEntryIndex, enteredQuantity, type Entry } from '../../domain/purchase-entries.ts';
+import { byEntryIndex, enteredQuantity, tableRowEntries, type Entry, type TableRow } from '../../domain/purchase-entries.ts';
 import { remainingQuantity } from '../../domain/purchasing.ts';
 import { applyOnce } from '../idempotency.ts';
 import { highestSerial } from '../serials/check.ts';
 import { checkEntries, lineSerialEntries, loadOrderInfo, orderOfLine, replaceEntries, type OrderInfo } from './line-entries.ts';
+
+/** The add-in reads a table's row type from here. */
+export type { TableRow };
 
 export interface LineSerialsInput {
   lineId: number;
@@ -82,83 +85,12 @@ export async function setLineSerials(prisma: PrismaClient, userId: number, input
   );
 }
 
-export interface TableRow {
-  line?: number;
-  sku?: string;
-  serial?: string;
-  bay?: string;
-  batch?: string;
-  expiry?: string | null;
-  quantity?: number;
-}
-
-/** Table rows (SKU or line number, serial or batch, bay, expiry, quantity) as entries, or their problems. */
+/** A table's rows as entries, with every problem of the rows and of the entries. */
 async function tableEntries(db: Db, order: OrderInfo, rows: TableRow[]) {
-  const problems: Problem[] = [];
-  const entries: Entry[] = [];
   const bays = await db.bay.findMany({ where: { locationId: order.locationId }, select: { id: true, name: true } });
-  const bayByName = new Map(bays.map((b) => [b.name.toLowerCase(), b.id]));
-  rows.forEach((row, index) => {
-    const say = (field: string, reason: Problem['reason'], message: string) =>
-      problems.push({ index, token: null, reason, message, field });
-    const candidates =
-      row.line !== undefined
-        ? order.lines.filter((l) => l.lineNumber === row.line)
-        : row.sku?.trim()
-          ? order.lines.filter((l) => l.sku.toLowerCase() === row.sku!.trim().toLowerCase())
-          : null;
-    if (candidates === null) return say('sku', 'INVALID_ROWS', 'Give the SKU or the line number');
-    if (candidates.length === 0) {
-      return say(
-        row.line !== undefined ? 'line' : 'sku',
-        'LINE_NOT_ON_ORDER',
-        row.line !== undefined
-          ? `Purchase order #${order.id} has no line ${row.line}`
-          : `No line of purchase order #${order.id} is for SKU ${row.sku}`,
-      );
-    }
-    if (candidates.length > 1) {
-      return say(
-        'sku',
-        'LINE_NOT_ON_ORDER',
-        `SKU ${row.sku} is on lines ${candidates.map((c) => c.lineNumber).join(' and ')}: give the line number`,
-      );
-    }
-    const line = candidates[0]!;
-    if (row.line !== undefined && row.sku?.trim() && row.sku.trim().toLowerCase() !== line.sku.toLowerCase()) {
-      return say(
-        'sku',
-        'LINE_NOT_ON_ORDER',
-        `Line ${line.lineNumber} is for ${line.sku}, not ${row.sku.trim()}: check the line number and the SKU`,
-      );
-    }
-    let bayId: number | null = null;
-    if (row.bay?.trim()) {
-      const found = bayByName.get(row.bay.trim().toLowerCase());
-      if (found === undefined) return say('bay', 'BAY_NOT_IN_LOCATION', `Bay ${row.bay} is not in the order's location`);
-      bayId = found;
-    }
-    const serial = row.serial?.trim() ?? '';
-    const batch = row.batch?.trim() ?? '';
-    if (serial && batch) return say('batch', 'INVALID_ROWS', 'A row holds a serial or a batch, not both');
-    if (serial) {
-      if (row.quantity !== undefined && row.quantity !== 1)
-        return say('quantity', 'INVALID_ROWS', 'A serial is one unit: leave the quantity empty or 1');
-      entries.push({ index, lineId: line.id, serial, bayId });
-    } else if (batch || line.batchTracked) {
-      if (row.quantity === undefined)
-        return say('quantity', 'BATCH_QUANTITY_MISMATCH', `Give the quantity of batch ${batch || '(no number)'}`);
-      entries.push({ index, lineId: line.id, batch, expiry: row.expiry ?? null, quantity: row.quantity, bayId });
-    } else {
-      say(
-        'serial',
-        'EMPTY_SERIAL',
-        line.serialised ? 'The serial is empty' : `Line ${line.lineNumber} (${line.sku}) takes no serials or batches`,
-      );
-    }
-  });
-  const checked = await checkEntries(db, order, entries);
-  return { entries, problems: [...problems, ...checked].sort(byEntryIndex) };
+  const read = tableRowEntries(order, bays, rows);
+  const checked = await checkEntries(db, order, read.entries);
+  return { entries: read.entries, problems: [...read.problems, ...checked].sort(byEntryIndex) };
 }
 
 /** Lines the table fills, and per line how many serials/units it enters against what is still expected. */
