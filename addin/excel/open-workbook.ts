@@ -1,0 +1,16 @@
+import { createOfficeWorkbook } from './office-workbook.ts';
+import type { WorkbookPort } from './port.ts';
+
+/** Waits for Office.js; outside Excel (a plain browser tab) there is no workbook, and the pane still connects and takes typed serials. */
+export async function openWorkbook(): Promise<WorkbookPort | null> {
+  if (typeof Office === 'undefined') return null;
+  const info = await Office.onReady();
+  if (info.host !== Office.HostType.Excel) return null;
+  // Worksheet custom properties (used to remember marked cells) arrived in ExcelApi 1.12.
+  if (!Office.context.requirements.isSetSupported('ExcelApi', '1.12')) {
+    throw new Error(
+      'This version of Excel is too old for Stocksheet: it needs ExcelApi 1.12 (Microsoft 365, Excel 2021 or Excel on the web).',
+    );
+  }
+  return createOfficeWorkbook();
+}
