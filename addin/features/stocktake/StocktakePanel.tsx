@@ -18,6 +18,7 @@ import {
 import { useEffect, useState } from 'react';
 import { COUNT_COLUMNS, countSheetRows, readCountSheet, worksheetName } from '../../../server/domain/count-sheet.ts';
 import { mayWrite, type RoleName } from '../../../server/domain/roles.ts';
+import { seesExpected } from '../../../server/domain/stocktake.ts';
 import type { Api } from '../../api/client.ts';
 import type { Session } from '../../api/session.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
@@ -50,7 +51,8 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
   const { run, step, report } = task;
   // Counts and finalising go under the pane's one key policy; nothing here is checked first or marked.
   const sending = useCheckedSubmit<never>(null, task);
-  const mayFinalise = mayWrite(session.user.role as RoleName, 'stocktakes.finalise');
+  const role = session.user.role as RoleName;
+  const mayFinalise = mayWrite(role, 'stocktakes.finalise');
   const [open, setOpen] = useState<{ id: number; label: string }[]>([]);
   const [locations, setLocations] = useState<{ id: number; name: string; bays: { id: number; name: string }[] }[]>([]);
   const [stocktake, setStocktake] = useState<Stocktake | null>(null);
@@ -250,7 +252,7 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
                 Move to review
               </Button>
             )}
-            {(status === 'review' || (status === 'counting' && (!stocktake.blind || mayFinalise))) && (
+            {(status === 'counting' || status === 'review') && seesExpected(stocktake, role) && (
               <Button onClick={varianceSheet} disabled={busy || !workbook}>
                 Variance sheet
               </Button>
