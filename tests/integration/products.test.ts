@@ -751,11 +751,12 @@ describe('serials waiting on purchase orders', () => {
     });
     await admin.purchaseOrders.setLineSerials({ lineId: order.lines[0]!.id, serials: ['WAIT-1', 'WAIT-2'], idempotencyKey: key() });
 
+    // One call at a time: made together, the second's refusal could land before anything awaits it.
     for (const call of [
-      admin.products.setSerialised({ id: product.id, serialised: false }),
-      admin.products.convertToBatchTracked({ id: product.id }),
+      () => admin.products.setSerialised({ id: product.id, serialised: false }),
+      () => admin.products.convertToBatchTracked({ id: product.id }),
     ]) {
-      const r = await refusal(call);
+      const r = await refusal(call());
       expect(r.reason).toBe('SERIALS_ON_ORDERS');
       expect(r.message).toContain('2 serial(s) entered on open purchase orders');
     }
