@@ -54,7 +54,7 @@ function viaServer(owner: DataDirOwner): Promise<{ token: string }> {
       res.on('end', () => {
         const parsed = JSON.parse(text || '{}');
         if (res.statusCode === 200) resolve(parsed);
-        else reject(new Error(parsed.error ?? `the server answered ${res.statusCode}`));
+        else reject(new Error(parsed.message ?? `the server answered ${res.statusCode}`));
       });
     });
     req.on('error', reject);

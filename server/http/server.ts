@@ -85,15 +85,15 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
       if (await countSheetRoute(db, req, res, url.pathname)) return;
       if (serveStatic(req, res, url.pathname)) return;
       return sendJson(res, 404, {
-        error: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.`,
+        reason: 'NOT_FOUND',
+        message: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.`,
       });
     } catch (error) {
       // A refusal is an answer, logged with its request line; anything else is a failure.
       if (!(error instanceof DomainError)) log.error({ err: error }, 'request failed');
       if (!res.headersSent) {
         const { status, headers, body } = errorResponse(error);
-        // `error` too: what `npm run token` (server/cli/token.ts) shows when the server refuses.
-        sendJson(res, status, { ...body, error: body.message }, headers);
+        sendJson(res, status, body, headers);
       }
     }
   };

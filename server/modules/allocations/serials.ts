@@ -193,22 +193,29 @@ export async function releaseOrderHoldings(tx: Tx, type: OwnerType, orderId: num
  */
 export async function carryOwnerSerials(tx: Tx, ownerType: OwnerType, ownerLineIds: number[]) {
   const owner = ownerHolder(ownerType);
-  for (const carrier of carriersOf(ownerType)) {
-    const short = await tx.$queryRaw<{ id: number; owner_line_id: number; missing: number }[]>`
-      SELECT d.id, d.${carrier.ownerLineColumn} AS owner_line_id,
-             (d.quantity - (SELECT count(*) FROM serial_number s WHERE s.${carrier.serialColumn} = d.id))::int AS missing
-      FROM ${carrier.lineTable} d JOIN ${carrier.documentTable} doc ON doc.id = d.${carrier.documentColumn}
-      JOIN ${owner.lineTable} o ON o.id = d.${carrier.ownerLineColumn} JOIN product p ON p.id = o.product_id AND p.serialised
-      WHERE d.${carrier.ownerLineColumn} = ANY(${ownerLineIds}::int[]) AND doc.status::text = ANY(${openStatuses(carrier.type)}::text[])
-      ORDER BY d.id`;
-    for (const line of short) {
-      if (line.missing <= 0) continue;
-      await tx.$executeRaw`
-        UPDATE serial_number SET ${carrier.serialColumn} = ${line.id} WHERE id IN (
-          SELECT id FROM serial_number
-          WHERE ${owner.serialColumn} = ${line.owner_line_id} AND status IN ('allocated', 'shipped') AND ${carrier.serialColumn} IS NULL
-          ORDER BY (status = 'shipped') DESC, serial LIMIT ${line.missing})`;
-    }
+  const carriers = carriersOf(ownerType);
+  // One look across every carrier kind: usually there is no open document short of serials.
+  const short = await tx.$queryRaw<{ kind: string; id: number; owner_line_id: number; missing: number }[]>(
+    Prisma.join(
+      carriers.map(
+        (carrier) => Prisma.sql`
+          SELECT ${carrier.type}::text AS kind, d.id, d.${carrier.ownerLineColumn} AS owner_line_id,
+                 (d.quantity - (SELECT count(*) FROM serial_number s WHERE s.${carrier.serialColumn} = d.id))::int AS missing
+          FROM ${carrier.lineTable} d JOIN ${carrier.documentTable} doc ON doc.id = d.${carrier.documentColumn}
+          JOIN ${owner.lineTable} o ON o.id = d.${carrier.ownerLineColumn} JOIN product p ON p.id = o.product_id AND p.serialised
+          WHERE d.${carrier.ownerLineColumn} = ANY(${ownerLineIds}::int[]) AND doc.status::text = ANY(${openStatuses(carrier.type)}::text[])`,
+      ),
+      ' UNION ALL ',
+    ),
+  );
+  for (const line of short.sort((a, b) => a.kind.localeCompare(b.kind) || a.id - b.id)) {
+    if (line.missing <= 0) continue;
+    const carrier = carriers.find((c) => c.type === line.kind)!;
+    await tx.$executeRaw`
+      UPDATE serial_number SET ${carrier.serialColumn} = ${line.id} WHERE id IN (
+        SELECT id FROM serial_number
+        WHERE ${owner.serialColumn} = ${line.owner_line_id} AND status IN ('allocated', 'shipped') AND ${carrier.serialColumn} IS NULL
+        ORDER BY (status = 'shipped') DESC, serial LIMIT ${line.missing})`;
   }
 }
 
