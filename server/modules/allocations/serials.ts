@@ -194,6 +194,7 @@ export async function releaseOrderHoldings(tx: Tx, type: OwnerType, orderId: num
 export async function carryOwnerSerials(tx: Tx, ownerType: OwnerType, ownerLineIds: number[]) {
   const owner = ownerHolder(ownerType);
   const carriers = carriersOf(ownerType);
+  if (carriers.length === 0) return;
   // One look across every carrier kind: usually there is no open document short of serials.
   const short = await tx.$queryRaw<{ kind: string; id: number; owner_line_id: number; missing: number }[]>(
     Prisma.join(
