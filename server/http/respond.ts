@@ -8,15 +8,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
+/**
+ * Reasons only the HTTP layer refuses with, before any procedure runs: an upload past its limits
+ * (server/uploads/guard.ts), a tRPC batch with too many calls (server.ts). Not in REASONS, since no
+ * procedure throws them.
+ */
+export type HttpReason = Reason | 'UPLOAD_TOO_LARGE' | 'BATCH_TOO_LARGE';
+
 /** A refusal that only plain HTTP has a status for (a method not allowed, a body too large). */
 export class HttpRefusal extends DomainError {
   constructor(
     readonly status: number,
-    reason: Reason,
+    reason: HttpReason,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(reason, message);
+    // The reason is one of REASONS or an HTTP-only one; errorResponse answers it with `status`.
+    super(reason as Reason, message);
   }
 }
 
@@ -24,7 +32,7 @@ export interface ErrorResponse {
   status: number;
   headers: Record<string, string>;
   /** The reason code and a message a person can act on; never internal details. */
-  body: { reason: Reason | 'INTERNAL_ERROR'; message: string };
+  body: { reason: HttpReason | 'INTERNAL_ERROR'; message: string };
 }
 
 /** What a plain HTTP route answers for an error: for a DomainError, the status tRPC gives its reason. */

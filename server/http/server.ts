@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { getErrorShape, TRPCError, transformTRPCResponse } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createHttpContext } from '../context.ts';
@@ -35,10 +37,40 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** Calls one tRPC request may batch: the add-in sends at most 10 (httpBatchLink maxItems). */
+export const MAX_BATCH_CALLS = 50;
+
+/**
+ * A batch over MAX_BATCH_CALLS, refused whole before any of its calls runs (1,100 calls in one
+ * request took 1.9 s). Counted as tRPC splits them: the decoded path after /trpc/, at commas.
+ */
+function batchTooLarge(url: URL): TRPCError | null {
+  if (url.searchParams.get('batch') !== '1') return null;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname.slice('/trpc/'.length));
+  } catch {
+    return null; // tRPC refuses a malformed path itself
+  }
+  const calls = path.split(',').length;
+  if (calls <= MAX_BATCH_CALLS) return null;
+  const message = `This request batches ${calls.toLocaleString('en-US')} calls; at most ${MAX_BATCH_CALLS} may go in one request (httpBatchLink's maxItems). Nothing was run.`;
+  return new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message, cause: new HttpRefusal(413, 'BATCH_TOO_LARGE', message) });
+}
+
+/** A refusal in tRPC's own response format (through the router's error formatter), which a tRPC client reads as every call's error. */
+function sendTrpcError(res: http.ServerResponse, error: TRPCError, headers: Record<string, string>) {
+  const config = appRouter._def._config;
+  const shape = getErrorShape({ config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
+  sendJson(res, getHTTPStatusCodeFromError(error), transformTRPCResponse(config, { error: shape }), headers);
+}
+
 export function createRequestListener({ db, log, localSecret }: HttpOptions): http.RequestListener {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
+    // Checked here first with a reason code (batchTooLarge); tRPC's own check stays as a backstop.
+    maxBatchSize: MAX_BATCH_CALLS,
     // Large queries (100,000 serials to preview) do not fit in a URL: clients send them as POST.
     allowMethodOverride: true,
     maxBodySize: 50 * 1024 * 1024,
@@ -67,7 +99,12 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
     });
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+      if (url.pathname.startsWith('/trpc/')) {
+        const tooLarge = batchTooLarge(url);
+        // Connection: close after a POST, whose body is not read.
+        if (tooLarge) return sendTrpcError(res, tooLarge, req.method === 'GET' ? {} : { connection: 'close' });
+        return trpc(req, res);
+      }
       if (url.pathname === '/health' && req.method === 'GET') {
         const [row] = await db.prisma.$queryRaw<{ count: number }[]>`
           SELECT COUNT(*)::int AS count FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
