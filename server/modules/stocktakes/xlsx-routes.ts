@@ -13,19 +13,29 @@ import { DomainError, found, type Reason } from '../../domain/errors.ts';
 import { HttpRefusal, sendJson } from '../../http/respond.ts';
 import { createCaller } from '../../router.ts';
 import { requireUser, requireWrite } from '../../trpc.ts';
+import { receiveXlsxUpload } from '../../uploads/guard.ts';
 import { countSheetWorkbookFor } from './service.ts';
 import { XLSX_CONTENT_TYPE, readCountSheetWorkbook, type UploadedSheet } from './xlsx.ts';
 
 export const COUNT_SHEET_PATH = /^\/stocktakes\/([^/]+)\/count-sheet\.xlsx$/;
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+/**
+ * A cell holding a number the database cannot store (an id past int4, a quantity past numeric(18,4)):
+ * the reason tRPC inputs give the same number.
+ */
+export const NUMBER_TOO_LARGE = 'NUMBER_TOO_LARGE';
 
 /** A problem on an uploaded sheet, at its 1-based row number (1 is the header). */
 export interface SheetProblem {
   row: number;
   column: string;
-  reason: Reason;
+  reason: Reason | typeof NUMBER_TOO_LARGE;
   message: string;
 }
+
+/** Ids are PostgreSQL integers; quantities numeric(18,4), so under 10^14. */
+const MAX_ID = 2_147_483_647;
+const QUANTITY_BOUND = 1e14;
 
 export interface SheetAnswer {
   sheetKey: string;
@@ -83,33 +93,14 @@ async function download(ctx: SignedIn, res: ServerResponse, id: number) {
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const message = `The upload is larger than ${limit / 1024 / 1024} MB: split the count into several workbooks.`;
-  // Connection: close, because the rest of the body is not read.
-  const tooLarge = () => new HttpRefusal(413, 'INVALID_INPUT', message, { connection: 'close' });
-  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function upload(ctx: SignedIn, req: IncomingMessage, res: ServerResponse, id: number) {
   // Refused before the body is read, with the refusal submitCounts would give.
   requireWrite(ctx.user.role, 'stocktakes.count');
   found(await ctx.db.prisma.stocktake.findUnique({ where: { id }, select: { id: true } }), 'Stocktake', id);
-  const bytes = await readBody(req, MAX_UPLOAD_BYTES);
-  if (bytes.length === 0) {
-    throw new DomainError(
-      'INVALID_INPUT',
-      'The request body is empty: send the filled .xlsx file as the body (for example curl --data-binary @count.xlsx).',
-    );
-  }
-  const workbook = await readCountSheetWorkbook(bytes);
+  // The upload guard: the body, the zip and the worksheets within their limits (413 UPLOAD_TOO_LARGE).
+  const received = await receiveXlsxUpload(req);
+  const bytes = received.bytes;
+  const workbook = await readCountSheetWorkbook(received.workbook);
   if (workbook.stocktakeId !== id) {
     throw new DomainError(
       'INVALID_INPUT',
@@ -159,6 +150,8 @@ async function submitSheet(
     }));
     return { ...answer, saved: false, problems };
   }
+  const outOfRange = rangeProblems(read);
+  if (outOfRange.length > 0) return { ...answer, saved: false, problems: outOfRange };
   if (read.rows.length === 0) {
     return {
       ...answer,
@@ -196,6 +189,38 @@ async function submitSheet(
     }
     return { ...answer, saved: false, problems: problems.sort((a, b) => a.row - b.row) };
   }
+}
+
+/**
+ * Numbers read from the sheet that no column of the database can hold, refused at their cell before
+ * anything is submitted (the database would refuse them with an internal error).
+ */
+function rangeProblems(read: ReturnType<typeof readCountSheet>): SheetProblem[] {
+  const problems: SheetProblem[] = [];
+  const at = (index: number, column: string, message: string) => {
+    for (const source of read.sources[index] ?? []) problems.push({ row: sheetRow(source), column, reason: NUMBER_TOO_LARGE, message });
+  };
+  read.rows.forEach((row, index) => {
+    if (row.productId > MAX_ID)
+      at(
+        index,
+        'Product ID',
+        `Product ID ${row.productId} is out of range: ids go up to ${MAX_ID.toLocaleString('en-US')}; use the sheet as downloaded.`,
+      );
+    // Other bad bay ids (text, fractions, zero) are refused by submitCounts' input check, at the same cell.
+    if (typeof row.bayId === 'number' && row.bayId > MAX_ID) {
+      at(
+        index,
+        'Bay ID',
+        `Bay ID ${row.bayId} is out of range: ids go up to ${MAX_ID.toLocaleString('en-US')}; use the sheet as downloaded.`,
+      );
+    }
+    const counted = row.countedQuantity;
+    if (typeof counted === 'number' && Math.abs(counted) >= QUANTITY_BOUND) {
+      at(index, 'Counted', `${counted} is out of range: a count is under 100,000,000,000,000.`);
+    }
+  });
+  return problems.sort((a, b) => a.row - b.row);
 }
 
 /**

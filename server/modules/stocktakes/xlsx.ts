@@ -16,6 +16,7 @@ import {
   type SheetCell,
 } from '../../domain/count-sheet.ts';
 import { DomainError, found } from '../../domain/errors.ts';
+import { openXlsxUpload, UPLOAD_LIMITS, type UploadLimits, type XlsxUpload } from '../../uploads/guard.ts';
 import { countSheets } from './sheet.ts';
 
 export const META_SHEET = '_stocksheet';
@@ -199,74 +200,38 @@ export interface UploadedWorkbook {
   ignoredWorksheets: string[];
 }
 
-/** Parts of a worksheet the upload never needs; skipping them keeps a huge range from being expanded cell by cell. */
-const IGNORED_NODES = ['dataValidations', 'conditionalFormatting', 'mergeCells', 'hyperlinks', 'extLst'];
-
-/** Reads an uploaded count sheet workbook: which stocktake it is, and each count worksheet's cells. */
-export async function readCountSheetWorkbook(buffer: Buffer): Promise<UploadedWorkbook> {
-  const workbook = new ExcelJS.Workbook();
-  try {
-    await workbook.xlsx.load(buffer as unknown as ExcelJS.Buffer, { ignoreNodes: IGNORED_NODES });
-  } catch {
-    throw new DomainError('INVALID_INPUT', 'The upload is not an .xlsx workbook: send the count sheet file (.xlsx) as the request body.');
-  }
+/**
+ * Reads an uploaded count sheet workbook: which stocktake it is, and each count worksheet's cells.
+ * Through the upload guard (server/uploads/guard.ts): its limits hold whatever the file claims.
+ */
+export async function readCountSheetWorkbook(upload: Buffer | XlsxUpload, limits: UploadLimits = UPLOAD_LIMITS): Promise<UploadedWorkbook> {
+  const workbook = Buffer.isBuffer(upload) ? await openXlsxUpload(upload, limits) : upload;
   const notOurs = `This workbook is not a Stocksheet count sheet (its hidden "${META_SHEET}" worksheet is missing or changed): download one from GET /stocktakes/<id>/count-sheet.xlsx and fill that in.`;
-  const meta = workbook.worksheets.find((ws) => ws.name === META_SHEET);
-  if (!meta || text(meta.getCell(1, 1).value) !== META_TITLE) throw new DomainError('INVALID_INPUT', notOurs);
-  const stocktakeId = Number(text(meta.getCell(META_STOCKTAKE_ROW, 2).value));
+  if (!workbook.worksheets.some((ws) => ws.name === META_SHEET)) throw new DomainError('INVALID_INPUT', notOurs);
+  const meta = await workbook.values(META_SHEET);
+  const metaCell = (row: number, column: number) => text(meta[row - 1]?.[column - 1]);
+  if (metaCell(1, 1) !== META_TITLE) throw new DomainError('INVALID_INPUT', notOurs);
+  const stocktakeId = Number(metaCell(META_STOCKTAKE_ROW, 2));
   if (!Number.isSafeInteger(stocktakeId) || stocktakeId <= 0) throw new DomainError('INVALID_INPUT', notOurs);
 
   const keys = new Map<string, string>();
-  for (let r = META_FIRST_SHEET_ROW; r <= meta.rowCount; r++) {
-    const sheetName = text(meta.getCell(r, 1).value);
-    const sheetKey = text(meta.getCell(r, 2).value);
+  for (let r = META_FIRST_SHEET_ROW; r <= meta.length; r++) {
+    const sheetName = metaCell(r, 1);
+    const sheetKey = metaCell(r, 2);
     if (sheetName && sheetKey) keys.set(sheetName, sheetKey);
   }
   const sheets: UploadedSheet[] = [];
   const ignoredWorksheets: string[] = [];
   for (const worksheet of workbook.worksheets) {
-    if (worksheet === meta) continue;
+    if (worksheet.name === META_SHEET) continue;
     const sheetKey = keys.get(worksheet.name);
     if (sheetKey === undefined) {
       if (worksheet.state === 'visible') ignoredWorksheets.push(worksheet.name);
       continue;
     }
-    sheets.push({ sheetKey, sheetName: worksheet.name, values: worksheetValues(worksheet) });
+    sheets.push({ sheetKey, sheetName: worksheet.name, values: await workbook.values(worksheet.name) });
   }
   return { stocktakeId, sheets, ignoredWorksheets };
 }
 
-function worksheetValues(worksheet: ExcelJS.Worksheet): SheetCell[][] {
-  const values: SheetCell[][] = [];
-  worksheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    while (values.length < rowNumber - 1) values.push([]);
-    const cells: SheetCell[] = [];
-    row.eachCell({ includeEmpty: false }, (cell, colNumber) => {
-      while (cells.length < colNumber - 1) cells.push('');
-      cells.push(cellValue(cell.value));
-    });
-    values.push(cells);
-  });
-  return values;
-}
-
-const text = (value: ExcelJS.CellValue) => {
-  const v = cellValue(value);
-  return typeof v === 'string' ? v.trim() : String(v);
-};
-
-/** A cell as the layout reads it: text, number or boolean; a date as an ISO date (with the time only when it has one). */
-export function cellValue(value: ExcelJS.CellValue | undefined): SheetCell {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) return '';
-    const iso = value.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
-  }
-  if ('richText' in value) return value.richText.map((part) => part.text).join('');
-  if ('error' in value) return value.error;
-  if ('formula' in value || 'sharedFormula' in value) return cellValue(value.result as ExcelJS.CellValue | undefined);
-  if ('hyperlink' in value) return typeof value.text === 'string' ? value.text : cellValue(value.text as ExcelJS.CellValue);
-  return '';
-}
+const text = (value: SheetCell | undefined) => (value === undefined ? '' : typeof value === 'string' ? value.trim() : String(value));
