@@ -8,6 +8,18 @@ export const REASONS = {
   // Malformed or unknown input
   INVALID_INPUT: 'BAD_REQUEST',
   NOT_FOUND: 'NOT_FOUND',
+  /** A number its column cannot hold (server/domain/limits.ts), given or computed (a sum, a cost times a rate). */
+  NUMBER_TOO_LARGE: 'BAD_REQUEST',
+  // Requests tRPC itself refuses before any procedure runs (server/trpc.ts gives each its reason)
+  MALFORMED_REQUEST: 'BAD_REQUEST',
+  UNKNOWN_PROCEDURE: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_SUPPORTED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  REQUEST_CANCELLED: 'CLIENT_CLOSED_REQUEST',
+  REQUEST_REFUSED: 'BAD_REQUEST',
+  /** Not a refusal: the server failed. The message is generic; the details are in the server log. */
+  INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
   // Auth
   UNAUTHENTICATED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
@@ -34,6 +46,10 @@ export const REASONS = {
   INVALID_SERIALS: 'BAD_REQUEST',
   EMPTY_SERIAL: 'BAD_REQUEST',
   SERIAL_TOO_LONG: 'BAD_REQUEST',
+  /**
+   * A character the field cannot hold: NUL in any text; control or invisible ones (bidi controls,
+   * zero-width) in serials, names and codes; in a serial, whitespace the serial syntax splits on.
+   */
   INVALID_CHARACTERS: 'BAD_REQUEST',
   INVALID_RANGE: 'BAD_REQUEST',
   RANGE_TOO_LARGE: 'BAD_REQUEST',
