@@ -44,6 +44,12 @@ const BAD_CHARACTER = /\p{C}/u;
 // Any whitespace (superset of the required new lines, tabs and spaces, so a pasted NBSP or BOM
 // also separates instead of ending up inside a serial), commas and semicolons.
 const SEPARATORS = /[\s,;]+/;
+// One rule for both kinds of entry: whitespace other than the plain space (no-break and other
+// spaces, U+2028/U+2029 line and paragraph separators) is never part of a serial. Text splits on
+// it (SEPARATORS); a literal serial (one per cell) that has it inside is refused, so the same
+// serial pasted either way is read alike. Plain spaces, commas and semicolons stay literal in a
+// cell ("PART 7 REV B"); control characters are refused by BAD_CHARACTER.
+const FOREIGN_SPACE = /[^\S ]/u;
 const TILDE = /^~(?:\+(\d*))?$/;
 // `N+M` / `N+`: N has no `+` of its own and ends in a digit, so `C++` and `A+B` stay literal.
 const PLUS = /^([^+]*\d)\+(\d*)$/;
@@ -379,7 +385,19 @@ function valueProblem(value: string): { reason: SerialReason; message: string } 
   if (value === '') return { reason: 'EMPTY_SERIAL', message: 'A serial is blank; type the serial or remove the empty entry.' };
   if (value.length > MAX_SERIAL_LENGTH) return tooLong(value);
   const bad = findBadCharacter(value);
-  return bad === null ? null : badCharacter(value, bad);
+  if (bad !== null) return badCharacter(value, bad);
+  const space = FOREIGN_SPACE.exec(value);
+  return space ? separatorInside(value, space[0]) : null;
+}
+
+function separatorInside(value: string, space: string): { reason: SerialReason; message: string } {
+  const code = (space.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  const what =
+    space === '\u00A0' ? 'a no-break space' : /[\u2028\u2029]/.test(space) ? 'a line separator' : 'a space other than the plain one';
+  return {
+    reason: 'INVALID_CHARACTERS',
+    message: `Serial "${show(value)}" contains ${what} (U+${code}), which typed or pasted text reads as a break between serials; replace it with a plain space, or enter the parts as two serials.`,
+  };
 }
 
 function findBadCharacter(value: string): string | null {

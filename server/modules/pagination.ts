@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { id } from './inputs.ts';
 
-/** Every list takes these: a cursor (the last id seen) and a bounded page size. */
+/** Every list takes these: a cursor (the last id seen, an id like any other) and a bounded page size. */
 export const pageInput = {
-  cursor: z.number().int().positive().optional(),
-  limit: z.number().int().min(1).max(1000).default(100),
+  cursor: id.optional(),
+  limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1,000').default(100),
 };
 
 /** `{items, nextCursor}` from `limit + 1` rows ordered by id. */

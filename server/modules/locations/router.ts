@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { id } from '../inputs.ts';
+import { id, name as nameText } from '../inputs.ts';
 import * as locations from './service.ts';
 
-const name = z.string().trim().min(1, 'name cannot be blank').max(100);
+const name = nameText('name', { max: 100 });
 
 export const locationsRouter = router({
   create: writeProcedure('locations.edit')

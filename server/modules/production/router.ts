@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { allocatePermission } from '../../domain/documents.ts';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
 import { allocate, lineAllocationInput, suggest } from '../allocations/index.ts';
-import { batchQuantities, expiry, id, idempotencyKey, positiveQuantity, serialList, serialText } from '../inputs.ts';
+import { batchQuantities, expiry, id, idempotencyKey, positiveQuantity, reference, serialList, serialText } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import * as workOrders from './service.ts';
 import { createWorkOrder, getWorkOrder, listWorkOrders } from './work-orders.ts';
@@ -27,7 +27,7 @@ export const workOrdersRouter = router({
     .input(
       z.object({
         locationId: id,
-        reference: z.string().trim().max(100).nullish(),
+        reference,
         inputs: lines,
         outputs: lines.min(1, 'a work order makes at least one product'),
       }),

@@ -1,18 +1,15 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { id } from '../inputs.ts';
+import { code as codeText, id, name as nameText, search } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import * as products from './service.ts';
 
-const code = z
-  .string()
-  .trim()
-  .max(32)
+const code = codeText('code', { max: 32, min: 0 })
   .nullable()
   .optional()
   .transform((v) => (v === '' ? null : v));
 const flagsAndCodes = {
-  name: z.string().trim().min(1, 'name cannot be blank').max(200),
+  name: nameText('name', { max: 200 }),
   sellable: z.boolean().optional(),
   purchasable: z.boolean().optional(),
   stockTracked: z.boolean().optional(),
@@ -25,7 +22,7 @@ const flagsAndCodes = {
   purchaseTaxRate: code,
   assetGlCode: code,
 };
-const sku = z.string().trim().min(1, 'SKU cannot be blank').max(64);
+const sku = codeText('SKU', { max: 64 });
 
 export const productsRouter = router({
   create: writeProcedure('products.edit')
@@ -36,9 +33,7 @@ export const productsRouter = router({
     .mutation(({ ctx, input: { id, ...patch } }) => products.updateProduct(ctx.db.prisma, id, patch, ctx.user.id)),
   get: readProcedure.input(z.object({ id })).query(({ ctx, input }) => products.getProduct(ctx.db.prisma, input.id)),
   list: readProcedure
-    .input(
-      z.object({ search: z.string().max(100).optional(), includeInactive: z.boolean().optional(), ...pageInput }).default({ limit: 100 }),
-    )
+    .input(z.object({ search, includeInactive: z.boolean().optional(), ...pageInput }).default({ limit: 100 }))
     .query(({ ctx, input }) => products.listProducts(ctx.db.prisma, input)),
   setSerialised: writeProcedure('products.edit')
     .input(z.object({ id, serialised: z.boolean() }))
@@ -47,6 +42,6 @@ export const productsRouter = router({
     .input(z.object({ id }))
     .mutation(({ ctx, input }) => products.convertToBatchTracked(ctx.db.prisma, input.id, ctx.user.id)),
   linkAccounting: writeProcedure('products.linkAccounting')
-    .input(z.object({ id, provider: z.enum(['xero', 'myob']), externalId: z.string().trim().min(1).max(100) }))
+    .input(z.object({ id, provider: z.enum(['xero', 'myob']), externalId: codeText('externalId', { max: 100 }) }))
     .mutation(({ ctx, input }) => products.linkAccounting(ctx.db.prisma, input.id, input.provider, input.externalId)),
 });

@@ -2,7 +2,15 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found } from '../../domain/errors.ts';
-import { assertEditable, assertIssuable, remainingQuantity, statusFromReceipts, type OrderStatus } from '../../domain/purchasing.ts';
+import { checkFits, formatLimit, MONEY_COLUMN } from '../../domain/limits.ts';
+import {
+  assertEditable,
+  assertIssuable,
+  baseUnitCost,
+  remainingQuantity,
+  statusFromReceipts,
+  type OrderStatus,
+} from '../../domain/purchasing.ts';
 import { roundQuantity } from '../../domain/quantity.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
@@ -67,11 +75,30 @@ async function checkLineProducts(tx: Tx, lines: OrderLineInput[]) {
   });
 }
 
+/**
+ * Receipts value stock at the line's cost times the order's rate, in a unit-cost column: every line
+ * must fit it once converted, or the order could be issued but never received.
+ */
+function checkBaseCosts(lines: { lineNumber: number; unitCost: number }[], exchangeRate: number) {
+  for (const line of lines) {
+    checkFits(
+      baseUnitCost(line.unitCost, exchangeRate),
+      MONEY_COLUMN,
+      `Line ${line.lineNumber}'s unit cost in base currency (${formatLimit(line.unitCost)} at the exchange rate ${formatLimit(exchangeRate)})`,
+      'lower the unit cost or the exchange rate',
+    );
+  }
+}
+
 async function checkSupplier(tx: Tx, supplierId: number) {
   found(await tx.supplier.findUnique({ where: { id: supplierId }, select: { id: true } }), 'Supplier', supplierId);
 }
 
 export function createOrder(prisma: PrismaClient, userId: number, input: OrderInput) {
+  checkBaseCosts(
+    input.lines.map((line, i) => ({ lineNumber: i + 1, unitCost: line.unitCost })),
+    input.exchangeRate,
+  );
   return inTransaction(prisma, async (tx) => {
     await checkSupplier(tx, input.supplierId);
     await resolvePlace(tx, input.locationId, input.bayId);
@@ -112,8 +139,20 @@ export function updateOrder(prisma: PrismaClient, id: number, patch: Partial<Ord
     assertEditable(id, order.status);
     const existing = await tx.purchaseOrderLine.findMany({
       where: { purchaseOrderId: id },
-      select: { id: true, lineNumber: true, productId: true, receivedQuantity: true },
+      select: { id: true, lineNumber: true, productId: true, receivedQuantity: true, unitCost: true },
     });
+    if (patch.exchangeRate !== undefined || patch.lines) {
+      // The lines and rate the order will have: each kept or new line at the new rate (or the current one).
+      const byId = new Map(existing.map((line) => [line.id, line.lineNumber]));
+      let next = Math.max(0, ...existing.map((line) => line.lineNumber));
+      const lines = patch.lines
+        ? patch.lines.map((line) => ({
+            lineNumber: (line.id !== undefined ? byId.get(line.id) : undefined) ?? ++next,
+            unitCost: line.unitCost,
+          }))
+        : existing.map((line) => ({ lineNumber: line.lineNumber, unitCost: Number(line.unitCost) }));
+      checkBaseCosts(lines, patch.exchangeRate ?? Number(order.exchange_rate));
+    }
     const anyReceived = existing.some((line) => Number(line.receivedQuantity) > 0);
     // A form that sends the whole header back unchanged is fine; only a change is refused.
     const changes = {

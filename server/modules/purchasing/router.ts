@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { batchNumber, expiry, id, idempotencyKey, quantity, serialList, serialText, unitCost } from '../inputs.ts';
+import {
+  batchNumber,
+  exchangeRate,
+  expiry,
+  id,
+  idempotencyKey,
+  name,
+  quantity,
+  reference,
+  serialList,
+  serialText,
+  text,
+  unitCost,
+} from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import * as entries from './entry-service.ts';
 import * as orders from './orders.ts';
@@ -16,9 +29,9 @@ const header = {
   locationId: id,
   bayId: id.nullish(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'currency is a three-letter ISO code such as USD'),
-  exchangeRate: z.number().positive('exchangeRate is base-currency units per one unit of the order currency, above zero').max(1e9),
+  exchangeRate,
   expectedDate: date.nullish(),
-  reference: z.string().trim().max(100).nullish(),
+  reference,
 };
 const batch = z.object({ number: batchNumber, expiry, quantity: positive, bayId: id.nullish() });
 const lineSerials = {
@@ -32,11 +45,11 @@ const exactlyOne = (input: { serials?: unknown; text?: unknown; batches?: unknow
   [input.serials, input.text, input.batches].filter((v) => v !== undefined).length === 1;
 const ONE_KIND = { message: 'Send one of `serials` (one per cell), `text` (serial syntax) or `batches`.' };
 const tableRow = z.object({
-  line: z.number().int().positive().optional(),
-  sku: z.string().max(64).optional(),
-  serial: z.string().max(1000).optional(),
-  bay: z.string().max(100).optional(),
-  batch: z.string().max(100).optional(),
+  line: id.optional(),
+  sku: text('sku', { max: 64, trim: false }).optional(),
+  serial: text('serial', { max: 1000, trim: false }).optional(),
+  bay: text('bay', { max: 100, trim: false }).optional(),
+  batch: text('batch', { max: 100, trim: false }).optional(),
   expiry,
   quantity: quantity.optional(),
 });
@@ -44,7 +57,7 @@ const table = { purchaseOrderId: id, rows: z.array(tableRow).min(1).max(100_000)
 
 export const suppliersRouter = router({
   create: writeProcedure('purchasing.edit')
-    .input(z.object({ name: z.string().trim().min(1, 'name cannot be blank').max(200) }))
+    .input(z.object({ name: name('name', { max: 200 }) }))
     .mutation(({ ctx, input }) => createSupplier(ctx.db.prisma, input.name)),
   list: readProcedure.query(({ ctx }) => listSuppliers(ctx.db.prisma)),
 });

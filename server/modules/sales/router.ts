@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { allocatePermission } from '../../domain/documents.ts';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
 import { allocate, lineAllocationInput, suggest } from '../allocations/index.ts';
-import { id, idempotencyKey, positiveQuantity } from '../inputs.ts';
+import { id, idempotencyKey, name, positiveQuantity, reference, unitPrice } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import { getSalesDocument, listSalesDocuments } from './documents.ts';
 import { cancelDocument, createDocument, deliverDocument } from './fulfilment.ts';
@@ -13,9 +13,9 @@ const STATUSES = ['open', 'partially_shipped', 'shipped', 'invoiced', 'cancelled
 const newOrder = z.object({
   customerId: id,
   locationId: id,
-  reference: z.string().trim().max(100).nullish(),
+  reference,
   lines: z
-    .array(z.object({ productId: id, quantity: positiveQuantity, unitPrice: z.number().min(0).max(1e12) }))
+    .array(z.object({ productId: id, quantity: positiveQuantity, unitPrice }))
     .min(1, 'an order needs at least one line')
     .max(1000),
 });
@@ -37,7 +37,7 @@ const newDocument = z.union([
 
 export const customersRouter = router({
   create: writeProcedure('sales.edit')
-    .input(z.object({ name: z.string().trim().min(1, 'name cannot be blank').max(200) }))
+    .input(z.object({ name: name('name', { max: 200 }) }))
     .mutation(({ ctx, input }) => orders.createCustomer(ctx.db.prisma, input.name)),
   list: readProcedure.query(({ ctx }) => orders.listCustomers(ctx.db.prisma)),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { glCode, id, idempotencyKey, narrative, serialList, serialText, unitCost } from '../inputs.ts';
+import { glCode, id, idempotencyKey, narrative, search, serialList, serialText, text, unitCost } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import * as serials from './service.ts';
 
@@ -16,7 +16,12 @@ export const serialsRouter = router({
           productId: id,
           serials: serialList.optional(),
           text: serialText.optional(),
-          quantity: z.number().int().min(0).max(100_000).optional(),
+          quantity: z
+            .number()
+            .int('must be a whole number')
+            .min(0, 'cannot be negative')
+            .max(100_000, 'must be at most 100,000')
+            .optional(),
         })
         .refine(oneOf, ONE_OF_MESSAGE),
     )
@@ -59,13 +64,13 @@ export const serialsRouter = router({
           productId: id.optional(),
           locationId: id.optional(),
           status: z.enum(SERIAL_STATUSES).optional(),
-          search: z.string().max(100).optional(),
+          search,
           ...pageInput,
         })
         .default({ limit: 100 }),
     )
     .query(({ ctx, input }) => serials.listSerials(ctx.db.prisma, input)),
   history: readProcedure
-    .input(z.object({ productId: id, serial: z.string().trim().min(1).max(100) }))
+    .input(z.object({ productId: id, serial: text('serial', { min: 1, max: 100 }) }))
     .query(({ ctx, input }) => serials.serialHistory(ctx.db.prisma, input.productId, input.serial)),
 });

@@ -154,7 +154,10 @@ interface LockedSerial {
 async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: number; name: string }, remove: string[]) {
   const checked = checkSerialList(remove);
   const problems: Problem[] = checked.problems.map((p) => ({ ...p, field: 'remove' }));
-  if (remove.length === 0) return { rows: [] as LockedSerial[], problems };
+  const invalid = new Set(checked.problems.map((p) => p.index));
+  // Only values the serial rules accept are looked up: one judged invalid never reaches the database.
+  const lookUp = checked.serials.filter((_, index) => !invalid.has(index));
+  if (lookUp.length === 0) return { rows: [] as LockedSerial[], problems };
   const found = await tx.$queryRaw<
     {
       id: number;
@@ -168,12 +171,11 @@ async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: 
   >`
     SELECT s.id, s.serial, s.status::text, s.location_id, s.bay_id, s.unit_cost::text, l.name AS location
     FROM serial_number s LEFT JOIN location l ON l.id = s.location_id
-    WHERE s.product_id = ${productId} AND s.serial = ANY(${checked.serials}::text[])
+    WHERE s.product_id = ${productId} AND s.serial = ANY(${lookUp}::text[])
     ORDER BY s.id
     FOR UPDATE OF s`;
   const bySerial = new Map(found.map((row) => [row.serial, row]));
   const rows: LockedSerial[] = [];
-  const invalid = new Set(checked.problems.map((p) => p.index));
   checked.serials.forEach((serial, index) => {
     if (invalid.has(index)) return;
     const row = bySerial.get(serial);
@@ -215,6 +217,11 @@ const SERIAL_SELECT = {
   bay: { select: { name: true } },
 } as const;
 
+/** Prisma's `contains` is a LIKE pattern: escape its wildcards so `%` and `_` match themselves (as products.list does). */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 export async function listSerials(
   db: Db,
   input: {
@@ -226,13 +233,15 @@ export async function listSerials(
     limit: number;
   },
 ) {
+  const trimmed = input.search?.trim();
+  const search = trimmed ? likeLiteral(trimmed) : undefined;
   const rows = await db.serialNumber.findMany({
     where: {
       productId: input.productId,
       locationId: input.locationId,
       // Serials on order belong to their purchase order until received: listed only when asked for.
       status: input.status ?? { not: 'on_order' },
-      ...(input.search ? { serial: { contains: input.search.trim(), mode: 'insensitive' } } : {}),
+      ...(search ? { serial: { contains: search, mode: 'insensitive' } } : {}),
       ...(input.cursor ? { id: { gt: input.cursor } } : {}),
     },
     orderBy: { id: 'asc' },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
+import { code } from '../inputs.ts';
 import * as settings from './service.ts';
 
 export const settingsRouter = router({
@@ -12,7 +13,7 @@ export const settingsRouter = router({
           .regex(/^[A-Z]{3}$/, 'baseCurrency is a three-letter ISO code such as AUD')
           .optional(),
         accountingProvider: z.enum(['xero', 'myob']).nullable().optional(),
-        stocktakeGlCode: z.string().trim().min(1).max(32).nullable().optional(),
+        stocktakeGlCode: code('stocktakeGlCode', { max: 32 }).nullable().optional(),
       }),
     )
     .mutation(({ ctx, input }) => settings.updateSettings(ctx.db.prisma, input)),

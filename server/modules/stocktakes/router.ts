@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
-import { expiry, glCode, id, idempotencyKey, quantity } from '../inputs.ts';
+import { code, expiry, glCode, id, idempotencyKey, quantity, serialList, text } from '../inputs.ts';
 import { pageInput } from '../pagination.ts';
 import { submitCounts } from './counts.ts';
 import { finaliseStocktake } from './finalise.ts';
@@ -11,9 +11,9 @@ const countRow = z.object({
   productId: id,
   bayId: id.nullish(),
   countedQuantity: quantity.nullish(),
-  batchNumber: z.string().trim().max(100).nullish(),
+  batchNumber: code('batch number', { max: 100, min: 0 }).nullish(),
   expiry,
-  serials: z.array(z.string().max(1000)).max(100_000).optional(),
+  serials: serialList.optional(),
 });
 
 export const stocktakesRouter = router({
@@ -44,7 +44,9 @@ export const stocktakesRouter = router({
     .input(z.object({ stocktakeId: id }))
     .query(({ ctx, input }) => stocktakes.countSheetsFor(ctx.db.prisma, input.stocktakeId, ctx.user.role)),
   submitCounts: writeProcedure('stocktakes.count')
-    .input(z.object({ stocktakeId: id, sheetKey: z.string().trim().min(1).max(100), rows: z.array(countRow).max(100_000), idempotencyKey }))
+    .input(
+      z.object({ stocktakeId: id, sheetKey: text('sheetKey', { min: 1, max: 100 }), rows: z.array(countRow).max(100_000), idempotencyKey }),
+    )
     .mutation(({ ctx, input }) => submitCounts(ctx.db.prisma, ctx.user.id, input)),
   variances: readProcedure
     .input(z.object({ stocktakeId: id }))

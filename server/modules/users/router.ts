@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ROLES } from '../../domain/roles.ts';
 import { readProcedure, router, writeProcedure } from '../../trpc.ts';
+import { name } from '../inputs.ts';
 import * as users from './service.ts';
 
-export const userName = z.string().trim().min(1, 'name cannot be blank').max(100);
+export const userName = name('name', { max: 100 });
 
 export const usersRouter = router({
   /** Who the token belongs to: the add-in's connection check. */
