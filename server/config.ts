@@ -1,6 +1,22 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+/**
+ * STOCKSHEET_DB_WAIT_SECONDS: how long a request waits for the embedded database's one connection
+ * before it is refused with DATABASE_BUSY (server/db/connection-queue.ts). At most 25 s, under
+ * Prisma's 30 s wait for a transaction to start.
+ */
+const DatabaseWait = z
+  .string()
+  .refine((value) => value.trim() !== '', 'STOCKSHEET_DB_WAIT_SECONDS must be a number of seconds')
+  .pipe(
+    z.coerce
+      .number<string>({ error: 'STOCKSHEET_DB_WAIT_SECONDS must be a number of seconds' })
+      .min(0.1, 'STOCKSHEET_DB_WAIT_SECONDS must be between 0.1 and 25')
+      .max(25, 'STOCKSHEET_DB_WAIT_SECONDS must be between 0.1 and 25'),
+  )
+  .optional();
+
 /** Settings read from the environment once at start; a bad value stops the server with a message. */
 const EnvSchema = z.object({
   PORT: z
@@ -32,6 +48,7 @@ const EnvSchema = z.object({
     .max(200, 'STOCKSHEET_ADMIN_TOKEN must be at most 200 characters')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STOCKSHEET_DB_WAIT_SECONDS: DatabaseWait,
 });
 
 export interface Config {
@@ -62,6 +79,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.STOCKSHEET_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * STOCKSHEET_DB_WAIT_SECONDS in ms, or undefined when unset. Read where the embedded database is
+ * opened (server/db/database.ts); loadConfig has already refused a bad value at start.
+ */
+export function databaseWaitMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.STOCKSHEET_DB_WAIT_SECONDS;
+  if (value === undefined || value === '') return undefined;
+  const parsed = DatabaseWait.safeParse(value);
+  return parsed.success && parsed.data !== undefined ? Math.round(parsed.data * 1000) : undefined;
 }
 
 /** For command-line entry points: the configuration, or the message and exit code 2 on a bad setting. */

@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Database } from './db/database.ts';
+import { DomainError } from './domain/errors.ts';
 import type { RoleName } from './domain/roles.ts';
 import { userForToken } from './modules/users/service.ts';
+import { trpcErrorOf } from './trpc.ts';
 
 export interface AuthUser {
   id: number;
@@ -29,5 +31,12 @@ export function bearerToken(req: IncomingMessage): string | null {
 
 export async function createHttpContext(db: Database, req: IncomingMessage, log?: Logger): Promise<Context> {
   const token = bearerToken(req);
-  return createContext(db, token ? await userForToken(db.prisma, token) : null, log);
+  try {
+    return createContext(db, token ? await userForToken(db.prisma, token) : null, log);
+  } catch (error) {
+    // A refusal while looking the token up (DATABASE_BUSY: the embedded database's queue is past its
+    // bound) answers with its own status; tRPC would make any error from here a 500.
+    if (error instanceof DomainError) throw trpcErrorOf(error);
+    throw error;
+  }
 }

@@ -4,12 +4,20 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { databaseWaitMs } from '../config.ts';
+import { ConnectionQueue, queuedAdapterFactory } from './connection-queue.ts';
 import { PrismaClient } from './generated/client.ts';
 
 export type DatabaseKind = 'pglite' | 'postgresql';
 
-/** Where the data lives: PostgreSQL when a URL is given, else PGlite in a folder (or in memory). */
-export type DatabaseTarget = { kind: 'postgresql'; url: string } | { kind: 'pglite'; dataDir: string | null };
+/**
+ * Where the data lives: PostgreSQL when a URL is given, else PGlite in a folder (or in memory).
+ * For PGlite, `waitMs` bounds how long a request waits for the one connection before it is refused
+ * with DATABASE_BUSY (see connection-queue.ts); without it requests wait their turn however long.
+ */
+export type DatabaseTarget = { kind: 'postgresql'; url: string } | { kind: 'pglite'; dataDir: string | null; waitMs?: number };
+
+export const DEFAULT_DATABASE_WAIT_MS = 10_000;
 
 export interface Database {
   kind: DatabaseKind;
@@ -19,8 +27,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function databaseTarget(databaseUrl: string | undefined, dataDir: string): DatabaseTarget {
-  return databaseUrl ? { kind: 'postgresql', url: databaseUrl } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
+/** The server's database; `waitMs` defaults to STOCKSHEET_DB_WAIT_SECONDS (checked by loadConfig at start), else 10 s. */
+export function databaseTarget(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  waitMs = databaseWaitMs() ?? DEFAULT_DATABASE_WAIT_MS,
+): DatabaseTarget {
+  return databaseUrl ? { kind: 'postgresql', url: databaseUrl } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite'), waitMs };
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
@@ -35,7 +48,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const pglite = new PGlite(target.dataDir ?? undefined);
   await pglite.waitReady;
   const adapterFactory = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  // Requests take turns for the one connection, in arrival order and with a bounded wait. The
+  // migration engine (run before serving) uses the connection directly; PGlite's own lock still
+  // keeps the two apart.
+  const queue = new ConnectionQueue(target.waitMs ?? Infinity);
+  const prisma = new PrismaClient({ adapter: queuedAdapterFactory(adapterFactory, queue) });
   return {
     kind: 'pglite',
     prisma,

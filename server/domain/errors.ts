@@ -94,6 +94,7 @@ export const REASONS = {
   NOT_IN_STOCKTAKE: 'BAD_REQUEST',
   // Retries
   IDEMPOTENCY_KEY_REUSED: 'CONFLICT',
+  DATABASE_BUSY: 'SERVICE_UNAVAILABLE', // the request did not start (nothing changed): send it again in a few seconds
 } as const;
 
 export type Reason = keyof typeof REASONS;
