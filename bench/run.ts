@@ -3,7 +3,8 @@
 // serials.add in add-in sized requests, and a purchase order line's serials set and received.
 // Then a 50,000-line stocktake, and allocation (bench/allocation.ts): 8 clients allocating serials
 // at once against bare one-UPDATE transactions, and one 10,000-serial line suggested and allocated
-// against one set-based UPDATE.
+// against one set-based UPDATE. Last, reads and short writes answered while one request writes
+// 100,000 serials, on PGlite and on PostgreSQL (bench/embedded-load.ts; alone: npx tsx bench/embedded-load.ts).
 //
 //   BENCH_DATABASE_URL  PostgreSQL server to use (default postgresql://postgres@127.0.0.1:5432/postgres);
 //                       a fresh database is created and dropped.
@@ -11,6 +12,9 @@
 //   BENCH_ALLOC_WORKERS, BENCH_ALLOC_REQUESTS, BENCH_ALLOC_QUANTITY, BENCH_ALLOC_STOCK, BENCH_ALLOC_LINE
 //                       clients (8), requests per client (30), serials per request (5), serials in stock
 //                       (100000), serials on the one big line (10000).
+//   BENCH_LOAD_SERIALS, BENCH_LOAD_READERS, BENCH_LOAD_WRITERS, BENCH_LOAD_PAUSE_MS
+//                       the big write (100000 serials), reading clients (4), short-writing clients (4),
+//                       pause between a client's requests (50 ms).
 import { randomUUID } from 'node:crypto';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
@@ -18,6 +22,7 @@ import superjson from 'superjson';
 import { startApp } from '../server/app.ts';
 import type { AppRouter } from '../server/router.ts';
 import { allocationBench } from './allocation.ts';
+import { printLoadBench } from './embedded-load.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
 import { stocktakeBench } from './stocktake.ts';
 
@@ -197,3 +202,6 @@ console.log(
 console.log(
   `allocate ${allocation.lineSerials.toLocaleString('en')} serials on one line = ${l.allocate.toFixed(3)} s (${(l.allocate / l.baseline).toFixed(2)}x baseline; suggest ${l.suggest.toFixed(3)} s)`,
 );
+
+// Reads and short writes during a 100,000-serial write, on PGlite and on PostgreSQL (issue 11).
+await printLoadBench(serverUrl);
