@@ -35,6 +35,19 @@ export interface ErrorResponse {
   body: { reason: HttpReason | 'INTERNAL_ERROR'; message: string };
 }
 
+/**
+ * The headers a refusal's reason calls for, on tRPC and plain routes alike: how to authenticate,
+ * or when to send a request the database was too busy to start again.
+ */
+export function headersForReason(reason: string): Record<string, string> {
+  if (reason === 'UNAUTHENTICATED') return { 'www-authenticate': 'Bearer' };
+  if (reason === 'DATABASE_BUSY') return { 'retry-after': String(RETRY_AFTER_SECONDS) };
+  return {};
+}
+
+/** How long a client waits before sending again a request refused with DATABASE_BUSY. */
+export const RETRY_AFTER_SECONDS = 2;
+
 /** What a plain HTTP route answers for an error: for a DomainError, the status tRPC gives its reason. */
 export function errorResponse(error: unknown): ErrorResponse {
   if (error instanceof HttpRefusal) {
@@ -43,7 +56,7 @@ export function errorResponse(error: unknown): ErrorResponse {
   if (error instanceof DomainError) {
     return {
       status: getHTTPStatusCodeFromError(trpcErrorOf(error)),
-      headers: error.reason === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {},
+      headers: headersForReason(error.reason),
       body: { reason: error.reason, message: error.message },
     };
   }

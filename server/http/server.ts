@@ -13,7 +13,7 @@ import { ROLES } from '../domain/roles.ts';
 import { countSheetRoute } from '../modules/stocktakes/xlsx-routes.ts';
 import { createUser } from '../modules/users/service.ts';
 import { appRouter } from '../router.ts';
-import { errorResponse, HttpRefusal, sendJson } from './respond.ts';
+import { errorResponse, headersForReason, HttpRefusal, sendJson } from './respond.ts';
 import { serveStatic } from './static.ts';
 
 export interface HttpOptions {
@@ -75,6 +75,10 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
     allowMethodOverride: true,
     maxBodySize: 50 * 1024 * 1024,
     createContext: ({ req }) => createHttpContext(db, req, log),
+    // The same headers a plain route's refusal carries (Retry-After when the database was busy).
+    responseMeta: ({ errors }) => ({
+      headers: Object.assign({}, ...errors.map((e) => (e.cause instanceof DomainError ? headersForReason(e.cause.reason) : {}))),
+    }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path }, 'procedure failed');
     },

@@ -184,6 +184,7 @@ describe(`reads and short writes during a long write (${onPostgres ? 'PostgreSQL
       expect(refused.ok ? '' : refused.message).toMatch(/busy.*nothing was changed\. Send it again in a few seconds/);
       const readResponse = await busyRead;
       expect(readResponse.status).toBe(503);
+      expect(readResponse.headers.get('retry-after')).toBe('2');
       expect((await readResponse.json()).error.json.data.reason).toBe('DATABASE_BUSY');
       // Answered while the long write was still running, not after it; and that write is whole.
       const written = await longWrite;
