@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import pino from 'pino';
-import superjson from 'superjson';
 import { startApp } from '../server/app.ts';
 import { databaseWaitMs } from '../server/config.ts';
 import { DEFAULT_DATABASE_WAIT_MS } from '../server/db/database.ts';
-import type { AppRouter } from '../server/router.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
+import { apiClient } from '../tests/helpers/api-client.ts';
 
 const SERIALS = Number(process.env.BENCH_LOAD_SERIALS ?? 100_000);
 const READERS = Number(process.env.BENCH_LOAD_READERS ?? 4);
@@ -57,16 +56,7 @@ export async function embeddedLoadBench(database: 'pglite' | 'postgresql', serve
     pino({ level: 'silent' }),
   );
   try {
-    const api = createTRPCClient<AppRouter>({
-      links: [
-        httpLink({
-          url: `${app.url}/trpc`,
-          transformer: superjson,
-          methodOverride: 'POST',
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-        }),
-      ],
-    });
+    const api = apiClient(app.url, ADMIN_TOKEN, { batch: false });
     const location = await api.locations.create.mutate({ name: 'Load bench warehouse' });
     const big = await api.products.create.mutate({ sku: 'LOAD-BIG', name: 'load bench, big paste', serialised: true });
     const small = await api.products.create.mutate({ sku: 'LOAD-SMALL', name: 'load bench, short writes', serialised: true });

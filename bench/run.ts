@@ -16,15 +16,13 @@
 //                       the big write (100000 serials), reading clients (4), short-writing clients (4),
 //                       pause between a client's requests (50 ms).
 import { randomUUID } from 'node:crypto';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
-import superjson from 'superjson';
 import { startApp } from '../server/app.ts';
-import type { AppRouter } from '../server/router.ts';
 import { allocationBench } from './allocation.ts';
 import { printLoadBench } from './embedded-load.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
 import { stocktakeBench } from './stocktake.ts';
+import { apiClient } from '../tests/helpers/api-client.ts';
 
 const TOTAL = Number(process.env.BENCH_SERIALS ?? 100_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 10_000);
@@ -37,16 +35,7 @@ const app = await startApp(
   { port: 0, dataDir: database.dataDir, databaseUrl: database.url, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
   pino({ level: 'silent' }),
 );
-const api = createTRPCClient<AppRouter>({
-  links: [
-    httpLink({
-      url: `${app.url}/trpc`,
-      transformer: superjson,
-      methodOverride: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    }),
-  ],
-});
+const api = apiClient(app.url, ADMIN_TOKEN, { batch: false });
 
 const serials = (prefix: string) => Array.from({ length: TOTAL }, (_, i) => `${prefix}${String(i + 1).padStart(6, '0')}`);
 const seconds = async (work: () => Promise<unknown>) => {

@@ -5,15 +5,15 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import pino from 'pino';
-import superjson from 'superjson';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import { ConnectionQueue, DatabaseBusyError } from '../../server/db/connection-queue.ts';
 import { inTransaction } from '../../server/db/transaction.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
+import { apiClient } from '../helpers/api-client.ts';
 
 const ADMIN_TOKEN = 'embedded-load-admin-token-0123456789';
 const tempDirs: string[] = [];
@@ -49,16 +49,7 @@ async function server(wait?: string) {
     delete process.env.STOCKSHEET_DB_WAIT_SECONDS;
   }
   apps.push(app);
-  const api = createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${app.url}/trpc`,
-        transformer: superjson,
-        methodOverride: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      }),
-    ],
-  });
+  const api = apiClient(app.url, ADMIN_TOKEN, { batch: false });
   const location = await api.locations.create.mutate({ name: 'Load test warehouse' });
   const big = await api.products.create.mutate({ sku: 'BIG', name: 'pasted in bulk', serialised: true });
   const small = await api.products.create.mutate({ sku: 'SMALL', name: 'added one by one', serialised: true });

@@ -11,10 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import { errorResponse } from '../../server/http/respond.ts';
@@ -23,6 +22,7 @@ import type { AppRouter } from '../../server/router.ts';
 import { INTERNAL_ERROR_MESSAGE } from '../../server/trpc.ts';
 import { openXlsxUpload, readUploadBody, UPLOAD_LIMITS, UploadTooLarge } from '../../server/uploads/guard.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
+import { apiClient } from '../helpers/api-client.ts';
 
 const ADMIN_TOKEN = 'hardening-admin-token-0123456789abcdef';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -37,16 +37,7 @@ let plainId: number;
 let bayId: number;
 
 function client(token: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${app.url}/trpc`,
-        transformer: superjson,
-        methodOverride: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-      }),
-    ],
-  });
+  return apiClient(app.url, token);
 }
 
 beforeAll(async () => {

@@ -8,9 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import pino, { type Logger } from 'pino';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import type { Config } from '../../server/config.ts';
@@ -19,6 +18,7 @@ import { readMigrations } from '../../server/db/migrate.ts';
 import { createServer } from '../../server/http/server.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { emptyPostgresDatabase, freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
+import { apiClient } from '../helpers/api-client.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 const silent = pino({ level: 'silent' });
@@ -53,16 +53,7 @@ function config(place: { dataDir: string; databaseUrl: string | undefined }, ext
 }
 
 function client(app: RunningApp, token?: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${app.url}/trpc`,
-        transformer: superjson,
-        methodOverride: 'POST',
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-      }),
-    ],
-  });
+  return apiClient(app.url, token);
 }
 
 /** The TRPCClientError a call ends in. */
@@ -593,16 +584,7 @@ describe.runIf(!onPostgres)('npm start on the embedded database', () => {
   }, 120_000);
 
   it('on SIGTERM finishes the request in flight, exits 0 and releases the folder', async () => {
-    const api = createTRPCClient<AppRouter>({
-      links: [
-        httpBatchLink({
-          url: `${url}/trpc`,
-          transformer: superjson,
-          methodOverride: 'POST',
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-        }),
-      ],
-    });
+    const api = apiClient(url, ADMIN_TOKEN);
     const product = await api.products.create.mutate({ sku: 'SIGTERM-1', name: 'Late', serialised: true });
     const serials = Array.from({ length: 100_000 }, (_, i) => `LATE${i}`);
     const inFlight = api.serials.preview.query({ productId: product.id, serials });

@@ -9,16 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import { COUNT_COLUMNS, readCountSheet } from '../../server/domain/count-sheet.ts';
 import { readCountSheetWorkbook } from '../../server/modules/stocktakes/xlsx.ts';
-import type { AppRouter } from '../../server/router.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
+import { apiClient } from '../helpers/api-client.ts';
 
 const run = promisify(execFile);
 const SOFFICE = (process.env.PATH ?? '')
@@ -51,16 +49,7 @@ let serial: { id: number };
 let stocktakeId: number;
 
 function client(token: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${app.url}/trpc`,
-        transformer: superjson,
-        methodOverride: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-      }),
-    ],
-  });
+  return apiClient(app.url, token);
 }
 
 const sheetUrl = (id: number) => `${app.url}/stocktakes/${id}/count-sheet.xlsx`;

@@ -6,16 +6,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import { COUNT_COLUMNS, EXTRA_SERIAL_ROWS } from '../../server/domain/count-sheet.ts';
 import { uploadIdempotencyKey } from '../../server/modules/stocktakes/xlsx-routes.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
+import { apiClient } from '../helpers/api-client.ts';
 
 const ADMIN_TOKEN = 'xlsx-admin-token-0123456789abcdef';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -31,16 +31,7 @@ let viewerToken: string;
 let accountantToken: string;
 
 function client(token: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${app.url}/trpc`,
-        transformer: superjson,
-        methodOverride: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-      }),
-    ],
-  });
+  return apiClient(app.url, token);
 }
 
 const sheetUrl = (stocktakeId: number) => `${app.url}/stocktakes/${stocktakeId}/count-sheet.xlsx`;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import pino from 'pino';
 import superjson from 'superjson';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { lockPath } from '../../server/db/data-dir-lock.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
 import { runScript, type Run } from '../helpers/processes.ts';
+import { apiClient } from '../helpers/api-client.ts';
 
 const ADMIN_TOKEN = 'token-cli-admin-token-0123456789';
 const silent = pino({ level: 'silent' });
@@ -51,16 +52,7 @@ function printedToken(run: Run): string {
 }
 
 function client(app: RunningApp, bearer: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${app.url}/trpc`,
-        transformer: superjson,
-        methodOverride: 'POST',
-        headers: { authorization: `Bearer ${bearer}` },
-      }),
-    ],
-  });
+  return apiClient(app.url, bearer);
 }
 
 async function refusedWith(call: Promise<unknown>): Promise<number | undefined> {
