@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { TRPCClientError } from '@trpc/client';
 import pino from 'pino';
 import { startApp } from '../server/app.ts';
-import { databaseWaitMs } from '../server/config.ts';
+import { loadConfig } from '../server/config.ts';
 import { DEFAULT_DATABASE_WAIT_MS } from '../server/db/database.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
 import { apiClient } from '../tests/helpers/api-client.ts';
@@ -17,6 +17,8 @@ const WRITERS = Number(process.env.BENCH_LOAD_WRITERS ?? 4);
 /** Each client's pause between its requests (people, not a loop). */
 const PAUSE_MS = Number(process.env.BENCH_LOAD_PAUSE_MS ?? 50);
 const ADMIN_TOKEN = 'bench-load-admin-token-0123456789abcdef';
+/** The embedded database's wait bound, as the server would take it from STOCKSHEET_DB_WAIT_SECONDS. */
+const WAIT_MS = loadConfig().databaseWaitMs ?? DEFAULT_DATABASE_WAIT_MS;
 
 type Outcome = 'ok' | 'busy' | 'error';
 interface Sample {
@@ -52,7 +54,15 @@ export async function embeddedLoadBench(database: 'pglite' | 'postgresql', serve
           return { url: undefined, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
         })();
   const app = await startApp(
-    { port: 0, dataDir: place.dataDir, databaseUrl: place.url, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
+    {
+      port: 0,
+      dataDir: place.dataDir,
+      databaseUrl: place.url,
+      tls: false,
+      adminToken: ADMIN_TOKEN,
+      logLevel: 'silent',
+      databaseWaitMs: WAIT_MS,
+    },
     pino({ level: 'silent' }),
   );
   try {
@@ -158,7 +168,7 @@ export async function printLoadBench(serverUrl: string) {
   const figures = [await embeddedLoadBench('pglite', serverUrl), await embeddedLoadBench('postgresql', serverUrl)];
   console.log(
     `\nreads and short writes while one request writes ${SERIALS.toLocaleString('en')} serials: ${READERS} readers, ${WRITERS} writers, ` +
-      `${PAUSE_MS} ms between a client's requests; PGlite refuses a request after ${(databaseWaitMs() ?? DEFAULT_DATABASE_WAIT_MS) / 1000} s in its queue (STOCKSHEET_DB_WAIT_SECONDS)`,
+      `${PAUSE_MS} ms between a client's requests; PGlite refuses a request after ${WAIT_MS / 1000} s in its queue (STOCKSHEET_DB_WAIT_SECONDS)`,
   );
   console.table(loadTable(figures));
   return figures;

@@ -21,7 +21,7 @@ export interface RunningApp {
 
 /** Opens the database, migrates it, makes sure an admin exists, and starts serving. */
 export async function startApp(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
-  const target = databaseTarget(config.databaseUrl, config.dataDir);
+  const target = databaseTarget(config.databaseUrl, config.dataDir, config.databaseWaitMs);
   const lock: DataDirLock | null = target.kind === 'pglite' ? acquireDataDirLock(config.dataDir, 'the Stocksheet server') : null;
   let db: Database | undefined;
   try {

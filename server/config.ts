@@ -58,6 +58,8 @@ export interface Config {
   tls: boolean;
   adminToken: string | undefined;
   logLevel: string;
+  /** Embedded database only: how long a request waits for the one connection (STOCKSHEET_DB_WAIT_SECONDS), in ms; unset, 10 s. */
+  databaseWaitMs?: number;
 }
 
 export class ConfigError extends Error {}
@@ -78,18 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: e.STOCKSHEET_TLS === 'on',
     adminToken: e.STOCKSHEET_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
+    databaseWaitMs: e.STOCKSHEET_DB_WAIT_SECONDS === undefined ? undefined : Math.round(e.STOCKSHEET_DB_WAIT_SECONDS * 1000),
   };
-}
-
-/**
- * STOCKSHEET_DB_WAIT_SECONDS in ms, or undefined when unset. Read where the embedded database is
- * opened (server/db/database.ts); loadConfig has already refused a bad value at start.
- */
-export function databaseWaitMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const value = env.STOCKSHEET_DB_WAIT_SECONDS;
-  if (value === undefined || value === '') return undefined;
-  const parsed = DatabaseWait.safeParse(value);
-  return parsed.success && parsed.data !== undefined ? Math.round(parsed.data * 1000) : undefined;
 }
 
 /** For command-line entry points: the configuration, or the message and exit code 2 on a bad setting. */

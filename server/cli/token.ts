@@ -73,7 +73,7 @@ async function direct(target: ReturnType<typeof databaseTarget>): Promise<{ toke
 }
 
 const config = loadConfigOrExit();
-const target = databaseTarget(config.databaseUrl, config.dataDir);
+const target = databaseTarget(config.databaseUrl, config.dataDir, config.databaseWaitMs);
 try {
   let result: { token: string };
   if (target.kind === 'postgresql') {

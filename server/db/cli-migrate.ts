@@ -6,7 +6,7 @@ import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-d
 
 // A bad setting or a folder in use is a message, not a stack trace.
 const config = loadConfigOrExit();
-const target = databaseTarget(config.databaseUrl, config.dataDir);
+const target = databaseTarget(config.databaseUrl, config.dataDir, config.databaseWaitMs);
 let lock: DataDirLock | null;
 try {
   lock = target.kind === 'pglite' ? acquireDataDirLock(config.dataDir, 'npm run db:migrate') : null;

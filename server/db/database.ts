@@ -4,7 +4,6 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { databaseWaitMs } from '../config.ts';
 import { ConnectionQueue, queuedAdapterFactory } from './connection-queue.ts';
 import { PrismaClient } from './generated/client.ts';
 
@@ -27,12 +26,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** The server's database; `waitMs` defaults to STOCKSHEET_DB_WAIT_SECONDS (checked by loadConfig at start), else 10 s. */
-export function databaseTarget(
-  databaseUrl: string | undefined,
-  dataDir: string,
-  waitMs = databaseWaitMs() ?? DEFAULT_DATABASE_WAIT_MS,
-): DatabaseTarget {
+/** The server's database; `waitMs` is the configured STOCKSHEET_DB_WAIT_SECONDS, else 10 s. */
+export function databaseTarget(databaseUrl: string | undefined, dataDir: string, waitMs = DEFAULT_DATABASE_WAIT_MS): DatabaseTarget {
   return databaseUrl ? { kind: 'postgresql', url: databaseUrl } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite'), waitMs };
 }
 

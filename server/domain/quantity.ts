@@ -1,9 +1,11 @@
+import { QUANTITY_COLUMN } from './limits.ts';
+
 /**
  * Quantities are stored as numeric(18,4): four decimal places. JavaScript numbers add 0.1 + 0.2 to
  * 0.30000000000000004, so every sum and comparison of quantities goes through these, which round
  * to the stored precision first. One rule, one tolerance, everywhere.
  */
-export const QUANTITY_DECIMALS = 4;
+export const QUANTITY_DECIMALS = QUANTITY_COLUMN.scale;
 const SCALE = 10 ** QUANTITY_DECIMALS;
 
 /** n rounded to the four decimal places a quantity column holds. */

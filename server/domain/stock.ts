@@ -1,6 +1,10 @@
-/** Unit costs are stored as numeric(18,6): every computed cost is rounded to six places, here. */
+import { MONEY_COLUMN } from './limits.ts';
+
+const COST_SCALE = 10 ** MONEY_COLUMN.scale;
+
+/** Unit costs are stored as numeric(18,6): every computed cost is rounded to those six places, here. */
 export function roundUnitCost(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
+  return Math.round(n * COST_SCALE) / COST_SCALE;
 }
 
 /** Weighted average cost after receiving `quantity` at `unitCost` on top of `onHand` at `average`. */

@@ -28,8 +28,8 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A server over HTTP on a fresh database (a temp PGlite folder, or a new PostgreSQL database), with `wait` as STOCKSHEET_DB_WAIT_SECONDS. */
-async function server(wait?: string) {
+/** A server over HTTP on a fresh database (a temp PGlite folder, or a new PostgreSQL database), waiting at most `waitMs` for the embedded connection. */
+async function server(waitMs?: number) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksheet-load-'));
   tempDirs.push(dataDir);
   let databaseUrl: string | undefined;
@@ -38,16 +38,10 @@ async function server(wait?: string) {
     databases.push(db);
     databaseUrl = db.url!;
   }
-  if (wait) process.env.STOCKSHEET_DB_WAIT_SECONDS = wait;
-  let app: RunningApp;
-  try {
-    app = await startApp(
-      { port: 0, dataDir, databaseUrl, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
-      pino({ level: 'silent' }),
-    );
-  } finally {
-    delete process.env.STOCKSHEET_DB_WAIT_SECONDS;
-  }
+  const app: RunningApp = await startApp(
+    { port: 0, dataDir, databaseUrl, tls: false, adminToken: ADMIN_TOKEN, logLevel: 'silent', databaseWaitMs: waitMs },
+    pino({ level: 'silent' }),
+  );
   apps.push(app);
   const api = apiClient(app.url, ADMIN_TOKEN, { batch: false });
   const location = await api.locations.create.mutate({ name: 'Load test warehouse' });
@@ -151,7 +145,7 @@ describe(`reads and short writes during a long write (${onPostgres ? 'PostgreSQL
   it.runIf(!onPostgres)(
     'past the bound a request is refused with DATABASE_BUSY (503) while the write runs, changes nothing, and succeeds when sent again',
     async () => {
-      const { app, api, location, small, serialCount } = await server('0.3');
+      const { app, api, location, small, serialCount } = await server(300);
       // A long write whose statements are short (the event loop runs between them): one transaction
       // holding the connection for 2 s. A single long statement (a 100,000-row INSERT) holds the
       // thread itself, and requests are read, queued and refused only once it ends.

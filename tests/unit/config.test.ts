@@ -77,6 +77,11 @@ describe('loadConfig reads every setting', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql:///stock?host=/var/run/postgresql' }).databaseUrl).toBeDefined();
     expect(loadConfig({ DATABASE_URL: 'postgresql://stock:p%23ss@db/stock' }).databaseUrl).toBeDefined();
   });
+
+  it('takes the embedded database wait in seconds and gives it in ms; unset, the database takes its default', () => {
+    expect(loadConfig({ STOCKSHEET_DB_WAIT_SECONDS: '2.5' }).databaseWaitMs).toBe(2500);
+    expect(loadConfig({}).databaseWaitMs).toBeUndefined();
+  });
 });
 
 describe('loadConfig refuses bad values with a message naming the variable', () => {
@@ -116,6 +121,12 @@ describe('loadConfig refuses bad values with a message naming the variable', () 
   it('STOCKSHEET_ADMIN_TOKEN shorter than 24 characters', () => {
     expect(refusal({ STOCKSHEET_ADMIN_TOKEN: 'secret' })).toContain(
       'STOCKSHEET_ADMIN_TOKEN: STOCKSHEET_ADMIN_TOKEN must be at least 24 characters',
+    );
+  });
+
+  it.each(['0', '26', 'soon'])('STOCKSHEET_DB_WAIT_SECONDS=%s outside 0.1 to 25 seconds', (value) => {
+    expect(refusal({ STOCKSHEET_DB_WAIT_SECONDS: value })).toMatch(
+      /STOCKSHEET_DB_WAIT_SECONDS: STOCKSHEET_DB_WAIT_SECONDS must be (between 0.1 and 25|a number of seconds)/,
     );
   });
 

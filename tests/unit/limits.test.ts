@@ -15,7 +15,7 @@ import {
 } from '../../server/domain/limits.ts';
 import { checkSerialList, expandSerialText } from '../../server/domain/serial-syntax.ts';
 import { code, id, idempotencyKey, name, quantity, serialList, text, unitCost } from '../../server/modules/inputs.ts';
-import { inputReason, inputRefusalMessage } from '../../server/trpc.ts';
+import { inputReason, inputRefusalMessage } from '../../server/input-refusals.ts';
 
 const failure = (schema: z.ZodType, value: unknown): ZodError => {
   const result = schema.safeParse(value);

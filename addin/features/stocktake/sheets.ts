@@ -1,5 +1,6 @@
 import { COUNT_COLUMNS, STATUS_COLUMN } from '../../../server/domain/count-sheet.ts';
 import type { CellValue } from '../../excel/port.ts';
+import type { VarianceLine } from '../../../server/domain/stocktake.ts';
 
 export const STOCKTAKE_PROPERTY = 'stocksheet.stocktakeId';
 export const SHEET_KEY_PROPERTY = 'stocksheet.sheetKey';
@@ -37,23 +38,7 @@ export const VARIANCE_HEADER = [
   'Misplaced serials',
 ];
 
-export function varianceRows(
-  lines: {
-    sku: string;
-    bayId: number | null;
-    batchNumber: string | null;
-    expectedQuantity: number;
-    countedQuantity: number | null;
-    movedSinceFreeze: number;
-    variance: number | null;
-    unitCost: number;
-    value: number | null;
-    missingSerials: string[];
-    newSerials: string[];
-    misplacedSerials: string[];
-  }[],
-  bayNames: Map<number, string>,
-): CellValue[][] {
+export function varianceRows(lines: Omit<VarianceLine, 'productId'>[], bayNames: Map<number, string>): CellValue[][] {
   return lines.map((l) => [
     l.sku,
     l.bayId === null ? '' : (bayNames.get(l.bayId) ?? String(l.bayId)),

@@ -12,10 +12,11 @@ import { readCountSheet } from '../../domain/count-sheet.ts';
 import { DomainError, found, type Reason } from '../../domain/errors.ts';
 import { HttpRefusal, sendJson } from '../../http/respond.ts';
 import { createCaller } from '../../router.ts';
-import { requireUser, requireWrite } from '../../trpc.ts';
+import { requireUser } from '../../trpc.ts';
 import { receiveXlsxUpload } from '../../uploads/guard.ts';
 import { countSheetWorkbookFor } from './service.ts';
 import { XLSX_CONTENT_TYPE, readCountSheetWorkbook, type UploadedSheet } from './xlsx.ts';
+import { assertMayWrite } from '../../domain/roles.ts';
 
 export const COUNT_SHEET_PATH = /^\/stocktakes\/([^/]+)\/count-sheet\.xlsx$/;
 
@@ -95,7 +96,7 @@ async function download(ctx: SignedIn, res: ServerResponse, id: number) {
 
 async function upload(ctx: SignedIn, req: IncomingMessage, res: ServerResponse, id: number) {
   // Refused before the body is read, with the refusal submitCounts would give.
-  requireWrite(ctx.user.role, 'stocktakes.count');
+  assertMayWrite(ctx.user.role, 'stocktakes.count');
   found(await ctx.db.prisma.stocktake.findUnique({ where: { id }, select: { id: true } }), 'Stocktake', id);
   // The upload guard: the body, the zip and the worksheets within their limits (413 UPLOAD_TOO_LARGE).
   const received = await receiveXlsxUpload(req);
