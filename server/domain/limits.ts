@@ -63,8 +63,12 @@ export function limitSentence(column: NumericColumn): string {
  * number ("The stock of W-1 at Main after this adjustment"), `fix` says what to do instead.
  */
 export function checkFits(n: number, column: NumericColumn, what: string, fix: string): void {
-  if (fitsColumn(n, column)) return;
-  throw new DomainError(
+  if (!fitsColumn(n, column)) throw tooLarge(n, column, what, fix);
+}
+
+/** The refusal of a number its column cannot hold, for a check made elsewhere (in SQL). */
+export function tooLarge(n: number, column: NumericColumn, what: string, fix: string): DomainError {
+  return new DomainError(
     'NUMBER_TOO_LARGE',
     `${what} would be ${formatLimit(n)}, but ${column.what} must be less than ${formatLimit(columnLimit(column))}; ${fix}.`,
   );

@@ -1,5 +1,7 @@
 import type { Tx } from '../db/types.ts';
 import { DomainError } from '../domain/errors.ts';
+import { checkFits, columnLimit, formatLimit, QUANTITY_COLUMN, tooLarge } from '../domain/limits.ts';
+import { roundQuantity } from '../domain/quantity.ts';
 import { weightedAverageCost } from '../domain/stock.ts';
 import { lockProduct } from './locks.ts';
 
@@ -29,6 +31,9 @@ export interface MovementInput {
   transfer?: boolean;
 }
 
+/** A stock level is a quantity column: no level may reach what the column cannot hold. */
+const LEVEL_LIMIT = String(columnLimit(QUANTITY_COLUMN));
+
 /** What a movement says besides its quantity and cost: kind, who, why, which document. */
 export type MovementInfo = Omit<MovementInput, 'quantity' | 'unitCost'>;
 
@@ -38,6 +43,7 @@ export type MovementInfo = Omit<MovementInput, 'quantity' | 'unitCost'>;
  * weighted average cost. Returns the movement id (serial rows hang off it).
  */
 export async function moveStock(tx: Tx, place: Place, movement: MovementInput): Promise<number> {
+  checkMovementFits(movement.quantity);
   if (movement.quantity > 0 && movement.kind !== 'tracking_change' && !movement.transfer)
     await updateAverageCost(tx, place.productId, movement);
   await changeLevel(tx, place, movement.quantity);
@@ -64,6 +70,7 @@ export async function moveStockMany(
 ): Promise<number> {
   const rows = changes.filter((c) => c.quantity !== 0);
   if (rows.length === 0) return 0;
+  for (const c of rows) checkMovementFits(c.quantity);
   const column = <T>(pick: (c: (typeof rows)[number]) => T) => rows.map(pick);
   const out = rows.filter((c) => c.quantity < 0);
   if (out.length > 0) {
@@ -96,11 +103,18 @@ export async function moveStockMany(
         LEFT JOIN (SELECT product_id, SUM(quantity) AS on_hand FROM stock_level GROUP BY product_id) h ON h.product_id = a.product_id
         WHERE p.id = a.product_id`;
     }
-    await tx.$executeRaw`
+    const added = await tx.$queryRaw<{ product_id: number; location_id: number; bay_id: number | null; batch_id: number | null }[]>`
       INSERT INTO stock_level (product_id, location_id, bay_id, batch_id, quantity)
       SELECT * FROM unnest(${into.map((c) => c.place.productId)}::int[], ${into.map((c) => c.place.locationId)}::int[], ${into.map((c) => c.place.bayId)}::int[],
                            ${into.map((c) => c.place.batchId)}::int[], ${into.map((c) => String(c.quantity))}::numeric[])
-      ON CONFLICT (product_id, location_id, bay_id, batch_id) DO UPDATE SET quantity = stock_level.quantity + EXCLUDED.quantity`;
+      ON CONFLICT (product_id, location_id, bay_id, batch_id) DO UPDATE SET quantity = stock_level.quantity + EXCLUDED.quantity
+        WHERE stock_level.quantity + EXCLUDED.quantity < ${LEVEL_LIMIT}::numeric
+      RETURNING product_id, location_id, bay_id, batch_id`;
+    if (added.length !== into.length) {
+      const done = new Set(added.map((a) => `${a.product_id}|${a.location_id}|${a.bay_id}|${a.batch_id}`));
+      const over = into.find((c) => !done.has(`${c.place.productId}|${c.place.locationId}|${c.place.bayId}|${c.place.batchId}`))!;
+      throw await levelTooLarge(tx, over.place, over.quantity);
+    }
   }
   return tx.$executeRaw`
     INSERT INTO stock_movement (kind, product_id, location_id, bay_id, batch_id, quantity, unit_cost, gl_code, narrative, document_type, document_id, user_id)
@@ -113,11 +127,14 @@ export async function moveStockMany(
 
 async function changeLevel(tx: Tx, place: Place, delta: number): Promise<void> {
   if (delta >= 0) {
-    await tx.$executeRaw`
+    // The upsert locks the level row, so two additions cannot both pass the check.
+    const added = await tx.$executeRaw`
       INSERT INTO stock_level (product_id, location_id, bay_id, batch_id, quantity)
       VALUES (${place.productId}, ${place.locationId}, ${place.bayId}, ${place.batchId}, ${String(delta)}::numeric)
       ON CONFLICT (product_id, location_id, bay_id, batch_id)
-      DO UPDATE SET quantity = stock_level.quantity + EXCLUDED.quantity`;
+      DO UPDATE SET quantity = stock_level.quantity + EXCLUDED.quantity
+        WHERE stock_level.quantity + EXCLUDED.quantity < ${LEVEL_LIMIT}::numeric`;
+    if (added === 0) throw await levelTooLarge(tx, place, delta);
     return;
   }
   // The row lock taken by this UPDATE makes concurrent removals queue; the WHERE refuses going negative.
@@ -129,7 +146,8 @@ async function changeLevel(tx: Tx, place: Place, delta: number): Promise<void> {
   if (updated === 0) throw await insufficientStock(tx, place, -delta);
 }
 
-async function insufficientStock(tx: Tx, place: Place, wanted: number): Promise<DomainError> {
+/** The place named as a person knows it, and what is there now. */
+async function describePlace(tx: Tx, place: Place): Promise<{ sku: string; where: string; onHand: number }> {
   const [row] = await tx.$queryRaw<{ sku: string; location: string; bay: string | null; batch: string | null; on_hand: string | null }[]>`
     SELECT p.sku, l.name AS location, b.name AS bay, bt.number AS batch,
            (SELECT s.quantity::text FROM stock_level s
@@ -140,11 +158,31 @@ async function insufficientStock(tx: Tx, place: Place, wanted: number): Promise<
     LEFT JOIN batch bt ON bt.id = ${place.batchId}
     WHERE p.id = ${place.productId} AND l.id = ${place.locationId}`;
   const where = [row?.location, row?.bay ? `bay ${row.bay}` : null, row?.batch ? `batch ${row.batch}` : null].filter(Boolean).join(', ');
-  const onHand = Number(row?.on_hand ?? 0);
+  return { sku: row?.sku ?? `product ${place.productId}`, where, onHand: Number(row?.on_hand ?? 0) };
+}
+
+async function insufficientStock(tx: Tx, place: Place, wanted: number): Promise<DomainError> {
+  const { sku, where, onHand } = await describePlace(tx, place);
   return new DomainError(
     'INSUFFICIENT_STOCK',
-    `Only ${onHand} of ${row?.sku} on hand at ${where}; cannot take out ${wanted}. Stock never goes below zero.`,
+    `Only ${onHand} of ${sku} on hand at ${where}; cannot take out ${wanted}. Stock never goes below zero.`,
   );
+}
+
+/** Receipts, adjustments, outputs and counts all add through here: the sum is checked, not only each entry. */
+async function levelTooLarge(tx: Tx, place: Place, adding: number): Promise<DomainError> {
+  const { sku, where, onHand } = await describePlace(tx, place);
+  return tooLarge(
+    roundQuantity(onHand + adding),
+    QUANTITY_COLUMN,
+    `The stock of ${sku} at ${where} after adding ${formatLimit(adding)} to the ${formatLimit(onHand)} there`,
+    'nothing was changed; add less, or put the stock in another bay or location',
+  );
+}
+
+/** One movement moves at most what a quantity column holds (a stocktake's line may sum many counts). */
+function checkMovementFits(quantity: number): void {
+  checkFits(quantity, QUANTITY_COLUMN, 'One stock movement', 'nothing was changed; move the stock in smaller steps');
 }
 
 async function updateAverageCost(tx: Tx, productId: number, movement: MovementInput): Promise<void> {

@@ -268,6 +268,83 @@ describe('numbers the schemas allowed but the columns cannot hold', () => {
   });
 });
 
+describe('sums of entries that would not fit a stock level or a movement are refused where they are made', () => {
+  const accountant = app.as('accountant');
+  const levelOf = async (productId: number) => (await warehouse.stock.levels({ productId })).items.map((l) => l.quantity);
+
+  /** A place holding 99e12, one entry (1e12) short of what a quantity column holds. */
+  async function nearlyFull(productId: number, locationId: number) {
+    for (let i = 0; i < 99; i++)
+      await warehouse.stock.adjust({ productId, locationId, quantity: 1e12, glCode: '630', unitCost: 0, idempotencyKey: key() });
+    expect(await levelOf(productId)).toEqual([99e12]);
+  }
+
+  it('a receipt that would take the level past numeric(18,4): refused, the order stays as it was', async () => {
+    const product = await plainProduct(admin, purchasableCodes);
+    const loc = await location(warehouse);
+    const supplier = await admin.suppliers.create({ name: `Supplier ${key()}` });
+    await nearlyFull(product.id, loc.id);
+    const order = await admin.purchaseOrders.create({
+      supplierId: supplier.id,
+      locationId: loc.id,
+      currency: 'NZD',
+      exchangeRate: 1,
+      lines: [{ productId: product.id, quantity: 1e12, unitCost: 1 }],
+    });
+    await admin.purchaseOrders.issue({ id: order.id });
+    const before = await counts();
+    const r = await refusal(
+      admin.purchaseOrders.receive({
+        purchaseOrderId: order.id,
+        lines: [{ lineId: order.lines[0]!.id, quantity: 1e12 }],
+        idempotencyKey: key(),
+      }),
+    );
+    expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'NUMBER_TOO_LARGE' });
+    expect(r.message).toContain(
+      `The stock of ${product.sku} at ${loc.name} after adding 1,000,000,000,000 to the 99,000,000,000,000 there`,
+    );
+    expect(r.message).toContain('must be less than 100,000,000,000,000');
+    expect(await counts()).toEqual(before);
+    expect(await levelOf(product.id)).toEqual([99e12]);
+    expect((await admin.purchaseOrders.get({ id: order.id })).lines[0]).toMatchObject({ receivedQuantity: 0 });
+  });
+
+  it('a work order whose output would take the level past numeric(18,4): refused at completion, still in progress', async () => {
+    const output = await plainProduct(admin);
+    const loc = await location(warehouse);
+    await nearlyFull(output.id, loc.id);
+    const wo = await warehouse.workOrders.create({ locationId: loc.id, inputs: [], outputs: [{ productId: output.id, quantity: 1e12 }] });
+    await warehouse.workOrders.start({ id: wo.id });
+    const before = await counts();
+    const r = await refusal(warehouse.workOrders.complete({ id: wo.id, idempotencyKey: key() }));
+    expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'NUMBER_TOO_LARGE' });
+    expect(r.message).toContain(`The stock of ${output.sku} at ${loc.name} after adding 1,000,000,000,000`);
+    expect(await counts()).toEqual(before);
+    expect((await warehouse.workOrders.get({ id: wo.id })).status).toBe('in_progress');
+    expect(await levelOf(output.id)).toEqual([99e12]);
+  });
+
+  it('a stocktake whose counts add up past what one movement holds: refused at finalising, nothing adjusted', async () => {
+    const product = await plainProduct(admin);
+    const loc = await location(warehouse);
+    const created = await warehouse.stocktakes.create({ locationId: loc.id, productIds: [product.id] });
+    await warehouse.stocktakes.start({ id: created.id });
+    // 101 rows of 1e12, each a quantity one entry may be: together 1.01e14.
+    const rows = Array.from({ length: 101 }, () => ({ productId: product.id, countedQuantity: 1e12 }));
+    const submitted = await warehouse.stocktakes.submitCounts({ stocktakeId: created.id, sheetKey: 'all', rows, idempotencyKey: key() });
+    expect(submitted.saved).toBe(true);
+    await warehouse.stocktakes.review({ id: created.id });
+    const before = await counts();
+    const r = await refusal(accountant.stocktakes.finalise({ stocktakeId: created.id, idempotencyKey: key() }));
+    expect(r).toMatchObject({ code: 'BAD_REQUEST', reason: 'NUMBER_TOO_LARGE' });
+    expect(r.message).toContain('One stock movement would be 101,000,000,000,000');
+    expect(await counts()).toEqual(before);
+    expect((await warehouse.stocktakes.get({ id: created.id })).status).toBe('review');
+    expect(await levelOf(product.id)).toEqual([]);
+  });
+});
+
 describe('refusals tRPC makes itself carry a reason and a message to act on', () => {
   it('a body that is not JSON: MALFORMED_REQUEST', async () => {
     const r = await send('locations.create', { body: '{"json": {"name": "half' });

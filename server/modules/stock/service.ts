@@ -1,8 +1,6 @@
 import type { PrismaClient } from '../../db/generated/client.ts';
-import type { Db, Tx } from '../../db/types.ts';
+import type { Db } from '../../db/types.ts';
 import { DomainError, found } from '../../domain/errors.ts';
-import { checkFits, formatLimit, QUANTITY_COLUMN } from '../../domain/limits.ts';
-import { roundQuantity } from '../../domain/quantity.ts';
 import { applyOnce } from '../idempotency.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
@@ -22,38 +20,6 @@ async function trackedProduct(db: Db, productId: number) {
     throw new DomainError('PRODUCT_NOT_STOCK_TRACKED', `${product.sku} is not stock tracked, so it has no stock to adjust.`);
   }
   return product;
-}
-
-interface Place {
-  productId: number;
-  locationId: number;
-  bayId: number | null;
-  batchId: number | null;
-}
-
-/**
- * A stock level is a quantity column: refuses an addition that would take the level at this place
- * past what the column holds. Locks the level row, so two additions cannot both pass the check.
- */
-async function checkLevelFits(tx: Tx, place: Place, quantity: number, where: string) {
-  if (quantity <= 0) return;
-  const [row] = await tx.$queryRaw<{ quantity: string }[]>`
-    SELECT quantity::text FROM stock_level
-    WHERE product_id = ${place.productId} AND location_id = ${place.locationId}
-      AND bay_id IS NOT DISTINCT FROM ${place.bayId} AND batch_id IS NOT DISTINCT FROM ${place.batchId}
-    FOR UPDATE`;
-  const level = Number(row?.quantity ?? 0);
-  checkFits(
-    roundQuantity(level + quantity),
-    QUANTITY_COLUMN,
-    `The stock of ${where} after adding ${formatLimit(quantity)} to the ${formatLimit(level)} there`,
-    'nothing was changed; add less, or put the stock in another bay or location',
-  );
-}
-
-/** "W-1 at Main (bay A)" / "batch B1 of W-1 at Main". */
-function placeName(sku: string, location: { name: string }, bay: { name: string } | null, batchNumber?: string) {
-  return `${batchNumber ? `batch ${batchNumber} of ` : ''}${sku} at ${location.name}${bay ? ` (bay ${bay.name})` : ''}`;
 }
 
 export interface AddBatchInput {
@@ -83,7 +49,6 @@ export function addBatch(prisma: PrismaClient, userId: number, input: AddBatchIn
     const unitCost = input.unitCost ?? 0;
     const batchId = await batchFor(tx, product, input.number, input.expiry, unitCost);
     const place = { productId: product.id, locationId: location.id, bayId: bay?.id ?? null, batchId };
-    await checkLevelFits(tx, place, input.quantity, placeName(product.sku, location, bay, input.number));
     await moveStock(tx, place, {
       kind: 'opening',
       quantity: input.quantity,
@@ -144,7 +109,6 @@ export function adjustStock(prisma: PrismaClient, userId: number, input: AdjustS
       }
     }
     const place = { productId: product.id, locationId: location.id, bayId: bay?.id ?? null, batchId };
-    await checkLevelFits(tx, place, input.quantity, placeName(product.sku, location, bay, input.batchNumber));
     const movementId = await moveStock(tx, place, {
       kind: 'adjustment',
       quantity: input.quantity,
