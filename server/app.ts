@@ -31,7 +31,7 @@ export async function startApp(config: Config, log: Logger = pino({ level: confi
     const admin = await ensureAdmin(db.prisma, config.adminToken);
     const tls = config.tls ? await localhostCertificate(config.dataDir) : null;
     const localSecret = newLocalSecret();
-    const server = createServer({ db, log, tls, localSecret });
+    const server = createServer({ db, log, tls, localSecret, officeJs: config.officeJs });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);

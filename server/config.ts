@@ -17,6 +17,15 @@ const DatabaseWait = z
   )
   .optional();
 
+/**
+ * STOCKSHEET_OFFICE_JS: where the task pane loads Office.js from. `cdn` (the default): Microsoft's
+ * CDN, the current supported copy, which AppSource requires (policy 1120.1). `packaged`: the copy
+ * in the @microsoft/office-js package, served by this server at /office-js/, for networks that
+ * cannot reach the CDN (a 2022 snapshot Microsoft no longer supports).
+ */
+export const OFFICE_JS_SOURCES = ['cdn', 'packaged'] as const;
+export type OfficeJsSource = (typeof OFFICE_JS_SOURCES)[number];
+
 /** Settings read from the environment once at start; a bad value stops the server with a message. */
 const EnvSchema = z.object({
   PORT: z
@@ -49,6 +58,7 @@ const EnvSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STOCKSHEET_DB_WAIT_SECONDS: DatabaseWait,
+  STOCKSHEET_OFFICE_JS: z.enum(OFFICE_JS_SOURCES, { error: 'STOCKSHEET_OFFICE_JS must be "cdn" or "packaged"' }).default('cdn'),
 });
 
 export interface Config {
@@ -60,6 +70,8 @@ export interface Config {
   logLevel: string;
   /** Embedded database only: how long a request waits for the one connection (STOCKSHEET_DB_WAIT_SECONDS), in ms; unset, 10 s. */
   databaseWaitMs?: number;
+  /** Where the pane loads Office.js from (STOCKSHEET_OFFICE_JS); unset, Microsoft's CDN. */
+  officeJs?: OfficeJsSource;
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.STOCKSHEET_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     databaseWaitMs: e.STOCKSHEET_DB_WAIT_SECONDS === undefined ? undefined : Math.round(e.STOCKSHEET_DB_WAIT_SECONDS * 1000),
+    officeJs: e.STOCKSHEET_OFFICE_JS,
   };
 }
 

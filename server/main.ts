@@ -11,7 +11,7 @@ const log = pino({ level: config.logLevel });
 try {
   await buildAddinIfStale((message) => log.info(message));
   const app = await startApp(config, log);
-  log.info({ url: app.url, database: app.db.kind }, 'Stocksheet is listening');
+  log.info({ url: app.url, database: app.db.kind, officeJs: config.officeJs }, 'Stocksheet is listening');
   if (app.newAdminToken) {
     // Printed once, on the first start: only its hash is stored.
     console.log(`\nFirst start: an admin user was created. Its API token (shown only now, keep it safe):\n\n  ${app.newAdminToken}\n`);

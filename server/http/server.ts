@@ -6,6 +6,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { OfficeJsSource } from '../config.ts';
 import { createHttpContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -22,6 +23,8 @@ export interface HttpOptions {
   tls: { key: string; cert: string } | null;
   /** Lets `npm run token` on this machine create users while the server holds the PGlite folder. */
   localSecret?: string;
+  /** Where the pane loads Office.js from (Config.officeJs); unset, Microsoft's CDN. */
+  officeJs?: OfficeJsSource;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -65,7 +68,7 @@ function sendTrpcError(res: http.ServerResponse, error: TRPCError, headers: Reco
   sendJson(res, getHTTPStatusCodeFromError(error), transformTRPCResponse(config, { error: shape }), headers);
 }
 
-export function createRequestListener({ db, log, localSecret }: HttpOptions): http.RequestListener {
+export function createRequestListener({ db, log, localSecret, officeJs }: HttpOptions): http.RequestListener {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -124,7 +127,7 @@ export function createRequestListener({ db, log, localSecret }: HttpOptions): ht
       }
       // The count sheet as an .xlsx file, for teams counting without the add-in.
       if (await countSheetRoute(db, req, res, url.pathname)) return;
-      if (serveStatic(req, res, url.pathname)) return;
+      if (serveStatic(req, res, url.pathname, officeJs)) return;
       return sendJson(res, 404, {
         reason: 'NOT_FOUND',
         message: `Nothing at ${url.pathname}; the task pane is at /, the API at /trpc and the health check at /health.`,

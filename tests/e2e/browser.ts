@@ -6,6 +6,7 @@ import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import { buildAddinIfStale } from '../../server/http/addin-build.ts';
+import { OFFICE_JS_CDN_URL } from '../../server/http/static.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,8 +36,8 @@ export async function startServer(): Promise<RunningApp & { cleanup(): Promise<v
 
 /**
  * The in-page stand-in for Office.js: tests/support/fake-excel.ts bundled for the browser and
- * served where the pane loads office.js from, so the pane runs its real Office.js code path
- * against an in-memory grid (`window.__fake`).
+ * served where the pane loads office.js from (Microsoft's CDN, which the browser never reaches),
+ * so the pane runs its real Office.js code path against an in-memory grid (`window.__fake`).
  */
 export async function fakeOfficeScript(): Promise<string> {
   const result = await build({
@@ -72,12 +73,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A pane page with the Office stand-in in place of office.js. */
+/** A pane page with the Office stand-in in place of office.js (checked to be the one loaded). */
 export async function openPane(browser: Browser, url: string, officeScript: string): Promise<Page> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 360, height: 900 } });
   const page = await context.newPage();
-  await page.route('**/office-js/office.js', (route) => route.fulfill({ contentType: 'text/javascript', body: officeScript }));
+  await page.route(OFFICE_JS_CDN_URL, (route) => route.fulfill({ contentType: 'text/javascript', body: officeScript }));
   await page.goto(url);
+  await page.waitForFunction(() => (window as any).__fake?.Office === (window as any).Office, undefined, { timeout: 10_000 });
   return page;
 }
 

@@ -17,7 +17,7 @@ function refusal(env: NodeJS.ProcessEnv): string {
 }
 
 describe('loadConfig defaults', () => {
-  it('uses port 3000, TLS on, ./data resolved to an absolute path, PGlite, info logs', () => {
+  it('uses port 3000, TLS on, ./data resolved to an absolute path, PGlite, info logs, Office.js from the CDN', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       port: 3000,
@@ -26,14 +26,21 @@ describe('loadConfig defaults', () => {
       tls: true,
       adminToken: undefined,
       logLevel: 'info',
+      officeJs: 'cdn',
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
 
   it('treats empty variables as unset (FOO= npm start)', () => {
-    expect(loadConfig({ PORT: '', STOCKSHEET_TLS: '', DATABASE_URL: '', STOCKSHEET_DATA_DIR: '', STOCKSHEET_ADMIN_TOKEN: '' })).toEqual(
-      loadConfig({}),
-    );
+    const empty = {
+      PORT: '',
+      STOCKSHEET_TLS: '',
+      DATABASE_URL: '',
+      STOCKSHEET_DATA_DIR: '',
+      STOCKSHEET_ADMIN_TOKEN: '',
+      STOCKSHEET_OFFICE_JS: '',
+    };
+    expect(loadConfig(empty)).toEqual(loadConfig({}));
   });
 
   it('ignores unrelated variables', () => {
@@ -51,6 +58,7 @@ describe('loadConfig reads every setting', () => {
       STOCKSHEET_TLS: 'off',
       STOCKSHEET_ADMIN_TOKEN: token,
       LOG_LEVEL: 'warn',
+      STOCKSHEET_OFFICE_JS: 'packaged',
     });
     expect(config).toEqual({
       port: 8443,
@@ -59,6 +67,7 @@ describe('loadConfig reads every setting', () => {
       tls: false,
       adminToken: token,
       logLevel: 'warn',
+      officeJs: 'packaged',
     });
   });
 
@@ -128,6 +137,10 @@ describe('loadConfig refuses bad values with a message naming the variable', () 
     expect(refusal({ STOCKSHEET_DB_WAIT_SECONDS: value })).toMatch(
       /STOCKSHEET_DB_WAIT_SECONDS: STOCKSHEET_DB_WAIT_SECONDS must be (between 0.1 and 25|a number of seconds)/,
     );
+  });
+
+  it.each(['CDN', 'local', 'npm'])('STOCKSHEET_OFFICE_JS=%s', (value) => {
+    expect(refusal({ STOCKSHEET_OFFICE_JS: value })).toContain('STOCKSHEET_OFFICE_JS: STOCKSHEET_OFFICE_JS must be "cdn" or "packaged"');
   });
 
   it('LOG_LEVEL that pino does not know', () => {
