@@ -381,6 +381,14 @@ function tooLarge(item: Run, quantity: number | undefined, report: Report): bool
 }
 
 /** Length and character checks for one trimmed value. */
+/**
+ * The values that could be a stored serial: what is looked up in the database. One the serial rules
+ * refuse (blank, too long, NUL or other invisible characters) exists nowhere, and never reaches a query.
+ */
+export function storableSerials(serials: readonly string[]): string[] {
+  return serials.filter((serial) => valueProblem(serial.trim()) === null);
+}
+
 function valueProblem(value: string): { reason: SerialReason; message: string } | null {
   if (value === '') return { reason: 'EMPTY_SERIAL', message: 'A serial is blank; type the serial or remove the empty entry.' };
   if (value.length > MAX_SERIAL_LENGTH) return tooLong(value);

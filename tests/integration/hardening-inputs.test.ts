@@ -9,7 +9,11 @@ import pino from 'pino';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AuthUser } from '../../server/context.ts';
+import { DomainError } from '../../server/domain/errors.ts';
 import { createServer } from '../../server/http/server.ts';
+import { checkAllocation } from '../../server/modules/allocations/service.ts';
+import { checkNewSerials } from '../../server/modules/serials/check.ts';
+import { adjustSerials } from '../../server/modules/serials/service.ts';
 import { createUser } from '../../server/modules/users/service.ts';
 import { appRouter } from '../../server/router.ts';
 import { INTERNAL_ERROR_MESSAGE, publicProcedure, router } from '../../server/trpc.ts';
@@ -265,6 +269,45 @@ describe('numbers the schemas allowed but the columns cannot hold', () => {
     await adjust(-1e12);
     await adjust(1e12);
     expect(await level()).toEqual([99e12]);
+  });
+});
+
+describe('a serial the rules refuse never reaches the database', () => {
+  // The input schemas refuse NUL before a service runs; a service called another way (a future
+  // import, a script) must still judge such a value, not send it to PostgreSQL (22021 -> 500).
+  const nul = 'SN\u00001';
+
+  it('checking new serials, allocating and writing off name the bad value at its entry and look up the rest', async () => {
+    const loc = await location(admin);
+    const product = await serialisedProduct(admin, sellableCodes);
+    await warehouse.serials.add({ productId: product.id, locationId: loc.id, serials: ['OK-1', 'OK-2'], idempotencyKey: key() });
+
+    const checked = await checkNewSerials(app.db.prisma, product.id, { serials: [nul, 'OK-1', 'NEW-1'] });
+    expect(checked.problems.map((p) => [p.index, p.reason])).toEqual([
+      [0, 'INVALID_CHARACTERS'],
+      [1, 'SERIAL_EXISTS'],
+    ]);
+
+    const customer = await admin.customers.create({ name: `Customer ${key()}` });
+    const order = await admin.salesOrders.create({
+      customerId: customer.id,
+      locationId: loc.id,
+      lines: [{ productId: product.id, quantity: 2, unitPrice: 1 }],
+    });
+    const allocation = await checkAllocation(app.db.prisma, { type: 'salesOrder', lineId: order.lines[0]!.id, serials: [nul, 'OK-2'] });
+    expect(allocation.problems.map((p) => [p.index, p.reason])).toEqual([[0, 'INVALID_CHARACTERS']]);
+
+    const before = await counts();
+    const writeOff = await adjustSerials(app.db.prisma, user.id, {
+      productId: product.id,
+      locationId: loc.id,
+      remove: [nul, 'OK-1'],
+      glCode: '630',
+      idempotencyKey: key(),
+    }).catch((e: unknown) => e);
+    expect(writeOff).toBeInstanceOf(DomainError);
+    expect((writeOff as DomainError).problems?.map((p) => [p.index, p.reason])).toEqual([[0, 'INVALID_CHARACTERS']]);
+    expect(await counts()).toEqual(before);
   });
 });
 

@@ -2,7 +2,7 @@ import { Prisma } from '../../db/generated/client.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { judgeSerial, type SerialState } from '../../domain/allocation.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
-import { checkSerialList, expandSerialText } from '../../domain/serial-syntax.ts';
+import { checkSerialList, expandSerialText, storableSerials } from '../../domain/serial-syntax.ts';
 import { changeSerialStatus, type MovementInfo } from '../../ledger/index.ts';
 import { DOCUMENT_KINDS } from '../../domain/documents.ts';
 import { carriersOf, CLEAR_HOLDERS, HOLDER_NAME, HOLDERS, ownerHolder, ownerOf, type OwnerType } from './holders.ts';
@@ -81,8 +81,9 @@ export async function judgeSerials(db: Db, target: LineTarget, request: SerialRe
     request.text !== undefined
       ? expandSerialText(request.text, { quantity: target.needed })
       : checkSerialList(request.serials ?? [], { quantity: target.needed });
-  if (lock) await lockSerials(db as Tx, target, parsed.serials);
-  const rows = await readSerials(db, target, parsed.serials);
+  const lookUp = storableSerials(parsed.serials);
+  if (lock) await lockSerials(db as Tx, target, lookUp);
+  const rows = await readSerials(db, target, lookUp);
   const bySerial = new Map(rows.map((r) => [r.serial, r]));
   const problems: Problem[] = [...parsed.problems];
   const invalid = new Set(parsed.problems.map((p) => p.index));

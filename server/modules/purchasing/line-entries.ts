@@ -91,7 +91,7 @@ export async function checkEntries(db: Db, order: OrderInfo, entries: Entry[]): 
 
 /**
  * What the database knows of the entries: one query per product for its serials, one for the
- * batches. Entries the rules will refuse are looked up too: harmless, and the rules stay in one place.
+ * batches. Serials no serial can be are left out of the query (serialConflicts); the rules judge them.
  */
 async function loadEntryFacts(db: Db, order: OrderInfo, entries: Entry[]): Promise<EntryFacts> {
   const productOf = new Map(order.lines.map((line) => [line.id, line.productId]));

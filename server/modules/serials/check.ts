@@ -1,6 +1,6 @@
 import type { Db } from '../../db/types.ts';
 import { DomainError, found, type Problem } from '../../domain/errors.ts';
-import { checkSerialList, expandSerialText, higherSerial } from '../../domain/serial-syntax.ts';
+import { checkSerialList, expandSerialText, higherSerial, storableSerials } from '../../domain/serial-syntax.ts';
 import { holdProduct } from '../../ledger/index.ts';
 
 export interface SerialInput {
@@ -99,9 +99,10 @@ export async function checkNewSerials(db: Db, productId: number, input: SerialIn
  * (other than `exceptLines`, whose entries are being replaced): one pass over the list, since both
  * are asked of every serial entered. A serial is one row for its whole life, so one lookup does.
  */
-export async function serialConflicts(db: Db, productId: number, serials: string[], exceptLines: number[] = []) {
+export async function serialConflicts(db: Db, productId: number, entered: string[], exceptLines: number[] = []) {
   const existing = new Set<string>();
   const onOrders = new Map<string, { orderId: number; lineNumber: number }>();
+  const serials = storableSerials(entered);
   if (serials.length === 0) return { existing, onOrders };
   const rows = await db.$queryRaw<
     { serial: string; status: string; line_id: number | null; order_id: number | null; line_number: number | null }[]

@@ -2,7 +2,7 @@ import type { PrismaClient } from '../../db/generated/client.ts';
 import { pgErrorCode } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
 import { DomainError, found, listRejected, type Problem } from '../../domain/errors.ts';
-import { checkSerialList } from '../../domain/serial-syntax.ts';
+import { checkSerialList, storableSerials } from '../../domain/serial-syntax.ts';
 import { applyOnce } from '../idempotency.ts';
 import { resolvePlace } from '../locations/service.ts';
 import { page } from '../pagination.ts';
@@ -155,8 +155,7 @@ async function lockSerialsForRemoval(tx: Tx, productId: number, location: { id: 
   const checked = checkSerialList(remove);
   const problems: Problem[] = checked.problems.map((p) => ({ ...p, field: 'remove' }));
   const invalid = new Set(checked.problems.map((p) => p.index));
-  // Only values the serial rules accept are looked up: one judged invalid never reaches the database.
-  const lookUp = checked.serials.filter((_, index) => !invalid.has(index));
+  const lookUp = storableSerials(checked.serials);
   if (lookUp.length === 0) return { rows: [] as LockedSerial[], problems };
   const found = await tx.$queryRaw<
     {
