@@ -22,7 +22,8 @@ export interface RunningApp {
 /** Opens the database, migrates it, makes sure an admin exists, and starts serving. */
 export async function startApp(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
   const target = databaseTarget(config.databaseUrl, config.dataDir, config.databaseWaitMs);
-  const lock: DataDirLock | null = target.kind === 'pglite' ? acquireDataDirLock(config.dataDir, 'the Stocksheet server') : null;
+  const lock: DataDirLock | null =
+    target.kind === 'pglite' ? acquireDataDirLock(config.dataDir, 'the Stocksheet server', (message) => log.warn(message)) : null;
   let db: Database | undefined;
   try {
     db = await openDatabase(target);

@@ -71,13 +71,16 @@ describe.runIf(hasProc)('the data folder lock', () => {
       localSecret: 'x',
     });
     expect(dataDirOwner(dataDir)).toBeNull();
+    // The take-over is the server's log's business (JSON to its log, with the level), not a bare line on stderr.
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const app = await startApp(
-      { port: 0, dataDir, databaseUrl: undefined, tls: false, adminToken: undefined, logLevel: 'silent' },
-      pino({ level: 'silent' }),
-    );
+    const logged: { level: number; msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) });
+    const app = await startApp({ port: 0, dataDir, databaseUrl: undefined, tls: false, adminToken: undefined, logLevel: 'info' }, log);
     try {
-      const takeOvers = warn.mock.calls.map(([message]) => String(message)).filter((message) => message.startsWith('Taking over'));
+      expect(warn).not.toHaveBeenCalled();
+      const takeOvers = logged
+        .filter((line) => line.level === pino.levels.values.warn && line.msg.startsWith('Taking over'))
+        .map((line) => line.msg);
       expect(takeOvers).toHaveLength(1);
       expect(takeOvers[0]).toMatch(
         /^Taking over the embedded database in .*: its lock file named the Stocksheet server \(process 1\), but process 1 is now another process/,
