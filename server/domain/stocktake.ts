@@ -25,6 +25,20 @@ export function assertChangeable(id: number, status: StocktakeStatus): void {
   if (status === 'cancelled') throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${id} was cancelled.`);
 }
 
+/**
+ * Review is the approval step: only a stocktake in review may be finalised. Those who count move
+ * it from counting to review; those who finalise check the variances there, then finalise.
+ */
+export function assertFinalisable(id: number, status: StocktakeStatus): void {
+  assertChangeable(id, status);
+  if (status === 'draft') throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${id} has not started; there is nothing to finalise.`);
+  if (status === 'counting')
+    throw new DomainError(
+      'STOCKTAKE_NOT_IN_REVIEW',
+      `Stocktake #${id} is still being counted: move it to review, check the variances, then finalise.`,
+    );
+}
+
 export interface ProductFacts {
   id: number;
   sku: string;

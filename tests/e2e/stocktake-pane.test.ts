@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: a stocktake counted 
     page.evaluate(([s, r, c, v]) => (window as any).__fake.workbook.setCells(s, r, c, [[v]]), [sheet, row, column, value] as const);
   const done = (page: Page) => page.getByTestId('done-bar').textContent();
 
-  it('lays out count sheets, takes the counts with a missing serial, an extra serial and a short count, and finalises them', async () => {
+  it('lays out count sheets, takes the counts with a missing serial, an extra serial and a short count, reviews and finalises them', async () => {
     const page = await openPane(browser, server.url, officeScript);
     await connectPane(page, ADMIN_TOKEN, 'Stocktake');
     await page.getByRole('combobox', { name: 'Location to count' }).click();
@@ -114,6 +114,15 @@ describe.skipIf(!hasChromium)('task pane in a real browser: a stocktake counted 
     expect(bolt.slice(3, 9)).toEqual([40, 37, 0, -3, 0.5, -1.5]);
     const cam = variances.find((r) => r[0] === 'ST-CAM')!;
     expect(cam.slice(9, 12)).toEqual(['S3', 'S9', '']);
+
+    // Review is the approval step: while counting there is no Finalise, only the way to review.
+    expect(await page.getByRole('button', { name: 'Finalise…' }).count()).toBe(0);
+    expect(await page.getByTestId('stocktake-finalise-hint').textContent()).toContain('move it to review');
+    await page.getByRole('button', { name: 'Move to review' }).click();
+    await expect.poll(() => page.getByTestId('stocktake-status').textContent()).toContain('review');
+    await expect.poll(() => done(page)).toContain('is in review: check the variances');
+    expect(await page.getByRole('button', { name: 'Move to review' }).count()).toBe(0);
+    expect(await page.getByTestId('stocktake-finalise-hint').count()).toBe(0);
 
     await page.getByRole('button', { name: 'Finalise…' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Finalise' }).click();

@@ -118,7 +118,8 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
       expect(s).toMatchObject({ countedQuantity: 3, variance: 0, value: 0, missingSerials: [], newSerials: [], misplacedSerials: [] });
       seen.add(`${p.expectedQuantity}/${s.expectedQuantity}`);
 
-      // Finalising a right count changes nothing.
+      // Finalising a right count (after review, the approval step) changes nothing.
+      await warehouse.stocktakes.review({ id: draft.id });
       const done = await accountant.stocktakes.finalise({ stocktakeId: draft.id, idempotencyKey: key() });
       expect(done).toMatchObject({ adjustedLines: 0, serials: { writtenOff: 0, created: 0, reinstated: 0, moved: 0 } });
       expect(await levelAt(plain.id, loc.id, bayA)).toBe(13);
@@ -195,6 +196,8 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
           { productId: ser.id, bayId: bayA, serials: ['F1'] },
         ],
       });
+      // In review (the approval step) counts are still taken, as a recount: that is what races.
+      await warehouse.stocktakes.review({ id: draft.id });
 
       const stagger = round % 3;
       const [finalise, late] = await Promise.all([
@@ -259,6 +262,7 @@ describe(`stocktake races (${onPostgres ? 'PostgreSQL: real locks' : 'PGlite: se
         idempotencyKey: key(),
         rows: [{ productId: ser.id, bayId: bayA, serials: ['M1'] }],
       });
+      await warehouse.stocktakes.review({ id: draft.id });
 
       const stagger = [0, 3, 8, 20][round % 4]!;
       const [finalise, writeOff] = await Promise.all([

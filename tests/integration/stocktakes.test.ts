@@ -54,6 +54,12 @@ async function counted(stocktakeId: number, sheetKey: string, rows: Row[]) {
   return result;
 }
 
+/** Review is the approval step: the counters move the stocktake to review, then the accountant finalises it. */
+async function reviewAndFinalise(stocktakeId: number, options: { idempotencyKey?: string; glCode?: string; zeroUncounted?: boolean } = {}) {
+  expect((await warehouse.stocktakes.review({ id: stocktakeId })).status).toBe('review');
+  return accountant.stocktakes.finalise({ stocktakeId, ...options, idempotencyKey: options.idempotencyKey ?? key() });
+}
+
 async function variances(stocktakeId: number, as: Caller = accountant) {
   return (await as.stocktakes.variances({ stocktakeId })).lines;
 }
@@ -212,7 +218,7 @@ describe('the freeze', () => {
     expect(lines).toHaveLength(2);
 
     const before = await levels(plain.id);
-    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
+    const done = await reviewAndFinalise(s.id);
     expect(done).toMatchObject({
       status: 'finalised',
       adjustedLines: 0,
@@ -238,7 +244,7 @@ describe('the freeze', () => {
     await counted(s.id, `bay-${bayA}`, [{ productId: ser.id, bayId: bayA, serials: ['G3'] }]);
     const line = lineOf(await variances(s.id), ser.id, bayA);
     expect(line).toMatchObject({ expectedQuantity: 3, movedSinceFreeze: -1, countedQuantity: 1, variance: 0, missingSerials: [] });
-    await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
+    await reviewAndFinalise(s.id);
     expect(await ledgerOf(s.id)).toEqual([]);
     expect(await serialsOf(ser.id)).toMatchObject({ G1: { status: 'written_off' }, G2: { status: 'shipped' }, G3: { status: 'in_stock' } });
   });
@@ -258,7 +264,7 @@ describe('the freeze', () => {
     expect(lineOf(lines, plain.id, bayA)).toMatchObject({ variance: 0, movedSinceFreeze: 0 });
 
     // Nothing uncounted: bay B is outside the stocktake, and finalising leaves it alone.
-    await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
+    await reviewAndFinalise(s.id);
     expect(await levels(plain.id)).toEqual([
       { locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 5 },
       { locationId: loc.id, bayId: bayB, batchNumber: null, quantity: 5 },
@@ -276,7 +282,7 @@ describe('the freeze', () => {
     const { sheets } = await warehouse.stocktakes.countSheets({ stocktakeId: s.id });
     expect(sheets.flatMap((sh) => sh.lines.map((l) => l.productId))).toEqual([inScope.id]);
     await counted(s.id, `bay-${bayA}`, [{ productId: inScope.id, bayId: bayA, countedQuantity: 5 }]);
-    await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
+    await reviewAndFinalise(s.id);
     expect(await levels(outOfScope.id)).toEqual([{ locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 7 }]);
   });
 });
@@ -345,7 +351,7 @@ describe('counts', () => {
       { productId: plain.id, bayId: bayA, countedQuantity: 2 },
     ]);
     expect(lineOf(await variances(s.id), plain.id, bayA)).toMatchObject({ countedQuantity: 9, variance: -1 });
-    await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
+    await reviewAndFinalise(s.id);
     expect(await levels(plain.id)).toEqual([{ locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 9 }]);
   });
 
@@ -539,7 +545,7 @@ describe('variances', () => {
     // The contract's fields (and the SKU), nothing that leaked from the rows the lines were built from.
     for (const line of lines) expect(Object.keys(line).sort()).toEqual(LINE_FIELDS);
 
-    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
+    const done = await reviewAndFinalise(s.id, { glCode: GL });
     expect(done).toMatchObject({ adjustedLines: 1, value: -4 });
     expect(await ledgerOf(s.id)).toEqual([
       {
@@ -608,7 +614,7 @@ describe('variances', () => {
       value: 9,
     });
 
-    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
+    const done = await reviewAndFinalise(s.id, { glCode: GL });
     expect(done).toMatchObject({ adjustedLines: 2, value: 17 });
     const batches = (await warehouse.batches.list({ productId: batch.id, limit: 100 })).items;
     expect(batches.map((b) => [b.number, b.expiry, b.quantity, b.unitCost, b.bayId]).sort()).toEqual([
@@ -656,7 +662,7 @@ describe('variances', () => {
       misplacedSerials: ['V2'],
     });
 
-    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
+    const done = await reviewAndFinalise(s.id, { glCode: GL });
     expect(done).toMatchObject({ serials: { writtenOff: 1, created: 1, reinstated: 0, moved: 1 }, value: -22.5 });
     expect(await serialsOf(ser.id)).toEqual({
       V1: { status: 'in_stock', locationId: loc.id, bayId: bayA },
@@ -715,7 +721,7 @@ describe('variances', () => {
       missingSerials: [],
     });
 
-    await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), glCode: GL });
+    await reviewAndFinalise(s.id, { glCode: GL });
     expect(await levels(ser.id)).toEqual(
       [
         { locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 2 },
@@ -751,7 +757,7 @@ describe('variances', () => {
     // Bay C is not counted by this stocktake: what leaves it is shown, and nothing there awaits a count.
     expect(lineOf(lines, ser.id, bayC)).toMatchObject({ expectedQuantity: 0, countedQuantity: null, variance: -1, value: -10 });
 
-    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
+    const done = await reviewAndFinalise(s.id);
     expect(done).toMatchObject({ serials: { writtenOff: 0, moved: 1 }, value: 0 });
     expect(await serialsOf(ser.id)).toMatchObject({
       O1: { bayId: bayA, status: 'in_stock' },
@@ -780,7 +786,7 @@ describe('variances', () => {
       value: 8,
       newSerials: ['W2'],
     });
-    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() });
+    const done = await reviewAndFinalise(s.id);
     expect(done.serials).toEqual({ writtenOff: 0, created: 0, reinstated: 1, moved: 0 });
     expect((await serialsOf(ser.id)).W2).toEqual({ status: 'in_stock', locationId: loc.id, bayId: bayB });
     expect(await levels(ser.id)).toEqual([
@@ -813,6 +819,7 @@ describe('variances', () => {
     });
     expect(lineOf(lines, plain.id, bayB)).toMatchObject({ countedQuantity: null, variance: null });
 
+    await warehouse.stocktakes.review({ id: s.id });
     const before = await movementCount();
     const r = await refusal(accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key() }));
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'UNCOUNTED_LINES' });
@@ -824,7 +831,7 @@ describe('variances', () => {
       ].sort(),
     );
     expect(await movementCount()).toBe(before);
-    expect((await warehouse.stocktakes.get({ id: s.id })).status).toBe('counting');
+    expect((await warehouse.stocktakes.get({ id: s.id })).status).toBe('review');
 
     const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), zeroUncounted: true, glCode: GL });
     expect(done).toMatchObject({ status: 'finalised', adjustedLines: 1, serials: { writtenOff: 2 }, value: -30 });
@@ -841,6 +848,58 @@ describe('variances', () => {
 // ---- finalise -------------------------------------------------------------------------------
 
 describe('finalise', () => {
+  it('review is the approval step: finalising while counting is refused, changes nothing, and goes through after review', async () => {
+    const loc = await location(warehouse, ['A']);
+    const bayA = loc.bayIds[0]!;
+    const plain = await plainProduct(admin);
+    const ser = await serialisedProduct(admin);
+    await adjust(plain.id, loc.id, bayA, 10, 2);
+    await addSerials(ser.id, loc.id, bayA, ['AP1', 'AP2'], 10);
+    const s = await started({ locationId: loc.id });
+    await counted(s.id, `bay-${bayA}`, [
+      { productId: plain.id, bayId: bayA, countedQuantity: 7 },
+      { productId: ser.id, bayId: bayA, serials: ['AP1', 'AP-NEW'] },
+    ]);
+    const snapshot = async () => ({
+      movements: await movementCount(),
+      plain: await levels(plain.id),
+      ser: await levels(ser.id),
+      serials: await serialsOf(ser.id),
+      stocktake: await warehouse.stocktakes.get({ id: s.id }),
+      variances: await variances(s.id),
+    });
+    const before = await snapshot();
+    expect(before.stocktake.status).toBe('counting');
+
+    // Whoever asks and however (the key reused later, uncounted lines as zero): refused while counting.
+    const k = key();
+    const refusals = [
+      await refusal(accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: k, glCode: GL })),
+      await refusal(admin.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: key(), zeroUncounted: true })),
+    ];
+    for (const r of refusals) {
+      expect(r).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        reason: 'STOCKTAKE_NOT_IN_REVIEW',
+        message: `Stocktake #${s.id} is still being counted: move it to review, check the variances, then finalise.`,
+      });
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(await ledgerOf(s.id)).toEqual([]);
+
+    // Moved to review (counts still open for a recount there), the same request goes through.
+    expect((await warehouse.stocktakes.review({ id: s.id })).status).toBe('review');
+    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: k, glCode: GL });
+    expect(done).toMatchObject({ status: 'finalised', adjustedLines: 1, serials: { writtenOff: 1, created: 1 } });
+    expect(await levels(plain.id)).toEqual([{ locationId: loc.id, bayId: bayA, batchNumber: null, quantity: 7 }]);
+    expect(await serialsOf(ser.id)).toMatchObject({
+      AP1: { status: 'in_stock' },
+      AP2: { status: 'written_off' },
+      'AP-NEW': { status: 'in_stock' },
+    });
+    expect((await warehouse.stocktakes.get({ id: s.id })).status).toBe('finalised');
+  });
+
   it('posts with the organisation GL code by default, and stock levels then match the counts', async () => {
     await admin.settings.update({ stocktakeGlCode: '699' });
     try {
@@ -964,7 +1023,7 @@ describe('finalise', () => {
     const s = await started({ locationId: loc.id });
     await counted(s.id, 'x', [{ productId: plain.id, bayId: bayA, countedQuantity: 4 }]);
     const k = key();
-    const done = await accountant.stocktakes.finalise({ stocktakeId: s.id, idempotencyKey: k, glCode: GL });
+    const done = await reviewAndFinalise(s.id, { idempotencyKey: k, glCode: GL });
     const movements = await movementCount();
 
     const refusals = [
@@ -1121,7 +1180,7 @@ describe('the review of a finalised stocktake', () => {
       ],
     });
     const before = await app.as('accountant').stocktakes.variances({ stocktakeId: st.id });
-    await app.as('accountant').stocktakes.finalise({ stocktakeId: st.id, idempotencyKey: key(), glCode: GL });
+    await reviewAndFinalise(st.id, { glCode: GL });
     // Later stock changes at the same place do not rewrite the closed review.
     await adjust(plain.id, loc.id, bay, 5);
     await addSerials(cam.id, loc.id, bay, ['FIN-3']);
@@ -1156,7 +1215,7 @@ describe('a serial delivered but not yet received', () => {
     });
     const { lines } = await accountant.stocktakes.variances({ stocktakeId: st.id });
     expect(lines.filter((l) => l.productId === cam.id).map((l) => [l.variance, l.newSerials, l.misplacedSerials])).toEqual([[0, [], []]]);
-    await accountant.stocktakes.finalise({ stocktakeId: st.id, idempotencyKey: key(), glCode: GL });
+    await reviewAndFinalise(st.id, { glCode: GL });
     const receipt = await admin.purchaseOrders.receive({
       purchaseOrderId: order.id,
       lines: [{ lineId: order.lines[0]!.id, quantity: 1 }],

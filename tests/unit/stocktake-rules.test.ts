@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { refusedBy as refused } from '../helpers/rules.ts';
 import {
   assertChangeable,
+  assertFinalisable,
   assertTakesCounts,
   computeVariances,
   type ProductFacts,
@@ -56,6 +57,44 @@ describe('assertChangeable', () => {
     const cancelled = refused(() => assertChangeable(3, 'cancelled'));
     expect(cancelled.reason).toBe('STOCKTAKE_NOT_OPEN');
     expect(cancelled.message).toContain('cancelled');
+  });
+});
+
+describe('assertFinalisable (review is the approval step)', () => {
+  it('finalises a stocktake in review', () => {
+    expect(() => assertFinalisable(12, 'review')).not.toThrow();
+  });
+
+  it('refuses one still being counted, saying to move it to review first', () => {
+    const e = refused(() => assertFinalisable(12, 'counting'));
+    expect(e.reason).toBe('STOCKTAKE_NOT_IN_REVIEW');
+    expect(e.message).toBe('Stocktake #12 is still being counted: move it to review, check the variances, then finalise.');
+  });
+
+  it('refuses a draft as not started, a cancelled one as not open and a finalised one as finalised', () => {
+    const draft = refused(() => assertFinalisable(12, 'draft'));
+    expect(draft.reason).toBe('STOCKTAKE_NOT_OPEN');
+    expect(draft.message).toBe('Stocktake #12 has not started; there is nothing to finalise.');
+    expect(refused(() => assertFinalisable(12, 'cancelled'))).toMatchObject({
+      reason: 'STOCKTAKE_NOT_OPEN',
+      message: 'Stocktake #12 was cancelled.',
+    });
+    expect(refused(() => assertFinalisable(12, 'finalised'))).toMatchObject({
+      reason: 'STOCKTAKE_FINALISED',
+      message: 'Stocktake #12 is finalised and cannot change.',
+    });
+  });
+
+  it('finalises in exactly one status', () => {
+    const finalisable = ALL.filter((s) => {
+      try {
+        assertFinalisable(1, s);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(finalisable).toEqual(['review']);
   });
 });
 

@@ -151,8 +151,13 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
   const toReview = () =>
     run(async () => {
       if (!stocktake) return;
-      setStocktake(await api.stocktakes.review.mutate({ id: stocktake.id }));
+      const reviewed = await api.stocktakes.review.mutate({ id: stocktake.id });
+      setStocktake(reviewed);
       await refreshList();
+      task.setDone(
+        `Stocktake #${reviewed.id} is in review: check the variances (recounts are still taken), then ` +
+          (mayFinalise ? 'finalise.' : 'an accountant or admin finalises it.'),
+      );
     });
 
   const varianceSheet = () =>
@@ -257,12 +262,20 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
                 Variance sheet
               </Button>
             )}
-            {(status === 'counting' || status === 'review') && mayFinalise && (
+            {/* Review is the approval step: a stocktake is finalised from review only. */}
+            {status === 'review' && mayFinalise && (
               <Button onClick={() => setConfirming(true)} disabled={busy}>
                 Finalise…
               </Button>
             )}
           </div>
+          {status === 'counting' && mayFinalise && (
+            <Text size={200} data-testid="stocktake-finalise-hint">
+              {mayWrite(role, 'stocktakes.count')
+                ? 'Finalising opens once the stocktake is in review: move it to review when counting is done.'
+                : 'Finalising opens once the stocktake is in review: those who count (warehouse) move it there when counting is done.'}
+            </Text>
+          )}
         </>
       )}
       <TaskStatus task={task} />

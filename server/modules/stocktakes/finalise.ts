@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../db/generated/client.ts';
 import type { Tx } from '../../db/types.ts';
 import { DomainError, type Problem } from '../../domain/errors.ts';
-import { assertChangeable, type Variances } from '../../domain/stocktake.ts';
+import { assertFinalisable, type Variances } from '../../domain/stocktake.ts';
 import { applyOnce } from '../idempotency.ts';
 import { lockStocktake } from './service.ts';
 import { stocktakeVariances } from './variances.ts';
@@ -12,7 +12,8 @@ type Movement = MovementInfo;
 /**
  * Turns the variances into stock changes in one transaction, with ledger rows that name the
  * stocktake (GL code, cost recorded for the serial or batch, or the frozen average cost), then
- * closes it for good. Lines nobody counted are refused unless `zeroUncounted` says they are empty.
+ * closes it for good. Only a stocktake in review is finalised (review is the approval step). Lines
+ * nobody counted are refused unless `zeroUncounted` says they are empty.
  */
 export function finaliseStocktake(
   prisma: PrismaClient,
@@ -22,9 +23,7 @@ export function finaliseStocktake(
   const { idempotencyKey, ...request } = input;
   return applyOnce(prisma, { userId, procedure: 'stocktakes.finalise', key: idempotencyKey, input: request }, async (tx) => {
     const stocktake = await lockStocktake(tx, input.stocktakeId);
-    assertChangeable(stocktake.id, stocktake.status);
-    if (stocktake.status === 'draft')
-      throw new DomainError('STOCKTAKE_NOT_OPEN', `Stocktake #${stocktake.id} has not started; there is nothing to finalise.`);
+    assertFinalisable(stocktake.id, stocktake.status);
     // Hold every serial this stocktake expected or found, in id order (as serial adjustments do):
     // a write-off or move of one of them racing this waits and then sees what finalising did, and
     // one that committed first is seen here, so no serial leaves (or enters) stock twice.
