@@ -103,8 +103,8 @@ export function officeEntrySheets(): EntrySheets {
     /**
      * Resets what an earlier layout left (locking, data validation and conditional formats over the
      * area it covered, the used range and the new layout), then unlocks the editable columns' data
-     * rows with their validation, colours the status column, protects the sheet with
-     * ENTRY_PROTECTION and records the laid-out area in ENTRY_LAYOUT_PROPERTY, all in one sync. A
+     * rows with their validation, colours the status column, records the laid-out area in
+     * ENTRY_LAYOUT_PROPERTY and protects the sheet with ENTRY_PROTECTION, all in one sync. A
      * protected sheet is unprotected first (this fails if a person protected it with a password).
      */
     async formatEntrySheet(sheet, layout) {
@@ -153,9 +153,10 @@ export function officeEntrySheets(): EntrySheets {
             if (statusColumn !== undefined)
               addStatusFormats(worksheet.getRangeByIndexes(1, statusColumn, rowCount, 1), cellAddress(1, statusColumn));
           }
-          protection.protect(ENTRY_PROTECTION);
+          // The property goes on before the protection: a protected sheet refuses it.
           const { extent } = plan;
           worksheet.customProperties.add(ENTRY_LAYOUT_PROPERTY, rangeAddress(extent.top, extent.left, extent.rowCount, extent.columnCount));
+          protection.protect(ENTRY_PROTECTION);
           await context.sync();
         });
       });

@@ -1,5 +1,6 @@
 // Worksheet custom properties on Office.js: metadata kept with a sheet.
 
+import { withOwnProtectionLifted } from './office-protection.ts';
 import type { SheetProperties } from './port.ts';
 
 export function officeSheetProperties(): SheetProperties {
@@ -34,8 +35,11 @@ export function officeSheetProperties(): SheetProperties {
         const worksheet = context.workbook.worksheets.getItemOrNullObject(sheet);
         await context.sync();
         if (worksheet.isNullObject) throw new Error(`There is no sheet named "${sheet}" in this workbook.`);
-        worksheet.customProperties.add(key, value);
-        await context.sync();
+        // A protected sheet refuses the property: the add-in's own protection is lifted meanwhile.
+        await withOwnProtectionLifted(context, worksheet, async () => {
+          worksheet.customProperties.add(key, value);
+          await context.sync();
+        });
       });
     },
   };

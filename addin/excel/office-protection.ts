@@ -13,27 +13,28 @@ export const ENTRY_LAYOUT_PROPERTY = 'Stocksheet.entryLayout';
 export const ENTRY_PROTECTION: Excel.WorksheetProtectionOptions = { allowFormatColumns: true, allowAutoFilter: true, allowSort: true };
 
 /**
- * Runs `work` (writes to `worksheet`, events already off) with the sheet's protection lifted when
- * that protection is this add-in's own (formatEntrySheet left ENTRY_LAYOUT_PROPERTY on the sheet),
- * then protects it again with the options it had, even when `work` fails (a failure to re-protect
- * never hides the original error). A sheet a person protected is left protected: the writes then
- * fail as Excel refuses them.
+ * Runs `work` (writes to `worksheet`) with the sheet's protection lifted when that protection is
+ * this add-in's own (formatEntrySheet left ENTRY_LAYOUT_PROPERTY on the sheet), then protects it
+ * again with ENTRY_PROTECTION, even when `work` fails (a failure to re-protect never hides the
+ * original error). The options Excel reports for a protected sheet are not used to protect it
+ * again: they can hold nulls that make protect() fail (office-js #1931), which would leave the
+ * sheet unprotected. A sheet a person protected is left protected: the writes then fail as Excel
+ * refuses them.
  */
 export async function withOwnProtectionLifted<T>(
   context: Excel.RequestContext,
   worksheet: Excel.Worksheet,
   work: () => Promise<T>,
 ): Promise<T> {
-  const protection = worksheet.protection.load('protected,options');
+  const protection = worksheet.protection.load('protected');
   const layout = worksheet.customProperties.getItemOrNullObject(ENTRY_LAYOUT_PROPERTY);
   await context.sync();
   if (!protection.protected || layout.isNullObject) return work();
-  const options = protection.options;
   beginWrite(context);
   protection.unprotect();
   await context.sync();
   return thenRestore(context, work, () => {
     beginWrite(context);
-    protection.protect(options);
+    protection.protect(ENTRY_PROTECTION);
   });
 }

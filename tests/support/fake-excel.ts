@@ -8,29 +8,50 @@
 // - Writes and method calls are queued and applied, in order, at `sync()`. When one fails, the
 //   operations before it stay applied and the sync rejects (as in Excel). `Excel.run` syncs what is
 //   still queued when the batch resolves; using a proxy after its run has finished throws.
-// - Written values are read as Excel reads typing: "'text" is stored as "text" (text, without the
-//   apostrophe); "=..." is a formula, and so is "+..." / "-..." / "@..." unless it is a plain
-//   number; "00123", "+61", "5%" become numbers, "TRUE"/"FALSE" booleans. Formulas are recorded in
-//   `workbook.formulaWrites` (and never calculated: the cell reads back as the formula's text).
-// - A request or response whose JSON is bigger than `payloadLimitBytes` (default 5 MB, as Excel on
-//   the web) makes `sync()` reject with RequestPayloadSizeLimitExceeded or
-//   ResponsePayloadSizeLimitExceeded. A too-big request applies nothing; a too-big response comes
-//   after its writes were applied.
+// - Written values are read as Excel reads typing (fake-excel-typing.ts): in a cell formatted as
+//   Text ("@") they stay exactly as written; elsewhere "'text" is stored as "text", "=..." is a
+//   formula (and so is "+..." / "-..." / "@..." unless it is a number), "00123" becomes 123, "1E5"
+//   100000, "12,345" 12345, "$5" 5, "5%" 0.05, a number of more than 15 digits keeps 15, "1-2",
+//   "3/4" and "2024-01-02" become dates in the workbook's date system (`date1904`), "TRUE"/"FALSE"
+//   booleans. Formulas are recorded in `workbook.formulaWrites` (and never calculated: the cell
+//   reads back as the formula's text). `workbook.typeInto` types as a person would, through the
+//   same rules (refused on a locked cell of a protected sheet and by the cell's data validation).
+//   `range.text` is what Excel would show for the value in the cell's number format (General shows
+//   12 digits or more in scientific form). Text over 32,767 characters, NaN and Infinity are
+//   refused at sync.
+// - A request or response bigger than `payloadLimitBytes` (default 5 MB, as Excel on the web) makes
+//   `sync()` reject with RequestPayloadSizeLimitExceeded or ResponsePayloadSizeLimitExceeded, or
+//   with GeneralException when `oversizedError: 'generic'` (as Excel on the web has answered).
+//   Sizes are the fake's own measure, not the add-in's planner's: the JSON of what each operation
+//   sends or receives, plus a fixed overhead per operation, per object it addresses and per
+//   collection item returned. A too-big request applies nothing; a too-big response comes after its
+//   writes were applied.
+// - Calculation suspended with `application.suspendApiCalculationUntilNextSync()` leaves the
+//   workbook needing a recalculation (`workbook.calculationPending()`) until
+//   `application.calculate(...)`: the API reference makes that the caller's job.
 // - Worksheet protection (`worksheet.protection`, or `workbook.protect`): a protected sheet refuses
 //   values written to locked cells (every cell is locked until `format.protection.locked = false`),
-//   cell formats (unless protected with allowFormatCells), column autofit (unless
-//   allowFormatColumns), locking, data validation, conditional formats and comments. `protect` fails
-//   on a sheet already protected. Data validation only restricts what a person types: values the
-//   API writes are never checked against it (as in Excel).
+//   cell formats and number formats (unless protected with allowFormatCells), column autofit
+//   (unless allowFormatColumns), locking, data validation, conditional formats, comments and custom
+//   properties. `protect` on a protected sheet and `unprotect` on an unprotected one fail with
+//   AccessDenied (as reported in office-js #6784). The options loaded from `protection.options`
+//   have null fields (as reported in office-js #1931), and `protect` given a null option fails with
+//   GeneralException. Data validation only restricts what a person types: values the API writes are
+//   never checked against it (as in Excel).
+// - `Office.context.requirements.isSetSupported` compares versions part by part (1.10 > 1.9) with
+//   the `excelApi` version the fake offers (default 1.12).
 // - A cell holds one comment; adding a second fails the sync. A legacy note (`workbook.addNote`) is
-//   invisible to the comments API and also makes a comment on its cell fail.
+//   invisible to the comments API and also makes a comment on its cell fail. Comment collections
+//   load all their items, or a page of them with `load({ select, top, skip })`; `getCount()`.
 // - Every sync is recorded: its operations (loads, property sets, method calls; whether each one
 //   changed the workbook, and whether events were on and calculation suspended when it ran), the
 //   request and response sizes in bytes, and its error if it failed.
 //
 // No Node imports: the end-to-end test bundles this file into the page as the Excel stand-in.
 
-export type FakeValue = string | number | boolean;
+import { GENERAL, displayText, enterValue, type FakeValue } from './fake-excel-typing.ts';
+
+export type { FakeValue };
 
 /** A rectangle of cells by 0-based indexes. */
 export interface FakeArea {
@@ -81,8 +102,20 @@ export interface SyncRecord {
 }
 
 export interface FakeExcelOptions {
-  /** Largest request or response one sync may carry, in bytes of JSON (default 5,000,000). */
+  /** Largest request or response one sync may carry, in bytes as the fake measures them (default 5,000,000). */
   payloadLimitBytes?: number;
+  /**
+   * How an oversized request or response is answered: with its payload error code (default), or
+   * with GeneralException, "An internal error has occurred." (as Excel on the web has answered:
+   * office-js-docs #1247, office-js #2564).
+   */
+  oversizedError?: 'payload' | 'generic';
+  /** The workbook uses the 1904 date system (day 0 is 1904-01-01) instead of the 1900 one. */
+  date1904?: boolean;
+  /** The year a date typed without one ("1-2", "Jan 5") falls in (default: this year). */
+  year?: number;
+  /** The ExcelApi requirement set version the fake offers (default "1.12"). */
+  excelApi?: string;
   /** Sheets the workbook starts with (default ["Sheet1"]); the first is active, A1 selected. */
   sheets?: string[];
   /** Called at each sync before anything is applied: a test may change the workbook here. */
@@ -189,6 +222,8 @@ interface CellModel {
   /** Cells are locked unless this says otherwise (as Excel's default cell style). */
   locked?: false;
   validation?: FakeValidation;
+  /** The cell's own number format; without one, its column's (or General). */
+  numberFormat?: string;
 }
 
 /** A cell's data validation, as set through `range.dataValidation`. */
@@ -247,6 +282,9 @@ const DEFAULT_PROTECTION: FakeProtectionOptions = {
   selectionMode: 'Normal',
 };
 
+/** The fields `protection.options` gives as null (office-js #1931 reports "some null properties"). */
+const NULL_WHEN_LOADED = { allowEditObjects: null, allowEditScenarios: null } as const;
+
 interface ConditionalFormatModel {
   id: string;
   type: FakeConditionalFormat['type'];
@@ -278,6 +316,8 @@ interface SheetModel {
   protection: FakeProtectionOptions | null;
   /** Highest priority first. */
   conditionalFormats: ConditionalFormatModel[];
+  /** Number formats of whole columns (set on every row of a column), by column index. */
+  columnFormats: Map<number, string>;
 }
 
 interface RangeTarget {
@@ -299,19 +339,25 @@ function newSheet(name: string): SheetModel {
     autofitCount: 0,
     protection: null,
     conditionalFormats: [],
+    columnFormats: new Map(),
   };
 }
 
-/** What Excel makes of a value written to `range.values` (as if typed). */
-function enterValue(input: FakeValue): { value: FakeValue; formula?: string } {
-  if (typeof input !== 'string') return { value: input };
-  if (input.startsWith("'")) return { value: input.slice(1) };
-  if (input.startsWith('=')) return { value: input, formula: input };
-  const number = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(%?)\s*$/.exec(input);
-  if (number) return { value: Number(input.trim().replace('%', '')) / (number[3] ? 100 : 1) };
-  if (/^[+\-@]/.test(input)) return { value: input, formula: `=${input}` };
-  if (/^(true|false)$/i.test(input)) return { value: input.toLowerCase() === 'true' };
-  return { value: input };
+/** Excel's limit for the text of one cell. */
+export const MAX_CELL_TEXT = 32_767;
+
+/** Values Excel cannot hold are refused (text over 32,767 characters, NaN, Infinity). */
+function checkCellValue(sheet: SheetModel, row: number, column: number, input: unknown): void {
+  const where = `${sheet.name}!${a1({ top: row, left: column, rowCount: 1, columnCount: 1 })}`;
+  if (typeof input === 'number' && !Number.isFinite(input)) {
+    throw new FakeOfficeError('InvalidArgument', `${where}: ${input} is not a number a cell can hold.`);
+  }
+  if (typeof input === 'string' && input.length - (input.startsWith("'") ? 1 : 0) > MAX_CELL_TEXT) {
+    throw new FakeOfficeError('InvalidArgument', `${where}: a cell holds at most ${MAX_CELL_TEXT} characters.`);
+  }
+  if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') {
+    throw new FakeOfficeError('InvalidArgument', `${where}: ${JSON.stringify(input)} is not a cell value.`);
+  }
 }
 
 function normaliseColor(color: string): string {
@@ -377,14 +423,20 @@ class WorkbookModel {
   active: SheetModel;
   eventsEnabled = true;
   calculationSuspended = false;
+  /** Values changed while calculation was suspended, and no recalculation since. */
+  calculationPending = false;
   formulaWrites: Array<{ sheet: string; row: number; column: number; formula: string }> = [];
+  readonly dates: { date1904: boolean };
+  readonly year: number;
   private nextCommentId = 1;
   private nextConditionalFormatId = 1;
 
-  constructor(names: string[]) {
+  constructor(names: string[], options: { date1904?: boolean; year?: number }) {
     this.sheets = names.map(newSheet);
     if (!this.sheets[0]) throw new Error('The fake workbook needs at least one sheet.');
     this.active = this.sheets[0];
+    this.dates = { date1904: options.date1904 ?? false };
+    this.year = options.year ?? new Date().getUTCFullYear();
   }
 
   find(name: string): SheetModel | null {
@@ -431,14 +483,102 @@ class WorkbookModel {
     return null;
   }
 
-  readValues({ sheet, area }: RangeTarget): FakeValue[][] {
-    const rows: FakeValue[][] = [];
-    for (let r = 0; r < area.rowCount; r++) {
-      const row: FakeValue[] = [];
-      for (let c = 0; c < area.columnCount; c++) row.push(sheet.cells.get(key(area.top + r, area.left + c))?.value ?? '');
+  /** One entry per cell of the area, row by row. */
+  private grid<T>({ sheet, area }: RangeTarget, read: (cell: CellModel | undefined, row: number, column: number) => T): T[][] {
+    const rows: T[][] = [];
+    for (let r = area.top; r < area.top + area.rowCount; r++) {
+      const row: T[] = [];
+      for (let c = area.left; c < area.left + area.columnCount; c++) row.push(read(sheet.cells.get(key(r, c)), r, c));
       rows.push(row);
     }
     return rows;
+  }
+
+  readValues(target: RangeTarget): FakeValue[][] {
+    return this.grid(target, (cell) => cell?.value ?? '');
+  }
+
+  /** The number format that applies to a cell: its own, else its column's, else General. */
+  formatOf(sheet: SheetModel, row: number, column: number): string {
+    return sheet.cells.get(key(row, column))?.numberFormat ?? sheet.columnFormats.get(column) ?? GENERAL;
+  }
+
+  readNumberFormats(target: RangeTarget): string[][] {
+    return this.grid(target, (_, row, column) => this.formatOf(target.sheet, row, column));
+  }
+
+  /** What each cell shows: its value in its number format. */
+  readText(target: RangeTarget): string[][] {
+    return this.grid(target, (cell, row, column) =>
+      cell ? displayText(cell.value, this.formatOf(target.sheet, row, column), this.dates) : '',
+    );
+  }
+
+  /**
+   * Enters a value into a cell as Excel reads typing (see fake-excel-typing.ts); a General cell
+   * takes the number format Excel gives what was typed (a date format for a date...).
+   */
+  enter(sheet: SheetModel, row: number, column: number, input: FakeValue): void {
+    checkCellValue(sheet, row, column, input);
+    const format = this.formatOf(sheet, row, column);
+    const entered = enterValue(input, format, this.dates, this.year);
+    const cell = this.cellForWrite(sheet, row, column);
+    cell.value = entered.value;
+    if (entered.numberFormat && format === GENERAL) cell.numberFormat = entered.numberFormat;
+    if (entered.formula) {
+      cell.formula = entered.formula;
+      this.formulaWrites.push({ sheet: sheet.name, row, column, formula: entered.formula });
+    } else delete cell.formula;
+    if (this.calculationSuspended) this.calculationPending = true;
+    this.dropIfEmpty(sheet, row, column);
+  }
+
+  /**
+   * Sets the number format of an area: `formats` is one per cell, or one for all (a 1×1 array or a
+   * plain string, as Office.js takes it). Set on every row of a column, it becomes the column's.
+   */
+  writeNumberFormats(target: RangeTarget, formats: unknown): void {
+    const { sheet, area } = target;
+    assertEditable(sheet, 'formats');
+    const oneForAll = (
+      Array.isArray(formats) && formats.length === 1 && Array.isArray(formats[0]) && formats[0].length === 1 ? formats[0][0] : formats
+    ) as unknown;
+    if (typeof oneForAll === 'string') {
+      if (area.top === 0 && area.rowCount === MAX_ROWS) {
+        for (let c = area.left; c < area.left + area.columnCount; c++) {
+          if (oneForAll === GENERAL) sheet.columnFormats.delete(c);
+          else sheet.columnFormats.set(c, oneForAll);
+        }
+        this.existingCells(target, (cell) => delete cell.numberFormat);
+      } else this.eachCell(target, (cell) => (cell.numberFormat = oneForAll));
+      return;
+    }
+    const fits =
+      Array.isArray(formats) &&
+      formats.length === area.rowCount &&
+      formats.every((row) => Array.isArray(row) && row.length === area.columnCount && row.every((f) => typeof f === 'string'));
+    if (!fits) throw new FakeOfficeError('InvalidArgument', `The number formats do not match the size of ${sheet.name}!${a1(area)}.`);
+    (formats as string[][]).forEach((row, r) =>
+      row.forEach((format, c) => {
+        this.cellForWrite(sheet, area.top + r, area.left + c).numberFormat = format;
+        this.dropIfEmpty(sheet, area.top + r, area.left + c);
+      }),
+    );
+  }
+
+  /** Clearing formats: the cells of the area go back to General (whole columns lose their format). */
+  clearNumberFormats(target: RangeTarget): void {
+    const { sheet, area } = target;
+    if (area.top === 0 && area.rowCount === MAX_ROWS) {
+      for (let c = area.left; c < area.left + area.columnCount; c++) sheet.columnFormats.delete(c);
+      this.existingCells(target, (cell) => delete cell.numberFormat);
+      return;
+    }
+    this.existingCells(target, (cell) => delete cell.numberFormat);
+    for (const [column, format] of sheet.columnFormats) {
+      if (format === GENERAL || column < area.left || column >= area.left + area.columnCount) continue;
+      this.eachCell({ sheet, area: { ...area, left: column, columnCount: 1 } }, (cell) => (cell.numberFormat = GENERAL));
+    }
   }
 
   writeValues({ sheet, area }: RangeTarget, values: unknown): void {
@@ -456,16 +596,7 @@ class WorkbookModel {
     (values as unknown[][]).forEach((row, r) =>
       row.forEach((input, c) => {
         if (input === null || input === undefined) return; // null leaves a cell as it is
-        const rowIndex = area.top + r;
-        const column = area.left + c;
-        const entered = enterValue(input as FakeValue);
-        const cell = this.cellForWrite(sheet, rowIndex, column);
-        cell.value = entered.value;
-        if (entered.formula) {
-          cell.formula = entered.formula;
-          this.formulaWrites.push({ sheet: sheet.name, row: rowIndex, column, formula: entered.formula });
-        } else delete cell.formula;
-        this.dropIfEmpty(sheet, rowIndex, column);
+        this.enter(sheet, area.top + r, area.left + c, input as FakeValue);
       }),
     );
   }
@@ -478,7 +609,8 @@ class WorkbookModel {
 
   dropIfEmpty(sheet: SheetModel, row: number, column: number): void {
     const cell = sheet.cells.get(key(row, column));
-    if (cell && cell.value === '' && !cell.formula && !cell.fill && !cell.bold && cell.locked !== false && !cell.validation) {
+    const bare = cell && cell.value === '' && !cell.formula && !cell.fill && !cell.bold && cell.locked !== false && !cell.validation;
+    if (bare && cell.numberFormat === undefined) {
       sheet.cells.delete(key(row, column));
     }
   }
@@ -561,7 +693,35 @@ interface QueuedOperation {
 }
 
 const encoder = new TextEncoder();
-const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
+const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value) ?? 'null').length;
+
+/**
+ * The fake's own measure of a request and a response, independent of the add-in's planner. Office.js
+ * sends each operation as an action naming the object path it acts on, and each object path (a
+ * range, its format, a comment...) once; a response carries each loaded object, and each item of a
+ * loaded collection, with its ids. These overheads are the fake's estimate of those envelopes.
+ */
+export const REQUEST_BYTES_PER_OPERATION = 120;
+export const REQUEST_BYTES_PER_OBJECT = 160;
+export const RESPONSE_BYTES_PER_OBJECT = 60;
+export const RESPONSE_BYTES_PER_ITEM = 80;
+
+function requestBytes(queued: QueuedOperation[]): number {
+  const objects = new Set(queued.map((op) => op.target));
+  let bytes = 2;
+  for (const op of queued) bytes += REQUEST_BYTES_PER_OPERATION + jsonBytes(op.name) + jsonBytes(op.payload ?? null);
+  for (const target of objects) bytes += REQUEST_BYTES_PER_OBJECT + jsonBytes(target);
+  return bytes;
+}
+
+function responseBytes(data: unknown[]): number {
+  let bytes = 2;
+  for (const item of data) {
+    bytes += RESPONSE_BYTES_PER_OBJECT + jsonBytes(item);
+    if (Array.isArray(item)) bytes += RESPONSE_BYTES_PER_ITEM * item.length; // a collection's items
+  }
+  return bytes;
+}
 
 class FakeState {
   readonly syncs: SyncRecord[] = [];
@@ -572,6 +732,12 @@ class FakeState {
     readonly options: FakeExcelOptions,
   ) {
     this.limit = options.payloadLimitBytes ?? 5_000_000;
+  }
+
+  /** The error for an oversized request or response, as `oversizedError` asks. */
+  private oversized(code: string, what: string): FakeOfficeError {
+    if (this.options.oversizedError === 'generic') return new FakeOfficeError('GeneralException', 'An internal error has occurred.');
+    return new FakeOfficeError(code, `${what} has exceeded the limit (${this.limit}).`);
   }
 
   notLoaded(kind: string, path: string, property: string): FakeOfficeError {
@@ -597,7 +763,7 @@ class FakeState {
         eventsEnabled: this.model.eventsEnabled,
         calculationSuspended: false,
       })),
-      requestBytes: jsonBytes(queued.map((op) => [op.kind, op.target, op.name, op.payload ?? null])),
+      requestBytes: requestBytes(queued),
       responseBytes: 0,
       error: null,
     };
@@ -610,12 +776,7 @@ class FakeState {
       return error;
     };
     if (record.requestBytes > this.limit) {
-      throw refuse(
-        new FakeOfficeError(
-          'RequestPayloadSizeLimitExceeded',
-          `The request payload size (${record.requestBytes} bytes) has exceeded the limit (${this.limit}).`,
-        ),
-      );
+      throw refuse(this.oversized('RequestPayloadSizeLimitExceeded', `The request payload size (${record.requestBytes} bytes)`));
     }
     const responses: Array<[QueuedOperation, unknown]> = [];
     try {
@@ -634,14 +795,9 @@ class FakeState {
     } finally {
       this.model.calculationSuspended = false;
     }
-    record.responseBytes = jsonBytes(responses.map(([, data]) => data));
+    record.responseBytes = responseBytes(responses.map(([, data]) => data));
     if (record.responseBytes > this.limit) {
-      throw refuse(
-        new FakeOfficeError(
-          'ResponsePayloadSizeLimitExceeded',
-          `The response payload size (${record.responseBytes} bytes) has exceeded the limit (${this.limit}).`,
-        ),
-      );
+      throw refuse(this.oversized('ResponsePayloadSizeLimitExceeded', `The response payload size (${record.responseBytes} bytes)`));
     }
     for (const [op, data] of responses) op.deliver!(data);
   }
@@ -754,6 +910,22 @@ abstract class FakeClientObject {
   }
 }
 
+/** A method's answer (`OfficeExtension.ClientResult`): its `value` is known after the next sync. */
+class FakeClientResult<T> {
+  private _value: { set: false } | { set: true; value: T } = { set: false };
+  constructor(
+    private readonly _state: FakeState,
+    private readonly _path: string,
+  ) {}
+  _set(value: T): void {
+    this._value = { set: true, value };
+  }
+  get value(): T {
+    if (!this._value.set) throw this._state.notLoaded('ClientResult', this._path, 'value');
+    return this._value.value;
+  }
+}
+
 export class FakeRequestContext {
   readonly workbook: FakeWorkbook;
   readonly runtime: FakeRuntime;
@@ -797,8 +969,17 @@ class FakeApplication extends FakeClientObject {
   protected _getters() {
     return {};
   }
+  /** Calculation waits until the next sync; what is written meanwhile leaves a recalculation pending. */
   suspendApiCalculationUntilNextSync(): void {
     this._enqueue('call', 'suspendApiCalculationUntilNextSync', false, () => (this._model.calculationSuspended = true));
+  }
+  /** Recalculates ("Recalculate", "Full" or "FullRebuild"): nothing is pending afterwards. */
+  calculate(type: string): void {
+    this._enqueue('call', 'calculate', false, () => {
+      if (!['Recalculate', 'Full', 'FullRebuild'].includes(type))
+        throw new FakeOfficeError('InvalidArgument', `Unknown calculation type ${type}.`);
+      this._model.calculationPending = false;
+    });
   }
 }
 
@@ -999,6 +1180,8 @@ class FakeRange extends FakeClientObject {
       columnCount: () => area().columnCount,
       cellCount: () => area().rowCount * area().columnCount,
       values: () => this._model.readValues(this._target()),
+      text: () => this._model.readText(this._target()),
+      numberFormat: () => this._model.readNumberFormats(this._target()),
     };
   }
   protected override _navigate(name: string): FakeClientObject {
@@ -1031,6 +1214,17 @@ class FakeRange extends FakeClientObject {
   set values(values: FakeValue[][]) {
     this._enqueue('set', 'values', true, () => this._model.writeValues(this._target(), values), values);
   }
+  /** What each cell shows (ExcelApi 1.1): its value in its number format. */
+  get text(): string[][] {
+    return this._read('text');
+  }
+  get numberFormat(): string[][] {
+    return this._read('numberFormat');
+  }
+  /** One format per cell, or one for all ([["@"]] or "@"); on whole columns, the columns' format. */
+  set numberFormat(formats: string[][] | string) {
+    this._enqueue('set', 'numberFormat', true, () => this._model.writeNumberFormats(this._target(), formats), formats);
+  }
 
   get worksheet(): FakeWorksheet {
     return (this._worksheet ??= new FakeWorksheet(this.context, `${this._path}.worksheet`, () => this._target().sheet));
@@ -1048,8 +1242,8 @@ class FakeRange extends FakeClientObject {
   }
 
   /**
-   * "All" (default) clears values, formats (fill, bold, locking, conditional formats) and data
-   * validation; "Contents" values; "Formats" formats. Comments stay.
+   * "All" (default) clears values, formats (fill, bold, locking, number formats, conditional
+   * formats) and data validation; "Contents" values; "Formats" formats. Comments stay.
    */
   clear(applyTo: 'All' | 'Contents' | 'Formats' = 'All'): void {
     this._enqueue(
@@ -1072,7 +1266,10 @@ class FakeRange extends FakeClientObject {
           }
           if (applyTo === 'All') delete cell.validation;
         });
-        if (applyTo !== 'Contents') clearConditionalFormats(target.sheet, target.area);
+        if (applyTo !== 'Contents') {
+          this._model.clearNumberFormats(target);
+          clearConditionalFormats(target.sheet, target.area);
+        }
       },
       applyTo,
     );
@@ -1274,6 +1471,31 @@ function checkValidationRule(rule: unknown): FakeValidationRule {
     return { list: { source, inCellDropDown } };
   }
   throw new FakeOfficeError('NotImplemented', `The fake supports decimal and list data validation, not ${kind}.`);
+}
+
+/** Why a cell's data validation refuses what a person typed, or null when it takes it. */
+function validationRefusal(validation: FakeValidation | undefined, typed: string): string | null {
+  const rule = validation?.rule;
+  if (!rule || typed === '') return null;
+  const message = validation.errorAlert?.message ?? 'The value does not match the data validation.';
+  if ('list' in rule) {
+    const allowed = rule.list.source.split(',').map((v) => v.trim().toLowerCase());
+    return allowed.includes(typed.trim().toLowerCase()) ? null : message;
+  }
+  const { formula1, formula2, operator } = rule.decimal;
+  const n = Number(typed.trim());
+  const [a, b] = [Number(formula1), Number(formula2)];
+  const ok: Record<string, boolean> = {
+    Between: n >= a && n <= b,
+    NotBetween: n < a || n > b,
+    EqualTo: n === a,
+    NotEqualTo: n !== a,
+    GreaterThan: n > a,
+    LessThan: n < a,
+    GreaterThanOrEqualTo: n >= a,
+    LessThanOrEqualTo: n <= a,
+  };
+  return typed.trim() !== '' && Number.isFinite(n) && ok[operator] ? null : message;
 }
 
 class FakeDataValidation extends FakeClientObject {
@@ -1545,39 +1767,51 @@ class FakeWorksheetProtection extends FakeClientObject {
   ) {
     super(context, path);
   }
-  /** `options` of an unprotected sheet are the defaults. */
+  /**
+   * `options` of an unprotected sheet are the defaults. Some fields come back null, as reported in
+   * office-js #1931: options loaded from a sheet are not fit to protect it again.
+   */
   protected _getters() {
     return {
       protected: () => this._sheet().protection !== null,
-      options: () => ({ ...(this._sheet().protection ?? DEFAULT_PROTECTION) }),
+      options: () => ({ ...(this._sheet().protection ?? DEFAULT_PROTECTION), ...NULL_WHEN_LOADED }),
     };
   }
   get protected(): boolean {
     return this._read('protected');
   }
-  get options(): FakeProtectionOptions {
+  get options(): { [K in keyof FakeProtectionOptions]: FakeProtectionOptions[K] | null } {
     return this._read('options');
   }
-  /** Fails when the sheet is already protected (as Excel). No password: the fake does not model them. */
-  protect(options: Partial<FakeProtectionOptions> = {}): void {
+  /**
+   * Fails with AccessDenied when the sheet is already protected (office-js #6784), and with
+   * GeneralException when an option is null (office-js #1931). No password: the fake does not
+   * model them.
+   */
+  protect(options: Partial<Record<keyof FakeProtectionOptions, unknown>> = {}): void {
     this._enqueue(
       'call',
       'protect',
       true,
       () => {
         const sheet = this._sheet();
-        if (sheet.protection) throw new FakeOfficeError('InvalidOperation', `The sheet "${sheet.name}" is already protected.`);
-        for (const name of Object.keys(options)) {
+        if (sheet.protection) throw new FakeOfficeError('AccessDenied', `The sheet "${sheet.name}" is already protected.`);
+        for (const [name, value] of Object.entries(options)) {
           if (!(name in DEFAULT_PROTECTION)) throw new FakeOfficeError('InvalidArgument', `Unknown protection option '${name}'.`);
+          if (value === null) throw new FakeOfficeError('GeneralException', 'There was an internal error while processing the request.');
         }
-        sheet.protection = { ...DEFAULT_PROTECTION, ...options };
+        sheet.protection = { ...DEFAULT_PROTECTION, ...(options as Partial<FakeProtectionOptions>) };
       },
       options,
     );
   }
-  /** Does nothing on a sheet that is not protected. */
+  /** Fails with AccessDenied on a sheet that is not protected (office-js #6784). */
   unprotect(): void {
-    this._enqueue('call', 'unprotect', true, () => void (this._sheet().protection = null));
+    this._enqueue('call', 'unprotect', true, () => {
+      const sheet = this._sheet();
+      if (!sheet.protection) throw new FakeOfficeError('AccessDenied', `The sheet "${sheet.name}" is not protected.`);
+      sheet.protection = null;
+    });
   }
 }
 
@@ -1620,9 +1854,18 @@ class FakeCommentCollection extends FakeClientObject {
     return this._read('items');
   }
 
-  /** "items/content", "content", "items" (every property) or nothing (every property). */
-  override load(spec?: LoadSpec): this {
-    const names = loadNames(spec)
+  /**
+   * "items/content", "content", "items" (every property) or nothing (every property); with
+   * `{ select, top, skip }`, the items from `skip` on, at most `top` of them, in the order of the
+   * collection (sheet by sheet, then as added).
+   */
+  override load(spec?: LoadSpec | { select?: string; top?: number; skip?: number }): this {
+    const page = typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? (spec as { top?: number; skip?: number }) : {};
+    const { top = Infinity, skip = 0 } = page;
+    if (!(Number.isInteger(skip) && skip >= 0) || !(top === Infinity || (Number.isInteger(top) && top >= 0))) {
+      throw new FakeOfficeError('InvalidArgument', `Invalid top ${top} or skip ${skip}.`);
+    }
+    const names = loadNames(spec as LoadSpec)
       .map((name) => (name.startsWith('items/') ? name.slice('items/'.length) : name))
       .filter((name) => name !== 'items');
     for (const name of names) {
@@ -1636,15 +1879,13 @@ class FakeCommentCollection extends FakeClientObject {
       target: this._path,
       name: `items/${properties.join(',')}`,
       write: false,
-      run: () => {
-        const sheets = this._scope ? [this._scope()] : this._model.sheets;
-        return sheets.flatMap((sheet) =>
-          [...sheet.comments.values()].map((comment) => ({
+      run: () =>
+        this._all()
+          .slice(skip, skip + top)
+          .map((comment) => ({
             id: comment.id,
             ...Object.fromEntries(properties.map((name) => [name, comment[name as keyof CommentModel]])),
           })),
-        );
-      },
       deliver: (data) => {
         const items = (data as Array<Record<string, unknown> & { id: string }>).map((row) => {
           const comment = new FakeComment(this.context, `${this._path}.getItem(${JSON.stringify(row.id)})`, row.id);
@@ -1655,6 +1896,25 @@ class FakeCommentCollection extends FakeClientObject {
       },
     });
     return this;
+  }
+
+  private _all(): CommentModel[] {
+    const sheets = this._scope ? [this._scope()] : this._model.sheets;
+    return sheets.flatMap((sheet) => [...sheet.comments.values()]);
+  }
+
+  /** How many comments the collection holds, known after the next sync. */
+  getCount(): FakeClientResult<number> {
+    const result = new FakeClientResult<number>(this.context._state, `${this._path}.getCount()`);
+    this.context._enqueue({
+      kind: 'load',
+      target: this._path,
+      name: 'getCount()',
+      write: false,
+      run: () => this._all().length,
+      deliver: (count) => result._set(count as number),
+    });
+    return result;
   }
 
   /** `cellAddress` must name the sheet ("'My sheet'!B2") unless this is a sheet's collection. */
@@ -1767,6 +2027,7 @@ class FakeCustomPropertyCollection extends FakeClientObject {
       true,
       () => {
         if (!key || key.length > 255) throw new FakeOfficeError('InvalidArgument', 'A custom property key must be 1 to 255 characters.');
+        assertEditable(this._sheet(), 'always');
         this._sheet().properties.set(key.toLowerCase(), { key, value: String(value) });
       },
       { key, value },
@@ -1813,8 +2074,11 @@ class FakeCustomProperty extends FakeClientObject {
   delete(): void {
     this._enqueue('call', 'delete', true, () => {
       const found = notNull(this._find(), this._path);
-      for (const sheet of this._model.sheets)
-        if (sheet.properties.get(found.key.toLowerCase()) === found) sheet.properties.delete(found.key.toLowerCase());
+      for (const sheet of this._model.sheets) {
+        if (sheet.properties.get(found.key.toLowerCase()) !== found) continue;
+        assertEditable(sheet, 'always');
+        sheet.properties.delete(found.key.toLowerCase());
+      }
     });
   }
 }
@@ -1828,7 +2092,21 @@ interface SettingsResult {
   error?: { name: string; message: string; code: number };
 }
 
-function createOffice(settingsStore: { current: Map<string, unknown>; saved: Map<string, unknown>; failNextSave: string | null }) {
+/** -1, 0 or 1 as version `a` ("1.9") is below, equal to or above `b` ("1.10"), part by part. */
+function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split('.').map((p) => Number(p));
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+function createOffice(
+  settingsStore: { current: Map<string, unknown>; saved: Map<string, unknown>; failNextSave: string | null },
+  excelApi: string,
+) {
   const info = { host: 'Excel', platform: 'OfficeOnline' };
   return {
     HostType: { Excel: 'Excel', Word: 'Word', PowerPoint: 'PowerPoint', Outlook: 'Outlook' },
@@ -1840,7 +2118,8 @@ function createOffice(settingsStore: { current: Map<string, unknown>; saved: Map
     },
     context: {
       requirements: {
-        isSetSupported: (name: string, version?: string | number) => name === 'ExcelApi' && Number(version ?? '1.1') <= 1.12,
+        /** Versions are strings ("1.12"), as Office.js takes them; 1.10 is above 1.9. */
+        isSetSupported: (name: string, version = '1.1') => name === 'ExcelApi' && compareVersions(String(version), excelApi) <= 0,
       },
       document: {
         settings: {
@@ -1873,7 +2152,7 @@ function createOffice(settingsStore: { current: Map<string, unknown>; saved: Map
 export type FakeExcel = ReturnType<typeof createFakeExcel>;
 
 export function createFakeExcel(options: FakeExcelOptions = {}) {
-  const model = new WorkbookModel(options.sheets ?? ['Sheet1']);
+  const model = new WorkbookModel(options.sheets ?? ['Sheet1'], options);
   const state = new FakeState(model, options);
   const settingsStore = { current: new Map<string, unknown>(), saved: new Map<string, unknown>(), failNextSave: null as string | null };
 
@@ -1905,7 +2184,7 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
     },
   };
 
-  const Office = createOffice(settingsStore);
+  const Office = createOffice(settingsStore, options.excelApi ?? '1.12');
 
   const sheetOrCreate = (name: string) => model.find(name) ?? model.add(name);
 
@@ -1923,6 +2202,35 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
         }),
       );
     },
+    /**
+     * Types into cells as a person would (one text, or a block of them from the address's first
+     * cell): Excel reads each as typing (see fake-excel-typing.ts), unless the cell is formatted as
+     * Text. Refused, like Excel refuses a person, on a locked cell of a protected sheet and where
+     * the cell's data validation says no. Outside any sync.
+     */
+    typeInto(sheet: string, address: string, typed: string | string[][]): void {
+      const target = model.get(sheet);
+      const { top, left } = parseAddress(address).areas[0]!;
+      const block = typeof typed === 'string' ? [[typed]] : typed;
+      block.forEach((row, r) =>
+        row.forEach((text, c) => {
+          const [rowIndex, column] = [top + r, left + c];
+          const where = `${sheet}!${a1({ top: rowIndex, left: column, rowCount: 1, columnCount: 1 })}`;
+          const cell = target.cells.get(key(rowIndex, column));
+          if (target.protection && cell?.locked !== false) throw new Error(`${where} is locked: the sheet is protected.`);
+          const refusal = validationRefusal(cell?.validation, text);
+          if (refusal) throw new Error(`${where} refuses "${text}": ${refusal}`);
+          model.enter(target, rowIndex, column, text);
+        }),
+      );
+    },
+    /** What a cell shows (as `range.text`). */
+    text: (sheet: string, row: number, column: number): string =>
+      model.readText({ sheet: model.get(sheet), area: { top: row, left: column, rowCount: 1, columnCount: 1 } })[0]![0]!,
+    /** The number format that applies to a cell (its own, its column's, or General). */
+    numberFormat: (sheet: string, row: number, column: number): string => model.formatOf(model.get(sheet), row, column),
+    /** Values were written while calculation was suspended and nothing recalculated since. */
+    calculationPending: (): boolean => model.calculationPending,
     cell(sheet: string, row: number, column: number): FakeCell {
       const target = model.get(sheet);
       const cell = target.cells.get(key(row, column));

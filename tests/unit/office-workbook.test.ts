@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asCellText, needsTextPrefix } from '../../addin/excel/cell-text.ts';
 import { DEFAULT_BUDGET_BYTES } from '../../addin/excel/chunks.ts';
 import { STATUS_BAD_FILL, STATUS_OK_FILL } from '../../addin/excel/office-entry-sheet.ts';
@@ -6,29 +6,11 @@ import { COMMENT_PREFIX, FILL_ONLY_PROPERTY, MARK_FILL } from '../../addin/excel
 import { ENTRY_LAYOUT_PROPERTY } from '../../addin/excel/office-protection.ts';
 import { createOfficeWorkbook } from '../../addin/excel/office-workbook.ts';
 import type { CellValue, EntryLayout } from '../../addin/excel/port.ts';
-import { createFakeExcel, type FakeExcel, type FakeExcelOptions, type FakeValue, type SyncRecord } from '../support/fake-excel.ts';
+import { type FakeExcel, type FakeValue, type SyncRecord } from '../support/fake-excel.ts';
+import { useFakeExcel } from '../support/fake-excel-tests.ts';
 
-let fake: FakeExcel | null = null;
-let uninstall: (() => void) | null = null;
-
-/** A fresh fake workbook installed as the `Excel` and `Office` globals. */
-function setUp(options?: FakeExcelOptions): FakeExcel {
-  fake = createFakeExcel(options);
-  uninstall = fake.install(globalThis);
-  return fake;
-}
-
-afterEach(() => {
-  uninstall?.();
-  uninstall = null;
-  if (fake) {
-    // The fake throws on every property read without load + sync; none may have happened (even one
-    // the code under test caught and ignored), and the port syncs everything it queues itself.
-    expect(fake.notLoadedReads).toEqual([]);
-    expect(fake.syncs.filter((s) => s.final)).toEqual([]);
-  }
-  fake = null;
-});
+/** A fresh fake workbook installed as the `Excel` and `Office` globals (checked after each test). */
+const setUp = useFakeExcel();
 
 const ops = (syncs: SyncRecord[]) => syncs.flatMap((s) => s.operations);
 const writesOf = (syncs: SyncRecord[]) => ops(syncs).filter((o) => o.write && o.ran);
@@ -592,7 +574,7 @@ describe('the fake Excel: protection, validation and conditional formats', () =>
       sheet.getRangeByIndexes(1, 1, 1, 1).format.fill.color = '#FF0000';
       await expect(context.sync()).rejects.toMatchObject({ code: 'AccessDenied' });
       sheet.protection.protect();
-      await expect(context.sync()).rejects.toMatchObject({ code: 'InvalidOperation' });
+      await expect(context.sync()).rejects.toMatchObject({ code: 'AccessDenied' }); // office-js #6784
       const protection = sheet.protection.load('protected,options');
       await context.sync();
       expect(protection.protected).toBe(true);
@@ -986,6 +968,26 @@ describe('writes on a sheet laid out by formatEntrySheet', () => {
     expect(f.workbook.conditionalFormats('Count')).toHaveLength(2);
     expect(f.syncs.every((s) => s.error === null)).toBe(true);
     expect(f.workbook.eventsEnabled()).toBe(true);
+  });
+
+  it('protects it again with its own options, though Excel reports them with nulls protect() refuses (office-js #1931)', async () => {
+    const f = setUp();
+    const workbook = await layOutCountSheet(f);
+    const options = f.workbook.protectionOptions('Count');
+    await workbook.writeCells('Count', 1, 4, [['OK']]);
+    await workbook.markProblems('Count', [{ row: 1, column: 0, message: 'Counted twice.' }]);
+    expect(f.workbook.isProtected('Count')).toBe(true);
+    expect(f.workbook.protectionOptions('Count')).toEqual(options);
+    expect(f.syncs.every((s) => s.error === null)).toBe(true);
+  });
+
+  it('takes sheet properties while it stays protected (a protected sheet refuses them)', async () => {
+    const f = setUp();
+    const workbook = await layOutCountSheet(f);
+    await workbook.setSheetProperty('Count', 'stocksheet.sheetKey', 'bay-7');
+    expect(await workbook.getSheetProperty('Count', 'stocksheet.sheetKey')).toBe('bay-7');
+    expect(f.workbook.isProtected('Count')).toBe(true);
+    expect(protectionCalls(f.syncs)).toEqual(['unprotect', 'protect']);
   });
 
   it('writeTable rewrites it and leaves it protected (every cell locked until laid out again)', async () => {
