@@ -170,6 +170,18 @@ describe('the HTTP API', () => {
     expect(error.message).toMatch(/one of these roles: admin\.$/);
   });
 
+  it('a second user of the same name is a 409 USER_NAME_TAKEN, also when both are created at once', async () => {
+    await admin.users.create.mutate({ name: 'http-twin', role: 'viewer' });
+    const again = await clientError(admin.users.create.mutate({ name: 'http-twin', role: 'sales' }));
+    expect(again.data).toMatchObject({ httpStatus: 409, reason: 'USER_NAME_TAKEN' });
+    expect(again.message).toBe('A user named "http-twin" already exists; choose another name.');
+    const both = await Promise.allSettled([0, 1].map(() => admin.users.create.mutate({ name: 'http-race', role: 'viewer' })));
+    expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = both.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as TRPCClientError<AppRouter>;
+    expect(lost.data).toMatchObject({ httpStatus: 409, reason: 'USER_NAME_TAKEN' });
+    expect((await admin.users.list.query()).filter((u) => u.name === 'http-race')).toHaveLength(1);
+  });
+
   it('accepts a query sent as POST (method override): previewing 100,000 serials', async () => {
     const product = await admin.products.create.mutate({ sku: 'HTTP-SER-1', name: 'Scanner', serialised: true });
     const serials = Array.from({ length: 100_000 }, (_, i) => `SN${String(i + 1).padStart(6, '0')}`);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../db/generated/client.ts';
-import { inTransaction } from '../../db/transaction.ts';
+import { inTransaction, pgErrorCode } from '../../db/transaction.ts';
 import type { Db } from '../../db/types.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { RoleName } from '../../domain/roles.ts';
@@ -24,13 +24,19 @@ export async function userForToken(db: Db, token: string): Promise<AuthUser | nu
 /** Creates a user with a new token; the token is returned once and only its hash is kept. */
 export async function createUser(db: Db, input: { name: string; role: RoleName; token?: string }) {
   const token = input.token ?? generateToken();
-  const existing = await db.user.findUnique({ where: { name: input.name }, select: { id: true } });
-  if (existing) throw new DomainError('INVALID_INPUT', `A user named "${input.name}" already exists; choose another name.`);
-  const user = await db.user.create({
-    data: { name: input.name, role: input.role, tokenHash: hashToken(token) },
-    select: USER_SELECT,
-  });
-  return { user, token };
+  const taken = () => new DomainError('USER_NAME_TAKEN', `A user named "${input.name}" already exists; choose another name.`);
+  if (await db.user.findUnique({ where: { name: input.name }, select: { id: true } })) throw taken();
+  try {
+    const user = await db.user.create({
+      data: { name: input.name, role: input.role, tokenHash: hashToken(token) },
+      select: USER_SELECT,
+    });
+    return { user, token };
+  } catch (error) {
+    // Two admins naming a user at once: the unique index decides, and the loser hears why.
+    if (pgErrorCode(error) === '23505') throw taken();
+    throw error;
+  }
 }
 
 export async function listUsers(db: Db) {
