@@ -7,6 +7,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startApp, type RunningApp } from '../../server/app.ts';
 import { buildAddinIfStale } from '../../server/http/addin-build.ts';
 import { OFFICE_JS_CDN_URL } from '../../server/http/static.ts';
+import { renderSheetGrid } from '../support/sheet-grid.ts';
+import type { SheetState } from '../support/sheet-state.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,14 +40,17 @@ export async function startServer(): Promise<RunningApp & { cleanup(): Promise<v
  * The in-page stand-in for Office.js: tests/support/fake-excel.ts bundled for the browser and
  * served where the pane loads office.js from (Microsoft's CDN, which the browser never reaches),
  * so the pane runs its real Office.js code path against an in-memory grid (`window.__fake`).
+ * `window.__sheetState(name)` reads a sheet of it for the screenshots (tests/support/sheet-state.ts).
  */
 export async function fakeOfficeScript(): Promise<string> {
   const result = await build({
     stdin: {
       contents: `import { createFakeExcel } from './tests/support/fake-excel.ts';
+        import { readSheetState } from './tests/support/sheet-state.ts';
         const fake = createFakeExcel({ latencyMs: 5, userName: 'E2E user' });
         fake.install(window);
-        window.__fake = fake;`,
+        window.__fake = fake;
+        window.__sheetState = (name) => readSheetState(fake.workbook, name);`,
       resolveDir: ROOT,
       loader: 'ts',
     },
@@ -83,9 +88,25 @@ export async function openPane(browser: Browser, url: string, officeScript: stri
   return page;
 }
 
-export async function screenshot(page: Page, name: string) {
+/**
+ * The pane to `<name>.png`, and, unless the sheet is blank, what the person sees in Excel to
+ * `<name>-excel.png`: the sheet (default the active one) drawn by tests/support/sheet-grid.ts with
+ * the pane beside it.
+ */
+export async function screenshot(page: Page, name: string, sheet?: string) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const pane = await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const state: SheetState = await page.evaluate(
+    (wanted) => (window as any).__sheetState(wanted ?? (window as any).__fake.workbook.activeSheet()),
+    sheet,
+  );
+  if (!state.rows.some((row) => row.cells.some((cell) => cell.value !== '' || cell.fill || cell.comment))) return;
+  const browser = page.context().browser()!;
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  const view = await context.newPage();
+  await view.setContent(renderSheetGrid(state, { paneImage: `data:image/png;base64,${pane.toString('base64')}` }));
+  await view.locator('.window').screenshot({ path: path.join(SCREENSHOTS, `${name}-excel.png`) });
+  await context.close();
 }
 
 /** Connects the pane with a token and, when named, opens one of its tabs. */
