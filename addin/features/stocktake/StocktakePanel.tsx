@@ -53,6 +53,7 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
   const sending = useCheckedSubmit<never>(null, task);
   const role = session.user.role as RoleName;
   const mayFinalise = mayWrite(role, 'stocktakes.finalise');
+  const mayCount = mayWrite(role, 'stocktakes.count');
   const [open, setOpen] = useState<{ id: number; label: string }[]>([]);
   const [locations, setLocations] = useState<{ id: number; name: string; bays: { id: number; name: string }[] }[]>([]);
   const [stocktake, setStocktake] = useState<Stocktake | null>(null);
@@ -237,7 +238,7 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
               (stocktake.sheets.length ? ` · ${stocktake.sheets.map((s) => `${s.sheetKey} ${s.rows} rows`).join(', ')}` : '')}
           </Text>
           <div className={styles.actions}>
-            {status === 'draft' && (
+            {status === 'draft' && mayCount && (
               <Button appearance="primary" onClick={start} disabled={busy}>
                 Start counting
               </Button>
@@ -252,7 +253,7 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
                 </Button>
               </>
             )}
-            {status === 'counting' && (
+            {status === 'counting' && mayCount && (
               <Button onClick={toReview} disabled={busy}>
                 Move to review
               </Button>
@@ -271,7 +272,7 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
           </div>
           {status === 'counting' && mayFinalise && (
             <Text size={200} data-testid="stocktake-finalise-hint">
-              {mayWrite(role, 'stocktakes.count')
+              {mayCount
                 ? 'Finalising opens once the stocktake is in review: move it to review when counting is done.'
                 : 'Finalising opens once the stocktake is in review: those who count (warehouse) move it there when counting is done.'}
             </Text>
