@@ -16,7 +16,12 @@ try {
   );
   process.exit(1);
 }
-const result = spawnSync('npx', ['vitest', 'run', 'tests/integration', ...process.argv.slice(2)], {
+// Files or filters given (`npm run test:pg -- tests/integration/stock.test.ts`) narrow the run:
+// vitest runs every file matching any filter, so the whole folder is named only when none is.
+const args = process.argv.slice(2);
+const takesValue = new Set(['-t', '--testNamePattern', '--reporter', '--project']);
+const filters = args.filter((arg, i) => !arg.startsWith('-') && !takesValue.has(args[i - 1]));
+const result = spawnSync('npx', ['vitest', 'run', ...(filters.length > 0 ? [] : ['tests/integration']), ...args], {
   stdio: 'inherit',
   env: { ...process.env, TEST_DATABASE_URL: url },
 });
