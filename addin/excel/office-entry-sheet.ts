@@ -4,7 +4,6 @@
 import { MAX_COLUMNS, MAX_ROWS, cellAddress, parseRangeAddress, rangeAddress, type GridArea } from './addresses.ts';
 import { MARK_FILL } from './office-marks.ts';
 import { ENTRY_LAYOUT_PROPERTY, ENTRY_PROTECTION } from './office-protection.ts';
-import { beginWrite, withEventsDisabled } from './office-quiet.ts';
 import type { EntryLayout, EntrySheets, EntryValidation } from './port.ts';
 
 /** The status that colours a row's status cell green; any other non-blank status is red. */
@@ -113,52 +112,49 @@ export function officeEntrySheets(): EntrySheets {
         const worksheet = context.workbook.worksheets.getItemOrNullObject(sheet);
         await context.sync();
         if (worksheet.isNullObject) throw new Error(`There is no sheet named "${sheet}" in this workbook.`);
-        await withEventsDisabled(context, async () => {
-          const protection = worksheet.protection.load('protected');
-          const used = worksheet.getUsedRangeOrNullObject().load('rowIndex,columnIndex,rowCount,columnCount');
-          const previous = worksheet.customProperties.getItemOrNullObject(ENTRY_LAYOUT_PROPERTY).load('value');
-          await context.sync();
-          let reset = plan.extent;
-          if (!used.isNullObject) {
-            reset = coverFromA1(reset, {
-              top: used.rowIndex,
-              left: used.columnIndex,
-              rowCount: used.rowCount,
-              columnCount: used.columnCount,
-            });
+        const protection = worksheet.protection.load('protected');
+        const used = worksheet.getUsedRangeOrNullObject().load('rowIndex,columnIndex,rowCount,columnCount');
+        const previous = worksheet.customProperties.getItemOrNullObject(ENTRY_LAYOUT_PROPERTY).load('value');
+        await context.sync();
+        let reset = plan.extent;
+        if (!used.isNullObject) {
+          reset = coverFromA1(reset, {
+            top: used.rowIndex,
+            left: used.columnIndex,
+            rowCount: used.rowCount,
+            columnCount: used.columnCount,
+          });
+        }
+        if (!previous.isNullObject) {
+          try {
+            reset = coverFromA1(reset, parseRangeAddress(previous.value));
+          } catch {
+            // edited by hand: the used range has to do
           }
-          if (!previous.isNullObject) {
-            try {
-              reset = coverFromA1(reset, parseRangeAddress(previous.value));
-            } catch {
-              // edited by hand: the used range has to do
+        }
+        if (protection.protected) protection.unprotect();
+        const everything = worksheet.getRangeByIndexes(reset.top, reset.left, reset.rowCount, reset.columnCount);
+        everything.format.protection.locked = true;
+        everything.dataValidation.clear();
+        everything.conditionalFormats.clearAll();
+        const { rowCount, editable, statusColumn } = plan.layout;
+        if (rowCount > 0) {
+          for (const { column, validation } of editable) {
+            const cells = worksheet.getRangeByIndexes(1, column, rowCount, 1);
+            cells.format.protection.locked = false;
+            if (validation) {
+              cells.dataValidation.rule = validationRule(validation);
+              cells.dataValidation.errorAlert = validationAlert(validation);
             }
           }
-          beginWrite(context);
-          if (protection.protected) protection.unprotect();
-          const everything = worksheet.getRangeByIndexes(reset.top, reset.left, reset.rowCount, reset.columnCount);
-          everything.format.protection.locked = true;
-          everything.dataValidation.clear();
-          everything.conditionalFormats.clearAll();
-          const { rowCount, editable, statusColumn } = plan.layout;
-          if (rowCount > 0) {
-            for (const { column, validation } of editable) {
-              const cells = worksheet.getRangeByIndexes(1, column, rowCount, 1);
-              cells.format.protection.locked = false;
-              if (validation) {
-                cells.dataValidation.rule = validationRule(validation);
-                cells.dataValidation.errorAlert = validationAlert(validation);
-              }
-            }
-            if (statusColumn !== undefined)
-              addStatusFormats(worksheet.getRangeByIndexes(1, statusColumn, rowCount, 1), cellAddress(1, statusColumn));
-          }
-          // The property goes on before the protection: a protected sheet refuses it.
-          const { extent } = plan;
-          worksheet.customProperties.add(ENTRY_LAYOUT_PROPERTY, rangeAddress(extent.top, extent.left, extent.rowCount, extent.columnCount));
-          protection.protect(ENTRY_PROTECTION);
-          await context.sync();
-        });
+          if (statusColumn !== undefined)
+            addStatusFormats(worksheet.getRangeByIndexes(1, statusColumn, rowCount, 1), cellAddress(1, statusColumn));
+        }
+        // The property goes on before the protection: a protected sheet refuses it.
+        const { extent } = plan;
+        worksheet.customProperties.add(ENTRY_LAYOUT_PROPERTY, rangeAddress(extent.top, extent.left, extent.rowCount, extent.columnCount));
+        protection.protect(ENTRY_PROTECTION);
+        await context.sync();
       });
     },
   };

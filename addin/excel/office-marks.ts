@@ -3,7 +3,6 @@
 
 import { cellAddress, parseRangeAddress, qualifiedAddress } from './addresses.ts';
 import { withOwnProtectionLifted } from './office-protection.ts';
-import { beginWrite, withEventsDisabled } from './office-quiet.ts';
 import type { CellMark, CellRef, ProblemMarker } from './port.ts';
 
 /** Excel's "light red fill" (the fill of its built-in "Bad" style), for cells with problems. */
@@ -84,12 +83,10 @@ async function clearMarks(context: Excel.RequestContext, worksheet: Excel.Worksh
   }
   const batches = slices(toClear, perSync);
   if (!remembered.isNullObject) {
-    beginWrite(context);
     remembered.delete(); // goes with the first batch below, or alone
     if (batches.length === 0) await context.sync();
   }
-  for (const [i, batch] of batches.entries()) {
-    if (i > 0 || remembered.isNullObject) beginWrite(context);
+  for (const batch of batches) {
     for (const c of batch) {
       c.comment?.delete();
       worksheet.getRangeByIndexes(c.row, c.column, 1, 1).format.fill.clear();
@@ -127,7 +124,6 @@ async function writeMarks(
   batch: CellMark[],
   commented: ReadonlySet<string> | ReadonlyMap<string, boolean>,
 ): Promise<void> {
-  beginWrite(context);
   for (const mark of batch) {
     worksheet.getRangeByIndexes(mark.row, mark.column, 1, 1).format.fill.color = MARK_FILL;
     if (!commented.has(cellKey(mark.row, mark.column))) addComment(context, sheet, mark);
@@ -155,7 +151,6 @@ async function recoverBatch(
   let pending = batch.filter((m) => !commented.has(cellKey(m.row, m.column)));
   while (pending.length > 0) {
     try {
-      beginWrite(context);
       for (const mark of pending) addComment(context, sheet, mark);
       await context.sync();
       for (const mark of pending) commented.set(cellKey(mark.row, mark.column), true);
@@ -189,41 +184,38 @@ export function officeProblemMarker(perSync: number): ProblemMarker {
       const cells = mergeMarks(marks);
       await Excel.run(async (context) => {
         const worksheet = context.workbook.worksheets.getItem(sheet);
-        await withEventsDisabled(context, () =>
-          withOwnProtectionLifted(context, worksheet, async () => {
-            let commented: ReadonlySet<string> | ReadonlyMap<string, boolean> = await clearMarks(context, worksheet, perSync);
-            const fillOnly: CellMark[] = [];
-            onProgress?.(0, cells.length);
-            let done = 0;
-            for (const batch of slices(cells, perSync)) {
+        await withOwnProtectionLifted(context, worksheet, async () => {
+          let commented: ReadonlySet<string> | ReadonlyMap<string, boolean> = await clearMarks(context, worksheet, perSync);
+          const fillOnly: CellMark[] = [];
+          onProgress?.(0, cells.length);
+          let done = 0;
+          for (const batch of slices(cells, perSync)) {
+            try {
+              await writeMarks(context, worksheet, sheet, batch, commented);
+            } catch (error) {
               try {
-                await writeMarks(context, worksheet, sheet, batch, commented);
-              } catch (error) {
-                try {
-                  const recovered = await recoverBatch(context, worksheet, sheet, batch, perSync);
-                  commented = recovered.commented;
-                  fillOnly.push(...recovered.refused);
-                } catch {
-                  throw error; // the first failure says best what went wrong
-                }
+                const recovered = await recoverBatch(context, worksheet, sheet, batch, perSync);
+                commented = recovered.commented;
+                fillOnly.push(...recovered.refused);
+              } catch {
+                throw error; // the first failure says best what went wrong
               }
-              done += batch.length;
-              onProgress?.(done, cells.length);
             }
-            if (fillOnly.length > 0) {
-              beginWrite(context);
-              worksheet.customProperties.add(FILL_ONLY_PROPERTY, fillOnly.map((m) => cellAddress(m.row, m.column)).join(','));
-              await context.sync();
-            }
-          }),
-        );
+            done += batch.length;
+            onProgress?.(done, cells.length);
+          }
+          if (fillOnly.length > 0) {
+            worksheet.customProperties.add(FILL_ONLY_PROPERTY, fillOnly.map((m) => cellAddress(m.row, m.column)).join(','));
+            await context.sync();
+          }
+        });
       });
     },
 
     async clearProblems(sheet) {
       await Excel.run(async (context) => {
         const worksheet = context.workbook.worksheets.getItem(sheet);
-        await withEventsDisabled(context, () => withOwnProtectionLifted(context, worksheet, () => clearMarks(context, worksheet, perSync)));
+        await withOwnProtectionLifted(context, worksheet, () => clearMarks(context, worksheet, perSync));
       });
     },
 

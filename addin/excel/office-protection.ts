@@ -1,8 +1,6 @@
 // Sheets laid out with formatEntrySheet are protected; this add-in's own writes lift that protection
 // for their work and put it back. Protection a person set stays.
 
-import { beginWrite, thenRestore } from './office-quiet.ts';
-
 /**
  * Sheet custom property formatEntrySheet leaves on the sheets it lays out and protects: the A1
  * address of the area it laid out (e.g. "A1:F101"). It tells this add-in's writes that the sheet's
@@ -30,11 +28,25 @@ export async function withOwnProtectionLifted<T>(
   const layout = worksheet.customProperties.getItemOrNullObject(ENTRY_LAYOUT_PROPERTY);
   await context.sync();
   if (!protection.protected || layout.isNullObject) return work();
-  beginWrite(context);
   protection.unprotect();
   await context.sync();
-  return thenRestore(context, work, () => {
-    beginWrite(context);
-    protection.protect(ENTRY_PROTECTION);
-  });
+  return thenRestore(context, work, () => protection.protect(ENTRY_PROTECTION));
+}
+
+/**
+ * Runs `work`, then queues `restore` and syncs it, even when `work` fails; a failure to restore
+ * is thrown only when `work` succeeded, so it never hides the original error.
+ */
+async function thenRestore<T>(context: Excel.RequestContext, work: () => Promise<T>, restore: () => void): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    restore();
+    await context.sync().catch(() => undefined);
+    throw error;
+  }
+  restore();
+  await context.sync();
+  return result;
 }

@@ -3,9 +3,10 @@
 // Office's guidance for large workbooks:
 // - big ranges are read and written a block of rows at a time, each request under Excel on the web's
 //   5 MB limit (see chunks.ts), one `context.sync()` per block (office-read.ts, office-write.ts);
-// - while writing, events are off (`context.runtime.enableEvents`) and calculation is suspended
-//   until the next sync, so the workbook does no work per block (office-quiet.ts);
 // - values first, then formats, and whole-range formats once at the end.
+// They neither turn events off nor suspend calculation: the add-in registers no event handlers, and
+// calculation suspended by the API is left for the caller to redo, so Excel recalculates as usual
+// (only a person's formulas that depend on the cells written have anything to do).
 // Sheets laid out with formatEntrySheet (office-entry-sheet.ts) are protected; this add-in's own
 // writes lift that protection for their work and put it back (office-protection.ts).
 

@@ -1,10 +1,9 @@
 // Writing big blocks of values a block of rows per sync, each request under Excel on the web's 5 MB
-// limit, values as data (asCellText), events off and calculation suspended meanwhile.
+// limit, values as data (asCellText).
 
 import { asCellText } from './cell-text.ts';
 import { planWriteChunks } from './chunks.ts';
 import { withOwnProtectionLifted } from './office-protection.ts';
-import { beginWrite, withEventsDisabled } from './office-quiet.ts';
 import type { CellValue, Progress, SheetWriter } from './port.ts';
 
 /** A block ready to write: every value through asCellText, short rows padded with `pad` to the widest. */
@@ -20,8 +19,7 @@ function toBlock<P extends CellValue | null>(rows: CellValue[][], pad: P): Array
 
 /**
  * Writes a block (from toBlock; `null` leaves a cell as it is) with its first cell at (top, left), a
- * block of rows per sync, each request within `budgetBytes`, calculation suspended for each. Call
- * with events off. Progress counts rows written.
+ * block of rows per sync, each request within `budgetBytes`. Progress counts rows written.
  */
 async function writeRows(
   context: Excel.RequestContext,
@@ -36,7 +34,6 @@ async function writeRows(
   onProgress?.(0, rows.length);
   if (width === 0) return;
   for (const chunk of planWriteChunks(rows, budgetBytes)) {
-    beginWrite(context);
     worksheet.getRangeByIndexes(top + chunk.rowOffset, left, chunk.rowCount, width).values = rows.slice(
       chunk.rowOffset,
       chunk.rowOffset + chunk.rowCount,
@@ -59,40 +56,35 @@ export function officeWriter(budgetBytes: number): SheetWriter {
       const table = toBlock([header, ...rows], '');
       const dataRows = (done: number) => Math.min(rows.length, Math.max(0, done - 1)); // table rows → data rows
       await Excel.run(async (context) => {
-        await withEventsDisabled(context, async () => {
-          const existing = context.workbook.worksheets.getItemOrNullObject(sheetName);
-          await context.sync();
-          const fill = async (worksheet: Excel.Worksheet) => {
-            const width = table[0]!.length;
-            if (width === 0) {
-              await context.sync();
-              return;
-            }
-            await writeRows(context, worksheet, 0, 0, table, budgetBytes, (done) => onProgress?.(dataRows(done), rows.length));
-            beginWrite(context);
-            worksheet.getRangeByIndexes(0, 0, 1, width).format.font.bold = true;
-            worksheet.freezePanes.freezeRows(1);
-            worksheet.getRangeByIndexes(0, 0, table.length, width).format.autofitColumns();
+        const existing = context.workbook.worksheets.getItemOrNullObject(sheetName);
+        await context.sync();
+        const fill = async (worksheet: Excel.Worksheet) => {
+          const width = table[0]!.length;
+          if (width === 0) {
             await context.sync();
-          };
-          if (existing.isNullObject) {
-            beginWrite(context);
-            await fill(context.workbook.worksheets.add(sheetName));
-          } else {
-            await withOwnProtectionLifted(context, existing, async () => {
-              beginWrite(context);
-              existing.getUsedRange().clear();
-              await fill(existing);
-            });
+            return;
           }
-        });
+          await writeRows(context, worksheet, 0, 0, table, budgetBytes, (done) => onProgress?.(dataRows(done), rows.length));
+          worksheet.getRangeByIndexes(0, 0, 1, width).format.font.bold = true;
+          worksheet.freezePanes.freezeRows(1);
+          worksheet.getRangeByIndexes(0, 0, table.length, width).format.autofitColumns();
+          await context.sync();
+        };
+        if (existing.isNullObject) {
+          await fill(context.workbook.worksheets.add(sheetName));
+        } else {
+          await withOwnProtectionLifted(context, existing, async () => {
+            existing.getUsedRange().clear();
+            await fill(existing);
+          });
+        }
       });
     },
 
     /**
-     * Values through asCellText, a block of rows per sync, events off and calculation suspended (as
-     * writeTable). Cells a short row does not reach are left as they are. A sheet laid out by
-     * formatEntrySheet is written unprotected and protected again.
+     * Values through asCellText, a block of rows per sync (as writeTable). Cells a short row does not
+     * reach are left as they are. A sheet laid out by formatEntrySheet is written unprotected and
+     * protected again.
      */
     async writeCells(sheet, top, left, values, onProgress) {
       const block = toBlock(values, null);
@@ -102,9 +94,7 @@ export function officeWriter(budgetBytes: number): SheetWriter {
       }
       await Excel.run(async (context) => {
         const worksheet = context.workbook.worksheets.getItem(sheet);
-        await withEventsDisabled(context, () =>
-          withOwnProtectionLifted(context, worksheet, () => writeRows(context, worksheet, top, left, block, budgetBytes, onProgress)),
-        );
+        await withOwnProtectionLifted(context, worksheet, () => writeRows(context, worksheet, top, left, block, budgetBytes, onProgress));
       });
     },
   };
