@@ -1,6 +1,7 @@
 // Chunk planning for big reads and writes. Excel on the web refuses a request or a response over
 // 5 MB, so a large range is read or written a block of rows at a time, each block under a budget
-// that leaves room for the rest of the request. Pure.
+// that leaves room for the rest of the request; a block Excel still refuses as too large is split
+// and tried again (inShrinkingChunks). Pure: no Office.js calls.
 
 import type { CellValue } from './port.ts';
 
@@ -92,4 +93,40 @@ export function planWriteChunks(
   }
   if (rows.length > start) chunks.push({ rowOffset: start, rowCount: rows.length - start });
   return chunks;
+}
+
+/**
+ * Error codes that may mean "this request or its response was too big": the two payload codes, and
+ * GeneralException, with which Excel on the web has answered oversized requests and responses
+ * (office-js-docs #1247, office-js #2564).
+ */
+const MAYBE_TOO_LARGE = new Set(['RequestPayloadSizeLimitExceeded', 'ResponsePayloadSizeLimitExceeded', 'GeneralException']);
+
+/** True for an Office.js error that may mean the request or its response was too big. */
+export function mayBeTooLarge(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && MAYBE_TOO_LARGE.has(code);
+}
+
+/**
+ * Runs `attempt` on each chunk in order. A chunk of more than one row whose attempt fails with an
+ * error that may mean "too large" (mayBeTooLarge) is split in two halves, tried in its place; a
+ * single row that still fails, or any other error, is thrown. `attempt` must be safe to repeat on
+ * rows it may have half done (writing the same values again is).
+ */
+export async function inShrinkingChunks(chunks: RowChunk[], attempt: (chunk: RowChunk) => Promise<void>): Promise<void> {
+  const pending = [...chunks];
+  while (pending.length > 0) {
+    const chunk = pending.shift()!;
+    try {
+      await attempt(chunk);
+    } catch (error) {
+      if (chunk.rowCount === 1 || !mayBeTooLarge(error)) throw error;
+      const half = Math.ceil(chunk.rowCount / 2);
+      pending.unshift(
+        { rowOffset: chunk.rowOffset, rowCount: half },
+        { rowOffset: chunk.rowOffset + half, rowCount: chunk.rowCount - half },
+      );
+    }
+  }
 }

@@ -1,19 +1,12 @@
 // Reading big ranges a block of rows per sync, each response under Excel on the web's 5 MB limit.
 
 import { intersectAreas, rangeAddress, type GridArea } from './addresses.ts';
-import { planRowChunks, type RowChunk, type RowChunkOptions } from './chunks.ts';
+import { inShrinkingChunks, planRowChunks, type RowChunkOptions } from './chunks.ts';
 import type { CellValue, Progress, SelectionReader, SelectionValues, SheetReader } from './port.ts';
-
-const PAYLOAD_TOO_LARGE = new Set(['RequestPayloadSizeLimitExceeded', 'ResponsePayloadSizeLimitExceeded']);
-
-function isPayloadTooLarge(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && PAYLOAD_TOO_LARGE.has(code);
-}
 
 /**
  * Reads `area` of a sheet a block of rows per sync. A block whose response still turns out too big
- * (cells far longer than `bytesPerCell`) is split in two and read again.
+ * (cells far longer than `bytesPerCell`) is split in two and read again (inShrinkingChunks).
  */
 async function readValues(
   context: Excel.RequestContext,
@@ -23,25 +16,13 @@ async function readValues(
   onProgress?: Progress,
 ): Promise<CellValue[][]> {
   const values: CellValue[][] = [];
-  const pending: RowChunk[] = planRowChunks(area.rowCount, area.columnCount, options);
   onProgress?.(0, area.rowCount);
-  while (pending.length > 0) {
-    const chunk = pending.shift()!;
+  await inShrinkingChunks(planRowChunks(area.rowCount, area.columnCount, options), async (chunk) => {
     const range = worksheet.getRangeByIndexes(area.top + chunk.rowOffset, area.left, chunk.rowCount, area.columnCount).load('values');
-    try {
-      await context.sync();
-    } catch (error) {
-      if (!isPayloadTooLarge(error) || chunk.rowCount === 1) throw error;
-      const half = Math.ceil(chunk.rowCount / 2);
-      pending.unshift(
-        { rowOffset: chunk.rowOffset, rowCount: half },
-        { rowOffset: chunk.rowOffset + half, rowCount: chunk.rowCount - half },
-      );
-      continue;
-    }
+    await context.sync();
     for (const row of range.values as CellValue[][]) values.push(row);
     onProgress?.(values.length, area.rowCount);
-  }
+  });
   return values;
 }
 

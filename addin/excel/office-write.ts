@@ -2,7 +2,7 @@
 // limit, values as data (asCellText).
 
 import { asCellText } from './cell-text.ts';
-import { planWriteChunks } from './chunks.ts';
+import { inShrinkingChunks, planWriteChunks } from './chunks.ts';
 import { withOwnProtectionLifted } from './office-protection.ts';
 import type { CellValue, Progress, SheetWriter } from './port.ts';
 
@@ -19,7 +19,8 @@ function toBlock<P extends CellValue | null>(rows: CellValue[][], pad: P): Array
 
 /**
  * Writes a block (from toBlock; `null` leaves a cell as it is) with its first cell at (top, left), a
- * block of rows per sync, each request within `budgetBytes`. Progress counts rows written.
+ * block of rows per sync, each request within `budgetBytes`; a block Excel still refuses as too
+ * large is split in two and written again (inShrinkingChunks). Progress counts rows written.
  */
 async function writeRows(
   context: Excel.RequestContext,
@@ -33,14 +34,14 @@ async function writeRows(
   const width = rows[0]?.length ?? 0;
   onProgress?.(0, rows.length);
   if (width === 0) return;
-  for (const chunk of planWriteChunks(rows, budgetBytes)) {
+  await inShrinkingChunks(planWriteChunks(rows, budgetBytes), async (chunk) => {
     worksheet.getRangeByIndexes(top + chunk.rowOffset, left, chunk.rowCount, width).values = rows.slice(
       chunk.rowOffset,
       chunk.rowOffset + chunk.rowCount,
     );
     await context.sync();
     onProgress?.(chunk.rowOffset + chunk.rowCount, rows.length);
-  }
+  });
 }
 
 /** Writing tables and cells on Office.js, each request's cell data within `budgetBytes`. */
