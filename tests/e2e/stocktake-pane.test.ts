@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: a stocktake counted 
     const statusA = (await values(page, 'ST1 A')).map((r) => r[STATUS]);
     expect(statusA[rowOf(a, C('Serial'), 'S1')]).toBe('OK');
     expect(statusA[rowOf(a, C('Batch'), 'L1')]).toBe('OK');
-    await screenshot(page, '08-stocktake-submitted');
+    await screenshot(page, '08-stocktake-submitted', 'ST1 A');
 
     await page.getByRole('button', { name: 'Variance sheet' }).click();
     await expect.poll(() => done(page), { timeout: 30_000 }).toContain('Wrote ST1 variances');
@@ -127,7 +127,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: a stocktake counted 
     await page.getByRole('button', { name: 'Finalise…' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Finalise' }).click();
     await expect.poll(() => done(page), { timeout: 30_000 }).toContain('is finalised');
-    await screenshot(page, '09-stocktake-finalised');
+    await screenshot(page, '09-stocktake-finalised', 'ST1 variances');
 
     // The ledger shows the adjustments; stock matches the count.
     const rows = await server.db.prisma.stockMovement.findMany({

@@ -169,7 +169,7 @@ const STYLE = `
   .grid td span { display: block; max-width: 180px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
   .grid td.num { text-align: right; }
   .grid td.bool { text-align: center; }
-  .grid td.locked { background: #f4f4f4; }
+  .grid td.locked { background: #ececec; }
   .grid td.comment::after, .grid td.note::after { content: ''; position: absolute; top: 0; right: 0; border-style: solid; border-width: 0 7px 7px 0; }
   .grid td.comment::after { border-color: transparent #7b2fbe transparent transparent; }
   .grid td.note::after { border-color: transparent #d13438 transparent transparent; }
@@ -229,7 +229,7 @@ export function renderSheetGrid(state: SheetState, options: GridOptions = {}): s
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escape(state.name)}</title><style>${STYLE}</style></head>
 <body><div class="window"><div class="book">
-<div class="bar"><span class="namebox">${escape(state.selection ?? '')}</span><b>${escape(state.name)}</b><span>${escape(facts.join(' · '))}</span></div>
+<div class="bar">${state.selection ? `<span class="namebox">${escape(state.selection)}</span>` : ''}<b>${escape(state.name)}</b><span>${escape(facts.join(' · '))}</span></div>
 <table class="grid"><thead><tr><th></th>${columns}</tr></thead><tbody>
 ${lines.join('\n')}
 </tbody></table>

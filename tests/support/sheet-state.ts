@@ -1,9 +1,9 @@
 // What a person would see of one sheet of the fake workbook (tests/support/fake-excel.ts), read
-// through the fake's inspection helpers (never through Excel.run, so no sync is recorded): the
-// header rows and every row with a mark (fill or comment) with a little context around it, each
-// cell's value, fill, font, comment, note and lock, and the sheet's conditional formats. The grid
-// renderer (sheet-grid.ts) turns it into HTML. No Node imports: the browser tests bundle it into the
-// page next to the fake.
+// through the fake's inspection helpers (never through Excel.run, so no sync is recorded): the top
+// rows (without blank ones at the end) and every row with a mark (fill or comment) with a little
+// context around it; each cell's value, fill, bold, comment, note and lock; the sheet's
+// protection, frozen rows and conditional formats. The grid renderer (sheet-grid.ts) turns it into
+// HTML. No Node imports: the browser tests bundle it into the page next to the fake.
 import { parseRangeAddress, type GridArea } from '../../addin/excel/addresses.ts';
 import type { FakeCell, FakeConditionalFormat, FakeExcel, FakeValue } from './fake-excel.ts';
 
@@ -70,31 +70,37 @@ export function readSheetState(workbook: FakeExcel['workbook'], sheet: string, o
   for (const area of conditionalFormats.flatMap((format) => format.areas))
     columnCount = Math.max(columnCount, area.left + area.columnCount);
   columnCount = Math.min(columnCount, maxColumns);
-  const last = indexes.at(-1) ?? 0;
+  const isProtected = workbook.isProtected(sheet);
+  const rows = indexes.map((index) => ({
+    index,
+    cells: Array.from({ length: columnCount }, (_, column) => {
+      const cell: FakeCell & { text?: unknown } = workbook.cell(sheet, index, column);
+      const grid: GridCell = {
+        value: cell.value,
+        fill: cell.fill,
+        bold: cell.bold,
+        comment: cell.comment,
+        locked: workbook.locked(sheet, index, column),
+      };
+      if (typeof cell.text === 'string') grid.text = cell.text;
+      if (cell.note !== undefined) grid.note = cell.note;
+      return grid;
+    }),
+  }));
+  // Blank rows at the end say nothing (unless they are open for typing on a protected sheet).
+  const blank = (cell: GridCell) =>
+    cell.value === '' && !cell.fill && cell.comment === null && cell.note === undefined && (cell.locked || !isProtected);
+  while (rows.length > 1 && rows.at(-1)!.cells.every(blank)) rows.pop();
+  const last = rows.at(-1)!.index;
   const selection = workbook.selection();
   return {
     name: sheet,
     sheetNames: workbook.sheetNames(),
     selection: selection.sheet === sheet ? selection.address : null,
-    protected: workbook.isProtected(sheet),
+    protected: isProtected,
     frozenRows: workbook.frozenRows(sheet),
     columnCount,
-    rows: indexes.map((index) => ({
-      index,
-      cells: Array.from({ length: columnCount }, (_, column) => {
-        const cell: FakeCell & { text?: unknown } = workbook.cell(sheet, index, column);
-        const grid: GridCell = {
-          value: cell.value,
-          fill: cell.fill,
-          bold: cell.bold,
-          comment: cell.comment,
-          locked: workbook.locked(sheet, index, column),
-        };
-        if (typeof cell.text === 'string') grid.text = cell.text;
-        if (cell.note !== undefined) grid.note = cell.note;
-        return grid;
-      }),
-    })),
+    rows,
     moreBelow: workbook.values(sheet, last + 1, 0, 200, maxColumns).some((values) => values.some((value) => value !== '')),
     conditionalFormats,
   };

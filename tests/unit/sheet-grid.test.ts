@@ -47,8 +47,10 @@ function cell(html: string, address: string): { tag: string; text: string } {
 }
 
 describe('the sheet picture', () => {
-  it('shows values, escaped, with numbers right-aligned and booleans as Excel writes them', async () => {
-    const html = renderSheetGrid(readSheetState((await countSheet()).workbook, 'Count'));
+  it('shows values, escaped, with numbers right-aligned and booleans as Excel writes them, and no blank rows after them', async () => {
+    const state = readSheetState((await countSheet()).workbook, 'Count');
+    expect(state.rows.map((row) => row.index)).toEqual([0, 1, 2, 3]);
+    const html = renderSheetGrid(state);
     expect(cell(html, 'A3').text).toBe('&lt;script&gt;');
     expect(html).not.toContain('<script>');
     expect(cell(html, 'B2')).toEqual({ tag: expect.stringContaining('class="num"'), text: '5' });
