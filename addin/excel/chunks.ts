@@ -67,6 +67,42 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+export interface ByteBatchOptions {
+  /** Bytes every batch spends whatever it holds (e.g. the "[" and "]" of a JSON array). */
+  baseBytes?: number;
+  /** Bytes between two items (e.g. the "," of a JSON array). */
+  separatorBytes?: number;
+  /** Items per batch at most. */
+  maxItems?: number;
+}
+
+/**
+ * Consecutive batches of items whose sizes (`sizes[i]` bytes each), with the base and separators,
+ * stay within the budget, each as full as the budget and `maxItems` allow. An item bigger than the
+ * budget still gets a batch of its own.
+ */
+export function planByteBatches(sizes: readonly number[], budgetBytes: number, options: ByteBatchOptions = {}): RowChunk[] {
+  const { baseBytes = 0, separatorBytes = 0, maxItems = Infinity } = options;
+  checkPositive('budgetBytes', budgetBytes);
+  checkPositive('maxItems', maxItems === Infinity ? 1 : maxItems);
+  const chunks: RowChunk[] = [];
+  let start = 0;
+  let bytes = baseBytes;
+  for (let i = 0; i < sizes.length; i++) {
+    const separator = i > start ? separatorBytes : 0;
+    const full = i - start >= maxItems || bytes + separator + sizes[i]! > budgetBytes;
+    if (i > start && full) {
+      chunks.push({ rowOffset: start, rowCount: i - start });
+      start = i;
+      bytes = baseBytes + sizes[i]!;
+    } else {
+      bytes += separator + sizes[i]!;
+    }
+  }
+  if (sizes.length > start) chunks.push({ rowOffset: start, rowCount: sizes.length - start });
+  return chunks;
+}
+
 /**
  * Blocks of whole rows for writing `rows`, measured: each block's `JSON.stringify(values)` (in UTF-8
  * bytes) stays within the budget. A single row bigger than the budget still gets a block of its own.
@@ -76,23 +112,11 @@ export function planWriteChunks(
   rows: ReadonlyArray<ReadonlyArray<CellValue | null>>,
   budgetBytes: number = DEFAULT_BUDGET_BYTES,
 ): RowChunk[] {
-  checkPositive('budgetBytes', budgetBytes);
-  const chunks: RowChunk[] = [];
-  let start = 0;
-  let bytes = 2; // the enclosing "[" and "]"
-  for (let i = 0; i < rows.length; i++) {
-    const rowBytes = utf8Length(JSON.stringify(rows[i]));
-    const separator = i > start ? 1 : 0; // the "," between rows
-    if (i > start && bytes + separator + rowBytes > budgetBytes) {
-      chunks.push({ rowOffset: start, rowCount: i - start });
-      start = i;
-      bytes = 2 + rowBytes;
-    } else {
-      bytes += separator + rowBytes;
-    }
-  }
-  if (rows.length > start) chunks.push({ rowOffset: start, rowCount: rows.length - start });
-  return chunks;
+  return planByteBatches(
+    rows.map((row) => utf8Length(JSON.stringify(row))),
+    budgetBytes,
+    { baseBytes: 2, separatorBytes: 1 }, // the enclosing "[" and "]", the "," between rows
+  );
 }
 
 /**

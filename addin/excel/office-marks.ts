@@ -2,6 +2,7 @@
 // check. Only this add-in's own marks are ever removed; a person's comments and fills stay.
 
 import { cellAddress, parseRangeAddress, qualifiedAddress } from './addresses.ts';
+import { inShrinkingChunks, mayBeTooLarge, planByteBatches, planRowChunks, utf8Length, type RowChunk } from './chunks.ts';
 import { withOwnProtectionLifted } from './office-protection.ts';
 import type { CellMark, CellRef, ProblemMarker } from './port.ts';
 
@@ -30,21 +31,45 @@ interface LocatedComment {
   ours: boolean;
 }
 
-/** Every comment on the sheet with its cell; locations are fetched `perSync` at a time. */
+/**
+ * Every comment on the sheet with its cell, a page of `perSync` comments at a time (their content,
+ * then their cells): loading a sheet's comments at once puts them all in one response, which a
+ * sheet with thousands of them takes past Excel's limit. A page whose response is still too big
+ * (long comments) is split (inShrinkingChunks). Comments added or removed meanwhile by someone
+ * else may be missed: the next check sees them.
+ */
 async function locateComments(context: Excel.RequestContext, worksheet: Excel.Worksheet, perSync: number): Promise<LocatedComment[]> {
-  const comments = worksheet.comments;
-  comments.load('items/content');
+  const count = worksheet.comments.getCount();
   await context.sync();
   const located: LocatedComment[] = [];
-  for (const batch of slices(comments.items, perSync)) {
-    const cells = batch.map((comment) => comment.getLocation().load('rowIndex,columnIndex'));
+  const pages = planRowChunks(count.value, 1, { budgetBytes: perSync, bytesPerCell: 1 }); // perSync comments each
+  await inShrinkingChunks(pages, async ({ rowOffset, rowCount }) => {
+    const page = worksheet.comments.load({ select: 'content', skip: rowOffset, top: rowCount });
     await context.sync();
-    batch.forEach((comment, i) => {
+    const comments = page.items;
+    const cells = comments.map((comment) => comment.getLocation().load('rowIndex,columnIndex'));
+    await context.sync();
+    comments.forEach((comment, i) => {
       const cell = cells[i]!;
       located.push({ comment, row: cell.rowIndex, column: cell.columnIndex, ours: comment.content.startsWith(COMMENT_PREFIX) });
     });
-  }
+  });
   return located;
+}
+
+/**
+ * What one mark adds to a request beyond its message, as a generous estimate: its fill and comment
+ * operations, the objects they address, the cell's address.
+ */
+const MARK_OVERHEAD_BYTES = 1_000;
+
+/** Batches of marks, each request within the budget by the bytes of its messages, `perSync` marks at most. */
+function markBatches(marks: CellMark[], perSync: number, budgetBytes: number): RowChunk[] {
+  return planByteBatches(
+    marks.map((mark) => MARK_OVERHEAD_BYTES + utf8Length(COMMENT_PREFIX + mark.message)),
+    budgetBytes,
+    { maxItems: perSync },
+  );
 }
 
 /** Cells listed in FILL_ONLY_PROPERTY; entries that do not parse (edited by hand) are skipped. */
@@ -166,12 +191,16 @@ async function recoverBatch(
   return { commented, refused };
 }
 
-/** Problem marks on Office.js, `perSync` cells marked, unmarked or located per sync. */
-export function officeProblemMarker(perSync: number): ProblemMarker {
+/**
+ * Problem marks on Office.js: `perSync` cells marked, unmarked or located per sync at most, each
+ * batch of marks within `budgetBytes` by the size of its messages.
+ */
+export function officeProblemMarker(perSync: number, budgetBytes: number): ProblemMarker {
   return {
     /**
      * Clears earlier marks, then fills each cell light red and attaches "Stocksheet: <message>" as a
-     * comment, `cellsPerSync` cells per sync. Excel allows one comment per cell: a cell that already
+     * comment, in batches sized by their messages (markBatches; a batch Excel refuses as too big is
+     * split and sent again). Excel allows one comment per cell: a cell that already
      * has one is filled without a comment of ours (the pane lists every reason anyway). If a batch
      * still fails (a cell got a comment meanwhile, or has a legacy note the comments API does not
      * show), it is retried with fills only and then its comments added around the cells that refuse
@@ -189,10 +218,12 @@ export function officeProblemMarker(perSync: number): ProblemMarker {
           const fillOnly: CellMark[] = [];
           onProgress?.(0, cells.length);
           let done = 0;
-          for (const batch of slices(cells, perSync)) {
+          await inShrinkingChunks(markBatches(cells, perSync, budgetBytes), async ({ rowOffset, rowCount }) => {
+            const batch = cells.slice(rowOffset, rowOffset + rowCount);
             try {
               await writeMarks(context, worksheet, sheet, batch, commented);
             } catch (error) {
+              if (batch.length > 1 && mayBeTooLarge(error)) throw error; // split and sent again
               try {
                 const recovered = await recoverBatch(context, worksheet, sheet, batch, perSync);
                 commented = recovered.commented;
@@ -203,7 +234,7 @@ export function officeProblemMarker(perSync: number): ProblemMarker {
             }
             done += batch.length;
             onProgress?.(done, cells.length);
-          }
+          });
           if (fillOnly.length > 0) {
             worksheet.customProperties.add(FILL_ONLY_PROPERTY, fillOnly.map((m) => cellAddress(m.row, m.column)).join(','));
             await context.sync();

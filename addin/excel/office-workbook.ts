@@ -24,7 +24,7 @@ export interface OfficeWorkbookOptions {
   budgetBytes?: number;
   /** Assumed size of one cell when reading (default 256 bytes); see planRowChunks. */
   bytesPerCell?: number;
-  /** Cells marked, unmarked or located per sync (default 500). */
+  /** Cells marked, unmarked or located per sync at most (default 500); marks are also sized by their messages. */
   cellsPerSync?: number;
 }
 
@@ -37,7 +37,7 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
   return {
     ...officeReader({ budgetBytes, bytesPerCell: options.bytesPerCell ?? DEFAULT_BYTES_PER_CELL }),
     ...officeWriter(budgetBytes),
-    ...officeProblemMarker(options.cellsPerSync ?? 500),
+    ...officeProblemMarker(options.cellsPerSync ?? 500, budgetBytes),
     ...officeEntrySheets(),
     ...officeSheetProperties(),
     ...officeWorkbookSettings(),

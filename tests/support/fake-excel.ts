@@ -476,11 +476,18 @@ class WorkbookModel {
     return null;
   }
 
+  /** Every comment put on a sheet, by id (a comment stays on its cell until it is deleted). */
+  private readonly commentsById = new Map<string, { sheet: SheetModel; comment: CommentModel }>();
+
+  putComment(sheet: SheetModel, comment: CommentModel): void {
+    sheet.comments.set(key(comment.row, comment.column), comment);
+    this.commentsById.set(comment.id, { sheet, comment });
+  }
+
   findComment(id: string): { sheet: SheetModel; comment: CommentModel } | null {
-    for (const sheet of this.sheets) {
-      for (const comment of sheet.comments.values()) if (comment.id === id) return { sheet, comment };
-    }
-    return null;
+    const found = this.commentsById.get(id);
+    if (!found || found.sheet.comments.get(key(found.comment.row, found.comment.column)) !== found.comment) return null;
+    return found;
   }
 
   /** One entry per cell of the area, row by row. */
@@ -1948,7 +1955,7 @@ class FakeCommentCollection extends FakeClientObject {
         if (sheet.notes.has(key(area.top, area.left))) {
           throw new FakeOfficeError('InvalidOperation', `${sheetPrefix(sheet.name)}!${a1(area)} has a note, so it cannot take a comment.`);
         }
-        sheet.comments.set(key(area.top, area.left), {
+        this._model.putComment(sheet, {
           id,
           row: area.top,
           column: area.left,
@@ -2266,7 +2273,7 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
       const target = sheetOrCreate(sheet);
       if (target.comments.has(key(row, column)))
         throw new Error(`${sheet}!${a1({ top: row, left: column, rowCount: 1, columnCount: 1 })} already has a comment.`);
-      target.comments.set(key(row, column), { id: model.newCommentId(), row, column, content, authorName });
+      model.putComment(target, { id: model.newCommentId(), row, column, content, authorName });
     },
     /** A legacy note: invisible to the comments API, and its cell refuses a comment. */
     addNote(sheet: string, row: number, column: number, text: string): void {

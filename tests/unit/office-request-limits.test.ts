@@ -2,6 +2,7 @@
 // blocks Excel refuses as too big are split and sent again, whether Excel says so with its payload
 // codes or, as Excel on the web has, with a generic error.
 import { describe, expect, it } from 'vitest';
+import { COMMENT_PREFIX, FILL_ONLY_PROPERTY, MARK_FILL } from '../../addin/excel/office-marks.ts';
 import { createOfficeWorkbook } from '../../addin/excel/office-workbook.ts';
 import type { CellValue } from '../../addin/excel/port.ts';
 import { useFakeExcel } from '../support/fake-excel-tests.ts';
@@ -55,5 +56,41 @@ describe('blocks Excel refuses as too big', () => {
       ['SN-1', 'a'],
       ['SN-2', 'b'],
     ]);
+  });
+});
+
+describe('problem marks within the limits', () => {
+  const message = (i: number, run: string) =>
+    `Serial SN-${String(i).padStart(8, '0')} is already in stock at Main warehouse, bay ${i % 97} (${run} check).`;
+
+  it('clears 30,000 marks of an earlier check and marks 30,000 cells again, no request or response over the limit', async () => {
+    const f = setUp();
+    for (let i = 0; i < 30_000; i++) {
+      f.workbook.addComment('Sheet1', i, 0, COMMENT_PREFIX + message(i, 'first'), 'Stocksheet');
+      f.workbook.setFill('Sheet1', i, 0, MARK_FILL);
+    }
+    const marks = Array.from({ length: 30_000 }, (_, i) => ({ row: i, column: 0, message: message(i, 'second') }));
+    await createOfficeWorkbook().markProblems('Sheet1', marks);
+
+    expect(f.syncs.filter((s) => s.error)).toEqual([]);
+    for (const sync of f.syncs) {
+      expect(sync.requestBytes).toBeLessThanOrEqual(5_000_000);
+      expect(sync.responseBytes).toBeLessThanOrEqual(5_000_000);
+    }
+    const comments = f.workbook.comments('Sheet1');
+    expect(comments).toHaveLength(30_000);
+    expect(comments.every((c) => c.content === COMMENT_PREFIX + message(c.row, 'second'))).toBe(true);
+    expect(f.workbook.fills('Sheet1').size).toBe(30_000);
+  });
+
+  it('sizes batches of marks by their messages: long messages go fewer to a request, each cell still gets its comment', async () => {
+    const f = setUp();
+    const marks = Array.from({ length: 600 }, (_, i) => ({ row: i, column: 1, message: `Problem ${i}: ${'detail '.repeat(1_500)}` }));
+    await createOfficeWorkbook().markProblems('Sheet1', marks);
+
+    expect(f.syncs.filter((s) => s.error)).toEqual([]);
+    for (const sync of f.syncs) expect(sync.requestBytes).toBeLessThanOrEqual(5_000_000);
+    for (const mark of marks) expect(f.workbook.cell('Sheet1', mark.row, 1).comment).toBe(COMMENT_PREFIX + mark.message);
+    expect(f.workbook.customProperty('Sheet1', FILL_ONLY_PROPERTY)).toBeNull();
   });
 });
