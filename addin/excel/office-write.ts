@@ -1,7 +1,7 @@
 // Writing big blocks of values a block of rows per sync, each request under Excel on the web's 5 MB
 // limit, values as data (asCellText).
 
-import { asCellText } from './cell-text.ts';
+import { asCellText, checkCellValues } from './cell-text.ts';
 import { inShrinkingChunks, planWriteChunks } from './chunks.ts';
 import { withOwnProtectionLifted } from './office-protection.ts';
 import type { CellValue, Progress, SheetWriter } from './port.ts';
@@ -49,11 +49,13 @@ export function officeWriter(budgetBytes: number): SheetWriter {
   return {
     /**
      * Header in row 1 (bold, frozen), rows below, from column A. Short rows are padded with blanks.
-     * Every value goes through asCellText. Progress counts data rows written. A sheet laid out by
+     * Every value goes through asCellText; a value no cell can hold (checkCellValues) refuses the
+     * whole table before anything is written. Progress counts data rows written. A sheet laid out by
      * formatEntrySheet is written unprotected and protected again (with every cell locked, as the
      * clear resets formats: lay it out again).
      */
     async writeTable(sheetName, header, rows, onProgress) {
+      checkCellValues(sheetName, 0, 0, [header, ...rows]);
       const table = toBlock([header, ...rows], '');
       const dataRows = (done: number) => Math.min(rows.length, Math.max(0, done - 1)); // table rows → data rows
       await Excel.run(async (context) => {
@@ -83,11 +85,12 @@ export function officeWriter(budgetBytes: number): SheetWriter {
     },
 
     /**
-     * Values through asCellText, a block of rows per sync (as writeTable). Cells a short row does not
-     * reach are left as they are. A sheet laid out by formatEntrySheet is written unprotected and
-     * protected again.
+     * Values through asCellText, checked and written a block of rows per sync (as writeTable).
+     * Cells a short row does not reach are left as they are. A sheet laid out by formatEntrySheet
+     * is written unprotected and protected again.
      */
     async writeCells(sheet, top, left, values, onProgress) {
+      checkCellValues(sheet, top, left, values);
       const block = toBlock(values, null);
       if ((block[0]?.length ?? 0) === 0) {
         onProgress?.(0, 0);

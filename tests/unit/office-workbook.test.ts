@@ -721,6 +721,31 @@ describe('writeCells', () => {
     expectCalculationUpToDate(f);
   });
 
+  it('refuses text over 32,767 characters, NaN and Infinity before writing anything, naming the cell', async () => {
+    const f = setUp();
+    const workbook = createOfficeWorkbook();
+    await expect(
+      workbook.writeTable(
+        'Report',
+        ['Serial', 'Note'],
+        [
+          ['SN1', 'ok'],
+          ['SN2', 'x'.repeat(40_000)],
+        ],
+      ),
+    ).rejects.toThrow(
+      'Nothing was written to "Report": cell B3 cannot be written, as its text of 40,000 characters is longer than the 32,767 a cell holds.',
+    );
+    await expect(workbook.writeCells('Sheet1', 4, 2, [[1, Number.NaN]])).rejects.toThrow(
+      'Nothing was written to "Sheet1": cell D5 cannot be written, as NaN is not a number a cell can hold.',
+    );
+    await expect(workbook.writeCells('Sheet1', 0, 0, [[Number.POSITIVE_INFINITY]])).rejects.toThrow(/cell A1 .* Infinity/);
+    expect(f.syncs).toEqual([]);
+    expect(f.workbook.sheetNames()).toEqual(['Sheet1']);
+    await workbook.writeCells('Sheet1', 0, 0, [['y'.repeat(32_767)]]);
+    expect(String(f.workbook.values('Sheet1', 0, 0, 1, 1)[0]![0])).toHaveLength(32_767);
+  });
+
   it('does nothing for no values, and fails on a missing sheet', async () => {
     const f = setUp();
     const progress = progressRecorder();
