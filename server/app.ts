@@ -7,6 +7,9 @@ import { databaseTarget, openDatabase, type Database } from './db/database.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { createServer } from './http/server.ts';
 import { localhostCertificate } from './http/tls.ts';
+import { startRelay } from './modules/accounting/runner.ts';
+import { accountingFor, endpointsFrom } from './modules/accounting/runtime.ts';
+import { SecretBox } from './modules/accounting/secrets.ts';
 import { ensureAdmin } from './modules/users/service.ts';
 
 export interface RunningApp {
@@ -32,13 +35,19 @@ export async function startApp(config: Config, log: Logger = pino({ level: confi
     const admin = await ensureAdmin(db.prisma, config.adminToken);
     const tls = config.tls ? await localhostCertificate(config.dataDir) : null;
     const localSecret = newLocalSecret();
-    const server = createServer({ db, log, tls, localSecret, officeJs: config.officeJs });
+    const accounting = accountingFor(db, {
+      secrets: SecretBox.forServer(config.secretKey, config.dataDir),
+      endpoints: endpointsFrom(config.accountingEndpoints),
+    });
+    const server = createServer({ db, log, tls, localSecret, officeJs: config.officeJs, accounting });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);
     });
     const { port } = server.address() as AddressInfo;
     lock?.announce({ port, tls: Boolean(tls), localSecret });
+    // Every process sends the accounting outbox; they share it through the database.
+    const relay = startRelay(accounting, log, config.relayIntervalMs);
     const url = `${tls ? 'https' : 'http'}://localhost:${port}`;
     const opened = db;
     return {
@@ -48,6 +57,7 @@ export async function startApp(config: Config, log: Logger = pino({ level: confi
       log,
       newAdminToken: admin.token,
       async stop() {
+        await relay.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

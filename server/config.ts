@@ -26,6 +26,15 @@ const DatabaseWait = z
 export const OFFICE_JS_SOURCES = ['cdn', 'packaged'] as const;
 export type OfficeJsSource = (typeof OFFICE_JS_SOURCES)[number];
 
+/** An accounting provider's base URL (tests and staging point these at stand-ins). */
+function providerUrl(name: string) {
+  return z
+    .string()
+    .refine((value) => URL.canParse(value) && /^https?:/.test(value), `${name} must be an http:// or https:// URL`)
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional();
+}
+
 /** Settings read from the environment once at start; a bad value stops the server with a message. */
 const EnvSchema = z.object({
   PORT: z
@@ -59,6 +68,17 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STOCKSHEET_DB_WAIT_SECONDS: DatabaseWait,
   STOCKSHEET_OFFICE_JS: z.enum(OFFICE_JS_SOURCES, { error: 'STOCKSHEET_OFFICE_JS must be "cdn" or "packaged"' }).default('cdn'),
+  STOCKSHEET_SECRET_KEY: z
+    .string()
+    .refine(
+      (value) => /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, 'base64').length === 32,
+      'STOCKSHEET_SECRET_KEY must be 32 bytes, as 64 hex characters or 44 base64 characters (openssl rand -hex 32)',
+    )
+    .optional(),
+  STOCKSHEET_XERO_API_URL: providerUrl('STOCKSHEET_XERO_API_URL'),
+  STOCKSHEET_XERO_IDENTITY_URL: providerUrl('STOCKSHEET_XERO_IDENTITY_URL'),
+  STOCKSHEET_MYOB_API_URL: providerUrl('STOCKSHEET_MYOB_API_URL'),
+  STOCKSHEET_MYOB_IDENTITY_URL: providerUrl('STOCKSHEET_MYOB_IDENTITY_URL'),
 });
 
 export interface Config {
@@ -72,6 +92,15 @@ export interface Config {
   databaseWaitMs?: number;
   /** Where the pane loads Office.js from (STOCKSHEET_OFFICE_JS); unset, Microsoft's CDN. */
   officeJs?: OfficeJsSource;
+  /** Encrypts the accounting tokens (STOCKSHEET_SECRET_KEY); unset, a key made in the data folder. */
+  secretKey?: string;
+  /** How often the accounting relay looks for postings to send, in ms; unset, 5 s. */
+  relayIntervalMs?: number;
+  /** Accounting providers' base URLs; unset, the providers' own. */
+  accountingEndpoints?: {
+    xero?: { apiUrl?: string; identityUrl?: string };
+    myob?: { apiUrl?: string; identityUrl?: string };
+  };
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +123,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     databaseWaitMs: e.STOCKSHEET_DB_WAIT_SECONDS === undefined ? undefined : Math.round(e.STOCKSHEET_DB_WAIT_SECONDS * 1000),
     officeJs: e.STOCKSHEET_OFFICE_JS,
+    secretKey: e.STOCKSHEET_SECRET_KEY,
+    accountingEndpoints: {
+      xero: { apiUrl: e.STOCKSHEET_XERO_API_URL, identityUrl: e.STOCKSHEET_XERO_IDENTITY_URL },
+      myob: { apiUrl: e.STOCKSHEET_MYOB_API_URL, identityUrl: e.STOCKSHEET_MYOB_IDENTITY_URL },
+    },
   };
 }
 

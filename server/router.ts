@@ -1,3 +1,4 @@
+import { accountingRouter } from './modules/accounting/router.ts';
 import { locationsRouter } from './modules/locations/router.ts';
 import { productsRouter } from './modules/products/router.ts';
 import { purchaseOrdersRouter, suppliersRouter } from './modules/purchasing/router.ts';
@@ -28,6 +29,7 @@ export const appRouter = router({
   invoices: invoicesRouter,
   workOrders: workOrdersRouter,
   allocations: allocationsRouter,
+  accounting: accountingRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,6 +21,8 @@ export const WRITE_PERMISSIONS = {
   'sales.ship': ['sales', 'warehouse'],
   'sales.invoice': ['sales', 'accountant'],
   'production.edit': ['warehouse'],
+  'accounting.connect': [],
+  'accounting.manage': ['accountant'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type WriteAction = keyof typeof WRITE_PERMISSIONS;
@@ -42,6 +44,8 @@ const ACTION_WORDS: Record<WriteAction, string> = {
   'sales.ship': 'create and ship shipments',
   'sales.invoice': 'create and issue invoices',
   'production.edit': 'create, allocate, start, complete or cancel work orders',
+  'accounting.connect': 'connect or disconnect the accounting system',
+  'accounting.manage': 'map accounts and retry, skip or re-date postings to the accounting system',
 };
 
 export function mayWrite(role: RoleName, action: WriteAction): boolean {

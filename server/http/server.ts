@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OfficeJsSource } from '../config.ts';
 import { createHttpContext } from '../context.ts';
+import type { Accounting } from '../modules/accounting/runtime.ts';
 import type { Database } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { ROLES } from '../domain/roles.ts';
@@ -25,6 +26,8 @@ export interface HttpOptions {
   localSecret?: string;
   /** Where the pane loads Office.js from (Config.officeJs); unset, Microsoft's CDN. */
   officeJs?: OfficeJsSource;
+  /** The accounting runtime (endpoints, secret key) the procedures use; unset, one made for the database. */
+  accounting?: Accounting;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -68,7 +71,7 @@ function sendTrpcError(res: http.ServerResponse, error: TRPCError, headers: Reco
   sendJson(res, getHTTPStatusCodeFromError(error), transformTRPCResponse(config, { error: shape }), headers);
 }
 
-export function createRequestListener({ db, log, localSecret, officeJs }: HttpOptions): http.RequestListener {
+export function createRequestListener({ db, log, localSecret, officeJs, accounting }: HttpOptions): http.RequestListener {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -77,7 +80,7 @@ export function createRequestListener({ db, log, localSecret, officeJs }: HttpOp
     // Large queries (100,000 serials to preview) do not fit in a URL: clients send them as POST.
     allowMethodOverride: true,
     maxBodySize: 50 * 1024 * 1024,
-    createContext: ({ req }) => createHttpContext(db, req, log),
+    createContext: ({ req }) => createHttpContext(db, req, log, accounting),
     // The same headers a plain route's refusal carries (Retry-After when the database was busy).
     responseMeta: ({ errors }) => ({
       headers: Object.assign({}, ...errors.map((e) => (e.cause instanceof DomainError ? headersForReason(e.cause.reason) : {}))),

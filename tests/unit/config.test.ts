@@ -27,6 +27,8 @@ describe('loadConfig defaults', () => {
       adminToken: undefined,
       logLevel: 'info',
       officeJs: 'cdn',
+      secretKey: undefined,
+      accountingEndpoints: { xero: { apiUrl: undefined, identityUrl: undefined }, myob: { apiUrl: undefined, identityUrl: undefined } },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
@@ -59,6 +61,11 @@ describe('loadConfig reads every setting', () => {
       STOCKSHEET_ADMIN_TOKEN: token,
       LOG_LEVEL: 'warn',
       STOCKSHEET_OFFICE_JS: 'packaged',
+      STOCKSHEET_SECRET_KEY: 'ab'.repeat(32),
+      STOCKSHEET_XERO_API_URL: 'http://127.0.0.1:9000/api.xro/2.0/',
+      STOCKSHEET_XERO_IDENTITY_URL: 'http://127.0.0.1:9000/identity',
+      STOCKSHEET_MYOB_API_URL: 'https://myob.stand-in/accountright',
+      STOCKSHEET_MYOB_IDENTITY_URL: 'https://myob.stand-in',
     });
     expect(config).toEqual({
       port: 8443,
@@ -68,6 +75,11 @@ describe('loadConfig reads every setting', () => {
       adminToken: token,
       logLevel: 'warn',
       officeJs: 'packaged',
+      secretKey: 'ab'.repeat(32),
+      accountingEndpoints: {
+        xero: { apiUrl: 'http://127.0.0.1:9000/api.xro/2.0', identityUrl: 'http://127.0.0.1:9000/identity' },
+        myob: { apiUrl: 'https://myob.stand-in/accountright', identityUrl: 'https://myob.stand-in' },
+      },
     });
   });
 

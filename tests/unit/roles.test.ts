@@ -21,6 +21,8 @@ const EXPECTED: Record<WriteAction, RoleName[]> = {
   'sales.ship': ['sales', 'warehouse'],
   'sales.invoice': ['sales', 'accountant'],
   'production.edit': ['warehouse'],
+  'accounting.connect': [],
+  'accounting.manage': ['accountant'],
 };
 
 describe('roles', () => {

@@ -1,13 +1,36 @@
 import { z } from 'zod';
-import { readProcedure, router, writeProcedure } from '../../trpc.ts';
+import { assertMayWrite } from '../../domain/roles.ts';
+import { readProcedure, router } from '../../trpc.ts';
 import { code } from '../inputs.ts';
 import * as settings from './service.ts';
 
+const account = (label: string) => code(label, { max: 32 }).nullable().optional();
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const settingsRouter = router({
   get: readProcedure.query(({ ctx }) => settings.getSettings(ctx.db.prisma)),
-  update: writeProcedure('settings.update')
+  // The accounting part is the accountant's (the account mapping); the rest is the admin's.
+  update: readProcedure
     .input(
       z.object({
+        accounting: z
+          .object({
+            stockAccount: account('stockAccount'),
+            costOfSalesAccount: account('costOfSalesAccount'),
+            receivedNotBilledAccount: account('receivedNotBilledAccount'),
+            adjustmentAccount: account('adjustmentAccount'),
+            openingBalanceAccount: account('openingBalanceAccount'),
+            timezone: z.string().max(64).refine(isTimeZone, 'timezone must be an IANA time zone such as Pacific/Auckland').optional(),
+          })
+          .optional(),
         baseCurrency: z
           .string()
           .regex(/^[A-Z]{3}$/, 'baseCurrency is a three-letter ISO code such as AUD')
@@ -16,5 +39,10 @@ export const settingsRouter = router({
         stocktakeGlCode: code('stocktakeGlCode', { max: 32 }).nullable().optional(),
       }),
     )
-    .mutation(({ ctx, input }) => settings.updateSettings(ctx.db.prisma, input)),
+    .mutation(({ ctx, input }) => {
+      const { accounting, ...rest } = input;
+      if (Object.keys(rest).length > 0 || !accounting) assertMayWrite(ctx.user.role, 'settings.update');
+      else assertMayWrite(ctx.user.role, 'accounting.manage');
+      return settings.updateSettings(ctx.db.prisma, input);
+    }),
 });

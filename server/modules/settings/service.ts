@@ -1,15 +1,68 @@
 import type { Db } from '../../db/types.ts';
 
-const SETTINGS_SELECT = { baseCurrency: true, accountingProvider: true, stocktakeGlCode: true, updatedAt: true } as const;
+const SETTINGS_SELECT = {
+  baseCurrency: true,
+  accountingProvider: true,
+  stocktakeGlCode: true,
+  stockAccount: true,
+  costOfSalesAccount: true,
+  receivedNotBilledAccount: true,
+  adjustmentAccount: true,
+  openingBalanceAccount: true,
+  accountingTimezone: true,
+  updatedAt: true,
+} as const;
+
+type Row = { [K in keyof typeof SETTINGS_SELECT]: unknown };
+
+function toDto<T extends Row>(row: T) {
+  const {
+    stockAccount,
+    costOfSalesAccount,
+    receivedNotBilledAccount,
+    adjustmentAccount,
+    openingBalanceAccount,
+    accountingTimezone,
+    ...rest
+  } = row;
+  return {
+    ...rest,
+    accounting: {
+      stockAccount,
+      costOfSalesAccount,
+      receivedNotBilledAccount,
+      adjustmentAccount,
+      openingBalanceAccount,
+      timezone: accountingTimezone,
+    },
+  };
+}
 
 export async function getSettings(db: Db) {
-  return db.settings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {}, select: SETTINGS_SELECT });
+  return toDto(await db.settings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {}, select: SETTINGS_SELECT }));
+}
+
+export interface AccountingSettings {
+  stockAccount?: string | null;
+  costOfSalesAccount?: string | null;
+  receivedNotBilledAccount?: string | null;
+  adjustmentAccount?: string | null;
+  openingBalanceAccount?: string | null;
+  timezone?: string;
 }
 
 /** Connecting an accounting system makes the asset GL code required on stock-tracked products. */
 export async function updateSettings(
   db: Db,
-  patch: { baseCurrency?: string; accountingProvider?: 'xero' | 'myob' | null; stocktakeGlCode?: string | null },
+  input: {
+    baseCurrency?: string;
+    accountingProvider?: 'xero' | 'myob' | null;
+    stocktakeGlCode?: string | null;
+    accounting?: AccountingSettings;
+  },
 ) {
-  return db.settings.upsert({ where: { id: 1 }, create: { id: 1, ...patch }, update: patch, select: SETTINGS_SELECT });
+  const { accounting, ...patch } = input;
+  const { timezone, ...accounts } = accounting ?? {};
+  const data = { ...patch, ...accounts, ...(timezone !== undefined ? { accountingTimezone: timezone } : {}) };
+  return toDto(await db.settings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data, select: SETTINGS_SELECT }));
 }

@@ -1,0 +1,351 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { accountProblem, ACCOUNT_ROLE_NAMES, centsText, type ChartAccount, type PostingAccounts } from '../../domain/journals.ts';
+import { claimPostings, markSending, settle, type ClaimedPosting, type Outcome } from './claims.ts';
+import type { ElementResult, ProductForItem, ProviderClient } from './client.ts';
+import { loadConnection, pauseConnection, type StoredConnection } from './connection.ts';
+import { ProviderCallError } from './errors.ts';
+import { journalDate, journalLabel, journalOf } from './journal-source.ts';
+import { PROVIDERS, type ProviderName } from './providers.ts';
+import { forgetOldCalls } from './rate-limit.ts';
+import type { Accounting } from './runtime.ts';
+import { xeroClient } from './xero/index.ts';
+
+export const CLIENTS: Partial<Record<ProviderName, ProviderClient>> = { xero: xeroClient };
+
+/** Back-off after an uncertain or failed call: 2 s doubling to 5 minutes, with jitter. */
+function backoff(attempts: number): number {
+  return Math.min(300_000, 2000 * 2 ** Math.max(0, attempts - 1)) * (0.75 + Math.random() * 0.5);
+}
+
+interface Pass {
+  accounting: Accounting;
+  provider: ProviderName;
+  client: ProviderClient;
+  connection: StoredConnection;
+  settings: { accounts: PostingAccounts; timeZone: string; installationId: string };
+  chart?: Map<string, ChartAccount>;
+  lockDate?: string | null;
+}
+
+export type DrainResult = { state: 'idle' | 'not_connected' | 'paused' | 'unsupported'; sent: number };
+
+/**
+ * One pass of the relay: items first (a journal never needs one, but people look for their
+ * products first), then journals, each in batches as large as the provider takes, until nothing
+ * is due. Safe in several processes at once: each claims its own postings.
+ */
+export async function drainOnce(accounting: Accounting, log?: Logger): Promise<DrainResult> {
+  const settings = await accounting.db.prisma.settings.findUnique({ where: { id: 1 } });
+  const provider = settings?.accountingProvider;
+  if (!provider) return { state: 'idle', sent: 0 };
+  const client = CLIENTS[provider];
+  if (!client) return { state: 'unsupported', sent: 0 };
+  const connection = await loadConnection(accounting, provider);
+  if (!connection) return { state: 'not_connected', sent: 0 };
+  if (connection.pausedReason) return { state: 'paused', sent: 0 };
+  const pass: Pass = {
+    accounting,
+    provider,
+    client,
+    connection,
+    settings: {
+      accounts: {
+        stockAccount: settings.stockAccount,
+        costOfSalesAccount: settings.costOfSalesAccount,
+        receivedNotBilledAccount: settings.receivedNotBilledAccount,
+        adjustmentAccount: settings.adjustmentAccount,
+        openingBalanceAccount: settings.openingBalanceAccount,
+      },
+      timeZone: settings.accountingTimezone,
+      installationId: await installationId(accounting),
+    },
+  };
+  await forgetOldCalls(accounting);
+  let sent = 0;
+  try {
+    for (const entity of ['item', 'journal'] as const) {
+      const size = entity === 'item' ? PROVIDERS[provider].itemsPerRequest : PROVIDERS[provider].journalsPerRequest;
+      for (;;) {
+        const claimed = await claimPostings(accounting, entity, size);
+        if (claimed.length === 0) break;
+        sent += await (entity === 'item' ? sendItems(pass, claimed) : sendJournals(pass, claimed));
+      }
+    }
+  } catch (error) {
+    if (error instanceof ProviderCallError && error.failure.kind === 'disconnected') {
+      await pauseConnection(accounting, provider, error.failure.message);
+      log?.warn({ provider }, error.failure.message);
+      return { state: 'paused', sent };
+    }
+    throw error;
+  }
+  return { state: 'idle', sent };
+}
+
+/** Names this installation in markers (made once). */
+async function installationId(accounting: Accounting): Promise<string> {
+  const [row] = await accounting.db.prisma.$queryRaw<{ installation_id: string }[]>`
+    UPDATE settings SET installation_id = COALESCE(installation_id, substr(md5(random()::text), 1, 8)) WHERE id = 1 RETURNING installation_id`;
+  return row!.installation_id;
+}
+
+const markerOf = (pass: Pass, posting: { id: number }) => `[ss:${pass.settings.installationId}:${posting.id}]`;
+
+/** A key for one request: the postings it carries and their versions, so a resend of the same is the same key. */
+function requestKey(pass: Pass, postings: ClaimedPosting[]): string {
+  const digest = createHash('sha256')
+    .update(postings.map((p) => `${p.id}.${p.version}`).join(','))
+    .digest('base64url')
+    .slice(0, 32);
+  return `stocksheet:${pass.settings.installationId}:${postings[0]!.entity}:${digest}`;
+}
+
+/** Settles every posting of a failed call the same way; a disconnection pauses and is raised. */
+async function settleFailure(pass: Pass, postings: ClaimedPosting[], error: unknown): Promise<void> {
+  if (!(error instanceof ProviderCallError)) {
+    for (const p of postings)
+      await settle(pass.accounting, p, {
+        state: 'pending',
+        afterMs: backoff(p.attempts),
+        uncertain: p.request_key !== null,
+        message: String(error),
+      });
+    throw error;
+  }
+  const failure = error.failure;
+  for (const p of postings) {
+    const outcome: Outcome =
+      failure.kind === 'refused'
+        ? { state: 'failed', code: failure.code, message: failure.message }
+        : failure.kind === 'limited'
+          ? {
+              state: 'pending',
+              afterMs: failure.retryAfterMs,
+              message: `Rate limited (${failure.problem}): waiting ${Math.ceil(failure.retryAfterMs / 1000)} s.`,
+            }
+          : failure.kind === 'uncertain'
+            ? { state: 'pending', afterMs: backoff(p.attempts), uncertain: true, message: failure.message }
+            : { state: 'pending', afterMs: 0, message: failure.message };
+    await settle(pass.accounting, p, outcome);
+  }
+  if (failure.kind === 'disconnected') throw error;
+}
+
+async function settleResults(
+  pass: Pass,
+  postings: ClaimedPosting[],
+  results: ElementResult[],
+  amounts?: Map<number, string>,
+): Promise<number> {
+  let posted = 0;
+  for (const [i, p] of postings.entries()) {
+    const result = results[i]!;
+    if (result.ok) {
+      posted++;
+      await settle(pass.accounting, p, {
+        state: 'posted',
+        externalId: result.id,
+        amount: amounts?.get(p.id),
+        warning: result.warnings.length > 0 ? `Posted with warnings: ${result.warnings.join(' ')}` : undefined,
+      });
+      if (p.entity === 'item') await linkProduct(pass, p.product_id!, result.id);
+    } else {
+      await settle(pass.accounting, p, { state: 'failed', code: 'PROVIDER_VALIDATION', message: result.message });
+    }
+  }
+  return posted;
+}
+
+/**
+ * Postings whose request may have reached the provider: found by marker, they are posted; the
+ * rest are sent again, with the same key and body while the provider still replays it, else as
+ * a new request. Nothing is sent again before it has been looked for.
+ */
+async function resolveUncertain(pass: Pass, postings: ClaimedPosting[]): Promise<ClaimedPosting[]> {
+  const since = new Date(Math.min(...postings.map((p) => p.first_sent_at!.getTime())) - 10 * 60_000);
+  const found = await pass.client.findJournals(pass.accounting, pass.connection, new Set(postings.map((p) => markerOf(pass, p))), since);
+  const left: ClaimedPosting[] = [];
+  for (const p of postings) {
+    const id = found.get(markerOf(pass, p));
+    if (id) await settle(pass.accounting, p, { state: 'posted', externalId: id });
+    else left.push(p);
+  }
+  return left;
+}
+
+async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<number> {
+  const { accounting } = pass;
+  let posted = 0;
+  // First, those that may already be there.
+  const maybeSent = claimed.filter((p) => p.uncertain && p.request_key && p.first_sent_at);
+  let fresh = claimed.filter((p) => !maybeSent.includes(p));
+  if (maybeSent.length > 0) {
+    let left: ClaimedPosting[];
+    try {
+      left = await resolveUncertain(pass, maybeSent);
+    } catch (error) {
+      await settleFailure(pass, maybeSent, error);
+      return 0;
+    }
+    posted += maybeSent.length - left.length;
+    // One request's postings, all still unposted and within the replay window: the same request again.
+    const byKey = new Map<string, ClaimedPosting[]>();
+    for (const p of left) byKey.set(p.request_key!, [...(byKey.get(p.request_key!) ?? []), p]);
+    for (const [key, group] of byKey) {
+      const whole = await accounting.db.prisma.accountingPosting.count({ where: { requestKey: key } });
+      const inWindow = accounting.now() - group[0]!.first_sent_at!.getTime() < PROVIDERS[pass.provider].idempotencyWindowMs;
+      if (whole === group.length && inWindow) {
+        group.sort((a, b) => a.id - b.id);
+        posted += await post(pass, group, key, new Map(group.map((p) => [p.id, p.request_body])));
+      } else {
+        // Looked for and not there: a new request (a new version, so a new key).
+        for (const p of group) p.version += 1;
+        await accounting.db.prisma.accountingPosting.updateMany({
+          where: { id: { in: group.map((p) => p.id) } },
+          data: { version: { increment: 1 }, uncertain: false },
+        });
+        fresh = [...fresh, ...group];
+      }
+    }
+  }
+  if (fresh.length === 0) return posted;
+
+  pass.chart ??= new Map((await pass.client.chart(accounting, pass.connection)).filter((a) => a.code).map((a) => [a.code!, a]));
+  if (pass.lockDate === undefined) pass.lockDate = await pass.client.lockDate(accounting, pass.connection);
+  const bodies = new Map<number, unknown>();
+  const amounts = new Map<number, string>();
+  const ready: ClaimedPosting[] = [];
+  for (const p of fresh.sort((a, b) => a.id - b.id)) {
+    const built = await journalOf(accounting.db.prisma, p, pass.settings.accounts);
+    if ('nothing' in built) {
+      await settle(accounting, p, { state: 'skipped', reason: built.nothing });
+      continue;
+    }
+    if ('missing' in built) {
+      await settle(accounting, p, { state: 'failed', code: 'ACCOUNT_NOT_MAPPED', message: built.missing.message });
+      continue;
+    }
+    const problem = built.journal.lines.map((l) => accountProblem(l.account, roleOf(pass, l.account), pass.chart!)).find((m) => m !== null);
+    if (problem) {
+      await settle(accounting, p, { state: 'failed', code: 'ACCOUNT_INVALID', message: problem });
+      continue;
+    }
+    const date = journalDate(p, pass.settings.timeZone);
+    if (pass.lockDate && date <= pass.lockDate) {
+      await settle(accounting, p, {
+        state: 'failed',
+        code: 'PERIOD_LOCKED',
+        message: `The journal is dated ${date}, but ${PROVIDERS[pass.provider].name} is locked up to ${pass.lockDate}: re-date it to the first open day, or ask the adviser to unlock the period, then retry.`,
+      });
+      continue;
+    }
+    bodies.set(p.id, pass.client.journalBody({ marker: markerOf(pass, p), narration: journalLabel(p), date, lines: built.journal.lines }));
+    amounts.set(p.id, centsText(built.journal.debitCents));
+    ready.push(p);
+  }
+  if (ready.length === 0) return posted;
+  return posted + (await post(pass, ready, requestKey(pass, ready), bodies, amounts));
+}
+
+function roleOf(pass: Pass, account: string): string {
+  const role = (Object.keys(pass.settings.accounts) as (keyof PostingAccounts)[]).find((r) => pass.settings.accounts[r] === account);
+  return role ? ACCOUNT_ROLE_NAMES[role] : 'mapped';
+}
+
+async function post(
+  pass: Pass,
+  postings: ClaimedPosting[],
+  key: string,
+  bodies: Map<number, unknown>,
+  amounts?: Map<number, string>,
+): Promise<number> {
+  const held = await markSending(pass.accounting, postings, key, bodies);
+  const sending = postings.filter((p) => held.has(p.id));
+  if (sending.length === 0) return 0;
+  if (sending.length !== postings.length && postings.some((p) => p.request_key === key && !held.has(p.id))) {
+    // Lost part of a group to another relay: never send a partial copy under the group's key.
+    for (const p of sending) await settle(pass.accounting, p, { state: 'pending', afterMs: 0, uncertain: true });
+    return 0;
+  }
+  let results: ElementResult[];
+  try {
+    results = await pass.client.postJournals(
+      pass.accounting,
+      pass.connection,
+      sending.map((p) => bodies.get(p.id)),
+      key,
+    );
+  } catch (error) {
+    await settleFailure(pass, sending, error);
+    return 0;
+  }
+  return settleResults(pass, sending, results, amounts);
+}
+
+async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number> {
+  const { accounting } = pass;
+  const settings = pass.settings.accounts;
+  const bodies = new Map<number, unknown>();
+  const ready: ClaimedPosting[] = [];
+  for (const p of claimed) {
+    const product = await productForItem(pass, p.product_id!);
+    if (!product) {
+      await settle(accounting, p, { state: 'skipped', reason: `The product is linked to another accounting system.` });
+      continue;
+    }
+    const made = pass.client.itemBody(product, settings.stockAccount);
+    if ('problem' in made) {
+      await settle(accounting, p, { state: 'failed', code: 'ITEM_INVALID', message: made.problem });
+      continue;
+    }
+    bodies.set(p.id, made.body);
+    ready.push(p);
+  }
+  if (ready.length === 0) return 0;
+  const key = requestKey(pass, ready);
+  const held = await markSending(accounting, ready, key, bodies);
+  const sending = ready.filter((p) => held.has(p.id));
+  if (sending.length === 0) return 0;
+  let results: ElementResult[];
+  try {
+    // Items are matched by code: sending one again updates it, never makes a second.
+    results = await pass.client.postItems(
+      accounting,
+      pass.connection,
+      sending.map((p) => bodies.get(p.id)),
+      key,
+    );
+  } catch (error) {
+    await settleFailure(pass, sending, error);
+    return 0;
+  }
+  return settleResults(pass, sending, results);
+}
+
+async function productForItem(pass: Pass, productId: number): Promise<ProductForItem | null> {
+  const p = await pass.accounting.db.prisma.product.findUniqueOrThrow({ where: { id: productId } });
+  if (p.accountingProvider && p.accountingProvider !== pass.provider) return null;
+  return {
+    id: p.id,
+    sku: p.sku,
+    name: p.name,
+    sellable: p.sellable,
+    purchasable: p.purchasable,
+    stockTracked: p.stockTracked,
+    saleGlCode: p.saleGlCode,
+    sellingTaxRate: p.sellingTaxRate,
+    purchaseGlCode: p.purchaseGlCode,
+    purchaseTaxRate: p.purchaseTaxRate,
+    assetGlCode: p.assetGlCode,
+    externalId: p.accountingProvider === pass.provider ? p.accountingExternalId : null,
+  };
+}
+
+/** The first successful push makes the product synced (un-serialising it is refused from then on). */
+async function linkProduct(pass: Pass, productId: number, externalId: string): Promise<void> {
+  await pass.accounting.db.prisma.product.updateMany({
+    where: { id: productId, accountingExternalId: null },
+    data: { accountingProvider: pass.provider, accountingExternalId: externalId, accountingLinkedAt: new Date(pass.accounting.now()) },
+  });
+}

@@ -1,0 +1,174 @@
+import { DomainError } from '../../domain/errors.ts';
+import { page } from '../pagination.ts';
+import { loadConnection, saveConnection } from './connection.ts';
+import { ProviderCallError } from './errors.ts';
+import { PROVIDERS, type ProviderName } from './providers.ts';
+import { CLIENTS, drainOnce } from './relay.ts';
+import type { Accounting } from './runtime.ts';
+
+export interface ConnectInput {
+  provider: ProviderName;
+  clientId: string;
+  clientSecret: string;
+  tenantId: string;
+  refreshToken: string;
+}
+
+/**
+ * Connects with a refresh token (a server without a browser): the token is exchanged at once, so a
+ * wrong one is refused here, and the rotated one is what is stored. The accounting system becomes
+ * the one the settings name, and a paused queue goes on.
+ */
+export async function connect(accounting: Accounting, input: ConnectInput) {
+  const client = CLIENTS[input.provider];
+  if (!client)
+    throw new DomainError(
+      'ACCOUNTING_PROVIDER_UNSUPPORTED',
+      `${PROVIDERS[input.provider].name} is not supported yet: connect Xero, or see the README.`,
+    );
+  const connection = {
+    provider: input.provider,
+    tenantId: input.tenantId,
+    tenantName: null,
+    clientId: input.clientId,
+    clientSecret: input.clientSecret,
+    pausedReason: null,
+  };
+  let tokens;
+  try {
+    tokens = await client.refresh(accounting, connection, input.refreshToken);
+  } catch (error) {
+    if (error instanceof ProviderCallError)
+      throw new DomainError(
+        'ACCOUNTING_CONNECT_FAILED',
+        `${PROVIDERS[input.provider].name} did not accept these details: ${'message' in error.failure ? error.failure.message : error.message}`,
+      );
+    throw error;
+  }
+  await saveConnection(accounting, connection, tokens);
+  await accounting.db.prisma.settings.upsert({
+    where: { id: 1 },
+    create: { id: 1, accountingProvider: input.provider },
+    update: { accountingProvider: input.provider },
+  });
+  accounting.wake?.();
+  return status(accounting);
+}
+
+export async function disconnect(accounting: Accounting) {
+  await accounting.db.prisma.accountingConnection.deleteMany({});
+  return status(accounting);
+}
+
+export async function status(accounting: Accounting) {
+  const settings = await accounting.db.prisma.settings.findUnique({ where: { id: 1 }, select: { accountingProvider: true } });
+  const provider = settings?.accountingProvider ?? null;
+  const connection = provider ? await loadConnection(accounting, provider) : null;
+  const counts = await accounting.db.prisma.accountingPosting.groupBy({ by: ['state'], _count: { _all: true } });
+  const last = await accounting.db.prisma.accountingPosting.findFirst({
+    where: { state: 'posted' },
+    orderBy: { postedAt: 'desc' },
+    select: { postedAt: true },
+  });
+  const byState = { pending: 0, in_flight: 0, posted: 0, failed: 0, skipped: 0 };
+  for (const c of counts) byState[c.state] = c._count._all;
+  return {
+    provider,
+    connected: connection !== null && connection.pausedReason === null,
+    tenantId: connection?.tenantId ?? null,
+    pausedReason:
+      connection?.pausedReason ??
+      (provider && !connection ? `Not connected to ${PROVIDERS[provider].name}: connect it to start posting.` : null),
+    counts: byState,
+    lastPostedAt: last?.postedAt ?? null,
+  };
+}
+
+type State = 'pending' | 'in_flight' | 'posted' | 'failed' | 'skipped';
+
+export async function postings(accounting: Accounting, input: { state?: State; cursor?: number; limit: number }) {
+  const rows = await accounting.db.prisma.accountingPosting.findMany({
+    where: { state: input.state, ...(input.cursor ? { id: { gt: input.cursor } } : {}) },
+    orderBy: { id: 'asc' },
+    take: input.limit + 1,
+  });
+  return page(
+    rows.map((r) => ({
+      id: r.id,
+      entity: r.entity,
+      state: r.state,
+      kind: r.kind,
+      document: r.documentType ? { type: r.documentType, id: r.documentId } : null,
+      productId: r.productId,
+      occurredAt: r.occurredAt,
+      redatedTo: r.redatedTo?.toISOString().slice(0, 10) ?? null,
+      amount: r.amount === null ? null : Number(r.amount),
+      key: r.sourceKey,
+      attempts: r.attempts,
+      uncertain: r.uncertain,
+      lastError: r.lastError,
+      lastErrorCode: r.lastErrorCode,
+      skippedReason: r.skippedReason,
+      externalId: r.externalId,
+      postedAt: r.postedAt,
+    })),
+    input.limit,
+  );
+}
+
+async function change(
+  accounting: Accounting,
+  ids: number[],
+  from: State[],
+  reason: 'POSTING_NOT_RETRYABLE' | 'POSTING_NOT_SKIPPABLE' | 'POSTING_NOT_REDATABLE',
+  verb: string,
+  data: object,
+) {
+  return accounting.db.prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: number; state: State }[]>`
+      SELECT id, state::text AS state FROM accounting_posting WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
+    const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+    if (missing.length > 0) throw new DomainError('NOT_FOUND', `Posting ${missing.join(', ')} does not exist.`);
+    const wrong = rows.filter((r) => !from.includes(r.state));
+    if (wrong.length > 0)
+      throw new DomainError(
+        reason,
+        `Only ${from.join(' or ')} postings can be ${verb}: ${wrong.map((r) => `#${r.id} is ${r.state.replace('_', ' ')}`).join(', ')}. Nothing was changed.`,
+      );
+    await tx.accountingPosting.updateMany({ where: { id: { in: ids } }, data });
+    return { changed: ids.length };
+  });
+}
+
+/** A failed posting is sent again, built afresh from the ledger with today's mapping (a new version, so a new key). */
+export async function retry(accounting: Accounting, ids: number[]) {
+  const result = await change(accounting, ids, ['failed'], 'POSTING_NOT_RETRYABLE', 'retried', {
+    state: 'pending',
+    nextAttemptAt: new Date(accounting.now()),
+    version: { increment: 1 },
+    lastErrorCode: null,
+  });
+  accounting.wake?.();
+  return result;
+}
+
+export function skip(accounting: Accounting, ids: number[], reason: string) {
+  return change(accounting, ids, ['pending', 'failed'], 'POSTING_NOT_SKIPPABLE', 'skipped', { state: 'skipped', skippedReason: reason });
+}
+
+/** A journal refused for a locked period is dated again (the first open day, by default) and retried. */
+export async function redate(accounting: Accounting, ids: number[], date: string) {
+  const result = await change(accounting, ids, ['failed'], 'POSTING_NOT_REDATABLE', 're-dated', {
+    redatedTo: new Date(`${date}T00:00:00Z`),
+    state: 'pending',
+    nextAttemptAt: new Date(accounting.now()),
+    version: { increment: 1 },
+  });
+  accounting.wake?.();
+  return result;
+}
+
+export async function syncNow(accounting: Accounting) {
+  const result = await drainOnce(accounting);
+  return { ...result, status: await status(accounting) };
+}

@@ -1,0 +1,69 @@
+import type { Accounting } from './runtime.ts';
+import type { ProviderName } from './providers.ts';
+import { blockCalls, endCall, startCall } from './rate-limit.ts';
+import { ProviderCallError, uncertain } from './errors.ts';
+
+export interface ProviderRequest {
+  method: 'GET' | 'PUT' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export interface ProviderAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/**
+ * One call to a provider: waits for its turn under the shared rate limits, then sends with a
+ * timeout. No answer (timeout, dropped connection) is `uncertain`; a 429 blocks every process's
+ * calls until its Retry-After and is `limited`; the remaining-calls headers block early when spent.
+ * Other statuses are the caller's to read.
+ */
+export async function send(accounting: Accounting, provider: ProviderName, request: ProviderRequest): Promise<ProviderAnswer> {
+  const call = await startCall(accounting, provider);
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: {
+        accept: 'application/json',
+        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...request.headers,
+      },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(accounting.requestTimeoutMs),
+    });
+  } catch (error) {
+    await endCall(accounting, call);
+    throw uncertain(`No answer from ${provider} (${(error as Error).message}): it may have been applied.`);
+  }
+  let body: unknown;
+  try {
+    const text = await response.text();
+    body = text === '' ? null : JSON.parse(text);
+  } catch (error) {
+    await endCall(accounting, call);
+    if (response.ok)
+      throw uncertain(`${provider} answered ${response.status} with a body that could not be read (${(error as Error).message}).`);
+    body = null;
+  }
+  await endCall(accounting, call);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  if (response.status === 429) {
+    const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000;
+    await blockCalls(accounting, provider, accounting.now() + wait);
+    throw new ProviderCallError({
+      kind: 'limited',
+      retryAfterMs: wait,
+      problem: response.headers.get('x-rate-limit-problem') ?? 'unknown',
+    });
+  }
+  // Spent before the provider says so: stop until the window turns (Xero's headers).
+  if (response.headers.get('x-daylimit-remaining') === '0') await blockCalls(accounting, provider, accounting.now() + 3_600_000);
+  else if (response.headers.get('x-minlimit-remaining') === '0') await blockCalls(accounting, provider, accounting.now() + 60_000);
+  if (response.status >= 500) throw uncertain(`${provider} answered ${response.status}: it may have been applied.`);
+  return { status: response.status, headers: response.headers, body };
+}

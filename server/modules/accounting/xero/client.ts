@@ -1,0 +1,218 @@
+// The few Xero calls Stocksheet makes, on the wire names of Xero's published OpenAPI
+// (schemas/xero/xero_accounting.yaml, which the tests' stand-in validates every request against).
+import type { Accounting } from '../runtime.ts';
+import { accessToken, type StoredConnection, type TokenSet } from '../connection.ts';
+import { ProviderCallError } from '../errors.ts';
+import { send, type ProviderAnswer } from '../transport.ts';
+import type { ChartAccount } from '../../../domain/journals.ts';
+
+export interface XeroJournalLine {
+  AccountCode: string;
+  LineAmount: number;
+  Description?: string;
+}
+
+export interface XeroManualJournal {
+  Narration: string;
+  Date: string;
+  Status: 'POSTED';
+  LineAmountTypes: 'NoTax';
+  JournalLines: XeroJournalLine[];
+}
+
+export interface XeroItem {
+  ItemID?: string;
+  Code: string;
+  Name: string;
+  Description?: string;
+  IsSold: boolean;
+  IsPurchased: boolean;
+  SalesDetails?: { AccountCode?: string; TaxType?: string };
+  PurchaseDetails?: { AccountCode?: string; TaxType?: string };
+}
+
+interface XeroElement {
+  ManualJournalID?: string;
+  ItemID?: string;
+  Narration?: string;
+  Code?: string;
+  StatusAttributeString?: string;
+  ValidationErrors?: { Message?: string }[];
+  Warnings?: { Message?: string }[];
+}
+
+/** One element's outcome in a batch (summarizeErrors=false), in the order sent. */
+export type ElementResult = { ok: true; id: string; warnings: string[] } | { ok: false; message: string };
+
+/** Single-use refresh tokens rotate: the answer's refresh token replaces the one sent. */
+export async function refreshXeroTokens(
+  accounting: Accounting,
+  connection: Pick<StoredConnection, 'clientId' | 'clientSecret'>,
+  refreshToken: string,
+): Promise<TokenSet> {
+  let response: Response;
+  try {
+    response = await fetch(`${accounting.endpoints.xero.identityUrl}/connect/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${connection.clientId}:${connection.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+      signal: AbortSignal.timeout(accounting.requestTimeoutMs),
+    });
+  } catch (error) {
+    throw new ProviderCallError({ kind: 'uncertain', message: `Xero's sign-in did not answer (${(error as Error).message}).` });
+  }
+  const body = (await response.json().catch(() => ({}))) as {
+    access_token?: string;
+    refresh_token?: string;
+    expires_in?: number;
+    error?: string;
+  };
+  if (response.status === 400 || response.status === 401) {
+    throw new ProviderCallError({
+      kind: 'disconnected',
+      message: `Xero refused the connection (${body.error ?? response.status}): reconnect Stocksheet to Xero.`,
+    });
+  }
+  if (!response.ok || !body.access_token || !body.refresh_token) {
+    throw new ProviderCallError({ kind: 'uncertain', message: `Xero's sign-in answered ${response.status}.` });
+  }
+  return {
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+    expiresAt: accounting.now() + (body.expires_in ?? 1800) * 1000,
+  };
+}
+
+/** A call with the connection's token and tenant; a 401 refreshes once and tries again. */
+async function xeroCall(
+  accounting: Accounting,
+  connection: StoredConnection,
+  request: { method: 'GET' | 'PUT' | 'POST'; path: string; headers?: Record<string, string>; body?: unknown },
+): Promise<ProviderAnswer> {
+  const refresh = (c: StoredConnection, token: string) => refreshXeroTokens(accounting, c, token);
+  for (let attempt = 1; ; attempt++) {
+    const token = await accessToken(accounting, 'xero', refresh, attempt > 1);
+    const answer = await send(accounting, 'xero', {
+      method: request.method,
+      url: `${accounting.endpoints.xero.apiUrl}${request.path}`,
+      headers: { authorization: `Bearer ${token}`, 'xero-tenant-id': connection.tenantId, ...request.headers },
+      body: request.body,
+    });
+    if (answer.status === 401 && attempt === 1) continue;
+    if (answer.status === 401 || answer.status === 403) {
+      throw new ProviderCallError({
+        kind: 'disconnected',
+        message: `Xero refused Stocksheet's access to ${connection.tenantName ?? connection.tenantId} (${answer.status}): reconnect Stocksheet to Xero.`,
+      });
+    }
+    return answer;
+  }
+}
+
+/** Xero's words for a refusal: the elements' validation messages, else its top message. */
+function refusalOf(answer: ProviderAnswer): ProviderCallError {
+  const body = (answer.body ?? {}) as { Message?: string; Type?: string; Elements?: XeroElement[]; Detail?: string };
+  const messages = (body.Elements ?? []).flatMap((e) => (e.ValidationErrors ?? []).map((v) => v.Message)).filter(Boolean);
+  return new ProviderCallError({
+    kind: 'refused',
+    status: answer.status,
+    code: body.Type ?? `HTTP_${answer.status}`,
+    message: messages.length > 0 ? messages.join(' ') : (body.Message ?? body.Detail ?? `Xero answered ${answer.status}.`),
+  });
+}
+
+function elementResults(elements: XeroElement[], id: (e: XeroElement) => string | undefined): ElementResult[] {
+  return elements.map((e) => {
+    const errors = (e.ValidationErrors ?? []).map((v) => v.Message ?? 'invalid');
+    const found = id(e);
+    if (errors.length > 0 || !found) return { ok: false, message: errors.join(' ') || 'Xero stored nothing for this element.' };
+    return { ok: true, id: found, warnings: (e.Warnings ?? []).map((w) => w.Message ?? '') };
+  });
+}
+
+export async function putManualJournals(
+  accounting: Accounting,
+  connection: StoredConnection,
+  journals: XeroManualJournal[],
+  idempotencyKey: string,
+): Promise<ElementResult[]> {
+  const answer = await xeroCall(accounting, connection, {
+    method: 'PUT',
+    path: '/ManualJournals?summarizeErrors=false',
+    headers: { 'Idempotency-Key': idempotencyKey },
+    body: { ManualJournals: journals },
+  });
+  if (answer.status !== 200) throw refusalOf(answer);
+  const elements = ((answer.body as { ManualJournals?: XeroElement[] }).ManualJournals ?? []) as XeroElement[];
+  if (elements.length !== journals.length)
+    throw new ProviderCallError({ kind: 'uncertain', message: `Xero answered ${elements.length} journals for ${journals.length} sent.` });
+  return elementResults(elements, (e) => e.ManualJournalID);
+}
+
+/** Journals changed since `since`, page by page: for finding ours by the marker in their narration. */
+export async function manualJournalsSince(accounting: Accounting, connection: StoredConnection, since: Date): Promise<XeroElement[]> {
+  const found: XeroElement[] = [];
+  for (let page = 1; ; page++) {
+    const answer = await xeroCall(accounting, connection, {
+      method: 'GET',
+      path: `/ManualJournals?page=${page}`,
+      headers: { 'If-Modified-Since': since.toISOString().slice(0, 19) },
+    });
+    if (answer.status === 304) return found;
+    if (answer.status !== 200) throw refusalOf(answer);
+    const journals = ((answer.body as { ManualJournals?: XeroElement[] }).ManualJournals ?? []) as XeroElement[];
+    found.push(...journals);
+    if (journals.length < 100) return found;
+  }
+}
+
+export async function postItems(
+  accounting: Accounting,
+  connection: StoredConnection,
+  items: XeroItem[],
+  idempotencyKey: string,
+): Promise<ElementResult[]> {
+  const answer = await xeroCall(accounting, connection, {
+    method: 'POST',
+    path: '/Items?summarizeErrors=false',
+    headers: { 'Idempotency-Key': idempotencyKey },
+    body: { Items: items },
+  });
+  if (answer.status !== 200) throw refusalOf(answer);
+  const elements = ((answer.body as { Items?: XeroElement[] }).Items ?? []) as XeroElement[];
+  if (elements.length !== items.length)
+    throw new ProviderCallError({ kind: 'uncertain', message: `Xero answered ${elements.length} items for ${items.length} sent.` });
+  return elementResults(elements, (e) => e.ItemID);
+}
+
+export async function xeroChart(accounting: Accounting, connection: StoredConnection): Promise<ChartAccount[]> {
+  const answer = await xeroCall(accounting, connection, { method: 'GET', path: '/Accounts' });
+  if (answer.status !== 200) throw refusalOf(answer);
+  const accounts = (answer.body as { Accounts?: { Code?: string; Name?: string; Type?: string; Status?: string }[] }).Accounts ?? [];
+  return accounts.map((a) => ({
+    code: a.Code ?? null,
+    name: a.Name ?? '',
+    type: a.Type ?? '',
+    active: a.Status !== 'ARCHIVED' && a.Status !== 'DELETED',
+  }));
+}
+
+/** The last locked day (the later of the period and end-of-year lock dates), or null. */
+export async function xeroLockDate(accounting: Accounting, connection: StoredConnection): Promise<string | null> {
+  const answer = await xeroCall(accounting, connection, { method: 'GET', path: '/Organisation' });
+  if (answer.status !== 200) throw refusalOf(answer);
+  const org = ((answer.body as { Organisations?: { PeriodLockDate?: string; EndOfYearLockDate?: string }[] }).Organisations ?? [])[0] ?? {};
+  const dates = [org.PeriodLockDate, org.EndOfYearLockDate].map(xeroDate).filter((d): d is string => d !== null);
+  return dates.length > 0 ? dates.sort().at(-1)! : null;
+}
+
+/** "/Date(1543536000000+0000)/" or "2018-11-30T00:00:00" -> "2018-11-30". */
+export function xeroDate(value: string | undefined | null): string | null {
+  if (!value) return null;
+  const ms = /\/Date\((-?\d+)/.exec(value);
+  if (ms) return new Date(Number(ms[1])).toISOString().slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
+}

@@ -1,0 +1,66 @@
+import { centsText } from '../../../domain/journals.ts';
+import type { ProviderClient } from '../client.ts';
+import {
+  manualJournalsSince,
+  postItems,
+  putManualJournals,
+  refreshXeroTokens,
+  xeroChart,
+  xeroLockDate,
+  type XeroItem,
+  type XeroManualJournal,
+} from './client.ts';
+
+const CODE_MAX = 30;
+const NAME_MAX = 50;
+
+export const xeroClient: ProviderClient = {
+  refresh: (accounting, connection, token) => refreshXeroTokens(accounting, connection, token),
+  chart: xeroChart,
+  lockDate: xeroLockDate,
+  journalBody: (journal): XeroManualJournal => ({
+    Narration: `${journal.narration} ${journal.marker}`,
+    Date: journal.date,
+    Status: 'POSTED',
+    // Stock movements are not tax events.
+    LineAmountTypes: 'NoTax',
+    JournalLines: journal.lines.map((l) => ({
+      AccountCode: l.account,
+      LineAmount: Number(centsText(l.cents)),
+      Description: l.side === 'stock' ? `${journal.narration}: stock on hand` : journal.narration,
+    })),
+  }),
+  postJournals: (accounting, connection, bodies, key) => putManualJournals(accounting, connection, bodies as XeroManualJournal[], key),
+  async findJournals(accounting, connection, markers, since) {
+    const found = new Map<string, string>();
+    for (const journal of await manualJournalsSince(accounting, connection, since)) {
+      for (const marker of markers)
+        if (journal.Narration?.includes(marker) && journal.ManualJournalID) found.set(marker, journal.ManualJournalID);
+    }
+    return found;
+  },
+  itemBody(product, stockAccount) {
+    if (product.sku.length > CODE_MAX)
+      return {
+        problem: `Xero item codes are at most ${CODE_MAX} characters, and ${product.sku} has ${product.sku.length}: shorten the SKU, or link the product to an existing item.`,
+      };
+    const purchaseAccount = product.stockTracked ? (product.assetGlCode ?? stockAccount) : product.purchaseGlCode;
+    const item: XeroItem = {
+      ...(product.externalId ? { ItemID: product.externalId } : {}),
+      Code: product.sku,
+      Name: product.name.length > NAME_MAX ? `${product.name.slice(0, NAME_MAX - 1)}…` : product.name,
+      Description: product.name,
+      IsSold: product.sellable,
+      IsPurchased: product.purchasable,
+      ...(product.sellable
+        ? { SalesDetails: { AccountCode: product.saleGlCode ?? undefined, TaxType: product.sellingTaxRate ?? undefined } }
+        : {}),
+      // Untracked items: bills for stock capitalise to the stock account; Stocksheet keeps the quantities.
+      ...(product.purchasable
+        ? { PurchaseDetails: { AccountCode: purchaseAccount ?? undefined, TaxType: product.purchaseTaxRate ?? undefined } }
+        : {}),
+    };
+    return { body: item };
+  },
+  postItems: (accounting, connection, bodies, key) => postItems(accounting, connection, bodies as XeroItem[], key),
+};
