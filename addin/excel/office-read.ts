@@ -1,11 +1,12 @@
 // Reading big ranges a block of rows per sync, each response under Excel on the web's 5 MB limit.
 
 import { intersectAreas, rangeAddress, type GridArea } from './addresses.ts';
-import { inShrinkingChunks, planRowChunks, type RowChunkOptions } from './chunks.ts';
+import { DEFAULT_BYTES_PER_CELL, inShrinkingChunks, planRowChunks, type RowChunkOptions } from './chunks.ts';
 import type { CellValue, Progress, SelectionReader, SelectionValues, SheetReader } from './port.ts';
 
 /**
- * Reads `area` of a sheet a block of rows per sync. A block whose response still turns out too big
+ * Reads `area` of a sheet a block of rows per sync: the values, and what each cell shows (`text`). A
+ * block whose response still turns out too big
  * (cells far longer than `bytesPerCell`) is split in two and read again (inShrinkingChunks).
  */
 async function readValues(
@@ -14,16 +15,21 @@ async function readValues(
   area: GridArea,
   options: RowChunkOptions,
   onProgress?: Progress,
-): Promise<CellValue[][]> {
+): Promise<{ values: CellValue[][]; text: string[][] }> {
   const values: CellValue[][] = [];
+  const text: string[][] = [];
   onProgress?.(0, area.rowCount);
-  await inShrinkingChunks(planRowChunks(area.rowCount, area.columnCount, options), async (chunk) => {
-    const range = worksheet.getRangeByIndexes(area.top + chunk.rowOffset, area.left, chunk.rowCount, area.columnCount).load('values');
+  // Two arrays per cell come back (values and text): plan for twice the bytes per cell.
+  const { bytesPerCell = DEFAULT_BYTES_PER_CELL } = options;
+  const chunks = planRowChunks(area.rowCount, area.columnCount, { ...options, bytesPerCell: 2 * bytesPerCell });
+  await inShrinkingChunks(chunks, async (chunk) => {
+    const range = worksheet.getRangeByIndexes(area.top + chunk.rowOffset, area.left, chunk.rowCount, area.columnCount).load('values,text');
     await context.sync();
-    for (const row of range.values as CellValue[][]) values.push(row);
+    values.push(...(range.values as CellValue[][]));
+    text.push(...range.text);
     onProgress?.(values.length, area.rowCount);
   });
-  return values;
+  return { values, text };
 }
 
 /**
@@ -47,10 +53,18 @@ async function readArea(
       top: empty.top,
       left: empty.left,
       values: [],
+      text: [],
     };
   }
-  const values = await readValues(context, worksheet, area, options, onProgress);
-  return { sheet, address: rangeAddress(area.top, area.left, area.rowCount, area.columnCount), top: area.top, left: area.left, values };
+  const { values, text } = await readValues(context, worksheet, area, options, onProgress);
+  return {
+    sheet,
+    address: rangeAddress(area.top, area.left, area.rowCount, area.columnCount),
+    top: area.top,
+    left: area.left,
+    values,
+    text,
+  };
 }
 
 /** Reading the selection and sheets on Office.js, blocks planned with `options` (see planRowChunks). */

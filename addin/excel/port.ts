@@ -23,7 +23,20 @@ export interface SelectionValues {
   top: number;
   left: number;
   values: CellValue[][];
+  /**
+   * What each cell shows (Excel's `text`: the value in the cell's number format), row for row with
+   * `values`. A serial Excel turned into a number or a date is told apart by it (sheet-cells.ts).
+   */
+  text: string[][];
 }
+
+/**
+ * How a column the add-in lays out takes what people type: 'text' keeps it exactly as typed (Excel's
+ * Text format, "@": 00123 stays 00123, 1-2 is not a date); 'date' shows dates as yyyy-mm-dd.
+ */
+export type ColumnFormat = 'text' | 'date';
+/** Column formats by header name; other columns are General. */
+export type ColumnFormats = Readonly<Record<string, ColumnFormat>>;
 
 /** A problem to show on a cell: highlighted, with the reason attached to the cell. */
 export interface CellMark {
@@ -48,9 +61,10 @@ export interface SheetReader {
 export interface SheetWriter {
   /**
    * Writes a header and rows to a worksheet (created when missing, cleared when present), in chunks,
-   * values as data: text that Excel would read as a formula stays text.
+   * values as data: text that Excel would read as a formula stays text. Then gives the columns
+   * named in `formats` their format on every row, so what people type or paste later is kept.
    */
-  writeTable(sheetName: string, header: string[], rows: CellValue[][], onProgress?: Progress): Promise<void>;
+  writeTable(sheetName: string, header: string[], rows: CellValue[][], onProgress?: Progress, formats?: ColumnFormats): Promise<void>;
   /** Writes a block of values at a 0-based position, in chunks, values as data (like writeTable). */
   writeCells(sheet: string, top: number, left: number, values: CellValue[][], onProgress?: Progress): Promise<void>;
 }

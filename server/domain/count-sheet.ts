@@ -3,7 +3,9 @@
 // empty rows under each serialised product for serials found that the system does not expect.
 // Pure: no database, no Office.js, no Node APIs.
 
-export type SheetCell = string | number | boolean;
+import { cellDate, cellText, type SheetCell } from './sheet-cells.ts';
+
+export type { SheetCell };
 
 /** One line of a count sheet: a product (and batch) at a bay, or one expected serial. */
 export interface CountSheetLine {
@@ -46,6 +48,11 @@ export const COUNT_COLUMNS = [
 export const STATUS_COLUMN = 'Status';
 /** Columns a counter fills in; the rest are keys, locked on the sheet. */
 export const EDITABLE_COLUMNS = ['Batch', 'Expiry', 'Serial', 'Counted', 'Found'] as const;
+/**
+ * How the add-in formats the columns it lays out: keys and what counters type as text (Excel keeps
+ * 00123 and 1-2 as typed), expiry dates as yyyy-mm-dd (read the same in 1900 and 1904 workbooks).
+ */
+export const COUNT_COLUMN_FORMATS = { SKU: 'text', Bay: 'text', Batch: 'text', Serial: 'text', Expiry: 'date' } as const;
 /** How many empty rows each serialised product gets for serials found beyond those expected. */
 export const EXTRA_SERIAL_ROWS = 5;
 export const FOUND_MARK = 'x';
@@ -83,13 +90,6 @@ export function countSheetRows(lines: CountSheetLine[], extraSerialRows = EXTRA_
 
 const text = (value: SheetCell | undefined | null) => (value === undefined || value === null ? '' : String(value).trim());
 
-/** Excel keeps dates as day numbers from 1899-12-30; a typed ISO date stays as it is. */
-function isoDate(value: SheetCell | undefined): string | null | undefined {
-  if (value === undefined || value === '') return null;
-  if (typeof value === 'number') return new Date(Date.UTC(1899, 11, 30) + Math.round(value) * 86_400_000).toISOString().slice(0, 10);
-  return /^\d{4}-\d{2}-\d{2}$/.test(text(value)) ? text(value) : undefined;
-}
-
 export interface ReadProblem {
   /** 0-based index of the row under the header. */
   row: number;
@@ -101,9 +101,15 @@ export interface ReadProblem {
  * Reads a filled count sheet (header first) into submitCounts rows. Quantity rows become one count
  * each; serial rows with a Found mark (or a serial typed into an extra row) are gathered into one
  * row per product and bay. `sources` gives, per count row, the sheet rows it came from, so the
- * server's answer can be written back beside them.
+ * server's answer can be written back beside them. `shown` is what each cell shows (Excel's
+ * `text`), when known: serials and batches are read through cellText and expiry dates through
+ * cellDate (sheet-cells.ts), so a serial Excel turned into a number is reported at its cell, never
+ * sent changed.
  */
-export function readCountSheet(values: SheetCell[][]): { rows: CountRowInput[]; sources: number[][]; problems: ReadProblem[] } {
+export function readCountSheet(
+  values: SheetCell[][],
+  shown?: string[][],
+): { rows: CountRowInput[]; sources: number[][]; problems: ReadProblem[] } {
   const header = (values[0] ?? []).map(text);
   const at = (name: (typeof COUNT_COLUMNS)[number]) => header.indexOf(name);
   const missing = COUNT_COLUMNS.filter((name) => at(name) < 0);
@@ -123,12 +129,20 @@ export function readCountSheet(values: SheetCell[][]): { rows: CountRowInput[]; 
   for (let r = 1; r < values.length; r++) {
     const cells = values[r]!;
     const get = (name: (typeof COUNT_COLUMNS)[number]) => cells[at(name)];
+    const shownAt = (name: (typeof COUNT_COLUMNS)[number]) => shown?.[r]?.[at(name)];
     const productId = Number(text(get('Product ID')));
     if (!Number.isInteger(productId) || productId <= 0) continue; // not a count line (e.g. a note below)
     const bayId = text(get('Bay ID')) ? Number(text(get('Bay ID'))) : null;
-    const serial = text(get('Serial'));
-    const found = text(get('Found')).toLowerCase();
     const index = r - 1;
+    const asText = (name: 'Serial' | 'Batch'): string | null => {
+      const read = cellText(get(name), shownAt(name));
+      if ('text' in read) return read.text;
+      problems.push({ row: index, column: name, message: read.problem });
+      return null;
+    };
+    const serial = asText('Serial');
+    if (serial === null) continue;
+    const found = text(get('Found')).toLowerCase();
     const expectedSerialRow = serial !== '' && text(get('Expected')) !== '';
     const marked = FOUND_WORDS.has(found);
     // Serial rows: an expected serial counts when marked found; a serial typed into an extra row is
@@ -157,9 +171,17 @@ export function readCountSheet(values: SheetCell[][]): { rows: CountRowInput[]; 
       problems.push({ row: index, column: 'Counted', message: `"${countedText}" is not a number` });
       continue;
     }
-    const expiry = isoDate(get('Expiry'));
-    if (expiry === undefined) problems.push({ row: index, column: 'Expiry', message: `"${text(get('Expiry'))}" is not a date` });
-    rows.push({ productId, bayId, countedQuantity: counted, batchNumber: text(get('Batch')) || null, expiry: expiry ?? null });
+    const batch = asText('Batch');
+    if (batch === null) continue;
+    const expiry = cellDate(get('Expiry'), shownAt('Expiry'));
+    if ('unreadable' in expiry) {
+      problems.push({
+        row: index,
+        column: 'Expiry',
+        message: `"${expiry.unreadable}" is not a date Stocksheet can read: type it as 2027-03-31`,
+      });
+    }
+    rows.push({ productId, bayId, countedQuantity: counted, batchNumber: batch || null, expiry: 'date' in expiry ? expiry.date : null });
     sources.push([index]);
   }
   return { rows, sources, problems };

@@ -4,7 +4,16 @@
 // and settings. Chunking, comments and fills are office-workbook's business and its tests'.
 
 import { cellAddress, parseRangeAddress } from '../../addin/excel/addresses.ts';
-import type { CellMark, CellRef, CellValue, EntryLayout, Progress, SelectionValues, WorkbookPort } from '../../addin/excel/port.ts';
+import type {
+  CellMark,
+  CellRef,
+  CellValue,
+  ColumnFormats,
+  EntryLayout,
+  Progress,
+  SelectionValues,
+  WorkbookPort,
+} from '../../addin/excel/port.ts';
 
 interface MemorySheet {
   cells: Map<string, CellValue>;
@@ -12,7 +21,12 @@ interface MemorySheet {
   marks: Map<string, string>;
   properties: Map<string, string>;
   layout: EntryLayout | null;
+  /** The column formats writeTable gave the sheet. */
+  formats: ColumnFormats;
 }
+
+/** What a cell shows: its text, its number's digits, TRUE or FALSE (no number formats here). */
+const shown = (value: CellValue): string => (typeof value === 'boolean' ? (value ? 'TRUE' : 'FALSE') : String(value));
 
 const key = (row: number, column: number) => `${row},${column}`;
 
@@ -64,6 +78,10 @@ export class MemoryWorkbook implements WorkbookPort {
     return this.sheetNamed(sheet).layout;
   }
 
+  columnFormats(sheet: string): ColumnFormats {
+    return this.sheetNamed(sheet).formats;
+  }
+
   // The port.
 
   async readSelection(onProgress?: Progress): Promise<SelectionValues> {
@@ -71,7 +89,7 @@ export class MemoryWorkbook implements WorkbookPort {
     const area = parseRangeAddress(address);
     const values = this.values(sheet, area.top, area.left, area.rowCount, area.columnCount);
     onProgress?.(values.length, values.length);
-    return { sheet, address, top: area.top, left: area.left, values };
+    return { sheet, address, top: area.top, left: area.left, values, text: values.map((row) => row.map(shown)) };
   }
 
   async readSheet(sheet: string, onProgress?: Progress): Promise<SelectionValues> {
@@ -85,13 +103,21 @@ export class MemoryWorkbook implements WorkbookPort {
     }
     const values = rows === 0 ? [] : this.values(sheet, 0, 0, rows, columns);
     onProgress?.(values.length, values.length);
-    return { sheet, address: rows === 0 ? 'A1' : `A1:${cellAddress(rows - 1, columns - 1)}`, top: 0, left: 0, values };
+    const address = rows === 0 ? 'A1' : `A1:${cellAddress(rows - 1, columns - 1)}`;
+    return { sheet, address, top: 0, left: 0, values, text: values.map((row) => row.map(shown)) };
   }
 
-  async writeTable(sheetName: string, header: string[], rows: CellValue[][], onProgress?: Progress): Promise<void> {
+  async writeTable(
+    sheetName: string,
+    header: string[],
+    rows: CellValue[][],
+    onProgress?: Progress,
+    formats: ColumnFormats = {},
+  ): Promise<void> {
     const sheet = this.sheets.get(sheetName) ?? this.addSheet(sheetName);
     sheet.cells.clear();
     sheet.layout = null;
+    sheet.formats = formats;
     this.setCells(sheetName, 0, 0, [header, ...rows]);
     onProgress?.(rows.length, rows.length);
   }
@@ -150,7 +176,7 @@ export class MemoryWorkbook implements WorkbookPort {
   }
 
   private addSheet(name: string): MemorySheet {
-    const sheet: MemorySheet = { cells: new Map(), marks: new Map(), properties: new Map(), layout: null };
+    const sheet: MemorySheet = { cells: new Map(), marks: new Map(), properties: new Map(), layout: null, formats: {} };
     this.sheets.set(name, sheet);
     return sheet;
   }

@@ -69,6 +69,16 @@ describe('readMarked', () => {
         { sheet: 'SO 1 L1', row: 4, column: 0 },
         { sheet: 'SO 1 L1', row: 6, column: 0 },
       ],
+      problems: [],
+    });
+  });
+
+  it('reports a marked serial Excel changed at its cell, by what the cell shows', () => {
+    const values = [[...SERIAL_COLUMNS], ['SN1', '', '', 'x'], [1234567890123450000, '', '', 'x']];
+    const shown = [[...SERIAL_COLUMNS], ['SN1', '', '', 'x'], ['1.23457E+18', '', '', 'x']];
+    expect(readMarked('S', values, 'serials', shown)).toMatchObject({
+      serials: ['SN1', '1234567890123450000'],
+      problems: [{ index: 1, message: expect.stringContaining('Excel stored this as a number (it shows "1.23457E+18")') }],
     });
   });
 

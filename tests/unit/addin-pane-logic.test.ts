@@ -49,6 +49,11 @@ describe('collectSerials', () => {
       [1002, '   '],
       [true, 'SN4'],
     ],
+    text: [
+      ['  SN1 ', ''],
+      ['1002', '   '],
+      ['TRUE', 'SN4'],
+    ],
   };
 
   it('takes one serial per non-blank cell, row by row, trimmed, and remembers each cell', () => {
@@ -60,10 +65,38 @@ describe('collectSerials', () => {
       { sheet: 'Receipts', row: 6, column: 2 },
       { sheet: 'Receipts', row: 6, column: 3 },
     ]);
+    expect(collected.problems).toEqual([]);
   });
 
   it('finds nothing in an all-blank selection', () => {
-    expect(collectSerials({ ...selection, values: [[''], ['  ']] }).serials).toEqual([]);
+    expect(collectSerials({ ...selection, values: [[''], ['  ']], text: [[''], ['  ']] }).serials).toEqual([]);
+  });
+
+  it('never sends a serial Excel may have changed: it is a problem at its cell, after the serials', () => {
+    const collected = collectSerials({
+      sheet: 'Receipts',
+      address: 'A1:A4',
+      top: 0,
+      left: 0,
+      values: [['SN1'], [1234567890123450000], [46024], [123]],
+      text: [['SN1'], ['1.23457E+18'], ['2-Jan'], ['123']],
+    });
+    expect(collected.serials).toEqual(['SN1', '123']);
+    expect(collected.problems).toEqual([
+      {
+        index: 2,
+        token: '1.23457E+18',
+        reason: 'CHANGED_BY_EXCEL',
+        message: 'Excel stored this as a number (it shows "1.23457E+18"): format the column as Text and paste again',
+      },
+      {
+        index: 3,
+        token: '2-Jan',
+        reason: 'CHANGED_BY_EXCEL',
+        message: 'Excel stored this as a date (it shows "2-Jan"): format the column as Text and paste again',
+      },
+    ]);
+    expect(collected.cells.map((c) => c.row)).toEqual([0, 3, 1, 2]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excelDate, exportRows, parseTable, problemCell } from '../../addin/features/purchasing/table-rows.ts';
+import { exportRows, parseTable, problemCell } from '../../addin/features/purchasing/table-rows.ts';
 
 describe('parseTable', () => {
   it('reads columns by their header names in any order and skips rows with nothing to enter', () => {
@@ -44,6 +44,31 @@ describe('parseTable', () => {
     ]);
   });
 
+  it('reads what the cells show: a serial, SKU or batch Excel changed is a problem at its cell, left out of the row', () => {
+    const parsed = parseTable(
+      [
+        ['SKU', 'Serial', 'Batch', 'Expiry'],
+        ['CAM', 1234567890123450000, 'L1', 45015],
+        [123, 'SN2', 46024, ''],
+      ],
+      [
+        ['SKU', 'Serial', 'Batch', 'Expiry'],
+        ['CAM', '1.23457E+18', 'L1', '3/31/2027'],
+        ['123', 'SN2', '2-Jan', ''],
+      ],
+    );
+    if ('error' in parsed) throw new Error(parsed.error);
+    // 45015 is 2027-03-31 in a 1904 workbook, which the cell shows; the 1900 system would say 2023-03-30.
+    expect(parsed.rows).toEqual([
+      { sku: 'CAM', batch: 'L1', expiry: '2027-03-31' },
+      { sku: '123', serial: 'SN2', expiry: null },
+    ]);
+    expect(parsed.problems).toEqual([
+      { index: 0, field: 'serial', message: expect.stringContaining('Excel stored this as a number (it shows "1.23457E+18")') },
+      { index: 1, field: 'batch', message: expect.stringContaining('Excel stored this as a date (it shows "2-Jan")') },
+    ]);
+  });
+
   it('places a problem on the cell of the field it is about', () => {
     const parsed = parseTable([
       ['SKU', 'Serial', 'Bay'],
@@ -52,14 +77,6 @@ describe('parseTable', () => {
     if ('error' in parsed) throw new Error(parsed.error);
     expect(problemCell(parsed, 4, 2, 0, 'bay')).toEqual({ row: 5, column: 4 });
     expect(problemCell(parsed, 4, 2, 0, undefined)).toEqual({ row: 5, column: 3 });
-  });
-});
-
-describe('excelDate', () => {
-  it('counts days from 1899-12-30 as Excel does', () => {
-    expect(excelDate(1)).toBe('1899-12-31');
-    expect(excelDate(45292)).toBe('2024-01-01');
-    expect(excelDate('')).toBeNull();
   });
 });
 

@@ -95,6 +95,28 @@ describe('readCountSheet', () => {
     ]);
   });
 
+  it('reads serials, batches and expiry dates by what the cells show: what Excel changed is reported, not sent', () => {
+    const values = sheet([
+      filled({ SKU: 'CAM', Serial: 1234567890123450000, 'Product ID': 2, 'Bay ID': 7 }),
+      filled({ SKU: 'CAM', Serial: 'SN2', 'Product ID': 2, 'Bay ID': 7 }),
+      filled({ SKU: 'GLUE', Batch: 46024, Counted: 2, 'Product ID': 3, 'Bay ID': 7 }),
+      filled({ SKU: 'GLUE', Batch: 'L8', Expiry: 45015, Counted: 1, 'Product ID': 3, 'Bay ID': 8 }),
+    ]);
+    const shown = values.map((row) => row.map(String));
+    shown[1]![C('Serial')] = '1.23457E+18';
+    shown[3]![C('Batch')] = '2-Jan';
+    shown[4]![C('Expiry')] = '2027-03-31'; // a 1904 workbook: the 1900 system would make 45015 2023-03-30
+    const read = readCountSheet(values, shown);
+    expect(read.rows).toEqual([
+      { productId: 2, bayId: 7, serials: ['SN2'] },
+      { productId: 3, bayId: 8, countedQuantity: 1, batchNumber: 'L8', expiry: '2027-03-31' },
+    ]);
+    expect(read.problems).toEqual([
+      { row: 0, column: 'Serial', message: expect.stringContaining('Excel stored this as a number (it shows "1.23457E+18")') },
+      { row: 2, column: 'Batch', message: expect.stringContaining('Excel stored this as a date (it shows "2-Jan")') },
+    ]);
+  });
+
   it('refuses a sheet whose header is not the count layout', () => {
     expect(readCountSheet([['SKU', 'Qty']]).problems[0]!.message).toMatch(/header row lacks/);
   });

@@ -14,7 +14,8 @@ const setUp = useFakeExcel();
 
 const ops = (syncs: SyncRecord[]) => syncs.flatMap((s) => s.operations);
 const writesOf = (syncs: SyncRecord[]) => ops(syncs).filter((o) => o.write && o.ran);
-const valueLoads = (syncs: SyncRecord[]) => syncs.filter((s) => s.operations.some((o) => o.kind === 'load' && o.name === 'values'));
+const valueLoads = (syncs: SyncRecord[]) =>
+  syncs.filter((s) => s.operations.some((o) => o.kind === 'load' && o.name.split(',').includes('values')));
 
 /** Nothing the port wrote left Excel's calculation suspended (formulas a person has stay up to date). */
 function expectCalculationUpToDate(f: FakeExcel) {
@@ -185,6 +186,10 @@ describe('readSelection', () => {
         ['SN1', 2, true],
         ['', 'SN2', false],
       ],
+      text: [
+        ['SN1', '2', 'TRUE'],
+        ['', 'SN2', 'FALSE'],
+      ],
     });
   });
 
@@ -200,6 +205,7 @@ describe('readSelection', () => {
       top: 2,
       left: 0,
       values: [['SN1'], ['SN2'], ['SN3'], [''], [''], [''], [''], ['']],
+      text: [['SN1'], ['SN2'], ['SN3'], [''], [''], [''], [''], ['']],
     });
     expect(valueLoads(f.syncs)).toHaveLength(1);
   });
@@ -208,7 +214,14 @@ describe('readSelection', () => {
     const f = setUp();
     f.workbook.setCells('Sheet1', 0, 0, [['far away']]);
     f.workbook.select('Sheet1', 'C3:D4');
-    expect(await createOfficeWorkbook().readSelection()).toEqual({ sheet: 'Sheet1', address: 'C3:D4', top: 2, left: 2, values: [] });
+    expect(await createOfficeWorkbook().readSelection()).toEqual({
+      sheet: 'Sheet1',
+      address: 'C3:D4',
+      top: 2,
+      left: 2,
+      values: [],
+      text: [],
+    });
     expect(valueLoads(f.syncs)).toHaveLength(0);
   });
 
@@ -653,6 +666,12 @@ describe('readSheet', () => {
         ['', 'SN1', 3],
         ['', 'SN2', ''],
       ],
+      text: [
+        ['', '', ''],
+        ['', '', ''],
+        ['', 'SN1', '3'],
+        ['', 'SN2', ''],
+      ],
     });
   });
 
@@ -665,6 +684,7 @@ describe('readSheet', () => {
       top: 0,
       left: 0,
       values: [],
+      text: [],
     });
     expect(progress.calls).toEqual([[0, 0]]);
     expect(valueLoads(f.syncs)).toHaveLength(0);

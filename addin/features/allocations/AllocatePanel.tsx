@@ -29,11 +29,13 @@ import type { CellMark, CellRef, ProblemMarker, SelectionReader, SheetProperties
 import {
   ALLOCATION_PROPERTY,
   allocationSheetName,
+  BATCH_COLUMN_FORMATS,
   BATCH_COLUMNS,
   batchRows,
   DOCUMENT_TYPES,
   expiredMarks,
   readMarked,
+  SERIAL_COLUMN_FORMATS,
   SERIAL_COLUMNS,
   serialRows,
   sheetTag,
@@ -125,7 +127,13 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
       const sheet = allocationSheetName(doc.type, doc.id, line.lineNumber);
       const serials = available.kind === 'serials';
       const rows = serials ? serialRows(available.serials) : batchRows(available.batches);
-      await workbook.writeTable(sheet, serials ? [...SERIAL_COLUMNS] : [...BATCH_COLUMNS], rows, report(`Writing ${sheet}…`));
+      await workbook.writeTable(
+        sheet,
+        serials ? [...SERIAL_COLUMNS] : [...BATCH_COLUMNS],
+        rows,
+        report(`Writing ${sheet}…`),
+        serials ? SERIAL_COLUMN_FORMATS : BATCH_COLUMN_FORMATS,
+      );
       await workbook.setSheetProperty(sheet, ALLOCATION_PROPERTY, sheetTag(doc.type, line.lineId));
       const expired = serials ? [] : expiredMarks([[...BATCH_COLUMNS], ...rows]);
       await workbook.markProblems(sheet, expired);
@@ -149,14 +157,13 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
     const tag = sheetTag(doc!.type, target.lineId);
     const listed = (await workbook!.sheetsWithProperty(ALLOCATION_PROPERTY)).find((s) => s.value === tag);
     if (listed) {
-      const { values } = await workbook!.readSheet(listed.sheet, report(`Reading ${listed.sheet}…`));
-      const marked = readMarked(listed.sheet, values, targetKind);
+      const { values, text } = await workbook!.readSheet(listed.sheet, report(`Reading ${listed.sheet}…`));
+      const marked = readMarked(listed.sheet, values, targetKind, text);
       if ('error' in marked) throw new Error(`${listed.sheet}: ${marked.error}`);
-      if (marked.kind === 'serials' && marked.serials.length > 0) return { ...marked, sheet: listed.sheet, keep: [], local: [] };
-      if (marked.kind === 'batches' && marked.batches.length > 0) {
-        const local = marked.problems.map((p) => ({ index: p.index, token: null, reason: 'INVALID_INPUT', message: p.message }));
+      const local = marked.problems.map((p) => ({ index: p.index, token: null, reason: 'INVALID_INPUT', message: p.message }));
+      if (marked.kind === 'serials' && marked.serials.length > 0) return { ...marked, sheet: listed.sheet, keep: [], local };
+      if (marked.kind === 'batches' && marked.batches.length > 0)
         return { ...marked, sheet: listed.sheet, keep: expiredMarks(values), local };
-      }
     }
     if (targetKind === 'batches') {
       task.setFailure({
@@ -170,7 +177,7 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
       return null;
     }
     const collected = collectSerials(await workbook!.readSelection(report('Reading the selection…')));
-    if (collected.serials.length === 0) {
+    if (collected.serials.length === 0 && collected.problems.length === 0) {
       task.setFailure({
         title: 'Nothing marked',
         message: listed
@@ -181,7 +188,14 @@ export function AllocatePanel({ session, workbook }: { session: Session; workboo
       });
       return null;
     }
-    return { kind: 'serials', serials: collected.serials, cells: collected.cells, sheet: collected.sheet, keep: [], local: [] };
+    return {
+      kind: 'serials',
+      serials: collected.serials,
+      cells: collected.cells,
+      sheet: collected.sheet,
+      keep: [],
+      local: collected.problems,
+    };
   }
 
   const request = (target: Line, g: Gathered) =>

@@ -2,7 +2,8 @@
 // batches and quantities) a person marked for a document line, and the cell each came from. Pure.
 
 import type { DocumentType } from '../../../server/domain/allocation.ts';
-import type { CellMark, CellRef, CellValue } from '../../excel/port.ts';
+import { cellText } from '../../../server/domain/sheet-cells.ts';
+import type { CellMark, CellRef, CellValue, ColumnFormats } from '../../excel/port.ts';
 
 export type { DocumentType };
 
@@ -18,6 +19,9 @@ export const DOCUMENT_TYPES: { value: DocumentType; label: string; short: string
 export const ALLOCATION_PROPERTY = 'stocksheet.allocationLine';
 export const SERIAL_COLUMNS = ['Serial', 'Bay', 'Received', 'Use'] as const;
 export const BATCH_COLUMNS = ['Batch', 'Expiry', 'Available', 'Quantity to use'] as const;
+/** Serials, bays and batches stay as typed (Text): people paste more serials into the list. */
+export const SERIAL_COLUMN_FORMATS: ColumnFormats = { Serial: 'text', Bay: 'text' };
+export const BATCH_COLUMN_FORMATS: ColumnFormats = { Batch: 'text' };
 /** Follows an expired batch's date in the Expiry column: the sheet says it even without colour. */
 export const EXPIRED_SUFFIX = ' (expired)';
 
@@ -79,27 +83,39 @@ function columnsOf(header: CellValue[] | undefined, names: readonly string[]): {
 /**
  * What a marked sheet asks for, each entry with the cell its problems belong on (the Serial cell, or
  * the Quantity to use cell). `problems` are what the pane sees itself (a quantity that is not a
- * number), indexed like the entries.
+ * number, a serial or batch Excel changed), indexed like the entries.
  */
 export type Marked =
-  | { kind: 'serials'; serials: string[]; cells: CellRef[] }
+  | { kind: 'serials'; serials: string[]; cells: CellRef[]; problems: { index: number; message: string }[] }
   | { kind: 'batches'; batches: { batch: string; quantity: number }[]; cells: CellRef[]; problems: { index: number; message: string }[] };
 
 /**
- * Reads a listed sheet (values from A1, as readSheet gives them): serials whose Use cell holds
- * anything, or batches with a quantity to use (blank or 0 is not marked).
+ * Reads a listed sheet (values from A1, as readSheet gives them, with what each cell shows in
+ * `shown`): serials whose Use cell holds anything, or batches with a quantity to use (blank or 0 is
+ * not marked). A serial or batch Excel changed (cellText) is a problem at its cell.
  */
-export function readMarked(sheet: string, values: CellValue[][], kind: 'serials' | 'batches'): Marked | { error: string } {
+export function readMarked(
+  sheet: string,
+  values: CellValue[][],
+  kind: 'serials' | 'batches',
+  shown?: string[][],
+): Marked | { error: string } {
   const found = columnsOf(values[0], kind === 'serials' ? ['Serial', 'Use'] : ['Batch', 'Quantity to use']);
   if ('error' in found) return found;
   const { columns } = found;
   const cell = (row: number, column: number): CellRef => ({ sheet, row, column });
+  /** The key at row r, column `column`, read as text; a problem (indexed `index`) when Excel changed it. */
+  const key = (r: number, column: number, problems: Marked['problems'], index: number): string => {
+    const read = cellText(values[r]![column], shown?.[r]?.[column]);
+    if ('text' in read) return read.text;
+    problems.push({ index, message: read.problem });
+    return String(values[r]![column]);
+  };
   if (kind === 'serials') {
-    const marked: Marked = { kind, serials: [], cells: [] };
+    const marked: Marked = { kind, serials: [], cells: [], problems: [] };
     for (let r = 1; r < values.length; r++) {
-      const serial = text(values[r]![columns.Serial!]);
-      if (serial === '' || text(values[r]![columns.Use!]) === '') continue;
-      marked.serials.push(serial);
+      if (text(values[r]![columns.Serial!]) === '' || text(values[r]![columns.Use!]) === '') continue;
+      marked.serials.push(key(r, columns.Serial!, marked.problems, marked.serials.length));
       marked.cells.push(cell(r, columns.Serial!));
     }
     return marked;
@@ -107,11 +123,11 @@ export function readMarked(sheet: string, values: CellValue[][], kind: 'serials'
   const quantityColumn = columns['Quantity to use']!;
   const marked: Marked = { kind, batches: [], cells: [], problems: [] };
   for (let r = 1; r < values.length; r++) {
-    const batch = text(values[r]![columns.Batch!]);
     const entered = text(values[r]![quantityColumn]);
-    if (batch === '' || entered === '') continue;
+    if (text(values[r]![columns.Batch!]) === '' || entered === '') continue;
     const quantity = Number(entered);
     if (quantity === 0) continue;
+    const batch = key(r, columns.Batch!, marked.problems, marked.batches.length);
     if (!Number.isFinite(quantity) || quantity < 0) {
       marked.problems.push({
         index: marked.batches.length,

@@ -24,7 +24,7 @@ import { collectSerials } from '../../components/selection-serials.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
 import { useCheckedSubmit } from '../../components/use-checked-submit.ts';
 import type { ProblemMarker, SelectionReader, SheetProperties, SheetWriter } from '../../excel/port.ts';
-import { exportRows, parseTable, problemCell, TABLE_COLUMNS, type ParsedTable } from './table-rows.ts';
+import { exportRows, parseTable, problemCell, TABLE_COLUMN_FORMATS, TABLE_COLUMNS, type ParsedTable } from './table-rows.ts';
 
 const useStyles = makeStyles({
   panel: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -73,9 +73,11 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       if (!workbook || !order || lineId === null) return;
       step('Reading the selection…', 0);
       const collected = collectSerials(await workbook.readSelection(report('Reading the selection…')));
+      const cells = { sheet: collected.sheet, locate: (i: number) => collected.cells[i] };
+      // Serials Excel changed are shown first; nothing is checked until they are pasted again as text.
+      if (collected.problems.length) return entry.show({ mode: 'line', lineId, serials: collected.serials }, cells, collected.problems);
       step(`Checking ${collected.serials.length.toLocaleString()} serials…`);
       const preview = await api.purchaseOrders.previewLineSerials.query({ lineId, serials: collected.serials });
-      const cells = { sheet: collected.sheet, locate: (i: number) => collected.cells[i] };
       await entry.show({ mode: 'line', lineId, serials: collected.serials }, cells, preview.errors);
     });
 
@@ -84,7 +86,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       if (!workbook || !order) return;
       step('Reading the table…', 0);
       const selection = await workbook.readSelection(report('Reading the table…'));
-      const parsed = parseTable(selection.values);
+      const parsed = parseTable(selection.values, selection.text);
       if ('error' in parsed) throw new Error(parsed.error);
       // Problems the pane can see itself come first; the server checks everything else.
       const local: Problem[] = parsed.problems.map((p) => ({
@@ -145,7 +147,7 @@ export function PurchaseOrderPanel({ session, workbook }: { session: Session; wo
       if (!workbook || !order) return;
       const sheet = `PO ${order.id}`;
       step(`Writing ${sheet}…`, 0);
-      await workbook.writeTable(sheet, [...TABLE_COLUMNS], exportRows(order), report(`Writing ${sheet}…`));
+      await workbook.writeTable(sheet, [...TABLE_COLUMNS], exportRows(order), report(`Writing ${sheet}…`), TABLE_COLUMN_FORMATS);
       await workbook.setSheetProperty(sheet, ORDER_PROPERTY, String(order.id));
       task.setDone(`Wrote the order to the sheet "${sheet}": paste the serials in the Serial column, select the table and check it.`);
     });

@@ -1,10 +1,13 @@
+import { cellDate, cellText } from '../../../server/domain/sheet-cells.ts';
 import type { TableRow } from '../../../server/modules/purchasing/entry-service.ts';
-import type { CellValue } from '../../excel/port.ts';
+import type { CellValue, ColumnFormats } from '../../excel/port.ts';
 
 export type { TableRow };
 
 /** The columns of the serials table a supplier's list is pasted into (see "Export PO to sheet"). */
 export const TABLE_COLUMNS = ['Line', 'SKU', 'Product', 'Ordered', 'Received', 'Serial', 'Bay', 'Batch', 'Expiry', 'Quantity'] as const;
+/** What people paste into stays as typed (Text); expiry dates show as yyyy-mm-dd. */
+export const TABLE_COLUMN_FORMATS: ColumnFormats = { SKU: 'text', Serial: 'text', Bay: 'text', Batch: 'text', Expiry: 'date' };
 type Field = 'line' | 'sku' | 'serial' | 'bay' | 'batch' | 'expiry' | 'quantity';
 const FIELD_OF: Record<string, Field> = {
   line: 'line',
@@ -41,21 +44,14 @@ export interface ParsedTable {
 
 const text = (value: CellValue | undefined) => (value === undefined ? '' : typeof value === 'string' ? value.trim() : String(value));
 
-/** Excel keeps dates as days since 1899-12-30; a typed ISO date stays as it is. */
-export function excelDate(value: CellValue | undefined): string | null | undefined {
-  if (value === undefined || value === '') return null;
-  if (typeof value === 'number' && value > 0 && value < 2958466) {
-    return new Date(Date.UTC(1899, 11, 30) + Math.round(value) * 86_400_000).toISOString().slice(0, 10);
-  }
-  const typed = text(value);
-  return /^\d{4}-\d{2}-\d{2}$/.test(typed) ? typed : undefined;
-}
-
 /**
  * Reads a selected table whose first row names the columns (SKU or Line, Serial or Batch, and
- * optionally Bay, Expiry, Quantity; other columns are ignored). Blank rows are skipped.
+ * optionally Bay, Expiry, Quantity; other columns are ignored). Blank rows are skipped. `shown` is
+ * what each cell shows (Excel's `text`): SKUs, serials, bays and batches are read through cellText
+ * and expiry dates through cellDate, so what Excel changed is reported at its cell and left out of
+ * the row, never sent changed.
  */
-export function parseTable(values: CellValue[][]): ParsedTable | { error: string } {
+export function parseTable(values: CellValue[][], shown?: string[][]): ParsedTable | { error: string } {
   const header = values[0] ?? [];
   const columns: Partial<Record<Field, number>> = {};
   header.forEach((cell, i) => {
@@ -77,24 +73,26 @@ export function parseTable(values: CellValue[][]): ParsedTable | { error: string
   const parsed: ParsedTable = { rows: [], valueRows: [], columns, problems: [] };
   for (let r = 1; r < values.length; r++) {
     const at = (field: Field) => (columns[field] === undefined ? undefined : values[r]![columns[field]!]);
+    const shownAt = (field: Field) => (columns[field] === undefined ? undefined : shown?.[r]?.[columns[field]!]);
     if (!['serial', 'batch', 'quantity'].some((f) => text(at(f as Field)) !== '')) continue; // a row with nothing to enter
     const index = parsed.rows.length;
     const row: TableRow = {};
     const line = text(at('line'));
     if (line) row.line = Number(line);
-    if (text(at('sku'))) row.sku = text(at('sku'));
-    if (text(at('serial'))) row.serial = text(at('serial'));
-    if (text(at('bay'))) row.bay = text(at('bay'));
-    if (text(at('batch'))) row.batch = text(at('batch'));
+    for (const field of ['sku', 'serial', 'bay', 'batch'] as const) {
+      const read = cellText(at(field), shownAt(field));
+      if ('problem' in read) parsed.problems.push({ index, field, message: read.problem });
+      else if (read.text) row[field] = read.text;
+    }
     if (columns.expiry !== undefined) {
-      const expiry = excelDate(at('expiry'));
-      if (expiry === undefined)
+      const expiry = cellDate(at('expiry'), shownAt('expiry'));
+      if ('unreadable' in expiry)
         parsed.problems.push({
           index,
           field: 'expiry',
-          message: `Expiry "${text(at('expiry'))}" is not a date; use a date cell or 2027-03-31`,
+          message: `Expiry "${expiry.unreadable}" is not a date Stocksheet can read; type it as 2027-03-31`,
         });
-      else row.expiry = expiry;
+      else row.expiry = expiry.date;
     }
     const quantity = text(at('quantity'));
     if (quantity) {

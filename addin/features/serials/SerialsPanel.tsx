@@ -46,7 +46,7 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
       step('Reading the selection…', 0);
       const selection = await workbook.readSelection(report('Reading the selection…'));
       const collected = collectSerials(selection);
-      if (collected.serials.length === 0) {
+      if (collected.serials.length === 0 && collected.problems.length === 0) {
         await workbook.clearProblems(collected.sheet);
         task.setFailure({
           title: 'No serials here',
@@ -56,9 +56,11 @@ export function SerialsPanel({ session, workbook }: { session: Session; workbook
         });
         return;
       }
+      const cells = { sheet: collected.sheet, locate: (i: number) => collected.cells[i] };
+      // Serials Excel changed are shown first; nothing is checked until they are pasted again as text.
+      if (collected.problems.length) return entry.show({ found: 0, entries: { serials: collected.serials } }, cells, collected.problems);
       step(`Checking ${collected.serials.length.toLocaleString()} serials…`);
       const preview = await api.serials.preview.query({ productId: product.id, serials: collected.serials });
-      const cells = { sheet: collected.sheet, locate: (i: number) => collected.cells[i] };
       await entry.show({ found: preview.serials.length, entries: { serials: collected.serials } }, cells, preview.errors);
     });
 

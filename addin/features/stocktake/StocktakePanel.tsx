@@ -16,7 +16,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { COUNT_COLUMNS, countSheetRows, readCountSheet, worksheetName } from '../../../server/domain/count-sheet.ts';
+import { COUNT_COLUMN_FORMATS, COUNT_COLUMNS, countSheetRows, readCountSheet, worksheetName } from '../../../server/domain/count-sheet.ts';
 import { mayWrite, type RoleName } from '../../../server/domain/roles.ts';
 import { seesExpected } from '../../../server/domain/stocktake.ts';
 import type { Api } from '../../api/client.ts';
@@ -24,7 +24,16 @@ import type { Session } from '../../api/session.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
 import { useCheckedSubmit } from '../../components/use-checked-submit.ts';
 import type { EntrySheets, SheetProperties, SheetReader, SheetWriter } from '../../excel/port.ts';
-import { HEADER, SHEET_KEY_PROPERTY, STATUS_INDEX, STOCKTAKE_PROPERTY, statusColumn, VARIANCE_HEADER, varianceRows } from './sheets.ts';
+import {
+  HEADER,
+  SHEET_KEY_PROPERTY,
+  STATUS_INDEX,
+  STOCKTAKE_PROPERTY,
+  statusColumn,
+  VARIANCE_COLUMN_FORMATS,
+  VARIANCE_HEADER,
+  varianceRows,
+} from './sheets.ts';
 
 const useStyles = makeStyles({
   panel: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -101,6 +110,7 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
           HEADER,
           rows.map((r) => [...r, '']),
           report(`Writing ${name}…`),
+          COUNT_COLUMN_FORMATS,
         );
         await workbook.setSheetProperty(name, STOCKTAKE_PROPERTY, String(stocktake.id));
         await workbook.setSheetProperty(name, SHEET_KEY_PROPERTY, sheet.sheetKey);
@@ -133,8 +143,9 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
       for (const { sheet } of sheets) {
         const sheetKey = await workbook.getSheetProperty(sheet, SHEET_KEY_PROPERTY);
         if (!sheetKey) continue;
-        const { values } = await workbook.readSheet(sheet, report(`Reading ${sheet}…`));
-        const parsed = readCountSheet(values.map((row) => row.slice(0, COUNT_COLUMNS.length)));
+        const { values, text } = await workbook.readSheet(sheet, report(`Reading ${sheet}…`));
+        const countColumns = <T,>(rows: T[][]) => rows.map((row) => row.slice(0, COUNT_COLUMNS.length));
+        const parsed = readCountSheet(countColumns(values), countColumns(text));
         const layoutProblem = parsed.problems.find((p) => p.row < 0);
         if (layoutProblem) throw new Error(`${sheet}: ${layoutProblem.message}`);
         step(`Sending ${sheet}…`);
@@ -169,7 +180,7 @@ export function StocktakePanel({ session, workbook }: { session: Session; workbo
       const location = locations.find((l) => l.id === stocktake.location.id);
       const bayNames = new Map((location?.bays ?? []).map((b) => [b.id, b.name]));
       const name = `ST${stocktake.id} variances`;
-      await workbook.writeTable(name, VARIANCE_HEADER, varianceRows(lines, bayNames), report(`Writing ${name}…`));
+      await workbook.writeTable(name, VARIANCE_HEADER, varianceRows(lines, bayNames), report(`Writing ${name}…`), VARIANCE_COLUMN_FORMATS);
       const changed = lines.filter((l) => l.variance !== 0).length;
       task.setDone(`Wrote ${name}: ${lines.length} lines, ${changed} with a variance or not counted.`);
     });

@@ -1,5 +1,5 @@
 import { COUNT_COLUMNS, STATUS_COLUMN } from '../../../server/domain/count-sheet.ts';
-import type { CellValue } from '../../excel/port.ts';
+import type { CellValue, ColumnFormats } from '../../excel/port.ts';
 import type { VarianceLine } from '../../../server/domain/stocktake.ts';
 
 export const STOCKTAKE_PROPERTY = 'stocksheet.stocktakeId';
@@ -37,6 +37,9 @@ export const VARIANCE_HEADER = [
   'New serials',
   'Misplaced serials',
 ];
+
+/** The keys stay text as written (an SKU 00123 is not the number 123). */
+export const VARIANCE_COLUMN_FORMATS: ColumnFormats = { SKU: 'text', Bay: 'text', Batch: 'text' };
 
 export function varianceRows(lines: Omit<VarianceLine, 'productId'>[], bayNames: Map<number, string>): CellValue[][] {
   return lines.map((l) => [
