@@ -4,7 +4,8 @@ import { afterEach, expect } from 'vitest';
 import { createFakeExcel, type FakeExcel, type FakeExcelOptions } from './fake-excel.ts';
 
 /**
- * Registers the after-each checks and returns `setUp`, which installs a fresh fake workbook. After
+ * Registers the after-each checks and returns `setUp`, which installs a fresh fake workbook (in place
+ * of one the test installed before). After
  * each test: no property was read without load + sync (even one the code under test caught and
  * ignored), and the port synced everything it queued itself.
  */
@@ -21,6 +22,7 @@ export function useFakeExcel(): (options?: FakeExcelOptions) => FakeExcel {
     fake = null;
   });
   return (options) => {
+    uninstall?.(); // a second workbook in one test replaces the first
     fake = createFakeExcel(options);
     uninstall = fake.install(globalThis);
     return fake;

@@ -5,6 +5,7 @@ import { STATUS_BAD_FILL, STATUS_OK_FILL } from '../../addin/excel/office-entry-
 import { COMMENT_PREFIX, FILL_ONLY_PROPERTY, MARK_FILL } from '../../addin/excel/office-marks.ts';
 import { ENTRY_LAYOUT_PROPERTY } from '../../addin/excel/office-protection.ts';
 import { createOfficeWorkbook } from '../../addin/excel/office-workbook.ts';
+import { openWorkbook } from '../../addin/excel/open-workbook.ts';
 import type { CellValue, EntryLayout } from '../../addin/excel/port.ts';
 import { type FakeExcel, type FakeValue, type SyncRecord } from '../support/fake-excel.ts';
 import { useFakeExcel } from '../support/fake-excel-tests.ts';
@@ -1054,5 +1055,14 @@ describe('writes on a sheet laid out by formatEntrySheet', () => {
     expect(protectionCalls(f.syncs)).toEqual([]);
     expect(f.workbook.values('Sheet1', 0, 0, 1, 1)).toEqual([['a']]);
     expect(f.workbook.isProtected('Sheet1')).toBe(true);
+  });
+});
+
+describe('openWorkbook', () => {
+  it('opens the workbook on ExcelApi 1.12 or later, and says what is needed on an older Excel', async () => {
+    setUp({ excelApi: '1.13' });
+    expect(await openWorkbook()).not.toBeNull();
+    setUp({ excelApi: '1.9' }); // 1.9 is below 1.12, though 1.9 > 1.12 as decimal numbers
+    await expect(openWorkbook()).rejects.toThrow('This version of Excel is too old for Stocksheet: it needs ExcelApi 1.12');
   });
 });
