@@ -23,10 +23,15 @@ export interface Context {
 /** One accounting runtime per database unless the server gives its own (one secret key for all its contexts). */
 const defaultAccounting = new WeakMap<Database, Accounting>();
 
+/** The accounting runtime contexts of this database get when none is given (tests point its endpoints at stand-ins). */
+export function accountingOf(db: Database): Accounting {
+  if (!defaultAccounting.has(db)) defaultAccounting.set(db, accountingFor(db));
+  return defaultAccounting.get(db)!;
+}
+
 /** Tests call this directly (no HTTP) with the user they act as. */
 export function createContext(db: Database, user: AuthUser | null, log?: Logger, accounting?: Accounting): Context {
-  if (!accounting && !defaultAccounting.has(db)) defaultAccounting.set(db, accountingFor(db));
-  return { db, user, log, accounting: accounting ?? defaultAccounting.get(db)! };
+  return { db, user, log, accounting: accounting ?? accountingOf(db) };
 }
 
 /** The bearer token in an Authorization header, or null. */

@@ -29,6 +29,8 @@ export interface ProductFacts {
   serialsOnOrders: number;
   /** An accounting system (Xero, MYOB) is connected to the organisation. */
   accountingConnected: boolean;
+  /** The accounting settings name a stock account, which a product without its own asset GL code posts to. */
+  defaultStockAccount?: boolean;
 }
 
 export const NEW_PRODUCT_FACTS: ProductFacts = {
@@ -138,7 +140,11 @@ export function decideProductChange(
     }
   }
 
-  const missing = missingAccountingDetails(next, facts.accountingConnected || next.accountingProvider !== null);
+  const missing = missingAccountingDetails(
+    next,
+    facts.accountingConnected || next.accountingProvider !== null,
+    facts.defaultStockAccount ?? false,
+  );
   if (missing.length > 0) {
     throw new DomainError('ACCOUNTING_DETAILS_REQUIRED', `${sku}: fill in ${missing.join(', ')}.`);
   }
@@ -152,15 +158,17 @@ function describeTracking(state: ProductState): string {
 }
 
 /** The GL codes and tax rates a product's flags call for and it does not have. */
-export function missingAccountingDetails(state: ProductState, accountingConnected: boolean): string[] {
+export function missingAccountingDetails(state: ProductState, accountingConnected: boolean, defaultStockAccount = false): string[] {
   const missing: string[] = [];
   const blank = (value: string | null) => value === null || value.trim() === '';
   if (state.sellable && blank(state.saleGlCode)) missing.push('the sale GL code (needed because it is sellable)');
   if (state.sellable && blank(state.sellingTaxRate)) missing.push('the selling tax rate (needed because it is sellable)');
   if (state.purchasable && blank(state.purchaseGlCode)) missing.push('the purchase GL code (needed because it is purchasable)');
   if (state.purchasable && blank(state.purchaseTaxRate)) missing.push('the purchase tax rate (needed because it is purchasable)');
-  if (state.stockTracked && accountingConnected && blank(state.assetGlCode)) {
-    missing.push('the asset GL code (needed because it is stock tracked and an accounting system is connected)');
+  if (state.stockTracked && accountingConnected && !defaultStockAccount && blank(state.assetGlCode)) {
+    missing.push(
+      'the asset GL code (needed because it is stock tracked and an accounting system is connected; or set the default stock account in the accounting settings)',
+    );
   }
   return missing;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createContext } from '../../server/context.ts';
+import { accountingOf, createContext } from '../../server/context.ts';
+import type { Accounting } from '../../server/modules/accounting/runtime.ts';
 import type { RoleName } from '../../server/domain/roles.ts';
 import { createCaller } from '../../server/router.ts';
 import { createUser } from '../../server/modules/users/service.ts';
@@ -14,6 +15,8 @@ export interface TestApp {
   db: TestDatabase;
   as(role: RoleName): Caller;
   anonymous: Caller;
+  /** The accounting runtime the callers use: point its endpoints at a stand-in, give it a clock. */
+  accounting: Accounting;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export async function testApp(): Promise<TestApp> {
     db,
     as: (role) => callers.get(role)!,
     anonymous: createCaller(createContext(db, null)),
+    accounting: accountingOf(db),
     close: () => db.drop(),
   };
 }

@@ -32,7 +32,7 @@ export async function claimPostings(accounting: Accounting, entity: 'journal' | 
   const until = new Date(accounting.now() + CLAIM_LEASE_MS);
   return accounting.db.prisma.$queryRaw<ClaimedPosting[]>`
     UPDATE accounting_posting p
-    SET state = 'in_flight', claimed_until = ${until}, updated_at = ${now},
+    SET state = 'in_flight', claimed_until = ${until}, updated_at = ${now}, attempts = p.attempts + 1,
         uncertain = p.uncertain OR (p.state = 'in_flight' AND p.request_key IS NOT NULL)
     FROM (SELECT id FROM accounting_posting
           WHERE entity = ${entity}::"PostingEntity"

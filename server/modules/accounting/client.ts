@@ -18,6 +18,21 @@ export interface ProductForItem {
   externalId: string | null;
 }
 
+export interface TaxRate {
+  code: string;
+  name: string;
+  active: boolean;
+}
+
+/**
+ * A product's tax rate as the provider knows it: its code ("INPUT2"), or its name as people type it
+ * ("GST on Expenses"). Null when it names none of the provider's active rates.
+ */
+export function resolveTaxRate(value: string, rates: readonly TaxRate[]): TaxRate | null {
+  const wanted = value.trim().toLowerCase();
+  return rates.find((r) => r.active && (r.code.toLowerCase() === wanted || r.name.toLowerCase() === wanted)) ?? null;
+}
+
 export interface JournalToSend {
   marker: string;
   narration: string;
@@ -37,7 +52,9 @@ export interface ProviderClient {
   postJournals(accounting: Accounting, connection: StoredConnection, bodies: unknown[], key: string): Promise<ElementResult[]>;
   /** Journals stored since `since` that carry one of these markers: marker -> external id. */
   findJournals(accounting: Accounting, connection: StoredConnection, markers: Set<string>, since: Date): Promise<Map<string, string>>;
+  /** The tax rates people may name on products, by the provider's code and by name. */
+  taxRates(accounting: Accounting, connection: StoredConnection): Promise<TaxRate[]>;
   /** The item body, or why this product cannot be one. */
-  itemBody(product: ProductForItem, stockAccount: string | null): { body: unknown } | { problem: string };
+  itemBody(product: ProductForItem, stockAccount: string | null, taxRates: TaxRate[]): { body: unknown } | { problem: string };
   postItems(accounting: Accounting, connection: StoredConnection, bodies: unknown[], key: string): Promise<ElementResult[]>;
 }

@@ -1,3 +1,4 @@
+import { ProviderCallError } from './errors.ts';
 import type { Accounting } from './runtime.ts';
 import { PROVIDERS, type ProviderName } from './providers.ts';
 
@@ -9,8 +10,9 @@ const CALL_LEASE_MS = 2 * 60_000;
  * server process on it shares them: calls started in the last second, minute and day, calls in
  * flight, and any block a 429 (Retry-After) or a spent day set. Returns the call's id, to end it.
  */
-export async function startCall(accounting: Accounting, provider: ProviderName): Promise<bigint> {
+export async function startCall(accounting: Accounting, provider: ProviderName, maxWaitMs = 90_000): Promise<bigint> {
   const limits = PROVIDERS[provider].limits;
+  const giveUpAt = accounting.now() + maxWaitMs;
   for (;;) {
     const wait = await accounting.db.prisma.$transaction(async (tx) => {
       const now = accounting.now();
@@ -39,6 +41,8 @@ export async function startCall(accounting: Accounting, provider: ProviderName):
       return row!.id;
     });
     if (typeof wait === 'bigint') return wait;
+    // A long wait (the day's calls spent) gives the postings back rather than holding their claim.
+    if (accounting.now() + wait > giveUpAt) throw new ProviderCallError({ kind: 'limited', retryAfterMs: wait, problem: 'waiting' });
     // A little jitter, so processes that waited for the same moment do not all ask at once.
     await accounting.sleep(Math.max(wait, 1) + Math.random() * 20);
   }

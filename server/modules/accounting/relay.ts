@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { accountProblem, ACCOUNT_ROLE_NAMES, centsText, type ChartAccount, type PostingAccounts } from '../../domain/journals.ts';
+import { accountProblem, ACCOUNT_ROLE_NAMES, centsText, type PostingAccounts } from '../../domain/journals.ts';
 import { claimPostings, markSending, settle, type ClaimedPosting, type Outcome } from './claims.ts';
 import type { ElementResult, ProductForItem, ProviderClient } from './client.ts';
+import { providerFacts, type ProviderFactsNow } from './provider-facts.ts';
 import { loadConnection, pauseConnection, type StoredConnection } from './connection.ts';
 import { ProviderCallError } from './errors.ts';
 import { journalDate, journalLabel, journalOf } from './journal-source.ts';
@@ -24,8 +25,6 @@ interface Pass {
   client: ProviderClient;
   connection: StoredConnection;
   settings: { accounts: PostingAccounts; timeZone: string; installationId: string };
-  chart?: Map<string, ChartAccount>;
-  lockDate?: string | null;
 }
 
 export type DrainResult = { state: 'idle' | 'not_connected' | 'paused' | 'unsupported'; sent: number };
@@ -92,10 +91,14 @@ async function installationId(accounting: Accounting): Promise<string> {
 
 const markerOf = (pass: Pass, posting: { id: number }) => `[ss:${pass.settings.installationId}:${posting.id}]`;
 
-/** A key for one request: the postings it carries and their versions, so a resend of the same is the same key. */
-function requestKey(pass: Pass, postings: ClaimedPosting[]): string {
+/**
+ * A key for one request: the postings it carries, their versions and bodies. The same request sent
+ * again is the same key (the provider replays its answer); a changed body is a new key, since
+ * Xero refuses a key it has seen with another body.
+ */
+function requestKey(pass: Pass, postings: ClaimedPosting[], bodies: Map<number, unknown>): string {
   const digest = createHash('sha256')
-    .update(postings.map((p) => `${p.id}.${p.version}`).join(','))
+    .update(postings.map((p) => `${p.id}.${p.version}.${JSON.stringify(bodies.get(p.id))}`).join('\n'))
     .digest('base64url')
     .slice(0, 32);
   return `stocksheet:${pass.settings.installationId}:${postings[0]!.entity}:${digest}`;
@@ -132,6 +135,19 @@ async function settleFailure(pass: Pass, postings: ClaimedPosting[], error: unkn
   if (failure.kind === 'disconnected') throw error;
 }
 
+/**
+ * Gives claimed postings back after a read they needed failed (the chart, a look-up): nothing of
+ * theirs was sent, so none fails for it; they wait and go again. A disconnection pauses the queue.
+ */
+async function release(pass: Pass, postings: ClaimedPosting[], error: unknown): Promise<void> {
+  const failure = error instanceof ProviderCallError ? error.failure : null;
+  const wait = (p: ClaimedPosting) =>
+    failure?.kind === 'limited' ? failure.retryAfterMs : failure?.kind === 'disconnected' ? 0 : backoff(p.attempts);
+  const message = error instanceof Error ? error.message : String(error);
+  for (const p of postings) await settle(pass.accounting, p, { state: 'pending', afterMs: wait(p), message });
+  if (!failure || failure.kind === 'disconnected') throw error;
+}
+
 async function settleResults(
   pass: Pass,
   postings: ClaimedPosting[],
@@ -151,7 +167,9 @@ async function settleResults(
       });
       if (p.entity === 'item') await linkProduct(pass, p.product_id!, result.id);
     } else {
-      await settle(pass.accounting, p, { state: 'failed', code: 'PROVIDER_VALIDATION', message: result.message });
+      // Xero's own lock-date refusal (its lock date moved since the chart was read) reads like ours.
+      const code = /lock date/i.test(result.message) ? 'PERIOD_LOCKED' : 'PROVIDER_VALIDATION';
+      await settle(pass.accounting, p, { state: 'failed', code, message: result.message });
     }
   }
   return posted;
@@ -185,7 +203,7 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
     try {
       left = await resolveUncertain(pass, maybeSent);
     } catch (error) {
-      await settleFailure(pass, maybeSent, error);
+      await release(pass, claimed, error);
       return 0;
     }
     posted += maybeSent.length - left.length;
@@ -211,8 +229,13 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
   }
   if (fresh.length === 0) return posted;
 
-  pass.chart ??= new Map((await pass.client.chart(accounting, pass.connection)).filter((a) => a.code).map((a) => [a.code!, a]));
-  if (pass.lockDate === undefined) pass.lockDate = await pass.client.lockDate(accounting, pass.connection);
+  let facts: ProviderFactsNow;
+  try {
+    facts = await providerFacts(accounting, pass.client, pass.connection);
+  } catch (error) {
+    await release(pass, fresh, error);
+    return posted;
+  }
   const bodies = new Map<number, unknown>();
   const amounts = new Map<number, string>();
   const ready: ClaimedPosting[] = [];
@@ -226,17 +249,17 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
       await settle(accounting, p, { state: 'failed', code: 'ACCOUNT_NOT_MAPPED', message: built.missing.message });
       continue;
     }
-    const problem = built.journal.lines.map((l) => accountProblem(l.account, roleOf(pass, l.account), pass.chart!)).find((m) => m !== null);
+    const problem = built.journal.lines.map((l) => accountProblem(l.account, roleOf(pass, l.account), facts.chart)).find((m) => m !== null);
     if (problem) {
       await settle(accounting, p, { state: 'failed', code: 'ACCOUNT_INVALID', message: problem });
       continue;
     }
     const date = journalDate(p, pass.settings.timeZone);
-    if (pass.lockDate && date <= pass.lockDate) {
+    if (facts.lockDate && date <= facts.lockDate) {
       await settle(accounting, p, {
         state: 'failed',
         code: 'PERIOD_LOCKED',
-        message: `The journal is dated ${date}, but ${PROVIDERS[pass.provider].name} is locked up to ${pass.lockDate}: re-date it to the first open day, or ask the adviser to unlock the period, then retry.`,
+        message: `The journal is dated ${date}, but ${PROVIDERS[pass.provider].name} is locked up to ${facts.lockDate}: re-date it to the first open day, or ask the adviser to unlock the period, then retry.`,
       });
       continue;
     }
@@ -245,7 +268,7 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
     ready.push(p);
   }
   if (ready.length === 0) return posted;
-  return posted + (await post(pass, ready, requestKey(pass, ready), bodies, amounts));
+  return posted + (await post(pass, ready, requestKey(pass, ready, bodies), bodies, amounts));
 }
 
 function roleOf(pass: Pass, account: string): string {
@@ -286,6 +309,13 @@ async function post(
 async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number> {
   const { accounting } = pass;
   const settings = pass.settings.accounts;
+  let facts: ProviderFactsNow;
+  try {
+    facts = await providerFacts(accounting, pass.client, pass.connection);
+  } catch (error) {
+    await release(pass, claimed, error);
+    return 0;
+  }
   const bodies = new Map<number, unknown>();
   const ready: ClaimedPosting[] = [];
   for (const p of claimed) {
@@ -294,7 +324,7 @@ async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number>
       await settle(accounting, p, { state: 'skipped', reason: `The product is linked to another accounting system.` });
       continue;
     }
-    const made = pass.client.itemBody(product, settings.stockAccount);
+    const made = pass.client.itemBody(product, settings.stockAccount, facts.taxRates);
     if ('problem' in made) {
       await settle(accounting, p, { state: 'failed', code: 'ITEM_INVALID', message: made.problem });
       continue;
@@ -303,7 +333,7 @@ async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number>
     ready.push(p);
   }
   if (ready.length === 0) return 0;
-  const key = requestKey(pass, ready);
+  const key = requestKey(pass, ready, bodies);
   const held = await markSending(accounting, ready, key, bodies);
   const sending = ready.filter((p) => held.has(p.id));
   if (sending.length === 0) return 0;

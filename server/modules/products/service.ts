@@ -49,9 +49,10 @@ async function loadProduct(db: Db, id: number, lock = false) {
   return found(await db.product.findUnique({ where: { id }, select: PRODUCT_SELECT }), 'Product', id);
 }
 
-export async function accountingConnected(db: Db): Promise<boolean> {
-  const settings = await db.settings.findUnique({ where: { id: 1 }, select: { accountingProvider: true } });
-  return Boolean(settings?.accountingProvider);
+/** Whether an accounting system is connected, and whether a default stock account is mapped. */
+async function accountingFacts(db: Db): Promise<Pick<ProductFacts, 'accountingConnected' | 'defaultStockAccount'>> {
+  const settings = await db.settings.findUnique({ where: { id: 1 }, select: { accountingProvider: true, stockAccount: true } });
+  return { accountingConnected: Boolean(settings?.accountingProvider), defaultStockAccount: Boolean(settings?.stockAccount) };
 }
 
 async function productFacts(db: Db, productId: number): Promise<ProductFacts> {
@@ -65,7 +66,7 @@ async function productFacts(db: Db, productId: number): Promise<ProductFacts> {
     hasStockOnHand: row!.on_hand,
     allocatedSerials: row!.allocated,
     serialsOnOrders: row!.on_orders,
-    accountingConnected: await accountingConnected(db),
+    ...(await accountingFacts(db)),
   };
 }
 
@@ -100,7 +101,7 @@ export async function createProduct(prisma: PrismaClient, input: ProductPatch & 
       hasStockOnHand: false,
       allocatedSerials: 0,
       serialsOnOrders: 0,
-      accountingConnected: await accountingConnected(tx),
+      ...(await accountingFacts(tx)),
     });
     const { accountingProvider: _linkedLater, ...data } = next;
     try {

@@ -5,6 +5,7 @@ import { accessToken, type StoredConnection, type TokenSet } from '../connection
 import { ProviderCallError } from '../errors.ts';
 import { send, type ProviderAnswer } from '../transport.ts';
 import type { ChartAccount } from '../../../domain/journals.ts';
+import type { ElementResult, TaxRate } from '../client.ts';
 
 export interface XeroJournalLine {
   AccountCode: string;
@@ -40,9 +41,6 @@ interface XeroElement {
   ValidationErrors?: { Message?: string }[];
   Warnings?: { Message?: string }[];
 }
-
-/** One element's outcome in a batch (summarizeErrors=false), in the order sent. */
-export type ElementResult = { ok: true; id: string; warnings: string[] } | { ok: false; message: string };
 
 /** Single-use refresh tokens rotate: the answer's refresh token replaces the one sent. */
 export async function refreshXeroTokens(
@@ -159,7 +157,7 @@ export async function manualJournalsSince(accounting: Accounting, connection: St
     const answer = await xeroCall(accounting, connection, {
       method: 'GET',
       path: `/ManualJournals?page=${page}`,
-      headers: { 'If-Modified-Since': since.toISOString().slice(0, 19) },
+      headers: { 'If-Modified-Since': since.toISOString() },
     });
     if (answer.status === 304) return found;
     if (answer.status !== 200) throw refusalOf(answer);
@@ -198,6 +196,13 @@ export async function xeroChart(accounting: Accounting, connection: StoredConnec
     type: a.Type ?? '',
     active: a.Status !== 'ARCHIVED' && a.Status !== 'DELETED',
   }));
+}
+
+export async function xeroTaxRates(accounting: Accounting, connection: StoredConnection): Promise<TaxRate[]> {
+  const answer = await xeroCall(accounting, connection, { method: 'GET', path: '/TaxRates' });
+  if (answer.status !== 200) throw refusalOf(answer);
+  const rates = (answer.body as { TaxRates?: { Name?: string; TaxType?: string; Status?: string }[] }).TaxRates ?? [];
+  return rates.filter((r) => r.TaxType).map((r) => ({ code: r.TaxType!, name: r.Name ?? r.TaxType!, active: r.Status === 'ACTIVE' }));
 }
 
 /** The last locked day (the later of the period and end-of-year lock dates), or null. */

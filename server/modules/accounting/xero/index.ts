@@ -1,5 +1,5 @@
 import { centsText } from '../../../domain/journals.ts';
-import type { ProviderClient } from '../client.ts';
+import { resolveTaxRate, type ProviderClient, type TaxRate } from '../client.ts';
 import {
   manualJournalsSince,
   postItems,
@@ -7,6 +7,7 @@ import {
   refreshXeroTokens,
   xeroChart,
   xeroLockDate,
+  xeroTaxRates,
   type XeroItem,
   type XeroManualJournal,
 } from './client.ts';
@@ -39,7 +40,21 @@ export const xeroClient: ProviderClient = {
     }
     return found;
   },
-  itemBody(product, stockAccount) {
+  taxRates: xeroTaxRates,
+  itemBody(product, stockAccount, taxRates) {
+    const tax = (value: string | null): { code?: string; problem?: string } => {
+      if (!value) return {};
+      const rate = resolveTaxRate(value, taxRates);
+      return rate
+        ? { code: rate.code }
+        : {
+            problem: `${product.sku}'s tax rate "${value}" is not one of Xero's active tax rates (${names(taxRates)}): choose one of those, then retry.`,
+          };
+    };
+    const selling = product.sellable ? tax(product.sellingTaxRate) : {};
+    const buying = product.purchasable ? tax(product.purchaseTaxRate) : {};
+    const problem = selling.problem ?? buying.problem;
+    if (problem) return { problem };
     if (product.sku.length > CODE_MAX)
       return {
         problem: `Xero item codes are at most ${CODE_MAX} characters, and ${product.sku} has ${product.sku.length}: shorten the SKU, or link the product to an existing item.`,
@@ -52,15 +67,17 @@ export const xeroClient: ProviderClient = {
       Description: product.name,
       IsSold: product.sellable,
       IsPurchased: product.purchasable,
-      ...(product.sellable
-        ? { SalesDetails: { AccountCode: product.saleGlCode ?? undefined, TaxType: product.sellingTaxRate ?? undefined } }
-        : {}),
+      ...(product.sellable ? { SalesDetails: { AccountCode: product.saleGlCode ?? undefined, TaxType: selling.code } } : {}),
       // Untracked items: bills for stock capitalise to the stock account; Stocksheet keeps the quantities.
-      ...(product.purchasable
-        ? { PurchaseDetails: { AccountCode: purchaseAccount ?? undefined, TaxType: product.purchaseTaxRate ?? undefined } }
-        : {}),
+      ...(product.purchasable ? { PurchaseDetails: { AccountCode: purchaseAccount ?? undefined, TaxType: buying.code } } : {}),
     };
     return { body: item };
   },
   postItems: (accounting, connection, bodies, key) => postItems(accounting, connection, bodies as XeroItem[], key),
 };
+
+const names = (rates: TaxRate[]) =>
+  rates
+    .filter((r) => r.active)
+    .map((r) => `${r.name} (${r.code})`)
+    .join(', ');

@@ -1,0 +1,300 @@
+// Issue #13: every valued movement reaches Xero exactly once, as a balanced manual journal, and
+// products as items. Against the Xero stand-in (tests/support/xero), which validates every request
+// against Xero's published OpenAPI and behaves as Xero documents (limits, rotating tokens, lost
+// answers). Runs on PGlite, or PostgreSQL with TEST_DATABASE_URL.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { drainOnce } from '../../server/modules/accounting/relay.ts';
+import { createClock, startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
+import { key, refusal, useTestApp } from '../helpers/app.ts';
+import { location, plainProduct, purchasableCodes, serialisedProduct } from '../helpers/fixtures.ts';
+
+const app = useTestApp();
+const admin = app.as('admin');
+const accountant = app.as('accountant');
+const warehouse = app.as('warehouse');
+
+const MAPPING = {
+  stockAccount: '1410',
+  costOfSalesAccount: '310',
+  receivedNotBilledAccount: '2150',
+  adjustmentAccount: '5150',
+  openingBalanceAccount: '3100',
+  timezone: 'Pacific/Auckland',
+};
+
+let xero: XeroStandIn;
+const scale = 1;
+
+beforeAll(async () => {
+  const clock = createClock({ scale });
+  xero = await startXeroStandIn({ clock });
+  Object.assign(app.accounting, {
+    endpoints: { ...app.accounting.endpoints, xero: { apiUrl: xero.apiUrl, identityUrl: xero.identityUrl } },
+    now: () => clock.now(),
+    sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms / scale)),
+    requestTimeoutMs: 5000,
+  });
+});
+afterAll(() => xero?.close());
+
+/** Everything pending is sent (the relay runs until nothing is due). */
+async function drain() {
+  for (let i = 0; i < 20; i++) {
+    const result = await drainOnce(app.accounting);
+    const due = await app.db.prisma.accountingPosting.count({
+      where: { state: { in: ['pending', 'in_flight'] }, nextAttemptAt: { lte: new Date(app.accounting.now()) } },
+    });
+    if (due === 0) return result;
+  }
+  throw new Error('the relay did not settle');
+}
+
+const cents = (n: number) => Math.round(n * 100);
+const journalsFor = (narration: string) => xero.journals().filter((j) => j.Narration.includes(narration));
+
+async function connect() {
+  return admin.accounting.connect({
+    provider: 'xero',
+    clientId: xero.clientId,
+    clientSecret: xero.clientSecret,
+    tenantId: xero.tenantId,
+    refreshToken: xero.issueRefreshToken(),
+  });
+}
+
+beforeEach(() => xero.faults.clear());
+
+describe('connecting', () => {
+  it('refuses details Xero does not accept, and connects with a refresh token, storing none of it in the clear', async () => {
+    const wrong = await refusal(
+      admin.accounting.connect({
+        provider: 'xero',
+        clientId: xero.clientId,
+        clientSecret: xero.clientSecret,
+        tenantId: xero.tenantId,
+        refreshToken: 'not-a-token',
+      }),
+    );
+    expect(wrong).toMatchObject({ code: 'BAD_REQUEST', reason: 'ACCOUNTING_CONNECT_FAILED' });
+    expect(wrong.message).toMatch(/^Xero did not accept these details/);
+    expect(
+      (
+        await refusal(
+          accountant.accounting.connect({ provider: 'xero', clientId: 'a', clientSecret: 'b', tenantId: 'c', refreshToken: 'd' }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
+
+    const status = await connect();
+    expect(status).toMatchObject({ provider: 'xero', connected: true, tenantId: xero.tenantId, pausedReason: null });
+    const stored = await app.db.prisma.accountingConnection.findUniqueOrThrow({ where: { provider: 'xero' } });
+    expect(stored.clientSecret).not.toContain(xero.clientSecret);
+    expect(stored.refreshToken).toMatch(/^v1\./);
+    await accountant.settings.update({ accounting: MAPPING });
+    expect((await admin.settings.get()).accounting).toEqual(MAPPING);
+  });
+});
+
+describe('posting', () => {
+  it('an adjustment, a receipt and a stocktake each become one balanced journal, at the ledger’s cost, once', async () => {
+    await drain(); // whatever earlier tests queued
+    const before = xero.journals().length;
+    const product = await plainProduct(admin, { ...purchasableCodes, assetGlCode: '1410' });
+    const loc = await location(warehouse);
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 10,
+      glCode: '5150',
+      unitCost: 2.5,
+      idempotencyKey: key(),
+    });
+    const supplier = await admin.suppliers.create({ name: `Supplier ${key()}` });
+    const order = await admin.purchaseOrders.create({
+      supplierId: supplier.id,
+      locationId: loc.id,
+      currency: 'NZD',
+      exchangeRate: 1,
+      lines: [{ productId: product.id, quantity: 4, unitCost: 3.333333 }],
+    });
+    await admin.purchaseOrders.issue({ id: order.id });
+    await admin.purchaseOrders.receive({
+      purchaseOrderId: order.id,
+      lines: [{ lineId: order.lines[0]!.id, quantity: 4 }],
+      idempotencyKey: key(),
+    });
+
+    const result = await drain();
+    expect(result.state).toBe('idle');
+    const added = xero.journals().slice(before);
+    expect(added).toHaveLength(2);
+    const [adjustment, receipt] = added;
+    expect(adjustment!.Narration).toMatch(/^Stock adjustment \[ss:\w+:\d+\]$/);
+    expect(adjustment!.JournalLines.map((l) => [l.AccountCode, l.LineAmount])).toEqual([
+      ['1410', 25],
+      ['5150', -25],
+    ]);
+    expect(receipt!.Narration).toContain(`Goods received on purchase order #${order.id}`);
+    // 4 × 3.333333 = 13.333332: rounded to the cent, both sides.
+    expect(receipt!.JournalLines.map((l) => [l.AccountCode, l.LineAmount])).toEqual([
+      ['1410', 13.33],
+      ['2150', -13.33],
+    ]);
+    for (const j of added) expect(j.JournalLines.reduce((s, l) => s + cents(l.LineAmount), 0)).toBe(0);
+    const posted = await accountant.accounting.postings({ state: 'posted' });
+    expect(posted.items.filter((p) => p.externalId === adjustment!.ManualJournalID)).toHaveLength(1);
+
+    // Again: nothing more goes.
+    await drain();
+    expect(xero.journals()).toHaveLength(before + 2);
+  });
+
+  it('the product became a Xero item on its first push: it is synced, and un-serialising it is refused', async () => {
+    const product = await serialisedProduct(admin, purchasableCodes);
+    await drain();
+    const item = xero.items().find((i) => i.Code === product.sku);
+    expect(item).toMatchObject({ Code: product.sku, IsPurchased: true, PurchaseDetails: { AccountCode: '1410' } });
+    const got = await admin.products.get({ id: product.id });
+    expect(got).toMatchObject({ accountingProvider: 'xero', accountingExternalId: item!.ItemID });
+    const r = await refusal(admin.products.update({ id: product.id, serialised: false }));
+    expect(r.reason).toBe('SERIALISATION_LOCKED');
+  });
+
+  it('an answer lost after Xero stored the journal: looked up by its marker, posted once, never sent twice', async () => {
+    await drain();
+    const product = await plainProduct(admin);
+    const loc = await location(warehouse);
+    await drain(); // the product's item first
+    xero.faults.dropAnswers(1);
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 3,
+      glCode: '5150',
+      unitCost: 7,
+      idempotencyKey: key(),
+    });
+    await drainOnce(app.accounting);
+    const posting = await app.db.prisma.accountingPosting.findFirstOrThrow({ where: { entity: 'journal' }, orderBy: { id: 'desc' } });
+    expect(posting).toMatchObject({ state: 'pending', uncertain: true });
+    expect(journalsFor(`[ss:`).filter((j) => j.Narration.endsWith(`:${posting.id}]`))).toHaveLength(1);
+    // Past Xero's idempotency window, so a blind resend would make a second journal.
+    xero.clock.advance(7 * 60_000);
+    await app.db.prisma.accountingPosting.update({ where: { id: posting.id }, data: { nextAttemptAt: new Date(0) } });
+    await drain();
+    const after = await app.db.prisma.accountingPosting.findUniqueOrThrow({ where: { id: posting.id } });
+    expect(after).toMatchObject({ state: 'posted', uncertain: false });
+    expect(xero.journals().filter((j) => j.Narration.endsWith(`:${posting.id}]`))).toHaveLength(1);
+    expect(after.externalId).toBe(xero.journals().find((j) => j.Narration.endsWith(`:${posting.id}]`))!.ManualJournalID);
+  });
+
+  it('a mapping Xero would refuse fails before anything is sent, says what to fix, and posts once fixed and retried', async () => {
+    await drain();
+    await accountant.settings.update({ accounting: { adjustmentAccount: '630' } }); // INVENTORY type
+    const product = await plainProduct(admin);
+    const loc = await location(warehouse);
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 1,
+      glCode: '630',
+      unitCost: 4,
+      idempotencyKey: key(),
+    });
+    const calls = xero.calls.length;
+    await drain();
+    const failed = await accountant.accounting.postings({ state: 'failed' });
+    const mine = failed.items.at(-1)!;
+    expect(mine).toMatchObject({ lastErrorCode: 'ACCOUNT_INVALID' });
+    expect(mine.lastError).toMatch(/630 \(Inventory\) is an inventory-type account/);
+    expect(xero.calls.slice(calls).filter((c) => c.method === 'PUT')).toHaveLength(0);
+    expect((await accountant.accounting.status()).counts.failed).toBeGreaterThanOrEqual(1);
+
+    // The movement's own GL code was the inventory account: that posting needs a new movement; skip it with a reason.
+    expect((await refusal(accountant.accounting.retry({ ids: [mine.id + 100000] }))).reason).toBe('NOT_FOUND');
+    await accountant.accounting.skip({ ids: [mine.id], reason: 'Adjusted to the wrong account; corrected by a reversing adjustment' });
+    await accountant.settings.update({ accounting: { adjustmentAccount: '5150' } });
+    expect((await refusal(accountant.accounting.retry({ ids: [mine.id] }))).reason).toBe('POSTING_NOT_RETRYABLE');
+  });
+
+  it('a journal dated in a locked period fails with the lock date, and posts when re-dated to the first open day', async () => {
+    await drain();
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Auckland' }).format(new Date(app.accounting.now()));
+    xero.organisation = { ...xero.organisation, PeriodLockDate: today };
+    xero.clock.advance(2 * 60_000); // Stocksheet reads the lock date again after a minute
+    const product = await plainProduct(admin);
+    const loc = await location(warehouse);
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 2,
+      glCode: '5150',
+      unitCost: 1,
+      idempotencyKey: key(),
+    });
+    await drain();
+    const failed = (await accountant.accounting.postings({ state: 'failed' })).items.at(-1)!;
+    expect(failed.lastErrorCode).toBe('PERIOD_LOCKED');
+    expect(failed.lastError).toContain(`locked up to ${today}`);
+    const next = new Date(`${today}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    const open = next.toISOString().slice(0, 10);
+    await accountant.accounting.redate({ ids: [failed.id], date: open });
+    await drain();
+    const journal = xero.journals().find((j) => j.Narration.endsWith(`:${failed.id}]`));
+    expect(journal).toBeDefined();
+    expect(journal!.Date).toContain(open.slice(0, 4));
+    xero.organisation = { ...xero.organisation, PeriodLockDate: undefined };
+  });
+
+  it('a revoked connection pauses the queue and says reconnect; reconnecting sends what waited', async () => {
+    await drain();
+    xero.faults.revoke();
+    xero.faults.expireAccessTokens();
+    const product = await plainProduct(admin);
+    const loc = await location(warehouse);
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 5,
+      glCode: '5150',
+      unitCost: 1,
+      idempotencyKey: key(),
+    });
+    const result = await drainOnce(app.accounting);
+    expect(result.state).toBe('paused');
+    const status = await accountant.accounting.status();
+    expect(status.connected).toBe(false);
+    expect(status.pausedReason).toMatch(/reconnect/i);
+    expect(status.counts.pending).toBeGreaterThanOrEqual(1);
+    xero.faults.clear();
+    await connect();
+    await drain();
+    expect((await accountant.accounting.status()).counts.pending).toBe(0);
+  });
+});
+
+describe('the ledger and Xero agree', () => {
+  it('the posted journal lines per account add up to the subledger’s value per account', async () => {
+    await drain();
+    const posted = await app.db.prisma.accountingPosting.findMany({
+      where: { state: 'posted', entity: 'journal' },
+      select: { externalId: true, amount: true },
+    });
+    const ids = new Set(posted.map((p) => p.externalId));
+    const byAccount = new Map<string, number>();
+    for (const j of xero.journals().filter((j) => ids.has(j.ManualJournalID))) {
+      for (const l of j.JournalLines) byAccount.set(l.AccountCode, (byAccount.get(l.AccountCode) ?? 0) + cents(l.LineAmount));
+    }
+    // Stock on hand in Xero is the value of what Stocksheet posted: each posting's stock lines.
+    const [ledger] = await app.db.prisma.$queryRaw<{ value: string }[]>`
+      SELECT COALESCE(SUM(ROUND(v, 2)), 0)::text AS value FROM (
+        SELECT SUM(m.quantity * m.unit_cost) AS v
+        FROM accounting_posting p JOIN stock_movement m
+          ON m.tx_id = p.tx_id AND m.kind = p.kind AND m.document_type IS NOT DISTINCT FROM p.document_type AND m.document_id IS NOT DISTINCT FROM p.document_id
+        WHERE p.state = 'posted' AND p.entity = 'journal'
+        GROUP BY p.id) t`;
+    expect(byAccount.get('1410') ?? 0).toBe(cents(Number(ledger!.value)));
+    expect([...byAccount.values()].reduce((a, b) => a + b, 0)).toBe(0);
+  });
+});
