@@ -2,8 +2,13 @@
 // office-*.ts files are the only code in the add-in that calls `Excel` or `Office`. They follow
 // Office's guidance for large workbooks:
 // - big ranges are read and written a block of rows at a time, each request under Excel on the web's
-//   5 MB limit (see chunks.ts), one `context.sync()` per block (office-read.ts, office-write.ts);
-// - values first, then formats, and whole-range formats once at the end.
+//   5 MB limit (see chunks.ts), one `context.sync()` per block (office-read.ts, office-write.ts); a
+//   block Excel still refuses as too big (its payload codes, or the generic error Excel on the web
+//   has answered with) is split and sent again; a sheet's comments are read a page at a time and
+//   marks are batched by the size of their messages (office-marks.ts);
+// - values first, then formats, and whole-range formats once at the end; the columns a table names
+//   for serials, batches, SKUs and bays are then Text on every row, expiry columns yyyy-mm-dd, so
+//   what people type there later stays as typed.
 // They neither turn events off nor suspend calculation: the add-in registers no event handlers, and
 // calculation suspended by the API is left for the caller to redo, so Excel recalculates as usual
 // (only a person's formulas that depend on the cells written have anything to do).

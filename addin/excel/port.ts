@@ -49,12 +49,12 @@ export interface CellMark {
 export type Progress = (done: number, total: number) => void;
 
 export interface SelectionReader {
-  /** Values of the current selection (one area), read in chunks that stay under the request limit. */
+  /** Values of the current selection (one area) and what its cells show, read in chunks that stay under the request limit. */
   readSelection(onProgress?: Progress): Promise<SelectionValues>;
 }
 
 export interface SheetReader {
-  /** Values of a worksheet's used range (from A1), read in chunks like the selection. */
+  /** Values of a worksheet's used range (from A1) and what its cells show, read in chunks like the selection. */
   readSheet(sheet: string, onProgress?: Progress): Promise<SelectionValues>;
 }
 
