@@ -84,7 +84,7 @@ export interface ByteBatchOptions {
 export function planByteBatches(sizes: readonly number[], budgetBytes: number, options: ByteBatchOptions = {}): RowChunk[] {
   const { baseBytes = 0, separatorBytes = 0, maxItems = Infinity } = options;
   checkPositive('budgetBytes', budgetBytes);
-  checkPositive('maxItems', maxItems === Infinity ? 1 : maxItems);
+  if (!(maxItems >= 1)) throw new RangeError(`maxItems must be at least 1, not ${maxItems}.`);
   const chunks: RowChunk[] = [];
   let start = 0;
   let bytes = baseBytes;

@@ -3,6 +3,7 @@ import {
   DEFAULT_BUDGET_BYTES,
   DEFAULT_BYTES_PER_CELL,
   planRowChunks,
+  planByteBatches,
   planWriteChunks,
   utf8Length,
   type RowChunk,
@@ -142,5 +143,18 @@ describe('planWriteChunks', () => {
     expect(chunks.length).toBeGreaterThan(1);
     for (const { rowOffset, rowCount } of chunks) expect(json(rows.slice(rowOffset, rowOffset + rowCount))).toBeLessThanOrEqual(4_000_000);
     expect(() => planWriteChunks(rows, -5)).toThrow(RangeError);
+  });
+});
+
+describe('planByteBatches', () => {
+  it('fills each batch up to the budget or the item cap, whichever comes first; a big item goes alone', () => {
+    expect(planByteBatches([10, 10, 10, 10, 10], 25)).toEqual([
+      { rowOffset: 0, rowCount: 2 },
+      { rowOffset: 2, rowCount: 2 },
+      { rowOffset: 4, rowCount: 1 },
+    ]);
+    expect(planByteBatches([1, 1, 1, 1, 1], 1_000, { maxItems: 2 }).map((c) => c.rowCount)).toEqual([2, 2, 1]);
+    expect(planByteBatches([5, 50, 5], 20).map((c) => c.rowCount)).toEqual([1, 1, 1]);
+    expect(planByteBatches([], 20)).toEqual([]);
   });
 });
