@@ -1,8 +1,22 @@
 import { Prisma } from '../../db/generated/client.ts';
 import type { Accounting } from './runtime.ts';
 
-/** A relay holds what it claimed this long; past it (the process died) another takes it over. */
-export const CLAIM_LEASE_MS = 10 * 60_000;
+/**
+ * A relay holds what it claimed this long; past it (the process died, or is slow) another takes it
+ * over. Short is safe: a posting taken over after its request may have left is looked up, and
+ * within the provider's replay window sent again with the same key and body, so two relays sending
+ * it make one journal.
+ */
+export const CLAIM_LEASE_MS = 60_000;
+
+/**
+ * On the embedded database this process is the only one (the data folder's lock), so whatever is
+ * in flight was left by a process that died: it can be taken over now rather than after the lease.
+ */
+export async function releaseOrphans(accounting: Accounting): Promise<number> {
+  return accounting.db.prisma.$executeRaw`
+    UPDATE accounting_posting SET claimed_until = ${new Date(accounting.now() - 1)} WHERE state = 'in_flight'`;
+}
 
 export interface ClaimedPosting {
   id: number;

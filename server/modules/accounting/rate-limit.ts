@@ -6,6 +6,13 @@ import { PROVIDERS, type ProviderName } from './providers.ts';
 const CALL_LEASE_MS = 2 * 60_000;
 
 /**
+ * Windows are counted a little longer than the provider's: a call arrives there a moment after it
+ * starts here, so an exact window could let the provider see one call too many.
+ */
+const MINUTE = 60_000 + 1000;
+const SECOND = 1000 + 100;
+
+/**
  * Waits for a turn to call the provider within its limits, counted in the database so every
  * server process on it shares them: calls started in the last second, minute and day, calls in
  * flight, and any block a 429 (Retry-After) or a spent day set. Returns the call's id, to end it.
@@ -24,17 +31,17 @@ export async function startCall(accounting: Accounting, provider: ProviderName, 
       const [counts] = await tx.$queryRaw<
         { second: number; minute: number; day: number; open: number; oldest_minute: Date | null; oldest_second: Date | null }[]
       >`
-        SELECT COUNT(*) FILTER (WHERE started_at > ${at(1000)})::int AS second,
-               COUNT(*) FILTER (WHERE started_at > ${at(60_000)})::int AS minute,
+        SELECT COUNT(*) FILTER (WHERE started_at > ${at(SECOND)})::int AS second,
+               COUNT(*) FILTER (WHERE started_at > ${at(MINUTE)})::int AS minute,
                COUNT(*)::int AS day,
                COUNT(*) FILTER (WHERE ended_at IS NULL AND started_at > ${at(CALL_LEASE_MS)})::int AS open,
-               MIN(started_at) FILTER (WHERE started_at > ${at(60_000)}) AS oldest_minute,
-               MIN(started_at) FILTER (WHERE started_at > ${at(1000)}) AS oldest_second
+               MIN(started_at) FILTER (WHERE started_at > ${at(MINUTE)}) AS oldest_minute,
+               MIN(started_at) FILTER (WHERE started_at > ${at(SECOND)}) AS oldest_second
         FROM accounting_call WHERE provider = ${provider}::"AccountingProvider" AND started_at > ${at(86_400_000)}`;
       const c = counts!;
       if (limits.perDay !== null && c.day >= limits.perDay) return 60_000;
-      if (limits.perMinute !== null && c.minute >= limits.perMinute) return c.oldest_minute!.getTime() + 60_000 - now;
-      if (limits.perSecond !== null && c.second >= limits.perSecond) return c.oldest_second!.getTime() + 1000 - now;
+      if (limits.perMinute !== null && c.minute >= limits.perMinute) return c.oldest_minute!.getTime() + MINUTE - now;
+      if (limits.perSecond !== null && c.second >= limits.perSecond) return c.oldest_second!.getTime() + SECOND - now;
       if (limits.concurrent !== null && c.open >= limits.concurrent) return 50;
       const [row] = await tx.$queryRaw<{ id: bigint }[]>`
         INSERT INTO accounting_call (provider, started_at) VALUES (${provider}::"AccountingProvider", ${new Date(now)}) RETURNING id`;

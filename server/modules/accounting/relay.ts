@@ -181,7 +181,8 @@ async function settleResults(
  * a new request. Nothing is sent again before it has been looked for.
  */
 async function resolveUncertain(pass: Pass, postings: ClaimedPosting[]): Promise<ClaimedPosting[]> {
-  const since = new Date(Math.min(...postings.map((p) => p.first_sent_at!.getTime())) - 10 * 60_000);
+  // Two minutes before the first send: room for the two clocks to differ.
+  const since = new Date(Math.min(...postings.map((p) => p.first_sent_at!.getTime())) - 2 * 60_000);
   const found = await pass.client.findJournals(pass.accounting, pass.connection, new Set(postings.map((p) => markerOf(pass, p))), since);
   const left: ClaimedPosting[] = [];
   for (const p of postings) {

