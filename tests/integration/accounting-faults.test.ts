@@ -2,11 +2,17 @@
 // burst of 429s arrives; a server killed (SIGKILL) with postings in flight and started again. In
 // every case each journal reaches the Xero stand-in exactly once, nothing is lost, and Xero never
 // sees more than 60 calls in a minute or 5 at once. Runs on PGlite, or PostgreSQL with TEST_DATABASE_URL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accountingFor, type Accounting } from '../../server/modules/accounting/runtime.ts';
 import { drainOnce } from '../../server/modules/accounting/relay.ts';
 import { createClock, startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { apiClient } from '../helpers/api-client.ts';
 import { useTestApp } from '../helpers/app.ts';
+import { onPostgres } from '../helpers/database.ts';
+import { freePort, spawnServer, waitForHealth, type ServerProcess } from '../helpers/server-process.ts';
 import { location, plainProduct } from '../helpers/fixtures.ts';
 
 const app = useTestApp();
@@ -99,5 +105,88 @@ describe('two relays, lost answers and 429s', () => {
     const stats = xero.stats();
     expect(stats.maxPerMinute).toBeLessThanOrEqual(60);
     expect(stats.maxConcurrent).toBeLessThanOrEqual(5);
+  });
+});
+
+describe.runIf(!onPostgres)('a server killed with postings in flight', () => {
+  const spawned: ServerProcess[] = [];
+  afterAll(() => {
+    for (const server of spawned) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  });
+
+  it('posts them once after it starts again: what was sent is found by its marker, the rest is sent', { timeout: 240_000 }, async () => {
+    // Its own Xero on real time: the server process keeps its own clock.
+    const realXero = await startXeroStandIn();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksheet-kill-'));
+    const token = 'kill-test-admin-token-0123456789abcdef';
+    const port = await freePort();
+    const url = `http://localhost:${port}`;
+    const env = {
+      STOCKSHEET_DATA_DIR: dataDir,
+      PORT: String(port),
+      STOCKSHEET_ADMIN_TOKEN: token,
+      STOCKSHEET_XERO_API_URL: realXero.apiUrl,
+      STOCKSHEET_XERO_IDENTITY_URL: realXero.identityUrl,
+    };
+    try {
+      const first = spawnServer(env, 'node');
+      spawned.push(first);
+      await waitForHealth(first, url);
+      const api = apiClient(url, token);
+      await api.accounting.connect.mutate({
+        provider: 'xero',
+        clientId: realXero.clientId,
+        clientSecret: realXero.clientSecret,
+        tenantId: realXero.tenantId,
+        refreshToken: realXero.issueRefreshToken(),
+      });
+      await api.settings.update.mutate({ accounting: { stockAccount: '1410', adjustmentAccount: '5150' } });
+      const product = await api.products.create.mutate({ sku: 'KILL-1', name: 'Kept once', stockTracked: true });
+      const loc = await api.locations.create.mutate({ name: 'Kill store' });
+      await api.accounting.syncNow.mutate();
+      for (let i = 0; i < 3; i++)
+        await api.stock.adjust.mutate({
+          productId: product.id,
+          locationId: loc.id,
+          quantity: 1,
+          glCode: '5150',
+          unitCost: 2,
+          idempotencyKey: `kill-test-${i}`,
+        });
+      // Xero holds the next answer for 4 s; the server dies while it waits.
+      realXero.faults.slow(4000, 1);
+      const puts = () => realXero.calls.filter((c) => c.method === 'PUT' && c.path.endsWith('/ManualJournals')).length;
+      const before = puts();
+      void api.accounting.syncNow.mutate().catch(() => undefined);
+      await vi.waitFor(() => expect(puts()).toBeGreaterThan(before), { timeout: 30_000, interval: 20 });
+      first.child.kill('SIGKILL');
+      await first.exited;
+      await new Promise((resolve) => setTimeout(resolve, 4500)); // Xero finishes storing the journals
+
+      const second = spawnServer(env, 'node');
+      spawned.push(second);
+      await waitForHealth(second, url);
+      const again = apiClient(url, token);
+      await vi.waitFor(
+        async () => {
+          await again.accounting.syncNow.mutate();
+          expect((await again.accounting.status.query()).counts).toMatchObject({ pending: 0, in_flight: 0, failed: 0 });
+        },
+        { timeout: 60_000, interval: 500 },
+      );
+      const posted = (await again.accounting.postings.query({ state: 'posted' })).items.filter((p) => p.entity === 'journal');
+      expect(posted).toHaveLength(3);
+      for (const p of posted) {
+        const copies = realXero.journals().filter((j) => j.Narration.endsWith(`:${p.id}]`));
+        expect(
+          copies.map((j) => j.ManualJournalID),
+          `posting ${p.id}`,
+        ).toEqual([p.externalId]);
+      }
+      expect(second.output()).toContain('left in flight by a stopped server');
+    } finally {
+      await realXero.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

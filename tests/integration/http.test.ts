@@ -1,6 +1,5 @@
 // The real server over HTTP(S): health, auth, method override, superjson, request logs, admin
 // bootstrap and the self-signed certificate. Runs on PGlite, or on PostgreSQL with TEST_DATABASE_URL.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -19,6 +18,7 @@ import { createServer } from '../../server/http/server.ts';
 import type { AppRouter } from '../../server/router.ts';
 import { emptyPostgresDatabase, freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
 import { apiClient } from '../helpers/api-client.ts';
+import { freePort, spawnServer, waitForHealth, type ServerProcess } from '../helpers/server-process.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 const silent = pino({ level: 'silent' });
@@ -495,65 +495,6 @@ describe.runIf(!onPostgres)('HTTPS (STOCKSHEET_TLS=on)', () => {
 
 // ---------------------------------------------------------------------------------------------
 // `npm start` as a real process: SIGTERM, and one process per PGlite folder.
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface ServerProcess {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/**
- * Starts server/main.ts. `runner: 'tsx'` is what `npm start` runs (`tsx server/main.ts`), called
- * directly rather than through npx: `npm exec` does not pass SIGTERM on to its child (it exits 143
- * and leaves the server running), so signalling npx would test npm, not the server.
- * `runner: 'node'` (`node --import tsx server/main.ts`) is one process that gets the signal itself.
- * The tsx CLI relays a signal to its child and SIGKILLs it unless the child acknowledges within
- * 30 ms, which a server busy with a large request cannot: the in-flight test therefore uses 'node'.
- */
-function spawnServer(env: Record<string, string>, runner: 'tsx' | 'node' = 'tsx'): ServerProcess {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(base)) if (name === 'DATABASE_URL' || name === 'PORT' || name.startsWith('STOCKSHEET_')) delete base[name];
-  const [command, args] =
-    runner === 'tsx'
-      ? [path.join(ROOT, 'node_modules/.bin/tsx'), ['server/main.ts']]
-      : [process.execPath, ['--import', 'tsx', 'server/main.ts']];
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...base, STOCKSHEET_TLS: 'off', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function waitForHealth(server: ServerProcess, url: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`the server exited early:\n${server.output()}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`the server did not become healthy:\n${server.output()}`);
-}
 
 const spawned: ServerProcess[] = [];
 afterAll(async () => {
