@@ -9,7 +9,7 @@ export async function openWorkbook(): Promise<WorkbookPort | null> {
   // Worksheet custom properties (used to remember marked cells) arrived in ExcelApi 1.12.
   if (!Office.context.requirements.isSetSupported('ExcelApi', '1.12')) {
     throw new Error(
-      'This version of Excel is too old for Stocksheet: it needs ExcelApi 1.12 (Microsoft 365, Excel 2021 or Excel on the web).',
+      'This version of Excel is too old for Stocksheet: it needs ExcelApi 1.12 (Microsoft 365, Excel 2021, Excel on the web, or Excel on Mac or iPad 16.40 or later).',
     );
   }
   return createOfficeWorkbook();
