@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { drainOnce } from '../../server/modules/accounting/relay.ts';
 import { createClock, startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
 import { key, refusal, useTestApp } from '../helpers/app.ts';
-import { location, plainProduct, purchasableCodes, serialisedProduct } from '../helpers/fixtures.ts';
+import { location, plainProduct, purchasableCodes, sellableCodes, serialisedProduct } from '../helpers/fixtures.ts';
 
 const app = useTestApp();
 const admin = app.as('admin');
@@ -147,6 +147,50 @@ describe('posting', () => {
     // Again: nothing more goes.
     await drain();
     expect(xero.journals()).toHaveLength(before + 2);
+  });
+
+  it('a stocktake is one journal against its GL code, and a shipment one cost-of-sales journal', async () => {
+    await drain();
+    const before = xero.journals().length;
+    const product = await plainProduct(admin, sellableCodes);
+    const loc = await location(warehouse);
+    await warehouse.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 10,
+      glCode: '5150',
+      unitCost: 4,
+      idempotencyKey: key(),
+    });
+    const created = await warehouse.stocktakes.create({ locationId: loc.id, productIds: [product.id] });
+    await warehouse.stocktakes.start({ id: created.id });
+    await warehouse.stocktakes.submitCounts({
+      stocktakeId: created.id,
+      sheetKey: 'all',
+      rows: [{ productId: product.id, countedQuantity: 7 }],
+      idempotencyKey: key(),
+    });
+    await warehouse.stocktakes.review({ id: created.id });
+    await accountant.stocktakes.finalise({ stocktakeId: created.id, idempotencyKey: key(), glCode: '5150' });
+    const customer = await app.as('sales').customers.create({ name: `Customer ${key()}` });
+    const order = await app
+      .as('sales')
+      .salesOrders.create({ customerId: customer.id, locationId: loc.id, lines: [{ productId: product.id, quantity: 2, unitPrice: 9 }] });
+    const shipment = await warehouse.shipments.create({ salesOrderId: order.id });
+    await warehouse.shipments.ship({ id: shipment.id });
+    await drain();
+    const added = xero.journals().slice(before);
+    const lines = (narration: string) =>
+      added.find((j) => j.Narration.startsWith(narration))!.JournalLines.map((l) => [l.AccountCode, l.LineAmount]);
+    expect(added).toHaveLength(3);
+    expect(lines(`Stocktake #${created.id} variances`)).toEqual([
+      ['1410', -12],
+      ['5150', 12],
+    ]);
+    expect(lines(`Cost of goods sold: shipment #${shipment.id}`)).toEqual([
+      ['1410', -8],
+      ['310', 8],
+    ]);
   });
 
   it('the product became a Xero item on its first push: it is synced, and un-serialising it is refused', async () => {
