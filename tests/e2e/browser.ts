@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startApp, type RunningApp } from '../../server/app.ts';
+import type { Config } from '../../server/config.ts';
 import { buildAddinIfStale } from '../../server/http/addin-build.ts';
 import { OFFICE_JS_CDN_URL } from '../../server/http/static.ts';
 import { renderSheetGrid } from '../support/sheet-grid.ts';
@@ -19,12 +20,15 @@ if (!hasChromium) {
 export const SCREENSHOTS = path.join(ROOT, 'test-output/screenshots');
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 
-/** The real server on a fresh embedded database, serving the freshly built pane over HTTPS. */
-export async function startServer(): Promise<RunningApp & { cleanup(): Promise<void> }> {
+/**
+ * The real server on a fresh embedded database, serving the freshly built pane over HTTPS. `config`
+ * adds to its configuration (e.g. `accountingEndpoints` pointing at a stand-in).
+ */
+export async function startServer(config: Partial<Config> = {}): Promise<RunningApp & { cleanup(): Promise<void> }> {
   await buildAddinIfStale(() => undefined);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stocksheet-e2e-'));
   const app = await startApp(
-    { port: 0, dataDir, databaseUrl: undefined, tls: true, adminToken: ADMIN_TOKEN, logLevel: 'silent' },
+    { port: 0, dataDir, databaseUrl: undefined, tls: true, adminToken: ADMIN_TOKEN, logLevel: 'silent', ...config },
     pino({ level: 'silent' }),
   );
   return {
