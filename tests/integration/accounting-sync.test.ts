@@ -85,8 +85,22 @@ describe('connecting', () => {
       ).code,
     ).toBe('FORBIDDEN');
 
+    // Stock moved before the first connection is in the opening balance the accountant enters, not posted.
+    const early = await plainProduct(admin, { assetGlCode: '1410' });
+    const earlyLoc = await location(warehouse);
+    await warehouse.stock.adjust({
+      productId: early.id,
+      locationId: earlyLoc.id,
+      quantity: 2,
+      glCode: '5150',
+      unitCost: 3,
+      idempotencyKey: key(),
+    });
     const status = await connect();
     expect(status).toMatchObject({ provider: 'xero', connected: true, tenantId: xero.tenantId, pausedReason: null });
+    expect(status.counts).toMatchObject({ pending: 1, skipped: 1 }); // the product's item still goes
+    const [skipped] = (await accountant.accounting.postings({ state: 'skipped' })).items;
+    expect(skipped!.skippedReason).toMatch(/before Stocksheet was first connected to Xero/);
     const stored = await app.db.prisma.accountingConnection.findUniqueOrThrow({ where: { provider: 'xero' } });
     expect(stored.clientSecret).not.toContain(xero.clientSecret);
     expect(stored.refreshToken).toMatch(/^v1\./);
@@ -328,7 +342,7 @@ describe('the ledger and Xero agree', () => {
     const ids = new Set(posted.map((p) => p.externalId));
     const byAccount = new Map<string, number>();
     for (const j of xero.journals().filter((j) => ids.has(j.ManualJournalID))) {
-      for (const l of j.JournalLines) byAccount.set(l.AccountCode, (byAccount.get(l.AccountCode) ?? 0) + cents(l.LineAmount));
+      for (const l of j.JournalLines) byAccount.set(l.AccountCode!, (byAccount.get(l.AccountCode!) ?? 0) + cents(l.LineAmount));
     }
     // Stock on hand in Xero is the value of what Stocksheet posted: each posting's stock lines.
     const [ledger] = await app.db.prisma.$queryRaw<{ value: string }[]>`

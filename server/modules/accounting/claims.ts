@@ -90,7 +90,7 @@ export async function markSending(
 
 export type Outcome =
   | { state: 'posted'; externalId: string; amount?: string | null; warning?: string }
-  | { state: 'failed'; code: string; message: string }
+  | { state: 'failed'; code: string; message: string; amount?: string }
   | { state: 'skipped'; reason: string }
   /** Back in the queue: `uncertain` when it may have been applied; `forget` drops the request sent. */
   | { state: 'pending'; afterMs: number; uncertain?: boolean; message?: string; forget?: boolean };

@@ -169,7 +169,7 @@ async function settleResults(
     } else {
       // Xero's own lock-date refusal (its lock date moved since the chart was read) reads like ours.
       const code = /lock date/i.test(result.message) ? 'PERIOD_LOCKED' : 'PROVIDER_VALIDATION';
-      await settle(pass.accounting, p, { state: 'failed', code, message: result.message });
+      await settle(pass.accounting, p, { state: 'failed', code, message: result.message, amount: amounts?.get(p.id) });
     }
   }
   return posted;
@@ -252,7 +252,12 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
     }
     const problem = built.journal.lines.map((l) => accountProblem(l.account, roleOf(pass, l.account), facts.chart)).find((m) => m !== null);
     if (problem) {
-      await settle(accounting, p, { state: 'failed', code: 'ACCOUNT_INVALID', message: problem });
+      await settle(accounting, p, {
+        state: 'failed',
+        code: 'ACCOUNT_INVALID',
+        message: problem,
+        amount: centsText(built.journal.debitCents),
+      });
       continue;
     }
     const date = journalDate(p, pass.settings.timeZone);
@@ -260,6 +265,7 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
       await settle(accounting, p, {
         state: 'failed',
         code: 'PERIOD_LOCKED',
+        amount: centsText(built.journal.debitCents),
         message: `The journal is dated ${date}, but ${PROVIDERS[pass.provider].name} is locked up to ${facts.lockDate}: re-date it to the first open day, or ask the adviser to unlock the period, then retry.`,
       });
       continue;

@@ -46,10 +46,24 @@ export async function connect(accounting: Accounting, input: ConnectInput) {
     throw error;
   }
   await saveConnection(accounting, connection, tokens);
-  await accounting.db.prisma.settings.upsert({
-    where: { id: 1 },
-    create: { id: 1, accountingProvider: input.provider },
-    update: { accountingProvider: input.provider },
+  await accounting.db.prisma.$transaction(async (tx) => {
+    const settings = await tx.settings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {}, select: { accountingSince: true } });
+    const now = new Date(accounting.now());
+    await tx.settings.update({
+      where: { id: 1 },
+      data: { accountingProvider: input.provider, accountingSince: settings.accountingSince ?? now },
+    });
+    // The first connection is the baseline: what moved before it is in the opening balance the
+    // accountant enters in the ledger, so its journals are skipped (items are still pushed).
+    if (!settings.accountingSince) {
+      await tx.accountingPosting.updateMany({
+        where: { entity: 'journal', state: 'pending', occurredAt: { lt: now } },
+        data: {
+          state: 'skipped',
+          skippedReason: `Moved before Stocksheet was first connected to ${PROVIDERS[input.provider].name}: part of the opening balance.`,
+        },
+      });
+    }
   });
   accounting.wake?.();
   return status(accounting);

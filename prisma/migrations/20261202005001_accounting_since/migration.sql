@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "settings" ADD COLUMN     "accounting_since" TIMESTAMPTZ(3);
