@@ -68,24 +68,42 @@ export async function markSending(
   key: string,
   bodies: Map<number, unknown>,
 ): Promise<Set<number>> {
-  const held = new Set<number>();
   const now = new Date(accounting.now());
   const until = new Date(accounting.now() + CLAIM_LEASE_MS);
+  // One statement for the whole request: each row changes only while its claim is still this relay's.
+  const rows = await accounting.db.prisma.$queryRaw<{ id: number }[]>`
+    UPDATE accounting_posting p
+    SET request_key = ${key}, request_body = b.body, first_sent_at = COALESCE(p.first_sent_at, ${now}),
+        claimed_until = ${until}, updated_at = ${now}
+    FROM unnest(${claimed.map((c) => c.id)}::int[], ${claimed.map((c) => c.claimed_until)}::timestamptz[],
+                ${claimed.map((c) => JSON.stringify(bodies.get(c.id)))}::jsonb[]) AS b(id, claimed_until, body)
+    WHERE p.id = b.id AND p.state = 'in_flight' AND p.claimed_until = b.claimed_until
+    RETURNING p.id`;
+  const held = new Set(rows.map((r) => r.id));
   for (const posting of claimed) {
-    const changed = await accounting.db.prisma.$executeRaw`
-      UPDATE accounting_posting
-      SET request_key = ${key}, request_body = ${JSON.stringify(bodies.get(posting.id))}::jsonb,
-          first_sent_at = COALESCE(first_sent_at, ${now}), claimed_until = ${until}, updated_at = ${now}
-      WHERE id = ${posting.id} AND state = 'in_flight' AND claimed_until = ${posting.claimed_until}`;
-    if (changed === 1) {
-      held.add(posting.id);
-      posting.claimed_until = until;
-      posting.request_key = key;
-      posting.request_body = bodies.get(posting.id);
-      posting.first_sent_at ??= now;
-    }
+    if (!held.has(posting.id)) continue;
+    posting.claimed_until = until;
+    posting.request_key = key;
+    posting.request_body = bodies.get(posting.id);
+    posting.first_sent_at ??= now;
   }
   return held;
+}
+
+/** Many postings posted at once (a request's results): one statement, each row only while the claim is still this relay's. */
+export async function settlePosted(
+  accounting: Accounting,
+  posted: { posting: ClaimedPosting; externalId: string; amount: string | null }[],
+): Promise<void> {
+  if (posted.length === 0) return;
+  const now = new Date(accounting.now());
+  await accounting.db.prisma.$executeRaw`
+    UPDATE accounting_posting p
+    SET state = 'posted', external_id = b.external_id, amount = COALESCE(b.amount, p.amount), posted_at = ${now},
+        uncertain = false, last_error = NULL, last_error_code = NULL, claimed_until = NULL, updated_at = ${now}
+    FROM unnest(${posted.map((x) => x.posting.id)}::int[], ${posted.map((x) => x.posting.claimed_until)}::timestamptz[],
+                ${posted.map((x) => x.externalId)}::text[], ${posted.map((x) => x.amount)}::numeric[]) AS b(id, claimed_until, external_id, amount)
+    WHERE p.id = b.id AND p.state = 'in_flight' AND p.claimed_until = b.claimed_until`;
 }
 
 export type Outcome =

@@ -16,16 +16,24 @@ export function journalLabel(posting: Pick<ClaimedPosting, 'kind' | 'document_ty
   return LABELS[posting.kind as ValuedKind](posting.document_type, posting.document_id);
 }
 
-/** The movements of a posting's business event and the journal they make with these accounts. */
-export async function journalOf(db: Db, posting: ClaimedPosting, accounts: PostingAccounts): Promise<JournalResult> {
-  const movements = await db.$queryRaw<ValuedMovement[]>`
-    SELECT p.sku, m.quantity::text AS "quantity", m.unit_cost::text AS "unitCost", m.gl_code AS "glCode",
+/** The movements of each posting's business event (one query for them all) and the journal each makes with these accounts. */
+export async function journalsOf(db: Db, postings: ClaimedPosting[], accounts: PostingAccounts): Promise<Map<number, JournalResult>> {
+  const rows = await db.$queryRaw<(ValuedMovement & { posting_id: number })[]>`
+    SELECT q.id AS posting_id, p.sku, m.quantity::text AS "quantity", m.unit_cost::text AS "unitCost", m.gl_code AS "glCode",
            p.asset_gl_code AS "assetGlCode", p.cogs_gl_code AS "cogsGlCode"
-    FROM stock_movement m JOIN product p ON p.id = m.product_id
-    WHERE m.tx_id = ${posting.tx_id} AND m.kind = ${posting.kind}::"MovementKind"
-      AND m.document_type IS NOT DISTINCT FROM ${posting.document_type} AND m.document_id IS NOT DISTINCT FROM ${posting.document_id}
+    FROM accounting_posting q
+    JOIN stock_movement m ON m.tx_id = q.tx_id AND m.kind = q.kind
+      AND m.document_type IS NOT DISTINCT FROM q.document_type AND m.document_id IS NOT DISTINCT FROM q.document_id
+    JOIN product p ON p.id = m.product_id
+    WHERE q.id = ANY(${postings.map((p) => p.id)}::int[])
     ORDER BY m.id`;
-  return buildJournal(posting.kind as ValuedKind, movements, accounts);
+  const byPosting = new Map<number, ValuedMovement[]>();
+  for (const { posting_id, ...movement } of rows) {
+    const list = byPosting.get(posting_id);
+    if (list) list.push(movement);
+    else byPosting.set(posting_id, [movement]);
+  }
+  return new Map(postings.map((p) => [p.id, buildJournal(p.kind as ValuedKind, byPosting.get(p.id) ?? [], accounts)]));
 }
 
 /** The day the movement happened in the organisation's time zone (YYYY-MM-DD), unless re-dated. */

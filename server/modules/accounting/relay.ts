@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { accountProblem, ACCOUNT_ROLE_NAMES, centsText, type PostingAccounts } from '../../domain/journals.ts';
-import { claimPostings, markSending, settle, type ClaimedPosting, type Outcome } from './claims.ts';
+import { claimPostings, markSending, settle, settlePosted, type ClaimedPosting, type Outcome } from './claims.ts';
 import type { ElementResult, ProductForItem, ProviderClient } from './client.ts';
 import { providerFacts, type ProviderFactsNow } from './provider-facts.ts';
 import { loadConnection, pauseConnection, type StoredConnection } from './connection.ts';
 import { ProviderCallError } from './errors.ts';
-import { journalDate, journalLabel, journalOf } from './journal-source.ts';
+import { journalDate, journalLabel, journalsOf } from './journal-source.ts';
 import { PROVIDERS, type ProviderName } from './providers.ts';
 import { forgetOldCalls } from './rate-limit.ts';
 import type { Accounting } from './runtime.ts';
@@ -154,25 +154,30 @@ async function settleResults(
   results: ElementResult[],
   amounts?: Map<number, string>,
 ): Promise<number> {
-  let posted = 0;
+  const posted: { posting: ClaimedPosting; externalId: string; amount: string | null }[] = [];
   for (const [i, p] of postings.entries()) {
     const result = results[i]!;
-    if (result.ok) {
-      posted++;
+    if (result.ok && result.warnings.length === 0) {
+      posted.push({ posting: p, externalId: result.id, amount: amounts?.get(p.id) ?? null });
+    } else if (result.ok) {
       await settle(pass.accounting, p, {
         state: 'posted',
         externalId: result.id,
         amount: amounts?.get(p.id),
-        warning: result.warnings.length > 0 ? `Posted with warnings: ${result.warnings.join(' ')}` : undefined,
+        warning: `Posted with warnings: ${result.warnings.join(' ')}`,
       });
-      if (p.entity === 'item') await linkProduct(pass, p.product_id!, result.id);
     } else {
       // Xero's own lock-date refusal (its lock date moved since the chart was read) reads like ours.
       const code = /lock date/i.test(result.message) ? 'PERIOD_LOCKED' : 'PROVIDER_VALIDATION';
       await settle(pass.accounting, p, { state: 'failed', code, message: result.message, amount: amounts?.get(p.id) });
     }
   }
-  return posted;
+  await settlePosted(pass.accounting, posted);
+  for (const [i, p] of postings.entries()) {
+    const result = results[i]!;
+    if (result.ok && p.entity === 'item') await linkProduct(pass, p.product_id!, result.id);
+  }
+  return postings.filter((_, i) => results[i]!.ok).length;
 }
 
 /**
@@ -240,8 +245,9 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
   const bodies = new Map<number, unknown>();
   const amounts = new Map<number, string>();
   const ready: ClaimedPosting[] = [];
+  const journals = await journalsOf(accounting.db.prisma, fresh, pass.settings.accounts);
   for (const p of fresh.sort((a, b) => a.id - b.id)) {
-    const built = await journalOf(accounting.db.prisma, p, pass.settings.accounts);
+    const built = journals.get(p.id)!;
     if ('nothing' in built) {
       await settle(accounting, p, { state: 'skipped', reason: built.nothing });
       continue;
