@@ -50,6 +50,8 @@ async function drain() {
 }
 
 const cents = (n: number) => Math.round(n * 100);
+const adjust = (productId: number, locationId: number, quantity: number, unitCost: number, glCode = '5150') =>
+  warehouse.stock.adjust({ productId, locationId, quantity, glCode, unitCost, idempotencyKey: key() });
 const journalsFor = (narration: string) => xero.journals().filter((j) => j.Narration.includes(narration));
 
 async function connect() {
@@ -88,14 +90,7 @@ describe('connecting', () => {
     // Stock moved before the first connection is in the opening balance the accountant enters, not posted.
     const early = await plainProduct(admin, { assetGlCode: '1410' });
     const earlyLoc = await location(warehouse);
-    await warehouse.stock.adjust({
-      productId: early.id,
-      locationId: earlyLoc.id,
-      quantity: 2,
-      glCode: '5150',
-      unitCost: 3,
-      idempotencyKey: key(),
-    });
+    await adjust(early.id, earlyLoc.id, 2, 3, '5150');
     const status = await connect();
     expect(status).toMatchObject({ provider: 'xero', connected: true, tenantId: xero.tenantId, pausedReason: null });
     expect(status.counts).toMatchObject({ pending: 1, skipped: 1 }); // the product's item still goes
@@ -115,14 +110,7 @@ describe('posting', () => {
     const before = xero.journals().length;
     const product = await plainProduct(admin, { ...purchasableCodes, assetGlCode: '1410' });
     const loc = await location(warehouse);
-    await warehouse.stock.adjust({
-      productId: product.id,
-      locationId: loc.id,
-      quantity: 10,
-      glCode: '5150',
-      unitCost: 2.5,
-      idempotencyKey: key(),
-    });
+    await adjust(product.id, loc.id, 10, 2.5, '5150');
     const supplier = await admin.suppliers.create({ name: `Supplier ${key()}` });
     const order = await admin.purchaseOrders.create({
       supplierId: supplier.id,
@@ -168,14 +156,7 @@ describe('posting', () => {
     const before = xero.journals().length;
     const product = await plainProduct(admin, sellableCodes);
     const loc = await location(warehouse);
-    await warehouse.stock.adjust({
-      productId: product.id,
-      locationId: loc.id,
-      quantity: 10,
-      glCode: '5150',
-      unitCost: 4,
-      idempotencyKey: key(),
-    });
+    await adjust(product.id, loc.id, 10, 4, '5150');
     const created = await warehouse.stocktakes.create({ locationId: loc.id, productIds: [product.id] });
     await warehouse.stocktakes.start({ id: created.id });
     await warehouse.stocktakes.submitCounts({
@@ -224,14 +205,7 @@ describe('posting', () => {
     const loc = await location(warehouse);
     await drain(); // the product's item first
     xero.faults.dropAnswers(1);
-    await warehouse.stock.adjust({
-      productId: product.id,
-      locationId: loc.id,
-      quantity: 3,
-      glCode: '5150',
-      unitCost: 7,
-      idempotencyKey: key(),
-    });
+    await adjust(product.id, loc.id, 3, 7, '5150');
     await drainOnce(app.accounting);
     const posting = await app.db.prisma.accountingPosting.findFirstOrThrow({ where: { entity: 'journal' }, orderBy: { id: 'desc' } });
     expect(posting).toMatchObject({ state: 'pending', uncertain: true });
@@ -251,14 +225,7 @@ describe('posting', () => {
     await accountant.settings.update({ accounting: { adjustmentAccount: '630' } }); // INVENTORY type
     const product = await plainProduct(admin);
     const loc = await location(warehouse);
-    await warehouse.stock.adjust({
-      productId: product.id,
-      locationId: loc.id,
-      quantity: 1,
-      glCode: '630',
-      unitCost: 4,
-      idempotencyKey: key(),
-    });
+    await adjust(product.id, loc.id, 1, 4, '630');
     const calls = xero.calls.length;
     await drain();
     const failed = await accountant.accounting.postings({ state: 'failed' });
@@ -282,14 +249,7 @@ describe('posting', () => {
     xero.clock.advance(2 * 60_000); // Stocksheet reads the lock date again after a minute
     const product = await plainProduct(admin);
     const loc = await location(warehouse);
-    await warehouse.stock.adjust({
-      productId: product.id,
-      locationId: loc.id,
-      quantity: 2,
-      glCode: '5150',
-      unitCost: 1,
-      idempotencyKey: key(),
-    });
+    await adjust(product.id, loc.id, 2, 1, '5150');
     await drain();
     const failed = (await accountant.accounting.postings({ state: 'failed' })).items.at(-1)!;
     expect(failed.lastErrorCode).toBe('PERIOD_LOCKED');
@@ -311,14 +271,7 @@ describe('posting', () => {
     xero.faults.expireAccessTokens();
     const product = await plainProduct(admin);
     const loc = await location(warehouse);
-    await warehouse.stock.adjust({
-      productId: product.id,
-      locationId: loc.id,
-      quantity: 5,
-      glCode: '5150',
-      unitCost: 1,
-      idempotencyKey: key(),
-    });
+    await adjust(product.id, loc.id, 5, 1, '5150');
     const result = await drainOnce(app.accounting);
     expect(result.state).toBe('paused');
     const status = await accountant.accounting.status();

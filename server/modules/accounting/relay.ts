@@ -304,9 +304,11 @@ async function post(
     for (const p of sending) await settle(pass.accounting, p, { state: 'pending', afterMs: 0, uncertain: true });
     return 0;
   }
+  const send = sending[0]!.entity === 'item' ? pass.client.postItems : pass.client.postJournals;
   let results: ElementResult[];
   try {
-    results = await pass.client.postJournals(
+    // Items are matched by code: sending one again updates it, never makes a second.
+    results = await send(
       pass.accounting,
       pass.connection,
       sending.map((p) => bodies.get(p.id)),
@@ -346,24 +348,7 @@ async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number>
     ready.push(p);
   }
   if (ready.length === 0) return 0;
-  const key = requestKey(pass, ready, bodies);
-  const held = await markSending(accounting, ready, key, bodies);
-  const sending = ready.filter((p) => held.has(p.id));
-  if (sending.length === 0) return 0;
-  let results: ElementResult[];
-  try {
-    // Items are matched by code: sending one again updates it, never makes a second.
-    results = await pass.client.postItems(
-      accounting,
-      pass.connection,
-      sending.map((p) => bodies.get(p.id)),
-      key,
-    );
-  } catch (error) {
-    await settleFailure(pass, sending, error);
-    return 0;
-  }
-  return settleResults(pass, sending, results);
+  return post(pass, ready, requestKey(pass, ready, bodies), bodies);
 }
 
 async function productForItem(pass: Pass, productId: number): Promise<ProductForItem | null> {
