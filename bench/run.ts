@@ -5,6 +5,9 @@
 // at once against bare one-UPDATE transactions, and one 10,000-serial line suggested and allocated
 // against one set-based UPDATE. Last, reads and short writes answered while one request writes
 // 100,000 serials, on PGlite and on PostgreSQL (bench/embedded-load.ts; alone: npx tsx bench/embedded-load.ts).
+// Then the accounting figures (bench/accounting.ts; alone: npx tsx bench/accounting.ts): the requests and
+// the time to post a 50,000-line stocktake, 1,000 shipments and 10,000 adjustments to the Xero stand-in
+// under Xero's limits, against one request per batch of 50 and 60 requests a minute.
 //
 //   BENCH_DATABASE_URL  PostgreSQL server to use (default postgresql://postgres@127.0.0.1:5432/postgres);
 //                       a fresh database is created and dropped.
@@ -15,9 +18,12 @@
 //   BENCH_LOAD_SERIALS, BENCH_LOAD_READERS, BENCH_LOAD_WRITERS, BENCH_LOAD_PAUSE_MS
 //                       the big write (100000 serials), reading clients (4), short-writing clients (4),
 //                       pause between a client's requests (50 ms).
+//   BENCH_ACCOUNTING_SHIPMENTS, BENCH_ACCOUNTING_ADJUSTMENTS, BENCH_ACCOUNTING_SCALE, BENCH_ACCOUNTING_ITEMS
+//                       see bench/accounting.ts.
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { startApp } from '../server/app.ts';
+import { accountingBench, printAccountingBench } from './accounting.ts';
 import { allocationBench } from './allocation.ts';
 import { printLoadBench } from './embedded-load.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
@@ -194,3 +200,6 @@ console.log(
 
 // Reads and short writes during a 100,000-serial write, on PGlite and on PostgreSQL (issue 11).
 await printLoadBench(serverUrl);
+
+// Requests and drain time of the accounting relay against the Xero stand-in (issue 13).
+printAccountingBench(await accountingBench(serverUrl));

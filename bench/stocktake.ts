@@ -9,12 +9,14 @@ const BAYS = 10;
 /**
  * A 50,000-line stocktake (5,000 products in 10 bays) through the API: start (freeze), submit one
  * sheet per bay, compute variances, move to review, finalise. One line in a hundred is counted one short.
- * The stock is set up directly in the tables (setup is not what is measured).
+ * The stock is set up directly in the tables (setup is not what is measured). `beforeFinalise`, when
+ * given, runs (untimed) once the stocktake is in review, just before it is finalised.
  */
 export async function stocktakeBench(
   api: ReturnType<typeof createTRPCClient<AppRouter>>,
   prisma: PrismaClient,
   seconds: (work: () => Promise<unknown>) => Promise<number>,
+  options: { beforeFinalise?: () => Promise<unknown> } = {},
 ) {
   const location = await api.locations.create.mutate({ name: `Stocktake bench ${randomUUID().slice(0, 8)}` });
   const bays: number[] = [];
@@ -49,6 +51,7 @@ export async function stocktakeBench(
     lines = (await api.stocktakes.variances.query({ stocktakeId: stocktake.id })).lines.length;
   });
   await api.stocktakes.review.mutate({ id: stocktake.id }); // review is the approval step before finalising (not timed)
+  await options.beforeFinalise?.();
   timings.finalise = await seconds(() => api.stocktakes.finalise.mutate({ stocktakeId: stocktake.id, idempotencyKey: randomUUID() }));
   if (lines !== PRODUCTS * BAYS) throw new Error(`expected ${PRODUCTS * BAYS} variance lines, got ${lines}`);
   return { lines, ...timings, total: timings.start + timings.submit + timings.variances + timings.finalise };
