@@ -11,6 +11,7 @@ import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
 import { startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
+import { STAND_IN_MAPPING } from '../support/xero/stocksheet.ts';
 import {
   ADMIN_TOKEN,
   connectPane,
@@ -26,14 +27,7 @@ import {
 type Server = Awaited<ReturnType<typeof startServer>>;
 const column = (name: (typeof FAILED_COLUMNS)[number]) => FAILED_COLUMNS.indexOf(name);
 
-const MAPPING = {
-  stockAccount: '1410',
-  costOfSalesAccount: '310',
-  receivedNotBilledAccount: '2150',
-  adjustmentAccount: '5150',
-  openingBalanceAccount: '3100',
-  timezone: 'Pacific/Auckland',
-};
+const MAPPING = STAND_IN_MAPPING;
 
 describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel against the Xero stand-in', () => {
   let xero: XeroStandIn;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accountingFor, type Accounting } from '../../server/modules/accounting/runtime.ts';
 import { drainOnce } from '../../server/modules/accounting/relay.ts';
 import { createClock, startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
+import { STAND_IN_MAPPING, useStandIn } from '../support/xero/stocksheet.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,12 +27,7 @@ let xero: XeroStandIn;
 beforeAll(async () => {
   const clock = createClock({ scale: SCALE });
   xero = await startXeroStandIn({ clock });
-  Object.assign(app.accounting, {
-    endpoints: { ...app.accounting.endpoints, xero: { apiUrl: xero.apiUrl, identityUrl: xero.identityUrl } },
-    now: () => clock.now(),
-    sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms / SCALE)),
-    requestTimeoutMs: 5000 * SCALE,
-  });
+  useStandIn(app.accounting, xero, clock, SCALE, 5000 * SCALE);
   await admin.accounting.connect({
     provider: 'xero',
     clientId: xero.clientId,
@@ -39,15 +35,7 @@ beforeAll(async () => {
     tenantId: xero.tenantId,
     refreshToken: xero.issueRefreshToken(),
   });
-  await admin.settings.update({
-    accounting: {
-      stockAccount: '1410',
-      costOfSalesAccount: '310',
-      receivedNotBilledAccount: '2150',
-      adjustmentAccount: '5150',
-      openingBalanceAccount: '3100',
-    },
-  });
+  await admin.settings.update({ accounting: STAND_IN_MAPPING });
 }, 60_000);
 afterAll(() => xero?.close());
 
@@ -141,7 +129,7 @@ describe.runIf(!onPostgres)('a server killed with postings in flight', () => {
         tenantId: realXero.tenantId,
         refreshToken: realXero.issueRefreshToken(),
       });
-      await api.settings.update.mutate({ accounting: { stockAccount: '1410', adjustmentAccount: '5150' } });
+      await api.settings.update.mutate({ accounting: STAND_IN_MAPPING });
       const product = await api.products.create.mutate({ sku: 'KILL-1', name: 'Kept once', stockTracked: true });
       const loc = await api.locations.create.mutate({ name: 'Kill store' });
       await api.accounting.syncNow.mutate();

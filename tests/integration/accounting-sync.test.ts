@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { drainOnce } from '../../server/modules/accounting/relay.ts';
 import { createClock, startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
+import { STAND_IN_MAPPING, useStandIn } from '../support/xero/stocksheet.ts';
 import { key, refusal, useTestApp } from '../helpers/app.ts';
 import { location, plainProduct, purchasableCodes, sellableCodes, serialisedProduct } from '../helpers/fixtures.ts';
 
@@ -13,14 +14,7 @@ const admin = app.as('admin');
 const accountant = app.as('accountant');
 const warehouse = app.as('warehouse');
 
-const MAPPING = {
-  stockAccount: '1410',
-  costOfSalesAccount: '310',
-  receivedNotBilledAccount: '2150',
-  adjustmentAccount: '5150',
-  openingBalanceAccount: '3100',
-  timezone: 'Pacific/Auckland',
-};
+const MAPPING = STAND_IN_MAPPING;
 
 let xero: XeroStandIn;
 const scale = 1;
@@ -28,12 +22,7 @@ const scale = 1;
 beforeAll(async () => {
   const clock = createClock({ scale });
   xero = await startXeroStandIn({ clock });
-  Object.assign(app.accounting, {
-    endpoints: { ...app.accounting.endpoints, xero: { apiUrl: xero.apiUrl, identityUrl: xero.identityUrl } },
-    now: () => clock.now(),
-    sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms / scale)),
-    requestTimeoutMs: 5000,
-  });
+  useStandIn(app.accounting, xero, clock, scale);
 });
 afterAll(() => xero?.close());
 
