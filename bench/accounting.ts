@@ -44,6 +44,7 @@ import { createDocument, deliverDocument } from '../server/modules/sales/fulfilm
 import { ensureAdmin } from '../server/modules/users/service.ts';
 import { apiClient } from '../tests/helpers/api-client.ts';
 import { createClock, startXeroStandIn, type XeroCall, type XeroStandIn } from '../tests/support/xero/index.ts';
+import { STAND_IN_MAPPING } from '../tests/support/xero/stocksheet.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
 import { stocktakeBench } from './stocktake.ts';
 
@@ -54,20 +55,13 @@ const CLIENTS = Number(process.env.BENCH_ACCOUNTING_CLIENTS ?? 4);
 const PUSH_ITEMS = process.env.BENCH_ACCOUNTING_ITEMS === '1';
 /** Products the shipments and adjustments are spread over. */
 const PRODUCTS = 10;
-/** The relay's tick (the server's default, STOCKSHEET_RELAY_INTERVAL_MS unset), on the relay's clock. */
+/** The relay's tick (the server's default), on the relay's clock. */
 const RELAY_INTERVAL_MS = 5000;
 const ADMIN_TOKEN = 'bench-accounting-admin-token-0123456789abcdef';
 /** The reason the stocktake's item postings are skipped with (unless BENCH_ACCOUNTING_ITEMS=1). */
 const BENCH_SKIP = 'bench: the stocktake products’ items are not measured';
 const XERO = PROVIDERS.xero;
-const MAPPING = {
-  stockAccount: '1410',
-  costOfSalesAccount: '310',
-  receivedNotBilledAccount: '2150',
-  adjustmentAccount: '5150',
-  openingBalanceAccount: '3100',
-  timezone: 'Pacific/Auckland',
-};
+const MAPPING = STAND_IN_MAPPING;
 
 /** What one drain of the queue took: the requests that reached the stand-in, by what they were. */
 export interface Drain {

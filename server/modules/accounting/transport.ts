@@ -61,9 +61,9 @@ export async function send(accounting: Accounting, provider: ProviderName, reque
       problem: response.headers.get('x-rate-limit-problem') ?? 'unknown',
     });
   }
-  // Spent before the provider says so: stop until the window turns (Xero's headers).
+  // The day's calls spent (Xero's header): stop for an hour rather than meet a 429 on each try. The
+  // minute is counted here already (startCall waits for the oldest call to leave the window).
   if (response.headers.get('x-daylimit-remaining') === '0') await blockCalls(accounting, provider, accounting.now() + 3_600_000);
-  else if (response.headers.get('x-minlimit-remaining') === '0') await blockCalls(accounting, provider, accounting.now() + 60_000);
   if (response.status >= 500) throw uncertain(`${provider} answered ${response.status}: it may have been applied.`);
   return { status: response.status, headers: response.headers, body };
 }
