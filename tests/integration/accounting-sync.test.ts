@@ -89,6 +89,8 @@ describe('connecting', () => {
     expect(stored.clientSecret).not.toContain(xero.clientSecret);
     expect(stored.refreshToken).toMatch(/^v1\./);
     await accountant.settings.update({ accounting: MAPPING });
+    // The mapping is the accountant's; the other settings stay the admin's, also sent together with it.
+    expect((await refusal(accountant.settings.update({ baseCurrency: 'NZD', accounting: MAPPING }))).code).toBe('FORBIDDEN');
     expect((await admin.settings.get()).accounting).toEqual(MAPPING);
   });
 });
@@ -198,6 +200,10 @@ describe('posting', () => {
     await drainOnce(app.accounting);
     const posting = await app.db.prisma.accountingPosting.findFirstOrThrow({ where: { entity: 'journal' }, orderBy: { id: 'desc' } });
     expect(posting).toMatchObject({ state: 'pending', uncertain: true });
+    // It may be in Xero: nobody may skip it until the relay has looked.
+    const skipped = await refusal(accountant.accounting.skip({ ids: [posting.id], reason: 'not wanted' }));
+    expect(skipped).toMatchObject({ reason: 'POSTING_NOT_SKIPPABLE' });
+    expect(skipped.message).toContain(`#${posting.id} may already be in the accounting system`);
     expect(journalsFor(`[ss:`).filter((j) => j.Narration.endsWith(`:${posting.id}]`))).toHaveLength(1);
     // Past Xero's idempotency window, so a blind resend would make a second journal.
     xero.clock.advance(7 * 60_000);
@@ -209,7 +215,7 @@ describe('posting', () => {
     expect(after.externalId).toBe(xero.journals().find((j) => j.Narration.endsWith(`:${posting.id}]`))!.ManualJournalID);
   });
 
-  it('a mapping Xero would refuse fails before anything is sent, says what to fix, and posts once fixed and retried', async () => {
+  it('a mapping Xero would refuse fails before anything is sent and says what to fix; it is not re-datable, and skipped it cannot be retried', async () => {
     await drain();
     await accountant.settings.update({ accounting: { adjustmentAccount: '630' } }); // INVENTORY type
     const product = await plainProduct(admin);
@@ -226,6 +232,9 @@ describe('posting', () => {
 
     // The movement's own GL code was the inventory account: that posting needs a new movement; skip it with a reason.
     expect((await refusal(accountant.accounting.retry({ ids: [mine.id + 100000] }))).reason).toBe('NOT_FOUND');
+    const redated = await refusal(accountant.accounting.redate({ ids: [mine.id], date: '2030-01-01' }));
+    expect(redated).toMatchObject({ reason: 'POSTING_NOT_REDATABLE' });
+    expect(redated.message).toContain(`#${mine.id} failed for another reason`);
     await accountant.accounting.skip({ ids: [mine.id], reason: 'Adjusted to the wrong account; corrected by a reversing adjustment' });
     await accountant.settings.update({ accounting: { adjustmentAccount: '5150' } });
     expect((await refusal(accountant.accounting.retry({ ids: [mine.id] }))).reason).toBe('POSTING_NOT_RETRYABLE');

@@ -21,6 +21,14 @@ const useStyles = makeStyles({
 
 const EMPTY = { clientId: '', clientSecret: '', tenantId: '', refreshToken: '' };
 
+/** The connect form's fields; the secrets are password fields the browser does not fill in. */
+const CONNECT_FIELDS: { field: keyof typeof EMPTY; label: string; secret: boolean }[] = [
+  { field: 'clientId', label: 'Client id', secret: false },
+  { field: 'clientSecret', label: 'Client secret', secret: true },
+  { field: 'tenantId', label: 'Tenant id', secret: false },
+  { field: 'refreshToken', label: 'Refresh token', secret: true },
+];
+
 /**
  * The connection and the queue at a glance: the provider, connected or why not (a paused queue says
  * "reconnect"), the postings by state and the last one posted. Admins connect, reconnect and
@@ -151,30 +159,17 @@ export function ConnectionCard(props: {
               ? 'Reconnect with a new refresh token from the Xero app (the old one is spent or revoked).'
               : 'Connect Xero with your app’s client id and secret, the organisation (tenant) id and a refresh token.'}
           </Text>
-          <Field label="Client id" required>
-            <Input value={form.clientId} onChange={set('clientId')} name="clientId" autoComplete="off" />
-          </Field>
-          <Field label="Client secret" required>
-            <Input
-              value={form.clientSecret}
-              onChange={set('clientSecret')}
-              name="clientSecret"
-              type="password"
-              autoComplete="new-password"
-            />
-          </Field>
-          <Field label="Tenant id" required>
-            <Input value={form.tenantId} onChange={set('tenantId')} name="tenantId" autoComplete="off" />
-          </Field>
-          <Field label="Refresh token" required>
-            <Input
-              value={form.refreshToken}
-              onChange={set('refreshToken')}
-              name="refreshToken"
-              type="password"
-              autoComplete="new-password"
-            />
-          </Field>
+          {CONNECT_FIELDS.map(({ field, label, secret }) => (
+            <Field key={field} label={label} required>
+              <Input
+                value={form[field]}
+                onChange={set(field)}
+                name={field}
+                type={secret ? 'password' : 'text'}
+                autoComplete={secret ? 'new-password' : 'off'}
+              />
+            </Field>
+          ))}
           <div className={styles.actions}>
             <Button appearance="primary" type="submit" disabled={task.busy || !complete}>
               {paused ? 'Reconnect' : 'Connect'}

@@ -110,8 +110,8 @@ export type Outcome =
   | { state: 'posted'; externalId: string; amount?: string | null; warning?: string }
   | { state: 'failed'; code: string; message: string; amount?: string }
   | { state: 'skipped'; reason: string }
-  /** Back in the queue: `uncertain` when it may have been applied; `forget` drops the request sent. */
-  | { state: 'pending'; afterMs: number; uncertain?: boolean; message?: string; forget?: boolean };
+  /** Back in the queue: `uncertain` when it may have been applied. */
+  | { state: 'pending'; afterMs: number; uncertain?: boolean; message?: string };
 
 /** Ends this relay's claim on a posting with its outcome (only while the claim is still its own). */
 export async function settle(accounting: Accounting, posting: ClaimedPosting, outcome: Outcome): Promise<void> {
@@ -144,7 +144,6 @@ export async function settle(accounting: Accounting, posting: ClaimedPosting, ou
               nextAttemptAt: new Date(accounting.now() + outcome.afterMs),
               ...(outcome.uncertain !== undefined ? { uncertain: outcome.uncertain } : {}),
               ...(outcome.message ? { lastError: outcome.message } : {}),
-              ...(outcome.forget ? { requestKey: null, requestBody: Prisma.DbNull, firstSentAt: null } : {}),
             };
   await accounting.db.prisma.accountingPosting.updateMany({ where: mine, data: { ...data, claimedUntil: null } });
 }

@@ -57,7 +57,7 @@ export async function drainOnce(accounting: Accounting, log?: Logger): Promise<D
         openingBalanceAccount: settings.openingBalanceAccount,
       },
       timeZone: settings.accountingTimezone,
-      installationId: await installationId(accounting),
+      installationId: settings.installationId ?? (await makeInstallationId(accounting)),
     },
   };
   await forgetOldCalls(accounting);
@@ -82,8 +82,8 @@ export async function drainOnce(accounting: Accounting, log?: Logger): Promise<D
   return { state: 'idle', sent };
 }
 
-/** Names this installation in markers (made once). */
-async function installationId(accounting: Accounting): Promise<string> {
+/** Names this installation in markers: made on the first pass that has work, then read with the settings. */
+async function makeInstallationId(accounting: Accounting): Promise<string> {
   const [row] = await accounting.db.prisma.$queryRaw<{ installation_id: string }[]>`
     UPDATE settings SET installation_id = COALESCE(installation_id, substr(md5(random()::text), 1, 8)) WHERE id = 1 RETURNING installation_id`;
   return row!.installation_id;
@@ -173,10 +173,13 @@ async function settleResults(
     }
   }
   await settlePosted(pass.accounting, posted);
-  for (const [i, p] of postings.entries()) {
-    const result = results[i]!;
-    if (result.ok && p.entity === 'item') await linkProduct(pass, p.product_id!, result.id);
-  }
+  await linkProducts(
+    pass,
+    postings.flatMap((p, i) => {
+      const result = results[i]!;
+      return result.ok && p.entity === 'item' ? [{ productId: p.product_id!, externalId: result.id }] : [];
+    }),
+  );
   return postings.filter((_, i) => results[i]!.ok).length;
 }
 
@@ -331,10 +334,14 @@ async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number>
     await release(pass, claimed, error);
     return 0;
   }
+  const products = await productsForItems(
+    pass,
+    claimed.map((p) => p.product_id!),
+  );
   const bodies = new Map<number, unknown>();
   const ready: ClaimedPosting[] = [];
   for (const p of claimed) {
-    const product = await productForItem(pass, p.product_id!);
+    const product = products.get(p.product_id!);
     if (!product) {
       await settle(accounting, p, { state: 'skipped', reason: `The product is linked to another accounting system.` });
       continue;
@@ -351,29 +358,37 @@ async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number>
   return post(pass, ready, requestKey(pass, ready, bodies), bodies);
 }
 
-async function productForItem(pass: Pass, productId: number): Promise<ProductForItem | null> {
-  const p = await pass.accounting.db.prisma.product.findUniqueOrThrow({ where: { id: productId } });
-  if (p.accountingProvider && p.accountingProvider !== pass.provider) return null;
-  return {
-    id: p.id,
-    sku: p.sku,
-    name: p.name,
-    sellable: p.sellable,
-    purchasable: p.purchasable,
-    stockTracked: p.stockTracked,
-    saleGlCode: p.saleGlCode,
-    sellingTaxRate: p.sellingTaxRate,
-    purchaseGlCode: p.purchaseGlCode,
-    purchaseTaxRate: p.purchaseTaxRate,
-    assetGlCode: p.assetGlCode,
-    externalId: p.accountingProvider === pass.provider ? p.accountingExternalId : null,
-  };
+/** The claimed items' products, as they are now; a product linked to another accounting system is left out. */
+async function productsForItems(pass: Pass, productIds: number[]): Promise<Map<number, ProductForItem>> {
+  const rows = await pass.accounting.db.prisma.product.findMany({ where: { id: { in: productIds } } });
+  const mine = rows.filter((p) => !p.accountingProvider || p.accountingProvider === pass.provider);
+  return new Map(
+    mine.map((p) => [
+      p.id,
+      {
+        id: p.id,
+        sku: p.sku,
+        name: p.name,
+        sellable: p.sellable,
+        purchasable: p.purchasable,
+        stockTracked: p.stockTracked,
+        saleGlCode: p.saleGlCode,
+        sellingTaxRate: p.sellingTaxRate,
+        purchaseGlCode: p.purchaseGlCode,
+        purchaseTaxRate: p.purchaseTaxRate,
+        assetGlCode: p.assetGlCode,
+        externalId: p.accountingProvider === pass.provider ? p.accountingExternalId : null,
+      },
+    ]),
+  );
 }
 
-/** The first successful push makes the product synced (un-serialising it is refused from then on). */
-async function linkProduct(pass: Pass, productId: number, externalId: string): Promise<void> {
-  await pass.accounting.db.prisma.product.updateMany({
-    where: { id: productId, accountingExternalId: null },
-    data: { accountingProvider: pass.provider, accountingExternalId: externalId, accountingLinkedAt: new Date(pass.accounting.now()) },
-  });
+/** The first successful push makes each product synced (un-serialising it is refused from then on): one statement. */
+async function linkProducts(pass: Pass, links: { productId: number; externalId: string }[]): Promise<void> {
+  if (links.length === 0) return;
+  await pass.accounting.db.prisma.$executeRaw`
+    UPDATE product p SET accounting_provider = ${pass.provider}::"AccountingProvider", accounting_external_id = l.external_id,
+                         accounting_linked_at = ${new Date(pass.accounting.now())}
+    FROM unnest(${links.map((l) => l.productId)}::int[], ${links.map((l) => l.externalId)}::text[]) AS l(product_id, external_id)
+    WHERE p.id = l.product_id AND p.accounting_external_id IS NULL`;
 }

@@ -1,7 +1,9 @@
+import { inTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { page } from '../pagination.ts';
 import { loadConnection, saveConnection } from './connection.ts';
 import { ProviderCallError } from './errors.ts';
+import { forgetProviderFacts } from './provider-facts.ts';
 import { PROVIDERS, type ProviderName } from './providers.ts';
 import { CLIENTS, drainOnce } from './relay.ts';
 import type { Accounting } from './runtime.ts';
@@ -46,7 +48,7 @@ export async function connect(accounting: Accounting, input: ConnectInput) {
     throw error;
   }
   await saveConnection(accounting, connection, tokens);
-  await accounting.db.prisma.$transaction(async (tx) => {
+  await inTransaction(accounting.db.prisma, async (tx) => {
     const settings = await tx.settings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {}, select: { accountingSince: true } });
     const now = new Date(accounting.now());
     await tx.settings.update({
@@ -130,25 +132,34 @@ export async function postings(accounting: Accounting, input: { state?: State; c
   );
 }
 
+interface PostingFacts {
+  id: number;
+  state: State;
+  entity: 'journal' | 'item';
+  uncertain: boolean;
+  last_error_code: string | null;
+}
+
+/**
+ * Changes the named postings all together, or refuses them all: each must pass `why` (null when it
+ * may, else what it is: "#12 is posted"), under the rows' locks so the relay cannot change them meanwhile.
+ */
 async function change(
   accounting: Accounting,
   ids: number[],
-  from: State[],
   reason: 'POSTING_NOT_RETRYABLE' | 'POSTING_NOT_SKIPPABLE' | 'POSTING_NOT_REDATABLE',
-  verb: string,
+  rule: string,
+  why: (posting: PostingFacts) => string | null,
   data: object,
 ) {
-  return accounting.db.prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: number; state: State }[]>`
-      SELECT id, state::text AS state FROM accounting_posting WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
+  return inTransaction(accounting.db.prisma, async (tx) => {
+    const rows = await tx.$queryRaw<PostingFacts[]>`
+      SELECT id, state::text AS state, entity::text AS entity, uncertain, last_error_code
+      FROM accounting_posting WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
     const missing = ids.filter((id) => !rows.some((r) => r.id === id));
     if (missing.length > 0) throw new DomainError('NOT_FOUND', `Posting ${missing.join(', ')} does not exist.`);
-    const wrong = rows.filter((r) => !from.includes(r.state));
-    if (wrong.length > 0)
-      throw new DomainError(
-        reason,
-        `Only ${from.join(' or ')} postings can be ${verb}: ${wrong.map((r) => `#${r.id} is ${r.state.replace('_', ' ')}`).join(', ')}. Nothing was changed.`,
-      );
+    const wrong = rows.map(why).filter((w): w is string => w !== null);
+    if (wrong.length > 0) throw new DomainError(reason, `${rule}: ${wrong.join(', ')}. Nothing was changed.`);
     await tx.accountingPosting.updateMany({ where: { id: { in: ids } }, data });
     return { changed: ids.length };
   });
@@ -156,7 +167,7 @@ async function change(
 
 /** A failed posting is sent again, built afresh from the ledger with today's mapping (a new version, so a new key). */
 export async function retry(accounting: Accounting, ids: number[]) {
-  const result = await change(accounting, ids, ['failed'], 'POSTING_NOT_RETRYABLE', 'retried', {
+  const result = await change(accounting, ids, 'POSTING_NOT_RETRYABLE', 'Only failed postings can be retried', notFailed, {
     state: 'pending',
     nextAttemptAt: new Date(accounting.now()),
     version: { increment: 1 },
@@ -166,23 +177,51 @@ export async function retry(accounting: Accounting, ids: number[]) {
   return result;
 }
 
+const isState = (p: PostingFacts) => `#${p.id} is ${p.state.replace('_', ' ')}`;
+const notFailed = (p: PostingFacts) => (p.state === 'failed' ? null : isState(p));
+
+/**
+ * A posting nobody will send. Not one whose request may already have reached the accounting system
+ * (uncertain): it may be there, and skipping it would hide a journal the ledger holds.
+ */
 export function skip(accounting: Accounting, ids: number[], reason: string) {
-  return change(accounting, ids, ['pending', 'failed'], 'POSTING_NOT_SKIPPABLE', 'skipped', { state: 'skipped', skippedReason: reason });
+  return change(
+    accounting,
+    ids,
+    'POSTING_NOT_SKIPPABLE',
+    'Only pending or failed postings whose request has not gone can be skipped',
+    (p) =>
+      p.state !== 'pending' && p.state !== 'failed'
+        ? isState(p)
+        : p.uncertain
+          ? `#${p.id} may already be in the accounting system (its answer was lost): let the relay look it up first`
+          : null,
+    { state: 'skipped', skippedReason: reason },
+  );
 }
 
 /** A journal refused for a locked period is dated again (the first open day, by default) and retried. */
 export async function redate(accounting: Accounting, ids: number[], date: string) {
-  const result = await change(accounting, ids, ['failed'], 'POSTING_NOT_REDATABLE', 're-dated', {
-    redatedTo: new Date(`${date}T00:00:00Z`),
-    state: 'pending',
-    nextAttemptAt: new Date(accounting.now()),
-    version: { increment: 1 },
-  });
+  const result = await change(
+    accounting,
+    ids,
+    'POSTING_NOT_REDATABLE',
+    'Only journals refused for a locked period can be re-dated',
+    (p) => notFailed(p) ?? (p.entity === 'journal' && p.last_error_code === 'PERIOD_LOCKED' ? null : `#${p.id} failed for another reason`),
+    {
+      redatedTo: new Date(`${date}T00:00:00Z`),
+      state: 'pending',
+      nextAttemptAt: new Date(accounting.now()),
+      version: { increment: 1 },
+    },
+  );
   accounting.wake?.();
   return result;
 }
 
+/** Drains the queue now, reading the chart, tax rates and lock date afresh (a mapping fixed in the ledger shows at once). */
 export async function syncNow(accounting: Accounting) {
+  forgetProviderFacts(accounting);
   const result = await drainOnce(accounting);
   return { ...result, status: await status(accounting) };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/types.ts';
+import { assertMayWrite, type RoleName } from '../../domain/roles.ts';
 
 const SETTINGS_SELECT = {
   baseCurrency: true,
@@ -51,9 +52,13 @@ export interface AccountingSettings {
   timezone?: string;
 }
 
-/** Connecting an accounting system makes the asset GL code required on stock-tracked products. */
+/**
+ * The account mapping is the accountant's (accounting.manage); every other setting is the admin's.
+ * Connecting an accounting system makes the asset GL code required on stock-tracked products.
+ */
 export async function updateSettings(
   db: Db,
+  role: RoleName,
   input: {
     baseCurrency?: string;
     accountingProvider?: 'xero' | 'myob' | null;
@@ -62,6 +67,7 @@ export async function updateSettings(
   },
 ) {
   const { accounting, ...patch } = input;
+  assertMayWrite(role, Object.keys(patch).length === 0 && accounting ? 'accounting.manage' : 'settings.update');
   const { timezone, ...accounts } = accounting ?? {};
   const data = { ...patch, ...accounts, ...(timezone !== undefined ? { accountingTimezone: timezone } : {}) };
   return toDto(await db.settings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data, select: SETTINGS_SELECT }));
