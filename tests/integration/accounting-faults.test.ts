@@ -142,14 +142,16 @@ describe.runIf(!onPostgres)('a server killed with postings in flight', () => {
           unitCost: 2,
           idempotencyKey: `kill-test-${i}`,
         });
-      // Xero holds the next answer for 4 s; the server dies while it waits.
-      realXero.faults.slow(4000, 1);
+      // Xero holds its next answers for 4 s each (Sync now reads the chart, tax rates and lock date
+      // before the journals); the server dies while Xero holds the journal request.
+      realXero.faults.slow(4000, 4);
       const puts = () => realXero.calls.filter((c) => c.method === 'PUT' && c.path.endsWith('/ManualJournals')).length;
       const before = puts();
       void api.accounting.syncNow.mutate().catch(() => undefined);
       await vi.waitFor(() => expect(puts()).toBeGreaterThan(before), { timeout: 30_000, interval: 20 });
       first.child.kill('SIGKILL');
       await first.exited;
+      realXero.faults.clear();
       await new Promise((resolve) => setTimeout(resolve, 4500)); // Xero finishes storing the journals
 
       const second = spawnServer(env, 'node');
