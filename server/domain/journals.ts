@@ -159,6 +159,10 @@ export interface ChartAccount {
   /** The provider's type: Xero's INVENTORY is reserved for its own tracked items. */
   type: string;
   active: boolean;
+  /** A heading that groups accounts (MYOB): nothing can be posted to it. */
+  header?: boolean;
+  /** The provider's own id for it, where requests name accounts by id (MYOB's UID). */
+  id?: string;
 }
 
 /**
@@ -169,6 +173,8 @@ export function accountProblem(code: string, role: string, chart: ReadonlyMap<st
   const account = chart.get(code);
   if (!account) return `The ${role} account ${code} is not in the chart of accounts: choose an account that exists, then retry.`;
   if (!account.active) return `The ${role} account ${code} (${account.name}) is archived: choose an active account, then retry.`;
+  if (account.header)
+    return `The ${role} account ${code} (${account.name}) is a header account, which groups others and takes no postings: choose one of the accounts under it, then retry.`;
   if (account.type === 'INVENTORY')
     return `The ${role} account ${code} (${account.name}) is an inventory-type account, which only the accounting system's own tracked items may use: choose a current asset or expense account instead.`;
   return null;

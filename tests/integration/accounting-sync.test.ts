@@ -85,13 +85,14 @@ describe('connecting', () => {
     expect(status.counts).toMatchObject({ pending: 1, skipped: 1 }); // the product's item still goes
     const [skipped] = (await accountant.accounting.postings({ state: 'skipped' })).items;
     expect(skipped!.skippedReason).toMatch(/before Stocksheet was first connected to Xero/);
+    expect(skipped!.inLedger).toBe(true); // in the opening balance: explained, unlike a skip
     const stored = await app.db.prisma.accountingConnection.findUniqueOrThrow({ where: { provider: 'xero' } });
     expect(stored.clientSecret).not.toContain(xero.clientSecret);
     expect(stored.refreshToken).toMatch(/^v1\./);
     await accountant.settings.update({ accounting: MAPPING });
     // The mapping is the accountant's; the other settings stay the admin's, also sent together with it.
     expect((await refusal(accountant.settings.update({ baseCurrency: 'NZD', accounting: MAPPING }))).code).toBe('FORBIDDEN');
-    expect((await admin.settings.get()).accounting).toEqual(MAPPING);
+    expect((await admin.settings.get()).accounting).toEqual({ ...MAPPING, openingStock: 'post' });
   });
 });
 
@@ -238,6 +239,54 @@ describe('posting', () => {
     await accountant.accounting.skip({ ids: [mine.id], reason: 'Adjusted to the wrong account; corrected by a reversing adjustment' });
     await accountant.settings.update({ accounting: { adjustmentAccount: '5150' } });
     expect((await refusal(accountant.accounting.retry({ ids: [mine.id] }))).reason).toBe('POSTING_NOT_RETRYABLE');
+  });
+
+  it('opening stock already in the ledger is not posted: by the setting, or marked by the accountant; nothing else can be marked', async () => {
+    await drain();
+    const before = xero.journals().length;
+    const product = await serialisedProduct(admin, { assetGlCode: '1410' });
+    const loc = await location(warehouse);
+    const addSerials = (text: string) =>
+      warehouse.serials.add({ productId: product.id, locationId: loc.id, text, unitCost: 7, idempotencyKey: key() });
+
+    // The setting: every opening stock journal is taken to be in the ledger already.
+    await accountant.settings.update({ accounting: { openingStock: 'in_ledger' } });
+    expect((await admin.settings.get()).accounting.openingStock).toBe('in_ledger');
+    await addSerials('LEDGER-1,LEDGER-2');
+    await drain();
+    const skipped = (await accountant.accounting.postings({ state: 'skipped' })).items.at(-1)!;
+    expect(skipped).toMatchObject({ kind: 'opening', inLedger: true });
+    expect(skipped.skippedReason).toMatch(/in the ledger already/);
+    expect(xero.journals()).toHaveLength(before);
+
+    // Posted as opening balances again; one that fails (no opening-balance account) is marked by hand.
+    await accountant.settings.update({ accounting: { openingStock: 'post', openingBalanceAccount: null } });
+    await addSerials('LEDGER-3');
+    await adjust((await plainProduct(admin, { assetGlCode: '1410' })).id, loc.id, 1, 2, '630'); // INVENTORY type: fails
+    await drain();
+    const [opening, adjustment] = (await accountant.accounting.postings({ state: 'failed' })).items.slice(-2);
+    expect(opening).toMatchObject({ kind: 'opening', lastErrorCode: 'ACCOUNT_NOT_MAPPED' });
+    expect(adjustment).toMatchObject({ kind: 'adjustment' });
+
+    expect((await refusal(warehouse.accounting.markInLedger({ ids: [opening!.id] }))).code).toBe('FORBIDDEN');
+    const wrong = await refusal(accountant.accounting.markInLedger({ ids: [opening!.id, adjustment!.id] }));
+    expect(wrong).toMatchObject({ reason: 'POSTING_NOT_OPENING_STOCK' });
+    expect(wrong.message).toContain(`#${adjustment!.id} is not opening stock`);
+    expect((await accountant.accounting.postings({ state: 'failed' })).items.map((p) => p.id)).toEqual(
+      expect.arrayContaining([opening!.id, adjustment!.id]),
+    );
+
+    await accountant.accounting.markInLedger({ ids: [opening!.id] });
+    const marked = (await accountant.accounting.postings({ state: 'skipped' })).items.find((p) => p.id === opening!.id)!;
+    expect(marked).toMatchObject({ inLedger: true });
+    expect(marked.skippedReason).toMatch(/^Already in the ledger \(marked by /);
+    await accountant.accounting.skip({ ids: [adjustment!.id], reason: 'Posted to the wrong account; reversed' });
+    expect((await accountant.accounting.postings({ state: 'skipped' })).items.find((p) => p.id === adjustment!.id)).toMatchObject({
+      inLedger: false,
+    });
+    await accountant.settings.update({ accounting: { openingBalanceAccount: MAPPING.openingBalanceAccount } });
+    await drain();
+    expect(xero.journals()).toHaveLength(before);
   });
 
   it('a journal dated in a locked period fails with the lock date, and posts when re-dated to the first open day', async () => {

@@ -141,7 +141,7 @@ describe('re-dating and lists', () => {
 });
 
 describe('the account mapping form', () => {
-  it('shows the settings’ codes and sends blanks as unmapped, the time zone only when given', () => {
+  it('shows the settings’ codes and sends blanks as unmapped, the time zone only when given, and whether opening stock is posted', () => {
     const form = mappingForm({
       stockAccount: '1410',
       costOfSalesAccount: null,
@@ -157,15 +157,18 @@ describe('the account mapping form', () => {
       adjustmentAccount: '5150',
       openingBalanceAccount: '',
       timezone: 'Pacific/Auckland',
+      openingStock: 'post',
     });
-    expect(mappingUpdate({ ...form, stockAccount: ' 630 ', receivedNotBilledAccount: '  ' })).toEqual({
+    expect(mappingUpdate({ ...form, stockAccount: ' 630 ', receivedNotBilledAccount: '  ', openingStock: 'in_ledger' })).toEqual({
       stockAccount: '630',
       costOfSalesAccount: null,
       receivedNotBilledAccount: null,
       adjustmentAccount: '5150',
       openingBalanceAccount: null,
       timezone: 'Pacific/Auckland',
+      openingStock: 'in_ledger',
     });
+    expect(mappingForm({ openingStock: 'in_ledger' }).openingStock).toBe('in_ledger');
     expect(mappingUpdate({ ...form, timezone: '' })).not.toHaveProperty('timezone');
   });
 });

@@ -1,4 +1,4 @@
-import { Button, Field, Input, makeStyles, Text, tokens } from '@fluentui/react-components';
+import { Button, Checkbox, Field, Input, makeStyles, Text, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { mayWrite, refusalMessage, type RoleName } from '../../../server/domain/roles.ts';
 import type { Session } from '../../api/session.ts';
@@ -12,8 +12,8 @@ const useStyles = makeStyles({
 });
 
 /**
- * The accounts each posting goes to (codes in the accounting system's chart) and the organisation's
- * time zone (the day a journal is dated). Accountants and admins change them; the server checks the
+ * The accounts each posting goes to (codes in the accounting system's chart), the organisation's
+ * time zone (the day a journal is dated), and whether opening stock is posted or already in the ledger. Accountants and admins change them; the server checks the
  * codes against the chart when it posts, and a posting that failed for a bad mapping posts once the
  * mapping is fixed and the posting retried.
  */
@@ -80,6 +80,13 @@ export function AccountMappingForm(props: { session: Session; mapping: MappingFo
               />
             </Field>
           </div>
+          <Checkbox
+            label="Opening stock is in the ledger already (entered there by the accountant): do not post it"
+            checked={form.openingStock === 'in_ledger'}
+            onChange={(_, data) => setTyped({ ...form, openingStock: data.checked === true ? 'in_ledger' : 'post' })}
+            name="openingStockInLedger"
+            disabled={!mayManage}
+          />
           {mayManage ? (
             <Button type="submit" disabled={task.busy || typed === null}>
               Save mapping

@@ -60,7 +60,7 @@ type Asking = { action: 'skip' | 'redate'; postings: SelectedPosting[] } | null;
 /**
  * The Accounting panel (accountant, admin): the connection and the queue, the account mapping, and
  * the failed postings: written to a sheet with their reasons, then retried, skipped (with a
- * reason) or re-dated by selecting their rows there.
+ * reason), re-dated, or (opening stock) marked as already in the ledger by selecting their rows there.
  */
 export function AccountingPanel({ session, workbook }: { session: Session; workbook: AccountingWorkbook | null }) {
   const styles = useStyles();
@@ -179,6 +179,18 @@ export function AccountingPanel({ session, workbook }: { session: Session; workb
       );
     });
 
+  /** Opening stock the accountant entered in the ledger themselves: never sent, counted as there. */
+  const inLedger = () =>
+    run(async () => {
+      if (!workbook) return;
+      const postings = await selected();
+      if (!postings) return;
+      const ids = postings.map((p) => p.id);
+      step(`Marking ${idList(ids)} as already in the ledger…`);
+      await api.accounting.markInLedger.mutate({ ids });
+      await after(`Marked ${idList(ids)} as already in the ledger: ${ids.length === 1 ? 'it is' : 'they are'} never sent.`);
+    });
+
   const ask = (action: 'skip' | 'redate') =>
     run(async () => {
       if (!workbook) return;
@@ -254,6 +266,9 @@ export function AccountingPanel({ session, workbook }: { session: Session; workb
           </Button>
           <Button onClick={() => ask('redate')} disabled={!ready || !mayManage} title={manageNote}>
             Re-date selected…
+          </Button>
+          <Button onClick={inLedger} disabled={!ready || !mayManage} title={manageNote ?? 'Opening stock entered in the ledger already'}>
+            Already in the ledger
           </Button>
         </div>
         {!workbook && <Text size={200}>Open the pane in Excel to write and select postings in a sheet.</Text>}

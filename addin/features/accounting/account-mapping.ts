@@ -19,33 +19,24 @@ export const ACCOUNT_ROLES = [
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number]['key'];
 
-/** What settings.get gives and settings.update takes under `accounting`. */
-export type AccountMapping = Record<AccountRole, string | null> & { timezone: string };
-/** The form: every field as typed. */
-export type MappingForm = Record<AccountRole | 'timezone', string>;
+export type OpeningStock = 'post' | 'in_ledger';
 
-export function mappingForm(mapping: Partial<Record<AccountRole | 'timezone', unknown>>): MappingForm {
+/** What settings.get gives and settings.update takes under `accounting`. */
+export type AccountMapping = Record<AccountRole, string | null> & { timezone: string; openingStock: OpeningStock };
+/** The form: every field as typed, and whether opening stock is posted. */
+export type MappingForm = Record<AccountRole | 'timezone', string> & { openingStock: OpeningStock };
+
+export function mappingForm(mapping: Partial<Record<AccountRole | 'timezone' | 'openingStock', unknown>>): MappingForm {
   const field = (value: unknown) => (typeof value === 'string' ? value : '');
-  return {
-    stockAccount: field(mapping.stockAccount),
-    costOfSalesAccount: field(mapping.costOfSalesAccount),
-    receivedNotBilledAccount: field(mapping.receivedNotBilledAccount),
-    adjustmentAccount: field(mapping.adjustmentAccount),
-    openingBalanceAccount: field(mapping.openingBalanceAccount),
-    timezone: field(mapping.timezone),
-  };
+  const codes = Object.fromEntries(ACCOUNT_ROLES.map(({ key }) => [key, field(mapping[key])])) as Record<AccountRole, string>;
+  return { ...codes, timezone: field(mapping.timezone), openingStock: mapping.openingStock === 'in_ledger' ? 'in_ledger' : 'post' };
 }
 
 /** The update to send: codes trimmed, a blank code unmapped (null); a blank time zone left as it is. */
 export function mappingUpdate(form: MappingForm): Partial<AccountMapping> {
   const code = (value: string) => (value.trim() === '' ? null : value.trim());
-  const update: Partial<AccountMapping> = {
-    stockAccount: code(form.stockAccount),
-    costOfSalesAccount: code(form.costOfSalesAccount),
-    receivedNotBilledAccount: code(form.receivedNotBilledAccount),
-    adjustmentAccount: code(form.adjustmentAccount),
-    openingBalanceAccount: code(form.openingBalanceAccount),
-  };
+  const codes = Object.fromEntries(ACCOUNT_ROLES.map(({ key }) => [key, code(form[key])])) as Record<AccountRole, string | null>;
+  const update: Partial<AccountMapping> = { ...codes, openingStock: form.openingStock };
   if (form.timezone.trim() !== '') update.timezone = form.timezone.trim();
   return update;
 }

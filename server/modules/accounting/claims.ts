@@ -109,7 +109,8 @@ export async function settlePosted(
 export type Outcome =
   | { state: 'posted'; externalId: string; amount?: string | null; warning?: string }
   | { state: 'failed'; code: string; message: string; amount?: string }
-  | { state: 'skipped'; reason: string }
+  /** `inLedger`: its value is in the ledger already (opening stock entered there). */
+  | { state: 'skipped'; reason: string; inLedger?: boolean }
   /** Back in the queue: `uncertain` when it may have been applied. */
   | { state: 'pending'; afterMs: number; uncertain?: boolean; message?: string };
 
@@ -138,7 +139,12 @@ export async function settle(accounting: Accounting, posting: ClaimedPosting, ou
             requestBody: Prisma.DbNull,
           }
         : outcome.state === 'skipped'
-          ? { state: 'skipped' as const, skippedReason: outcome.reason.slice(0, 500), uncertain: false }
+          ? {
+              state: 'skipped' as const,
+              skippedReason: outcome.reason.slice(0, 500),
+              uncertain: false,
+              inLedger: outcome.inLedger ?? false,
+            }
           : {
               state: 'pending' as const,
               nextAttemptAt: new Date(accounting.now() + outcome.afterMs),

@@ -16,6 +16,8 @@ export interface StoredConnection {
   tenantName: string | null;
   clientId: string;
   clientSecret: string;
+  /** MYOB: the company file's sign-in, `base64(user:password)` as its x-myobapi-cftoken header wants it. */
+  companyFileAuth: string | null;
   pausedReason: string | null;
 }
 
@@ -31,6 +33,7 @@ export async function loadConnection(accounting: Accounting, provider: ProviderN
     tenantName: row.tenantName,
     clientId: row.clientId,
     clientSecret: accounting.secrets.open(row.clientSecret),
+    companyFileAuth: row.companyFileAuth ? accounting.secrets.open(row.companyFileAuth) : null,
     pausedReason: row.pausedReason,
   };
 }
@@ -46,6 +49,7 @@ export async function saveConnection(
     tenantName: connection.tenantName,
     clientId: connection.clientId,
     clientSecret: secrets.seal(connection.clientSecret),
+    companyFileAuth: connection.companyFileAuth ? secrets.seal(connection.companyFileAuth) : null,
     accessToken: secrets.seal(tokens.accessToken),
     accessExpiresAt: new Date(tokens.expiresAt),
     refreshToken: secrets.seal(tokens.refreshToken),

@@ -10,9 +10,10 @@ import { journalDate, journalLabel, journalsOf } from './journal-source.ts';
 import { PROVIDERS, type ProviderName } from './providers.ts';
 import { forgetOldCalls } from './rate-limit.ts';
 import type { Accounting } from './runtime.ts';
+import { myobClient } from './myob/index.ts';
 import { xeroClient } from './xero/index.ts';
 
-export const CLIENTS: Partial<Record<ProviderName, ProviderClient>> = { xero: xeroClient };
+export const CLIENTS: Record<ProviderName, ProviderClient> = { xero: xeroClient, myob: myobClient };
 
 /** Back-off after an uncertain or failed call: 2 s doubling to 5 minutes, with jitter. */
 function backoff(attempts: number): number {
@@ -24,10 +25,10 @@ interface Pass {
   provider: ProviderName;
   client: ProviderClient;
   connection: StoredConnection;
-  settings: { accounts: PostingAccounts; timeZone: string; installationId: string };
+  settings: { accounts: PostingAccounts; timeZone: string; installationId: string; openingStockInLedger: boolean };
 }
 
-export type DrainResult = { state: 'idle' | 'not_connected' | 'paused' | 'unsupported'; sent: number };
+export type DrainResult = { state: 'idle' | 'not_connected' | 'paused'; sent: number };
 
 /**
  * One pass of the relay: items first (a journal never needs one, but people look for their
@@ -39,7 +40,6 @@ export async function drainOnce(accounting: Accounting, log?: Logger): Promise<D
   const provider = settings?.accountingProvider;
   if (!provider) return { state: 'idle', sent: 0 };
   const client = CLIENTS[provider];
-  if (!client) return { state: 'unsupported', sent: 0 };
   const connection = await loadConnection(accounting, provider);
   if (!connection) return { state: 'not_connected', sent: 0 };
   if (connection.pausedReason) return { state: 'paused', sent: 0 };
@@ -57,6 +57,7 @@ export async function drainOnce(accounting: Accounting, log?: Logger): Promise<D
         openingBalanceAccount: settings.openingBalanceAccount,
       },
       timeZone: settings.accountingTimezone,
+      openingStockInLedger: settings.openingStockInLedger,
       installationId: settings.installationId ?? (await makeInstallationId(accounting)),
     },
   };
@@ -167,8 +168,8 @@ async function settleResults(
         warning: `Posted with warnings: ${result.warnings.join(' ')}`,
       });
     } else {
-      // Xero's own lock-date refusal (its lock date moved since the chart was read) reads like ours.
-      const code = /lock date/i.test(result.message) ? 'PERIOD_LOCKED' : 'PROVIDER_VALIDATION';
+      // The provider's own lock-date refusal (its lock date moved since it was read) reads like ours.
+      const code = result.code ?? (/lock date/i.test(result.message) ? 'PERIOD_LOCKED' : 'PROVIDER_VALIDATION');
       await settle(pass.accounting, p, { state: 'failed', code, message: result.message, amount: amounts?.get(p.id) });
     }
   }
@@ -250,6 +251,10 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
   const ready: ClaimedPosting[] = [];
   const journals = await journalsOf(accounting.db.prisma, fresh, pass.settings.accounts);
   for (const p of fresh.sort((a, b) => a.id - b.id)) {
+    if (p.kind === 'opening' && pass.settings.openingStockInLedger) {
+      await settle(accounting, p, { state: 'skipped', inLedger: true, reason: IN_LEDGER_BY_SETTING });
+      continue;
+    }
     const built = journals.get(p.id)!;
     if ('nothing' in built) {
       await settle(accounting, p, { state: 'skipped', reason: built.nothing });
@@ -279,13 +284,18 @@ async function sendJournals(pass: Pass, claimed: ClaimedPosting[]): Promise<numb
       });
       continue;
     }
-    bodies.set(p.id, pass.client.journalBody({ marker: markerOf(pass, p), narration: journalLabel(p), date, lines: built.journal.lines }));
+    bodies.set(
+      p.id,
+      pass.client.journalBody({ marker: markerOf(pass, p), narration: journalLabel(p), date, lines: built.journal.lines }, facts),
+    );
     amounts.set(p.id, centsText(built.journal.debitCents));
     ready.push(p);
   }
   if (ready.length === 0) return posted;
   return posted + (await post(pass, ready, requestKey(pass, ready, bodies), bodies, amounts));
 }
+
+const IN_LEDGER_BY_SETTING = 'Opening stock, which the accountant enters in the ledger (settings: opening stock is in the ledger already).';
 
 function roleOf(pass: Pass, account: string): string {
   const role = (Object.keys(pass.settings.accounts) as (keyof PostingAccounts)[]).find((r) => pass.settings.accounts[r] === account);
@@ -346,7 +356,7 @@ async function sendItems(pass: Pass, claimed: ClaimedPosting[]): Promise<number>
       await settle(accounting, p, { state: 'skipped', reason: `The product is linked to another accounting system.` });
       continue;
     }
-    const made = pass.client.itemBody(product, settings.stockAccount, facts.taxRates);
+    const made = pass.client.itemBody(product, settings.stockAccount, facts);
     if ('problem' in made) {
       await settle(accounting, p, { state: 'failed', code: 'ITEM_INVALID', message: made.problem });
       continue;

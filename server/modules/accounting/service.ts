@@ -1,44 +1,42 @@
 import { inTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { page } from '../pagination.ts';
-import { loadConnection, saveConnection } from './connection.ts';
+import { loadConnection, saveConnection, type StoredConnection, type TokenSet } from './connection.ts';
 import { ProviderCallError } from './errors.ts';
 import { forgetProviderFacts } from './provider-facts.ts';
-import { PROVIDERS, type ProviderName } from './providers.ts';
+import { PROVIDERS } from './providers.ts';
 import { CLIENTS, drainOnce } from './relay.ts';
 import type { Accounting } from './runtime.ts';
 
-export interface ConnectInput {
-  provider: ProviderName;
-  clientId: string;
-  clientSecret: string;
-  tenantId: string;
-  refreshToken: string;
+/** What connecting takes; a provider's own fields beside the OAuth client's. */
+export type ConnectInput =
+  | { provider: 'xero'; clientId: string; clientSecret: string; tenantId: string; refreshToken: string }
+  | {
+      provider: 'myob';
+      clientId: string;
+      clientSecret: string;
+      companyFileId: string;
+      companyFileUser?: string;
+      companyFilePassword?: string;
+      refreshToken: string;
+    };
+
+function connectionOf(input: ConnectInput): Omit<StoredConnection, 'pausedReason'> {
+  const common = { provider: input.provider, tenantName: null, clientId: input.clientId, clientSecret: input.clientSecret };
+  if (input.provider === 'xero') return { ...common, tenantId: input.tenantId, companyFileAuth: null };
+  const auth = input.companyFileUser ? Buffer.from(`${input.companyFileUser}:${input.companyFilePassword ?? ''}`).toString('base64') : null;
+  return { ...common, tenantId: input.companyFileId, companyFileAuth: auth };
 }
 
 /**
  * Connects with a refresh token (a server without a browser): the token is exchanged at once, so a
- * wrong one is refused here, and the rotated one is what is stored. The accounting system becomes
- * the one the settings name, and a paused queue goes on.
+ * wrong one is refused here, and the rotated one is what is stored.
  */
 export async function connect(accounting: Accounting, input: ConnectInput) {
-  const client = CLIENTS[input.provider];
-  if (!client)
-    throw new DomainError(
-      'ACCOUNTING_PROVIDER_UNSUPPORTED',
-      `${PROVIDERS[input.provider].name} is not supported yet: connect Xero, or see the README.`,
-    );
-  const connection = {
-    provider: input.provider,
-    tenantId: input.tenantId,
-    tenantName: null,
-    clientId: input.clientId,
-    clientSecret: input.clientSecret,
-    pausedReason: null,
-  };
-  let tokens;
+  const connection = connectionOf(input);
+  let tokens: TokenSet;
   try {
-    tokens = await client.refresh(accounting, connection, input.refreshToken);
+    tokens = await CLIENTS[input.provider].refresh(accounting, { ...connection, pausedReason: null }, input.refreshToken);
   } catch (error) {
     if (error instanceof ProviderCallError)
       throw new DomainError(
@@ -47,13 +45,22 @@ export async function connect(accounting: Accounting, input: ConnectInput) {
       );
     throw error;
   }
+  return completeConnection(accounting, connection, tokens);
+}
+
+/**
+ * Stores a connection whose tokens were just issued (by a refresh token, or the OAuth callback):
+ * the accounting system becomes the one the settings name, and a paused queue goes on.
+ */
+export async function completeConnection(accounting: Accounting, connection: Omit<StoredConnection, 'pausedReason'>, tokens: TokenSet) {
+  const name = PROVIDERS[connection.provider].name;
   await saveConnection(accounting, connection, tokens);
   await inTransaction(accounting.db.prisma, async (tx) => {
     const settings = await tx.settings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {}, select: { accountingSince: true } });
     const now = new Date(accounting.now());
     await tx.settings.update({
       where: { id: 1 },
-      data: { accountingProvider: input.provider, accountingSince: settings.accountingSince ?? now },
+      data: { accountingProvider: connection.provider, accountingSince: settings.accountingSince ?? now },
     });
     // The first connection is the baseline: what moved before it is in the opening balance the
     // accountant enters in the ledger, so its journals are skipped (items are still pushed).
@@ -62,11 +69,13 @@ export async function connect(accounting: Accounting, input: ConnectInput) {
         where: { entity: 'journal', state: 'pending', occurredAt: { lt: now } },
         data: {
           state: 'skipped',
-          skippedReason: `Moved before Stocksheet was first connected to ${PROVIDERS[input.provider].name}: part of the opening balance.`,
+          inLedger: true,
+          skippedReason: `Moved before Stocksheet was first connected to ${name}: part of the opening balance.`,
         },
       });
     }
   });
+  forgetProviderFacts(accounting);
   accounting.wake?.();
   return status(accounting);
 }
@@ -125,6 +134,7 @@ export async function postings(accounting: Accounting, input: { state?: State; c
       lastError: r.lastError,
       lastErrorCode: r.lastErrorCode,
       skippedReason: r.skippedReason,
+      inLedger: r.inLedger,
       externalId: r.externalId,
       postedAt: r.postedAt,
     })),
@@ -137,6 +147,7 @@ interface PostingFacts {
   state: State;
   entity: 'journal' | 'item';
   uncertain: boolean;
+  kind: string | null;
   last_error_code: string | null;
 }
 
@@ -147,14 +158,14 @@ interface PostingFacts {
 async function change(
   accounting: Accounting,
   ids: number[],
-  reason: 'POSTING_NOT_RETRYABLE' | 'POSTING_NOT_SKIPPABLE' | 'POSTING_NOT_REDATABLE',
+  reason: 'POSTING_NOT_RETRYABLE' | 'POSTING_NOT_SKIPPABLE' | 'POSTING_NOT_REDATABLE' | 'POSTING_NOT_OPENING_STOCK',
   rule: string,
   why: (posting: PostingFacts) => string | null,
   data: object,
 ) {
   return inTransaction(accounting.db.prisma, async (tx) => {
     const rows = await tx.$queryRaw<PostingFacts[]>`
-      SELECT id, state::text AS state, entity::text AS entity, uncertain, last_error_code
+      SELECT id, state::text AS state, entity::text AS entity, uncertain, kind::text AS kind, last_error_code
       FROM accounting_posting WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
     const missing = ids.filter((id) => !rows.some((r) => r.id === id));
     if (missing.length > 0) throw new DomainError('NOT_FOUND', `Posting ${missing.join(', ')} does not exist.`);
@@ -180,6 +191,14 @@ export async function retry(accounting: Accounting, ids: number[]) {
 const isState = (p: PostingFacts) => `#${p.id} is ${p.state.replace('_', ' ')}`;
 const notFailed = (p: PostingFacts) => (p.state === 'failed' ? null : isState(p));
 
+/** Why a posting may not be skipped, or null: it has gone (posted), or its request may have (uncertain). */
+const notSkippable = (p: PostingFacts) =>
+  p.state !== 'pending' && p.state !== 'failed'
+    ? isState(p)
+    : p.uncertain
+      ? `#${p.id} may already be in the accounting system (its answer was lost): let the relay look it up first`
+      : null;
+
 /**
  * A posting nobody will send. Not one whose request may already have reached the accounting system
  * (uncertain): it may be there, and skipping it would hide a journal the ledger holds.
@@ -190,13 +209,23 @@ export function skip(accounting: Accounting, ids: number[], reason: string) {
     ids,
     'POSTING_NOT_SKIPPABLE',
     'Only pending or failed postings whose request has not gone can be skipped',
-    (p) =>
-      p.state !== 'pending' && p.state !== 'failed'
-        ? isState(p)
-        : p.uncertain
-          ? `#${p.id} may already be in the accounting system (its answer was lost): let the relay look it up first`
-          : null,
+    notSkippable,
     { state: 'skipped', skippedReason: reason },
+  );
+}
+
+/**
+ * Opening stock the accountant has entered in the ledger already: never sent, and known to be
+ * there (the reconciliation counts it as explained, where a skip is not).
+ */
+export function markInLedger(accounting: Accounting, ids: number[], by: string) {
+  return change(
+    accounting,
+    ids,
+    'POSTING_NOT_OPENING_STOCK',
+    'Only opening stock journals not yet sent can be marked as already in the ledger',
+    (p) => (p.entity === 'journal' && p.kind === 'opening' ? notSkippable(p) : `#${p.id} is not opening stock`),
+    { state: 'skipped', inLedger: true, skippedReason: `Already in the ledger (marked by ${by}).`.slice(0, 500) },
   );
 }
 

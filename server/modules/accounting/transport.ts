@@ -18,8 +18,9 @@ export interface ProviderAnswer {
 
 /**
  * One call to a provider: waits for its turn under the shared rate limits, then sends with a
- * timeout. No answer (timeout, dropped connection) is `uncertain`; a 429 blocks every process's
- * calls until its Retry-After and is `limited`; the remaining-calls headers block early when spent.
+ * timeout. No answer (timeout, dropped connection) is `uncertain`; a rate-limit answer (a 429, MYOB's
+ * 403 RateLimitError) blocks every process's calls for its wait and is `limited`; the remaining-calls
+ * headers block early when spent.
  * Other statuses are the caller's to read.
  */
 export async function send(accounting: Accounting, provider: ProviderName, request: ProviderRequest): Promise<ProviderAnswer> {
@@ -40,30 +41,44 @@ export async function send(accounting: Accounting, provider: ProviderName, reque
     await endCall(accounting, call);
     throw uncertain(`No answer from ${provider} (${(error as Error).message}): it may have been applied.`);
   }
-  let body: unknown;
+  let body: unknown = null;
+  let unreadable: Error | null = null;
   try {
     const text = await response.text();
     body = text === '' ? null : JSON.parse(text);
   } catch (error) {
-    await endCall(accounting, call);
-    if (response.ok)
-      throw uncertain(`${provider} answered ${response.status} with a body that could not be read (${(error as Error).message}).`);
-    body = null;
+    unreadable = error as Error;
   }
   await endCall(accounting, call);
-  const retryAfter = Number(response.headers.get('retry-after'));
-  if (response.status === 429) {
-    const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000;
-    await blockCalls(accounting, provider, accounting.now() + wait);
-    throw new ProviderCallError({
-      kind: 'limited',
-      retryAfterMs: wait,
-      problem: response.headers.get('x-rate-limit-problem') ?? 'unknown',
-    });
+  if (unreadable && response.ok)
+    throw uncertain(`${provider} answered ${response.status} with a body that could not be read (${unreadable.message}).`);
+  const limit = limitOf(response, body);
+  if (limit) {
+    await blockCalls(accounting, provider, accounting.now() + limit.waitMs);
+    throw new ProviderCallError({ kind: 'limited', retryAfterMs: limit.waitMs, problem: limit.problem });
   }
   // The day's calls spent (Xero's header): stop for an hour rather than meet a 429 on each try. The
   // minute is counted here already (startCall waits for the oldest call to leave the window).
   if (response.headers.get('x-daylimit-remaining') === '0') await blockCalls(accounting, provider, accounting.now() + 3_600_000);
   if (response.status >= 500) throw uncertain(`${provider} answered ${response.status}: it may have been applied.`);
   return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * Over a rate limit, and for how long: a 429 (Xero: Retry-After and X-Rate-Limit-Problem), or MYOB's
+ * 403 RateLimitError, which says only "daily" or "per-second" in its message.
+ */
+function limitOf(response: Response, body: unknown): { waitMs: number; problem: string } | null {
+  if (response.status === 429) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return {
+      waitMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000,
+      problem: response.headers.get('x-rate-limit-problem') ?? 'unknown',
+    };
+  }
+  if (response.status !== 403) return null;
+  const errors = (body as { Errors?: { Name?: string; Message?: string }[] } | null)?.Errors ?? [];
+  const limit = errors.find((e) => e.Name === 'RateLimitError');
+  if (!limit) return null;
+  return /daily/i.test(limit.Message ?? '') ? { waitMs: 3_600_000, problem: 'day' } : { waitMs: 1000, problem: 'second' };
 }

@@ -27,6 +27,11 @@ export const settingsRouter = router({
             adjustmentAccount: account('adjustmentAccount'),
             openingBalanceAccount: account('openingBalanceAccount'),
             timezone: z.string().max(64).refine(isTimeZone, 'timezone must be an IANA time zone such as Pacific/Auckland').optional(),
+            openingStock: z
+              .enum(['post', 'in_ledger'], {
+                error: 'openingStock is "post" (against opening balances) or "in_ledger" (entered there already)',
+              })
+              .optional(),
           })
           .optional(),
         baseCurrency: z

@@ -11,6 +11,7 @@ const SETTINGS_SELECT = {
   adjustmentAccount: true,
   openingBalanceAccount: true,
   accountingTimezone: true,
+  openingStockInLedger: true,
   updatedAt: true,
 } as const;
 
@@ -24,6 +25,7 @@ function toDto<T extends Row>(row: T) {
     adjustmentAccount,
     openingBalanceAccount,
     accountingTimezone,
+    openingStockInLedger,
     ...rest
   } = row;
   return {
@@ -35,6 +37,7 @@ function toDto<T extends Row>(row: T) {
       adjustmentAccount,
       openingBalanceAccount,
       timezone: accountingTimezone,
+      openingStock: openingStockInLedger ? ('in_ledger' as const) : ('post' as const),
     },
   };
 }
@@ -50,6 +53,8 @@ export interface AccountingSettings {
   adjustmentAccount?: string | null;
   openingBalanceAccount?: string | null;
   timezone?: string;
+  /** Opening stock posted against the opening-balance account, or already in the ledger (not posted). */
+  openingStock?: 'post' | 'in_ledger';
 }
 
 /**
@@ -68,7 +73,12 @@ export async function updateSettings(
 ) {
   const { accounting, ...patch } = input;
   assertMayWrite(role, Object.keys(patch).length === 0 && accounting ? 'accounting.manage' : 'settings.update');
-  const { timezone, ...accounts } = accounting ?? {};
-  const data = { ...patch, ...accounts, ...(timezone !== undefined ? { accountingTimezone: timezone } : {}) };
+  const { timezone, openingStock, ...accounts } = accounting ?? {};
+  const data = {
+    ...patch,
+    ...accounts,
+    ...(timezone !== undefined ? { accountingTimezone: timezone } : {}),
+    ...(openingStock !== undefined ? { openingStockInLedger: openingStock === 'in_ledger' } : {}),
+  };
   return toDto(await db.settings.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data, select: SETTINGS_SELECT }));
 }

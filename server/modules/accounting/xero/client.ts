@@ -3,6 +3,7 @@
 import type { Accounting } from '../runtime.ts';
 import { accessToken, type StoredConnection, type TokenSet } from '../connection.ts';
 import { ProviderCallError } from '../errors.ts';
+import { requestTokens } from '../token-endpoint.ts';
 import { send, type ProviderAnswer } from '../transport.ts';
 import type { ChartAccount } from '../../../domain/journals.ts';
 import type { ElementResult, TaxRate } from '../client.ts';
@@ -43,45 +44,16 @@ interface XeroElement {
 }
 
 /** Single-use refresh tokens rotate: the answer's refresh token replaces the one sent. */
-export async function refreshXeroTokens(
+export function refreshXeroTokens(
   accounting: Accounting,
   connection: Pick<StoredConnection, 'clientId' | 'clientSecret'>,
   refreshToken: string,
 ): Promise<TokenSet> {
-  let response: Response;
-  try {
-    response = await fetch(`${accounting.endpoints.xero.identityUrl}/connect/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${connection.clientId}:${connection.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-      signal: AbortSignal.timeout(accounting.requestTimeoutMs),
-    });
-  } catch (error) {
-    throw new ProviderCallError({ kind: 'uncertain', message: `Xero's sign-in did not answer (${(error as Error).message}).` });
-  }
-  const body = (await response.json().catch(() => ({}))) as {
-    access_token?: string;
-    refresh_token?: string;
-    expires_in?: number;
-    error?: string;
-  };
-  if (response.status === 400 || response.status === 401) {
-    throw new ProviderCallError({
-      kind: 'disconnected',
-      message: `Xero refused the connection (${body.error ?? response.status}): reconnect Stocksheet to Xero.`,
-    });
-  }
-  if (!response.ok || !body.access_token || !body.refresh_token) {
-    throw new ProviderCallError({ kind: 'uncertain', message: `Xero's sign-in answered ${response.status}.` });
-  }
-  return {
-    accessToken: body.access_token,
-    refreshToken: body.refresh_token,
-    expiresAt: accounting.now() + (body.expires_in ?? 1800) * 1000,
-  };
+  return requestTokens(accounting, 'xero', {
+    url: `${accounting.endpoints.xero.identityUrl}/connect/token`,
+    headers: { authorization: `Basic ${Buffer.from(`${connection.clientId}:${connection.clientSecret}`).toString('base64')}` },
+    form: { grant_type: 'refresh_token', refresh_token: refreshToken },
+  });
 }
 
 /** A call with the connection's token and tenant; a 401 refreshes once and tries again. */

@@ -1,5 +1,5 @@
 import { centsText } from '../../../domain/journals.ts';
-import { resolveTaxRate, type ProviderClient, type TaxRate } from '../client.ts';
+import { fitted, itemTaxesAndCode, purchaseAccountOf, type ProviderClient } from '../client.ts';
 import {
   manualJournalsWithMarkers,
   postItems,
@@ -41,43 +41,22 @@ export const xeroClient: ProviderClient = {
     return found;
   },
   taxRates: xeroTaxRates,
-  itemBody(product, stockAccount, taxRates) {
-    const tax = (value: string | null): { code?: string; problem?: string } => {
-      if (!value) return {};
-      const rate = resolveTaxRate(value, taxRates);
-      return rate
-        ? { code: rate.code }
-        : {
-            problem: `${product.sku}'s tax rate "${value}" is not one of Xero's active tax rates (${names(taxRates)}): choose one of those, then retry.`,
-          };
-    };
-    const selling = product.sellable ? tax(product.sellingTaxRate) : {};
-    const buying = product.purchasable ? tax(product.purchaseTaxRate) : {};
-    const problem = selling.problem ?? buying.problem;
-    if (problem) return { problem };
-    if (product.sku.length > CODE_MAX)
-      return {
-        problem: `Xero item codes are at most ${CODE_MAX} characters, and ${product.sku} has ${product.sku.length}: shorten the SKU, or link the product to an existing item.`,
-      };
-    const purchaseAccount = product.stockTracked ? (product.assetGlCode ?? stockAccount) : product.purchaseGlCode;
+  itemBody(product, stockAccount, { taxRates }) {
+    const taxes = itemTaxesAndCode(product, taxRates, { name: 'Xero', codeMax: CODE_MAX });
+    if ('problem' in taxes) return taxes;
+    const purchaseAccount = purchaseAccountOf(product, stockAccount);
     const item: XeroItem = {
       ...(product.externalId ? { ItemID: product.externalId } : {}),
       Code: product.sku,
-      Name: product.name.length > NAME_MAX ? `${product.name.slice(0, NAME_MAX - 1)}…` : product.name,
+      Name: fitted(product.name, NAME_MAX),
       Description: product.name,
       IsSold: product.sellable,
       IsPurchased: product.purchasable,
-      ...(product.sellable ? { SalesDetails: { AccountCode: product.saleGlCode ?? undefined, TaxType: selling.code } } : {}),
+      ...(product.sellable ? { SalesDetails: { AccountCode: product.saleGlCode ?? undefined, TaxType: taxes.selling?.code } } : {}),
       // Untracked items: bills for stock capitalise to the stock account; Stocksheet keeps the quantities.
-      ...(product.purchasable ? { PurchaseDetails: { AccountCode: purchaseAccount ?? undefined, TaxType: buying.code } } : {}),
+      ...(product.purchasable ? { PurchaseDetails: { AccountCode: purchaseAccount ?? undefined, TaxType: taxes.buying?.code } } : {}),
     };
     return { body: item };
   },
   postItems: (accounting, connection, bodies, key) => postItems(accounting, connection, bodies as XeroItem[], key),
 };
-
-const names = (rates: TaxRate[]) =>
-  rates
-    .filter((r) => r.active)
-    .map((r) => `${r.name} (${r.code})`)
-    .join(', ');
