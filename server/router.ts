@@ -5,6 +5,7 @@ import { purchaseOrdersRouter, suppliersRouter } from './modules/purchasing/rout
 import { allocationsRouter } from './modules/documents/router.ts';
 import { workOrdersRouter } from './modules/production/router.ts';
 import { customersRouter, invoicesRouter, salesOrdersRouter, shipmentsRouter } from './modules/sales/router.ts';
+import { reportsRouter } from './modules/reports/router.ts';
 import { serialsRouter } from './modules/serials/router.ts';
 import { stocktakesRouter } from './modules/stocktakes/router.ts';
 import { settingsRouter } from './modules/settings/router.ts';
@@ -30,6 +31,7 @@ export const appRouter = router({
   workOrders: workOrdersRouter,
   allocations: allocationsRouter,
   accounting: accountingRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -48,6 +48,16 @@ const ACTION_WORDS: Record<WriteAction, string> = {
   'accounting.manage': 'map accounts and retry, skip or re-date postings to the accounting system',
 };
 
+/**
+ * Who may see costs and values (unit costs, stock value, journal amounts) in reports: those who buy,
+ * count money or run the place. Others see quantities only.
+ */
+export const COST_READERS: readonly RoleName[] = ['admin', 'accountant', 'purchasing'];
+
+export function maySeeCosts(role: RoleName): boolean {
+  return COST_READERS.includes(role);
+}
+
 export function mayWrite(role: RoleName, action: WriteAction): boolean {
   return role === 'admin' || (WRITE_PERMISSIONS[action] as readonly RoleName[]).includes(role);
 }

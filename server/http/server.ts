@@ -12,6 +12,7 @@ import type { Accounting } from '../modules/accounting/runtime.ts';
 import type { Database } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { ROLES } from '../domain/roles.ts';
+import { reportDownloadRoute } from '../modules/reports/routes.ts';
 import { countSheetRoute } from '../modules/stocktakes/xlsx-routes.ts';
 import { createUser } from '../modules/users/service.ts';
 import { appRouter } from '../router.ts';
@@ -130,6 +131,8 @@ export function createRequestListener({ db, log, localSecret, officeJs, accounti
       }
       // The count sheet as an .xlsx file, for teams counting without the add-in.
       if (await countSheetRoute(db, req, res, url.pathname)) return;
+      // Any report as .xlsx or CSV.
+      if (await reportDownloadRoute(db, log, req, res, url)) return;
       if (serveStatic(req, res, url.pathname, officeJs)) return;
       return sendJson(res, 404, {
         reason: 'NOT_FOUND',
