@@ -2,13 +2,10 @@
 // workbook and exports every worksheet to CSV, and a filled workbook saved again by LibreOffice
 // uploads with the same meaning (same counts, same serials). Needs `soffice` (Debian package
 // libreoffice-calc-nogui, which .ci/run installs); skipped with a warning without it.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,22 +14,13 @@ import { COUNT_COLUMNS, readCountSheet } from '../../server/domain/count-sheet.t
 import { readCountSheetWorkbook } from '../../server/modules/stocktakes/xlsx.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from '../helpers/database.ts';
 import { apiClient } from '../helpers/api-client.ts';
+import { convert, CSV_FILTER, LIBREOFFICE_TIMEOUT, parseCsv, SOFFICE } from '../helpers/libreoffice.ts';
 
-const run = promisify(execFile);
-const SOFFICE = (process.env.PATH ?? '')
-  .split(path.delimiter)
-  .map((dir) => path.join(dir, 'soffice'))
-  .find((file) => fs.existsSync(file));
 if (!SOFFICE) {
   console.warn(
     'SKIPPED: the LibreOffice count sheet test needs LibreOffice (apt-get install libreoffice-calc-nogui); .ci/run installs it.',
   );
 }
-/** LibreOffice's first start (a new profile) is slow on a 2-core machine. */
-const LIBREOFFICE_TIMEOUT = 240_000;
-/** CSV export: comma, double quotes, UTF-8, raw values (not as shown), every sheet to its own file (LibreOffice 7.2+). */
-const CSV_FILTER = 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1';
-
 const ADMIN_TOKEN = 'lo-admin-token-0123456789abcdef';
 const HEADER = [...COUNT_COLUMNS, 'Status'];
 const key = () => randomUUID();
@@ -58,62 +46,6 @@ async function download(): Promise<Buffer> {
   const res = await fetch(sheetUrl(stocktakeId), { headers: { authorization: `Bearer ${warehouseToken}` } });
   expect(res.status).toBe(200);
   return Buffer.from(await res.arrayBuffer());
-}
-
-/** Converts with LibreOffice headless into a new folder; its own profile, so parallel runs do not clash. */
-async function convert(file: string, target: string): Promise<string> {
-  const outdir = fs.mkdtempSync(path.join(dir, 'out-'));
-  const profile = path.join(dir, 'profile');
-  const { stdout, stderr } = await run(
-    SOFFICE!,
-    [
-      `-env:UserInstallation=${pathToFileURL(profile).href}`,
-      '--headless',
-      '--norestore',
-      '--nolockcheck',
-      '--convert-to',
-      target,
-      '--outdir',
-      outdir,
-      file,
-    ],
-    { timeout: LIBREOFFICE_TIMEOUT, env: { ...process.env, HOME: dir } },
-  );
-  if (fs.readdirSync(outdir).length === 0) throw new Error(`LibreOffice wrote nothing.\nstdout: ${stdout}\nstderr: ${stderr}`);
-  return outdir;
-}
-
-/** RFC 4180 CSV: quoted fields may hold commas, quotes (doubled) and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 beforeAll(async () => {
@@ -195,7 +127,7 @@ describe.skipIf(!SOFFICE)('the .xlsx count sheet in LibreOffice', () => {
     async () => {
       const file = path.join(dir, 'count.xlsx');
       fs.writeFileSync(file, await download());
-      const outdir = await convert(file, CSV_FILTER);
+      const outdir = await convert(dir, file, CSV_FILTER);
       // LibreOffice 7.2+ (Debian 12 has 7.4) writes <name>-<worksheet>.csv per worksheet for sheet option -1.
       expect(fs.readdirSync(outdir).sort()).toEqual(['count-A-01.csv', 'count-B-02.csv', 'count-_stocksheet.csv']);
       const csv = (sheet: string) => parseCsv(fs.readFileSync(path.join(outdir, `count-${sheet}.csv`), 'utf8'));
@@ -245,7 +177,7 @@ describe.skipIf(!SOFFICE)('the .xlsx count sheet in LibreOffice', () => {
       const file = path.join(dir, 'protected.xlsx');
       fs.writeFileSync(file, await download());
       // Flat ODF: LibreOffice's reading of the workbook, as XML.
-      const fods = fs.readFileSync(path.join(await convert(file, 'fods'), 'protected.fods'), 'utf8');
+      const fods = fs.readFileSync(path.join(await convert(dir, file, 'fods'), 'protected.fods'), 'utf8');
       const cellStyles = new Map(
         [...fods.matchAll(/<style:style style:name="([^"]+)" style:family="table-cell"[\s\S]*?<\/style:style>/g)].map((m) => [
           m[1]!,
@@ -319,7 +251,7 @@ describe.skipIf(!SOFFICE)('the .xlsx count sheet in LibreOffice', () => {
       const original = path.join(dir, 'filled.xlsx');
       fs.writeFileSync(original, Buffer.from(await workbook.xlsx.writeBuffer()));
 
-      const outdir = await convert(original, 'xlsx');
+      const outdir = await convert(dir, original, 'xlsx');
       const resaved = fs.readFileSync(path.join(outdir, 'filled.xlsx'));
       expect(resaved.equals(fs.readFileSync(original))).toBe(false); // LibreOffice wrote its own file
 
