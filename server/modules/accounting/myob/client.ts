@@ -26,7 +26,8 @@ export interface MyobJournalLine {
 export interface MyobGeneralJournal {
   DateOccurred: string;
   Memo: string;
-  GSTReportingMethod: 'Accrual';
+  /** Sale (supply) or Purchase (acquisition), MYOB's GSTReportingMethod; stock moving at N-T is neither, so it reports nothing. */
+  GSTReportingMethod: 'Purchase';
   IsTaxInclusive: false;
   IsYearEndAdjustment: false;
   Lines: MyobJournalLine[];
@@ -198,14 +199,13 @@ export async function myobTaxCodes(accounting: Accounting, connection: StoredCon
 }
 
 /**
- * The last locked day. MYOB's "lock periods prior to" date, taken as locked itself, since MYOB is
- * reported to refuse a date on it too (the field name is from the SDK's CompanyPreferences, not
- * checked against a live file).
+ * The last locked day: MYOB's "lock periods prior to" date (the SDK's CompanySystemPreferences
+ * LockPeriodPriorTo), taken as locked itself, since MYOB is reported to refuse a date on it too.
  */
 export async function myobLockDate(accounting: Accounting, connection: StoredConnection): Promise<string | null> {
   const answer = await myobCall(accounting, connection, { method: 'GET', path: 'Company/Preferences' });
   if (answer.status !== 200) throw refusalOf(answer);
-  const value = (answer.body as { System?: { LockPeriodPrior?: string | null } }).System?.LockPeriodPrior;
+  const value = (answer.body as { System?: { LockPeriodPriorTo?: string | null } }).System?.LockPeriodPriorTo;
   return value && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
 }
 

@@ -37,7 +37,7 @@ export const myobClient: ProviderClient = {
     return {
       DateOccurred: `${journal.date}T00:00:00`,
       Memo: `${narration} ${journal.marker}`,
-      GSTReportingMethod: 'Accrual',
+      GSTReportingMethod: 'Purchase',
       IsTaxInclusive: false,
       IsYearEndAdjustment: false,
       Lines: journal.lines.map((l) => ({
