@@ -94,10 +94,17 @@ function csvField(type: ColumnType, value: ReportValue): string {
 export async function writeReportCsv(report: OpenReport, output: Writable): Promise<number> {
   const { columns } = report;
   const line = (values: string[]) => `${values.join(',')}\r\n`;
+  // Waits for the reader when the socket's buffer is full, so memory holds about one page.
   const write = (text: string) =>
     new Promise<void>((resolve, reject) => {
-      if (output.write(text)) resolve();
-      else output.once('drain', resolve).once('error', reject);
+      if (output.write(text)) return resolve();
+      const done = (error?: Error) => {
+        output.off('drain', done);
+        output.off('error', done);
+        if (error) reject(error);
+        else resolve();
+      };
+      output.on('drain', done).on('error', done);
     });
   await write(`\uFEFF${line(columns.map((c) => csvField('text', c.type === 'datetime' ? `${c.label} (UTC)` : c.label)))}`);
   let count = 0;
