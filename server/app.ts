@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.ts';
+import { publicUrlOf, type Config } from './config.ts';
 import { acquireDataDirLock, newLocalSecret, type DataDirLock } from './db/data-dir-lock.ts';
 import { databaseTarget, openDatabase, type Database } from './db/database.ts';
 import { applyMigrations } from './db/migrate.ts';
@@ -16,6 +16,8 @@ export interface RunningApp {
   db: Database;
   server: http.Server;
   url: string;
+  /** Where browsers reach it (STOCKSHEET_PUBLIC_URL, else `url`): OAuth redirect URIs are made from it. */
+  publicUrl: string;
   log: Logger;
   /** The first admin's token when this start created it with a random one (shown once). */
   newAdminToken: string | undefined;
@@ -45,6 +47,8 @@ export async function startApp(config: Config, log: Logger = pino({ level: confi
       server.listen(config.port, resolve);
     });
     const { port } = server.address() as AddressInfo;
+    // Known only now when PORT=0 chose the port; no request has been read yet.
+    accounting.publicUrl = publicUrlOf(config, port);
     lock?.announce({ port, tls: Boolean(tls), localSecret });
     // Every process sends the accounting outbox; they share it through the database.
     const relay = startRelay(accounting, log, config.relayIntervalMs);
@@ -54,6 +58,7 @@ export async function startApp(config: Config, log: Logger = pino({ level: confi
       db: opened,
       server,
       url,
+      publicUrl: accounting.publicUrl,
       log,
       newAdminToken: admin.token,
       async stop() {

@@ -77,8 +77,18 @@ const EnvSchema = z.object({
     .optional(),
   STOCKSHEET_XERO_API_URL: providerUrl('STOCKSHEET_XERO_API_URL'),
   STOCKSHEET_XERO_IDENTITY_URL: providerUrl('STOCKSHEET_XERO_IDENTITY_URL'),
+  STOCKSHEET_XERO_AUTHORIZE_URL: providerUrl('STOCKSHEET_XERO_AUTHORIZE_URL'),
+  STOCKSHEET_XERO_CONNECTIONS_URL: providerUrl('STOCKSHEET_XERO_CONNECTIONS_URL'),
   STOCKSHEET_MYOB_API_URL: providerUrl('STOCKSHEET_MYOB_API_URL'),
   STOCKSHEET_MYOB_IDENTITY_URL: providerUrl('STOCKSHEET_MYOB_IDENTITY_URL'),
+  STOCKSHEET_PUBLIC_URL: z
+    .string()
+    .refine(
+      (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && !/[?#]/.test(value),
+      'STOCKSHEET_PUBLIC_URL must be the http:// or https:// address browsers reach this server at, without a query (e.g. https://stocksheet.example.com)',
+    )
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
 });
 
 export interface Config {
@@ -98,9 +108,22 @@ export interface Config {
   relayIntervalMs?: number;
   /** Accounting providers' base URLs; unset, the providers' own. */
   accountingEndpoints?: {
-    xero?: { apiUrl?: string; identityUrl?: string };
+    xero?: { apiUrl?: string; identityUrl?: string; authorizeUrl?: string; connectionsUrl?: string };
     myob?: { apiUrl?: string; identityUrl?: string };
   };
+  /**
+   * Where browsers reach this server (STOCKSHEET_PUBLIC_URL), no trailing slash: OAuth redirect URIs
+   * are made from it. Unset, the local address the server serves (`publicUrlOf`).
+   */
+  publicUrl?: string;
+}
+
+/**
+ * The address browsers reach the server at: STOCKSHEET_PUBLIC_URL, else https://localhost:PORT
+ * (http:// with STOCKSHEET_TLS=off). `port` is the one it listens on, when PORT=0 chose it.
+ */
+export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'tls' | 'port'>, port = config.port): string {
+  return config.publicUrl ?? `${config.tls ? 'https' : 'http'}://localhost:${port}`;
 }
 
 export class ConfigError extends Error {}
@@ -125,9 +148,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     officeJs: e.STOCKSHEET_OFFICE_JS,
     secretKey: e.STOCKSHEET_SECRET_KEY,
     accountingEndpoints: {
-      xero: { apiUrl: e.STOCKSHEET_XERO_API_URL, identityUrl: e.STOCKSHEET_XERO_IDENTITY_URL },
+      xero: {
+        apiUrl: e.STOCKSHEET_XERO_API_URL,
+        identityUrl: e.STOCKSHEET_XERO_IDENTITY_URL,
+        authorizeUrl: e.STOCKSHEET_XERO_AUTHORIZE_URL,
+        connectionsUrl: e.STOCKSHEET_XERO_CONNECTIONS_URL,
+      },
       myob: { apiUrl: e.STOCKSHEET_MYOB_API_URL, identityUrl: e.STOCKSHEET_MYOB_IDENTITY_URL },
     },
+    publicUrl: e.STOCKSHEET_PUBLIC_URL,
   };
 }
 
