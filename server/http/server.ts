@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OfficeJsSource } from '../config.ts';
 import { createHttpContext } from '../context.ts';
+import { oauthRoute } from '../modules/accounting/oauth-routes.ts';
 import type { Accounting } from '../modules/accounting/runtime.ts';
 import type { Database } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -133,6 +134,8 @@ export function createRequestListener({ db, log, localSecret, officeJs, accounti
       if (await countSheetRoute(db, req, res, url.pathname)) return;
       // Any report as .xlsx or CSV.
       if (await reportDownloadRoute(db, log, req, res, url)) return;
+      // Connecting Xero from a browser: the sign-in's start page and Xero's callback.
+      if (await oauthRoute({ db, accounting, officeJs }, req, res, url)) return;
       if (serveStatic(req, res, url.pathname, officeJs)) return;
       return sendJson(res, 404, {
         reason: 'NOT_FOUND',
