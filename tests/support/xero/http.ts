@@ -93,7 +93,7 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
     call.body = Object.fromEntries(new URLSearchParams(raw));
     send(parts, res, call, identity.revocation(headers, raw), false);
   } else if (url.pathname === '/connections' && call.method === 'GET') {
-    send(parts, res, call, identity.connections(headers.authorization), false);
+    send(parts, res, call, identity.connections(headers.authorization, call.query), false);
   } else if (url.pathname.startsWith('/connections/') && call.method === 'DELETE') {
     send(
       parts,

@@ -3,7 +3,10 @@
 // consent; PKCE optional), the token endpoint (client credentials by HTTP Basic or in the form),
 // access tokens valid 30 minutes on the stand-in's clock, refresh tokens single-use and rotating
 // (reuse gives 400 invalid_grant unless a grace period is configured), unused refresh tokens
-// expiring after 60 days, revocation, and GET /connections listing the one tenant.
+// expiring after 60 days, revocation, and GET /connections listing the organisations granted
+// (`?authEventId=` narrows it to one sign-in's, as Xero's identity API documents). A test chooses
+// what the next consent grants: other organisations besides the default one, or Cancel
+// (`error=access_denied`, as the OAuth 2.0 spec and Xero's docs give it).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { json, oauthError, problem, type Answer } from './answers.ts';
 import { tokenExpiryText } from './dates.ts';
@@ -32,6 +35,8 @@ interface RefreshRecord {
   scope: string[];
   issuedAt: number;
   generation: number;
+  /** The sign-in it came from: access tokens it refreshes carry its authentication_event_id. */
+  authEventId: string;
   usedAt?: number;
   /** The token set its use returned (answered again within the grace period). */
   replacement?: TokenSet;
@@ -43,6 +48,26 @@ interface CodeRecord {
   scope: string[];
   expiresAt: number;
   challenge?: { value: string; method: 'S256' | 'plain' };
+  /** The organisations the person granted on the consent page. */
+  tenants: string[];
+}
+
+/** An organisation the stand-in's user belongs to (the default one has the API data). */
+export interface XeroTenant {
+  tenantId: string;
+  tenantName: string;
+}
+
+/** How the person answers the next consent page: Allow access to these organisations, or Cancel. */
+export type XeroConsent = { tenants: string[] } | { deny: true };
+
+interface ConnectionRecord {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  authEventId: string;
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface IdentityOptions {
@@ -51,6 +76,8 @@ export interface IdentityOptions {
   clientSecret: string;
   tenantId: string;
   tenantName: string;
+  /** Other organisations the person may grant besides the default one. */
+  otherTenants?: XeroTenant[];
   redirectUris?: string[];
   refreshTokenGraceMs: number;
   identityUrl: () => string;
@@ -65,18 +92,41 @@ export class Identity {
   /** Bumped by revoke(): tokens of an earlier generation are dead. */
   private generation = 0;
   private revoked = false;
-  private readonly connection = { id: randomUUID(), authEventId: randomUUID(), createdAt: 0, updatedAt: 0 };
+  /** The app's connections to organisations, by tenant id; the default organisation is connected from the start. */
+  private readonly granted = new Map<string, ConnectionRecord>();
+  private readonly consents: XeroConsent[] = [];
 
   constructor(private readonly o: IdentityOptions) {
-    this.connection.createdAt = this.connection.updatedAt = o.clock.now();
+    const now = o.clock.now();
+    this.granted.set(o.tenantId, {
+      id: randomUUID(),
+      tenantId: o.tenantId,
+      tenantName: o.tenantName,
+      authEventId: randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /** The organisations the person may grant: the default one first. */
+  get tenants(): XeroTenant[] {
+    return [{ tenantId: this.o.tenantId, tenantName: this.o.tenantName }, ...(this.o.otherTenants ?? [])];
+  }
+
+  /** The next consent page is answered so (later ones grant the default organisation again). */
+  answerNextConsent(consent: XeroConsent): void {
+    if ('tenants' in consent) {
+      const unknown = consent.tenants.filter((id) => !this.tenants.some((t) => t.tenantId === id));
+      if (unknown.length > 0) throw new Error(`The stand-in's user has no organisation ${unknown.join(', ')}`);
+    }
+    this.consents.push(consent);
   }
 
   /** A refresh token as the token endpoint returns after the user's consent (reconnects a revoked connection). */
   issueRefreshToken(scope = DEFAULT_SCOPE): string {
     const scopes = splitScope(scope);
     if (!scopes.includes('offline_access')) scopes.push('offline_access');
-    this.consented();
-    return this.issue(scopes).refresh_token!;
+    return this.issue(scopes, this.consented([this.o.tenantId])).refresh_token!;
   }
 
   expireAccessTokens(): void {
@@ -107,11 +157,14 @@ export class Identity {
     if (scopes.length === 0) return fail('invalid_scope');
     const method = query.code_challenge_method ?? 'plain';
     if (query.code_challenge !== undefined && method !== 'S256' && method !== 'plain') return fail('invalid_request');
+    const consent = this.consents.shift() ?? { tenants: [this.o.tenantId] };
+    if ('deny' in consent) return fail('access_denied');
     const code = token(32);
     this.codes.set(code, {
       clientId,
       redirectUri,
       scope: scopes,
+      tenants: consent.tenants,
       expiresAt: this.o.clock.now() + CODE_MS,
       ...(query.code_challenge !== undefined ? { challenge: { value: query.code_challenge, method: method as 'S256' | 'plain' } } : {}),
     });
@@ -139,7 +192,7 @@ export class Identity {
         return oauthError('invalid_grant');
       }
       record.usedAt = now;
-      record.replacement = this.issue(record.scope);
+      record.replacement = this.issue(record.scope, record.authEventId);
       return json(200, record.replacement);
     }
     if (form.grant_type === 'authorization_code') {
@@ -149,8 +202,7 @@ export class Identity {
         return oauthError('invalid_grant');
       }
       if (record.challenge && !verifierMatches(record.challenge, form.code_verifier)) return oauthError('invalid_grant');
-      this.consented();
-      return json(200, this.issue(record.scope));
+      return json(200, this.issue(record.scope, this.consented(record.tenants)));
     }
     return oauthError('unsupported_grant_type');
   }
@@ -168,30 +220,35 @@ export class Identity {
     return { ok: true, scope: record.scope };
   }
 
-  /** GET /connections */
-  connections(authorization: string | undefined): Answer {
+  /** GET /connections, optionally `?authEventId=` (the connections one sign-in made or renewed). */
+  connections(authorization: string | undefined, query: Record<string, string> = {}): Answer {
     const auth = this.authenticate(authorization);
     if (!auth.ok) return auth.answer;
     const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '');
-    return json(200, [
-      {
-        id: this.connection.id,
-        authEventId: this.connection.authEventId,
-        tenantId: this.o.tenantId,
-        tenantType: 'ORGANISATION',
-        tenantName: this.o.tenantName,
-        createdDateUtc: iso(this.connection.createdAt),
-        updatedDateUtc: iso(this.connection.updatedAt),
-      },
-    ]);
+    return json(
+      200,
+      [...this.granted.values()]
+        .filter((c) => query.authEventId === undefined || c.authEventId === query.authEventId)
+        .map((c) => ({
+          id: c.id,
+          authEventId: c.authEventId,
+          tenantId: c.tenantId,
+          tenantType: 'ORGANISATION',
+          tenantName: c.tenantName,
+          createdDateUtc: iso(c.createdAt),
+          updatedDateUtc: iso(c.updatedAt),
+        })),
+    );
   }
 
-  /** DELETE /connections/{id}: the app disconnects itself. */
+  /** DELETE /connections/{id}: the app disconnects itself from an organisation (the default one: everything is revoked). */
   deleteConnection(authorization: string | undefined, id: string): Answer {
     const auth = this.authenticate(authorization);
     if (!auth.ok) return auth.answer;
-    if (id !== this.connection.id) return problem(404, 'Not Found', 'Connection not found');
-    this.revoke();
+    const found = [...this.granted.values()].find((c) => c.id === id);
+    if (!found) return problem(404, 'Not Found', 'Connection not found');
+    if (found.tenantId === this.o.tenantId) this.revoke();
+    else this.granted.delete(found.tenantId);
     return { status: 204 };
   }
 
@@ -204,16 +261,30 @@ export class Identity {
     return { status: 200 };
   }
 
-  private consented(): void {
+  /** A consent to these organisations: one new authentication event, their connections made or renewed; its id. */
+  private consented(tenants: string[]): string {
     if (this.revoked) {
       this.revoked = false;
       this.generation++;
-      this.connection.authEventId = randomUUID();
     }
-    this.connection.updatedAt = this.o.clock.now();
+    const now = this.o.clock.now();
+    const authEventId = randomUUID();
+    for (const tenantId of tenants) {
+      const tenant = this.tenants.find((t) => t.tenantId === tenantId)!;
+      const existing = this.granted.get(tenantId);
+      this.granted.set(tenantId, {
+        id: existing?.id ?? randomUUID(),
+        tenantId,
+        tenantName: tenant.tenantName,
+        authEventId,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      });
+    }
+    return authEventId;
   }
 
-  private issue(scope: string[]): TokenSet {
+  private issue(scope: string[], authEventId: string): TokenSet {
     const now = this.o.clock.now();
     const expiresAt = now + ACCESS_TOKEN_SECONDS * 1000;
     const accessToken = jwtLike({
@@ -225,7 +296,7 @@ export class Identity {
       sub: 'stand-in-user',
       auth_time: Math.floor(now / 1000),
       xero_userid: 'stand-in-user',
-      authentication_event_id: this.connection.authEventId,
+      authentication_event_id: authEventId,
       jti: randomUUID(),
       scope,
     });
@@ -233,7 +304,7 @@ export class Identity {
     const set: TokenSet = { access_token: accessToken, expires_in: ACCESS_TOKEN_SECONDS, token_type: 'Bearer', scope: scope.join(' ') };
     if (scope.includes('offline_access')) {
       const refreshToken = token(32);
-      this.refresh.set(refreshToken, { scope, issuedAt: now, generation: this.generation });
+      this.refresh.set(refreshToken, { scope, issuedAt: now, generation: this.generation, authEventId });
       set.refresh_token = refreshToken;
     }
     return set;

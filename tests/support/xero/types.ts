@@ -1,6 +1,9 @@
 // The Xero stand-in's public shapes: the organisation's data as a test sets it up and reads it back
 // (chart of accounts, tax rates, tracking, organisation settings, stored journals and items), the
 // call log, the faults and the handle `startXeroStandIn` returns. Field names are Xero's.
+import type { XeroConsent, XeroTenant } from './identity.ts';
+
+export type { XeroConsent, XeroTenant };
 
 /** Xero's account types (`components.schemas.AccountType` in the spec). */
 export type XeroAccountType =
@@ -183,9 +186,19 @@ export interface XeroStandIn {
   apiUrl: string;
   /** `http://127.0.0.1:PORT/identity`; token endpoint `${identityUrl}/connect/token`, authorize `${identityUrl}/connect/authorize`. */
   identityUrl: string;
-  /** `http://127.0.0.1:PORT/connections` */
+  /** `http://127.0.0.1:PORT/identity/connect/authorize`: Xero's is `https://login.xero.com/identity/connect/authorize`, not under its identity URL. */
+  authorizeUrl: string;
+  /** `http://127.0.0.1:PORT/connections` (`?authEventId=` narrows it to one sign-in's) */
   connectionsUrl: string;
   tenantId: string;
+  /** The organisations the person may grant on the consent page: the default one (`tenantId`, with the API data) first. */
+  tenants(): XeroTenant[];
+  /**
+   * How the person answers the next consent page (authorize): Allow access to these organisations
+   * (by tenant id), or Cancel (`error=access_denied` back to the redirect URI). Unset, the default
+   * organisation is granted.
+   */
+  answerNextConsent(consent: XeroConsent): void;
   clientId: string;
   clientSecret: string;
   /** A refresh token as after the user's consent (with the default scopes, offline_access included). */
@@ -221,6 +234,8 @@ export interface XeroStandInOptions {
   clock?: XeroClock;
   tenantId?: string;
   tenantName?: string;
+  /** Other organisations the person may grant (only listed in connections; the API serves the default one). */
+  otherTenants?: XeroTenant[];
   clientId?: string;
   clientSecret?: string;
   /** Shown as ProviderName in answers. */
