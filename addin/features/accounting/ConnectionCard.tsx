@@ -1,8 +1,22 @@
-import { Badge, Button, Card, Field, Input, makeStyles, MessageBar, MessageBarBody, Text, tokens } from '@fluentui/react-components';
-import { useState } from 'react';
+import {
+  Badge,
+  Button,
+  Card,
+  Field,
+  Input,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  Radio,
+  RadioGroup,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
+import { useEffect, useRef, useState } from 'react';
 import { mayWrite, refusalMessage, type RoleName } from '../../../server/domain/roles.ts';
 import type { Session } from '../../api/session.ts';
 import { TaskStatus, useTask } from '../../components/task.tsx';
+import { openSignInWindow, type SignInReport, type SignInWindow } from '../../excel/office-dialog.ts';
 import { COUNT_LABELS, connectionLine, localTime, providerName, type AccountingStatus } from './status-text.ts';
 
 const useStyles = makeStyles({
@@ -19,20 +33,75 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
 });
 
-const EMPTY = { clientId: '', clientSecret: '', tenantId: '', refreshToken: '' };
+type Provider = 'xero' | 'myob';
+type FieldName = 'clientId' | 'clientSecret' | 'tenantId' | 'companyFileId' | 'companyFileUser' | 'companyFilePassword' | 'refreshToken';
 
-/** The connect form's fields; the secrets are password fields the browser does not fill in. */
-const CONNECT_FIELDS: { field: keyof typeof EMPTY; label: string; secret: boolean }[] = [
-  { field: 'clientId', label: 'Client id', secret: false },
-  { field: 'clientSecret', label: 'Client secret', secret: true },
-  { field: 'tenantId', label: 'Tenant id', secret: false },
-  { field: 'refreshToken', label: 'Refresh token', secret: true },
-];
+interface FieldSpec {
+  field: FieldName;
+  label: string;
+  /** A password field the browser does not fill in. */
+  secret?: boolean;
+  /** Needed to connect with a refresh token. */
+  required: boolean;
+  /** Not needed to Connect with Xero (the browser sign-in needs only the client's id and secret). */
+  browserOptional?: boolean;
+  /** Sent as typed (a company file password may start or end with spaces). */
+  keepSpaces?: boolean;
+  hint?: string;
+}
+
+/** The connect form's fields, one table per provider: their names are the server's (accounting.connect). */
+const PROVIDER_FIELDS: Record<Provider, FieldSpec[]> = {
+  xero: [
+    { field: 'clientId', label: 'Client id', required: true },
+    { field: 'clientSecret', label: 'Client secret', secret: true, required: true },
+    {
+      field: 'tenantId',
+      label: 'Tenant id',
+      required: true,
+      browserOptional: true,
+      hint: 'Optional for Connect with Xero: empty, the organisation you choose in Xero is connected.',
+    },
+    {
+      field: 'refreshToken',
+      label: 'Refresh token',
+      secret: true,
+      required: true,
+      browserOptional: true,
+      hint: 'Only for Connect with a refresh token.',
+    },
+  ],
+  myob: [
+    { field: 'clientId', label: 'API key', required: true },
+    { field: 'clientSecret', label: 'API secret', secret: true, required: true },
+    { field: 'companyFileId', label: 'Company file id', required: true, hint: 'A GUID, from the company file list.' },
+    { field: 'companyFileUser', label: 'Company file user name', required: false },
+    { field: 'companyFilePassword', label: 'Company file password', secret: true, required: false, keepSpaces: true },
+    { field: 'refreshToken', label: 'Refresh token', secret: true, required: true },
+  ],
+};
+
+const EMPTY: Record<FieldName, string> = {
+  clientId: '',
+  clientSecret: '',
+  tenantId: '',
+  companyFileId: '',
+  companyFileUser: '',
+  companyFilePassword: '',
+  refreshToken: '',
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How often the card asks whether the browser sign-in has connected. */
+const POLL_MS = 2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The connection and the queue at a glance: the provider, connected or why not (a paused queue says
  * "reconnect"), the postings by state and the last one posted. Admins connect, reconnect and
- * disconnect here; Xero's refusal of the details is the message shown.
+ * disconnect here: Xero by signing in in a window (Connect with Xero) or with a refresh token, MYOB
+ * with a refresh token; the provider's refusal of the details is the message shown.
  */
 export function ConnectionCard(props: {
   session: Session;
@@ -46,32 +115,114 @@ export function ConnectionCard(props: {
   const role = session.user.role as RoleName;
   const mayConnect = mayWrite(role, 'accounting.connect');
   const task = useTask(session.serverUrl);
+  const [chosen, setChosen] = useState<Provider | null>(null);
   const [form, setForm] = useState(EMPTY);
   const [editing, setEditing] = useState(false);
-  const set = (field: keyof typeof EMPTY) => (_: unknown, data: { value: string }) => setForm((f) => ({ ...f, [field]: data.value }));
+  /** The sign-in window while the card waits for it; stopping closes it. */
+  const [signIn, setSignIn] = useState<{ window: SignInWindow; redirectUri: string } | null>(null);
+  const stopped = useRef(false);
+  const set = (field: FieldName) => (_: unknown, data: { value: string }) => setForm((f) => ({ ...f, [field]: data.value }));
+  // A window left open when the panel goes away is closed with it.
+  useEffect(() => () => signIn?.window.close(), [signIn]);
 
   const connected = status?.connected ?? false;
   // A connection that was made and is now refused (revoked, its refresh token spent): reconnect it.
   const paused = status !== null && status.provider !== null && !connected && status.tenantId !== null;
   // Not connected (or paused): the form is there for an admin without asking.
   const showForm = mayConnect && status !== null && (editing || !connected);
-  const complete = Object.values(form).every((v) => v.trim() !== '');
+  const provider: Provider = chosen ?? (status?.provider === 'myob' ? 'myob' : 'xero');
+  const fields = PROVIDER_FIELDS[provider];
+  const value = (field: FieldName) => (fields.find((f) => f.field === field)?.keepSpaces ? form[field] : form[field].trim());
+  const badGuid = provider === 'myob' && value('companyFileId') !== '' && !GUID.test(value('companyFileId'));
+  const complete = fields.every((f) => !f.required || value(f.field) !== '') && !badGuid;
+  const mayBegin = fields.every((f) => !f.required || f.browserOptional || value(f.field) !== '');
+
+  const done = (next: AccountingStatus, organisation?: string) => {
+    props.onStatus(next);
+    setForm(EMPTY);
+    setEditing(false);
+    const where = organisation ?? (next.tenantId ? `organisation ${next.tenantId}` : null);
+    task.setDone(
+      `Connected to ${providerName(next.provider)}${where ? ` (${where})` : ''}. Postings waiting go out now; Sync now sends them at once.`,
+    );
+  };
 
   const connect = () =>
     task.run(async () => {
-      task.step('Connecting to Xero…');
-      const next = await api.accounting.connect.mutate({
-        provider: 'xero',
-        clientId: form.clientId.trim(),
-        clientSecret: form.clientSecret.trim(),
-        tenantId: form.tenantId.trim(),
-        refreshToken: form.refreshToken.trim(),
-      });
-      props.onStatus(next);
-      setForm(EMPTY);
-      setEditing(false);
-      task.setDone(`Connected to ${providerName(next.provider)}. Postings waiting go out now; Sync now sends them at once.`);
+      task.step(`Connecting to ${providerName(provider)}…`);
+      const client = { clientId: value('clientId'), clientSecret: value('clientSecret'), refreshToken: value('refreshToken') };
+      const user = value('companyFileUser');
+      const next =
+        provider === 'xero'
+          ? await api.accounting.connect.mutate({ provider, ...client, tenantId: value('tenantId') })
+          : await api.accounting.connect.mutate({
+              provider,
+              ...client,
+              companyFileId: value('companyFileId'),
+              ...(user ? { companyFileUser: user, companyFilePassword: value('companyFilePassword') } : {}),
+            });
+      done(next);
     });
+
+  /**
+   * Connect with Xero: the server starts a sign-in, Xero's page opens in a window (Office's dialog
+   * in Excel), and the card asks for the status until it is connected, or the window says why not
+   * or is closed, or the sign-in expires.
+   */
+  const connectWithXero = () =>
+    task.run(async () => {
+      task.step('Opening Xero’s sign-in…');
+      stopped.current = false;
+      const before = status;
+      const tenantId = value('tenantId');
+      const begun = api.accounting.beginAuthorization.mutate({
+        provider: 'xero',
+        clientId: value('clientId'),
+        clientSecret: value('clientSecret'),
+        ...(tenantId ? { tenantId } : {}),
+      });
+      // Opened before anything is awaited: outside Excel a window opened later is blocked as a pop-up.
+      const signInWindow = await openSignInWindow(begun.then((b) => b.startUrl));
+      const { expiresAt, redirectUri } = await begun;
+      setSignIn({ window: signInWindow, redirectUri });
+      let report: SignInReport | null | undefined;
+      void signInWindow.result.then((r) => (report = r));
+      try {
+        task.step('Waiting for Xero: sign in and choose the organisation in the window that opened…');
+        for (;;) {
+          const next = await api.accounting.status.query();
+          const fresh = next.connected && (!before?.connected || next.tenantId !== before.tenantId || report?.ok);
+          if (fresh || (report === null && next.connected && !stopped.current)) return done(next, report?.organisation);
+          props.onStatus(next);
+          if (stopped.current) return task.setDone('Stopped waiting for Xero: nothing was connected.');
+          if (report && !report.ok) return task.setFailure({ title: report.title, message: report.message, reason: null, problems: [] });
+          if (report === null)
+            return task.setFailure({
+              title: 'Not connected',
+              message: 'The sign-in window was closed before Xero answered. Nothing was changed: press Connect with Xero to start again.',
+              reason: null,
+              problems: [],
+            });
+          if (Date.now() > new Date(expiresAt).getTime())
+            return task.setFailure({
+              title: 'Not connected',
+              message: 'The sign-in was not finished within 10 minutes. Press Connect with Xero to start again.',
+              reason: null,
+              problems: [],
+            });
+          // Woken early when the window reports or closes.
+          await Promise.race([sleep(POLL_MS), signInWindow.result]);
+        }
+      } finally {
+        signInWindow.close();
+        setSignIn(null);
+      }
+    });
+
+  const stopWaiting = () => {
+    stopped.current = true;
+    signIn?.window.close();
+  };
 
   const disconnect = () =>
     task.run(async () => {
@@ -148,19 +299,39 @@ export function ConnectionCard(props: {
       {showForm && (
         <form
           className={styles.form}
-          aria-label="Connect to Xero"
+          aria-label={`Connect to ${providerName(provider)}`}
           onSubmit={(event) => {
             event.preventDefault();
-            void connect();
+            if (complete) void connect();
           }}
         >
+          <RadioGroup
+            layout="horizontal"
+            aria-label="Accounting system"
+            value={provider}
+            onChange={(_, data) => setChosen(data.value as Provider)}
+            disabled={task.busy}
+          >
+            <Radio value="xero" label="Xero" name="provider" />
+            <Radio value="myob" label="MYOB" name="provider" />
+          </RadioGroup>
           <Text size={200}>
-            {paused
-              ? 'Reconnect with a new refresh token from the Xero app (the old one is spent or revoked).'
-              : 'Connect Xero with your app’s client id and secret, the organisation (tenant) id and a refresh token.'}
+            {provider === 'xero'
+              ? paused
+                ? 'Reconnect: sign in to Xero again with Connect with Xero, or use a new refresh token (the old one is spent or revoked).'
+                : 'Connect with Xero signs you in to Xero in a window, with your Xero app’s client id and secret. A server without a browser connects with a refresh token and the organisation (tenant) id instead.'
+              : paused
+                ? 'Reconnect MYOB with a new refresh token (the old one is spent or revoked).'
+                : 'Connect MYOB with your API key and secret, the company file and a refresh token.'}
           </Text>
-          {CONNECT_FIELDS.map(({ field, label, secret }) => (
-            <Field key={field} label={label} required>
+          {fields.map(({ field, label, secret, required, browserOptional, hint }) => (
+            <Field
+              key={field}
+              label={label}
+              required={required && !browserOptional}
+              hint={hint}
+              validationMessage={field === 'companyFileId' && badGuid ? 'A company file id is a GUID, like 0d5f3a8e-…' : undefined}
+            >
               <Input
                 value={form[field]}
                 onChange={set(field)}
@@ -171,8 +342,13 @@ export function ConnectionCard(props: {
             </Field>
           ))}
           <div className={styles.actions}>
-            <Button appearance="primary" type="submit" disabled={task.busy || !complete}>
-              {paused ? 'Reconnect' : 'Connect'}
+            {provider === 'xero' && (
+              <Button appearance="primary" onClick={() => void connectWithXero()} disabled={task.busy || !mayBegin}>
+                Connect with Xero
+              </Button>
+            )}
+            <Button appearance={provider === 'xero' ? 'secondary' : 'primary'} type="submit" disabled={task.busy || !complete}>
+              {provider === 'xero' ? 'Connect with a refresh token' : paused ? 'Reconnect' : 'Connect'}
             </Button>
             {editing && connected && (
               <Button onClick={() => setEditing(false)} disabled={task.busy}>
@@ -181,6 +357,17 @@ export function ConnectionCard(props: {
             )}
           </div>
         </form>
+      )}
+      {signIn && (
+        <MessageBar layout="multiline" intent="info" data-testid="sign-in-waiting">
+          <MessageBarBody>
+            Signing in to Xero in another window. If Xero says the redirect URI is not valid, add <code>{signIn.redirectUri}</code> to the
+            Xero app’s redirect URIs, then start again.
+          </MessageBarBody>
+          <Button size="small" onClick={stopWaiting}>
+            Stop waiting
+          </Button>
+        </MessageBar>
       )}
       <TaskStatus task={task} />
     </Card>
