@@ -3,7 +3,9 @@
 // the pane in Chromium against the fake Office.js. An admin connects in the panel and maps the
 // accounts; a posting that can never go (its movement names Xero's INVENTORY account) is written to
 // a sheet and skipped with a reason; one that failed for a bad mapping posts once the mapping is
-// fixed and its row retried, exactly once.
+// fixed and its row retried, exactly once. The connect form offers Xero and MYOB, each with its own
+// fields; Connect with Xero signs in through Xero's authorisation-code flow in an Office dialog (a
+// real popup window: tests/e2e/office-dialog-shim.ts), or a browser window outside Office.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILED_COLUMNS, FAILED_SHEET } from '../../addin/features/accounting/postings-sheet.ts';
@@ -11,7 +13,7 @@ import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
 import { startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
-import { STAND_IN_MAPPING } from '../support/xero/stocksheet.ts';
+import { STAND_IN_MAPPING, standInEndpoints } from '../support/xero/stocksheet.ts';
 import {
   ADMIN_TOKEN,
   connectPane,
@@ -41,7 +43,14 @@ describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel
     xero = await startXeroStandIn();
     [server, officeScript] = await Promise.all([
       // The server's relay runs when woken (connect, retry) and on Sync now; its own tick is far off.
-      startServer({ accountingEndpoints: { xero: { apiUrl: xero.apiUrl, identityUrl: xero.identityUrl } }, relayIntervalMs: 600_000 }),
+      // MYOB's sign-in is nowhere (port 9): what the pane sends for MYOB is checked, not MYOB.
+      startServer({
+        accountingEndpoints: {
+          xero: standInEndpoints(xero),
+          myob: { apiUrl: 'http://127.0.0.1:9/accountright', identityUrl: 'http://127.0.0.1:9' },
+        },
+        relayIntervalMs: 600_000,
+      }),
       fakeOfficeScript(),
     ]);
     browser = await launchBrowser();
@@ -89,19 +98,19 @@ describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel
     await form.locator('input[name=refreshToken]').fill('not-a-refresh-token');
     expect(await form.locator('input[name=clientSecret]').getAttribute('type')).toBe('password');
     expect(await form.locator('input[name=refreshToken]').getAttribute('type')).toBe('password');
-    await form.getByRole('button', { name: 'Connect' }).click();
+    await form.getByRole('button', { name: 'Connect with a refresh token' }).click();
     const refused = card(page).getByTestId('failure-bar');
     await expect.poll(() => refused.textContent(), { timeout: 15_000 }).toContain('Xero did not accept these details');
     await screenshot(page, '14-accounting-connect-refused');
 
     await form.locator('input[name=refreshToken]').fill(xero.issueRefreshToken());
-    await form.getByRole('button', { name: 'Connect' }).click();
+    await form.getByRole('button', { name: 'Connect with a refresh token' }).click();
     await expect.poll(() => card(page).getByTestId('accounting-connection-badge').textContent(), { timeout: 15_000 }).toBe('Connected');
     expect(await card(page).getByTestId('accounting-connection').textContent()).toContain(xero.tenantId);
     expect(await page.getByRole('form', { name: 'Connect to Xero' }).count()).toBe(0);
 
     await saveMapping(page, MAPPING);
-    expect((await api.settings.get()).accounting).toEqual(MAPPING);
+    expect((await api.settings.get()).accounting).toMatchObject(MAPPING);
     await screenshot(page, '15-accounting-connected');
 
     // A product (its item goes to Xero too) and an adjustment against Xero's INVENTORY account 630:
@@ -241,5 +250,132 @@ describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel
     await expect.poll(() => other.getByRole('tab', { name: 'Stocktake' }).count(), { timeout: 15_000 }).toBe(1);
     expect(await other.getByRole('tab', { name: 'Accounting' }).count()).toBe(0);
     await other.context().close();
+  });
+
+  const fields = (form: ReturnType<Page['getByRole']>) =>
+    form.locator('input:not([type=radio])').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).name));
+  const connection = () => server.db.prisma.accountingConnection.findUniqueOrThrow({ where: { provider: 'xero' } });
+
+  it('the connect form offers Xero and MYOB with their own fields; Connect with Xero in an Office dialog: Cancel says so, Allow connects', async () => {
+    const page = await openPane(browser, server.url, officeScript);
+    await connectPane(page, ADMIN_TOKEN, 'Accounting');
+    await expect.poll(() => card(page).getByTestId('accounting-connection-badge').textContent(), { timeout: 15_000 }).toBe('Connected');
+    await card(page).getByRole('button', { name: 'Change connection…' }).click();
+    const xeroForm = page.getByRole('form', { name: 'Connect to Xero' });
+    expect(await fields(xeroForm)).toEqual(['clientId', 'clientSecret', 'tenantId', 'refreshToken']);
+
+    // MYOB: its own fields, sent as the server's contract names them; the server's answer is the message.
+    await xeroForm.getByRole('radio', { name: 'MYOB' }).check();
+    const myob = page.getByRole('form', { name: 'Connect to MYOB' });
+    expect(await fields(myob)).toEqual([
+      'clientId',
+      'clientSecret',
+      'companyFileId',
+      'companyFileUser',
+      'companyFilePassword',
+      'refreshToken',
+    ]);
+    for (const label of ['API key', 'API secret', 'Company file id', 'Company file user name', 'Company file password', 'Refresh token'])
+      expect(await myob.textContent()).toContain(label);
+    expect(await myob.getByRole('button', { name: 'Connect with Xero' }).count()).toBe(0);
+    expect(await myob.locator('input[name=companyFilePassword]').getAttribute('type')).toBe('password');
+    await myob.locator('input[name=clientId]').fill('myob-api-key');
+    await myob.locator('input[name=clientSecret]').fill('myob-api-secret');
+    await myob.locator('input[name=refreshToken]').fill('myob-refresh-token');
+    await myob.locator('input[name=companyFileId]').fill('not-a-guid');
+    const submit = myob.getByRole('button', { name: 'Connect', exact: true });
+    expect(await submit.isDisabled()).toBe(true);
+    expect(await myob.textContent()).toContain('A company file id is a GUID');
+    const fileId = '6f0c1a52-3d55-4c7e-9d1e-2b8f3c4a5e61';
+    await myob.locator('input[name=companyFileId]').fill(fileId);
+    await myob.locator('input[name=companyFileUser]').fill('Administrator');
+    await myob.locator('input[name=companyFilePassword]').fill('  pass word  ');
+    await screenshot(page, '20-accounting-connect-myob');
+    const sent = page.waitForRequest((r) => r.url().includes('accounting.connect'));
+    await submit.click();
+    await expect.poll(() => card(page).getByTestId('failure-bar').textContent(), { timeout: 15_000 }).toMatch(/MYOB/);
+    const body = (await sent).postData() ?? '';
+    expect(JSON.parse(body)['0'].json).toEqual({
+      provider: 'myob',
+      clientId: 'myob-api-key',
+      clientSecret: 'myob-api-secret',
+      companyFileId: fileId,
+      companyFileUser: 'Administrator',
+      companyFilePassword: '  pass word  ',
+      refreshToken: 'myob-refresh-token',
+    });
+    expect(await connection()).toMatchObject({ tenantId: xero.tenantId, pausedReason: null });
+    expect((await server.db.prisma.settings.findUniqueOrThrow({ where: { id: 1 } })).accountingProvider).toBe('xero');
+
+    // Xero without a tenant id or refresh token: only Connect with Xero can go.
+    await myob.getByRole('radio', { name: 'Xero' }).check();
+    await xeroForm.locator('input[name=clientId]').fill(xero.clientId);
+    await xeroForm.locator('input[name=clientSecret]').fill(xero.clientSecret);
+    await xeroForm.locator('input[name=tenantId]').fill('');
+    await xeroForm.locator('input[name=refreshToken]').fill('');
+    expect(await xeroForm.getByRole('button', { name: 'Connect with a refresh token' }).isDisabled()).toBe(true);
+    const withXero = xeroForm.getByRole('button', { name: 'Connect with Xero' });
+    expect(await withXero.isDisabled()).toBe(false);
+
+    // Cancel in Xero: the dialog's page says so, the pane shows it, and the connection is as it was.
+    const before = await connection();
+    xero.answerNextConsent({ deny: true });
+    await withXero.click();
+    await expect
+      .poll(() => card(page).getByTestId('failure-bar').textContent(), { timeout: 20_000 })
+      .toContain('Stocksheet was not allowed to connect');
+    let dialogs = await page.evaluate(() =>
+      (window as any).__dialogs.map((d: any) => ({ url: d.url, closed: d.closed, messages: d.messages })),
+    );
+    expect(dialogs).toHaveLength(1);
+    expect(dialogs[0].url).toMatch(new RegExp(`^${server.url}/accounting/oauth/start\\?state=[\\w-]{43}$`));
+    expect(dialogs[0].closed).toBe(true);
+    expect(JSON.parse(dialogs[0].messages[0])).toMatchObject({ type: 'stocksheet-oauth', ok: false });
+    expect(await connection()).toEqual(before);
+
+    // Allow: connected to the organisation chosen in Xero, named, with new tokens that post.
+    const journals = xero.journals().length;
+    await screenshot(page, '21-accounting-connect-with-xero');
+    await withXero.click();
+    await expect
+      .poll(() => card(page).getByTestId('done-bar').textContent(), { timeout: 20_000 })
+      .toContain(`Connected to Xero (${xero.organisation.Name})`);
+    dialogs = await page.evaluate(() => (window as any).__dialogs.map((d: any) => ({ closed: d.closed, messages: d.messages })));
+    expect(dialogs).toHaveLength(2);
+    expect(dialogs[1].closed).toBe(true);
+    expect(JSON.parse(dialogs[1].messages[0])).toMatchObject({ ok: true, organisation: xero.organisation.Name });
+    const after = await connection();
+    expect(after).toMatchObject({ tenantId: xero.tenantId, tenantName: xero.organisation.Name, pausedReason: null });
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(await page.getByRole('form', { name: 'Connect to Xero' }).count()).toBe(0);
+    await screenshot(page, '22-accounting-connected-with-xero');
+    await adjust('5150', 1, 2, 'e2e-accounting-after-oauth');
+    await syncNow(page);
+    expect(xero.journals()).toHaveLength(journals + 1);
+    await page.context().close();
+  });
+
+  it('outside Office the sign-in opens in a browser window, which tells the pane when Xero has connected', async () => {
+    const page = await openPane(browser, server.url, officeScript);
+    // A plain browser tab: no Dialog API.
+    await page.evaluate(() => delete (window as any).Office.context.ui);
+    await connectPane(page, ADMIN_TOKEN, 'Accounting');
+    await expect.poll(() => card(page).getByTestId('accounting-connection-badge').textContent(), { timeout: 15_000 }).toBe('Connected');
+    const before = await connection();
+    await card(page).getByRole('button', { name: 'Change connection…' }).click();
+    const form = page.getByRole('form', { name: 'Connect to Xero' });
+    await form.locator('input[name=clientId]').fill(xero.clientId);
+    await form.locator('input[name=clientSecret]').fill(xero.clientSecret);
+    await form.locator('input[name=tenantId]').fill(xero.tenantId);
+    const opened = page.context().waitForEvent('page');
+    await form.getByRole('button', { name: 'Connect with Xero' }).click();
+    const popup = await opened;
+    await expect.poll(() => card(page).getByTestId('done-bar').textContent(), { timeout: 20_000 }).toContain('Connected to Xero');
+    await expect.poll(() => popup.isClosed(), { timeout: 5000 }).toBe(true);
+    expect(await page.evaluate(() => (window as any).__dialogs.length)).toBe(0);
+    const after = await connection();
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.tenantName).toBe(xero.organisation.Name);
+    await page.context().close();
   });
 });

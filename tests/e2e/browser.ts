@@ -45,13 +45,16 @@ export async function startServer(config: Partial<Config> = {}): Promise<Running
  * served where the pane loads office.js from (Microsoft's CDN, which the browser never reaches),
  * so the pane runs its real Office.js code path against an in-memory grid (`window.__fake`).
  * `window.__sheetState(name)` reads a sheet of it for the screenshots (tests/support/sheet-state.ts).
+ * Office's Dialog API opens real popup windows (office-dialog-shim.ts; `window.__dialogs`).
  */
 export async function fakeOfficeScript(): Promise<string> {
   const result = await build({
     stdin: {
       contents: `import { createFakeExcel } from './tests/support/fake-excel.ts';
         import { readSheetState } from './tests/support/sheet-state.ts';
+        import { installDialogShim } from './tests/e2e/office-dialog-shim.ts';
         const fake = createFakeExcel({ latencyMs: 5, userName: 'E2E user' });
+        installDialogShim(fake.Office, window);
         fake.install(window);
         window.__fake = fake;
         window.__sheetState = (name) => readSheetState(fake.workbook, name);`,
@@ -82,11 +85,14 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A pane page with the Office stand-in in place of office.js (checked to be the one loaded). */
+/**
+ * A pane page with the Office stand-in in place of office.js (checked to be the one loaded); the
+ * windows it opens (Office dialogs) get the stand-in too.
+ */
 export async function openPane(browser: Browser, url: string, officeScript: string): Promise<Page> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 360, height: 900 } });
+  await context.route(OFFICE_JS_CDN_URL, (route) => route.fulfill({ contentType: 'text/javascript', body: officeScript }));
   const page = await context.newPage();
-  await page.route(OFFICE_JS_CDN_URL, (route) => route.fulfill({ contentType: 'text/javascript', body: officeScript }));
   await page.goto(url);
   await page.waitForFunction(() => (window as any).__fake?.Office === (window as any).Office, undefined, { timeout: 10_000 });
   return page;
