@@ -8,6 +8,8 @@
 // Then the accounting figures (bench/accounting.ts; alone: npx tsx bench/accounting.ts): the requests and
 // the time to post a 50,000-line stocktake, 1,000 shipments and 10,000 adjustments to the Xero stand-in
 // under Xero's limits, against one request per batch of 50 and 60 requests a minute.
+// Then reports over 1,000,000 ledger rows (bench/reports.ts; alone: npx tsx bench/reports.ts): the movements
+// report's first page and its whole result streamed as CSV and .xlsx, against the bare SELECTs.
 //
 //   BENCH_DATABASE_URL  PostgreSQL server to use (default postgresql://postgres@127.0.0.1:5432/postgres);
 //                       a fresh database is created and dropped.
@@ -20,10 +22,12 @@
 //                       pause between a client's requests (50 ms).
 //   BENCH_ACCOUNTING_SHIPMENTS, BENCH_ACCOUNTING_ADJUSTMENTS, BENCH_ACCOUNTING_SCALE, BENCH_ACCOUNTING_ITEMS
 //                       see bench/accounting.ts.
+//   BENCH_REPORT_ROWS   ledger rows for the reports figures (default 1000000).
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { startApp } from '../server/app.ts';
 import { accountingBench, printAccountingBench } from './accounting.ts';
+import { printReportsBench, reportsBench } from './reports.ts';
 import { allocationBench } from './allocation.ts';
 import { printLoadBench } from './embedded-load.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
@@ -203,3 +207,6 @@ await printLoadBench(serverUrl);
 
 // Requests and drain time of the accounting relay against the Xero stand-in (issue 13).
 printAccountingBench(await accountingBench(serverUrl));
+
+// Reports over a large ledger (issue 14).
+printReportsBench(await reportsBench(serverUrl));
