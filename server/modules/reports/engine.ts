@@ -75,9 +75,13 @@ export function listReports(role: RoleName) {
   });
 }
 
-/** The definition's parameters, or INVALID_INPUT naming each field to fix. */
+/**
+ * The definition's parameters, or INVALID_INPUT naming each field to fix. A parameter the report
+ * does not have is refused too: a misspelt filter left out silently would answer for everything.
+ */
 export function parseParams(definition: ReportDefinition, params: unknown): unknown {
-  const parsed = definition.params.safeParse(params ?? {});
+  const schema = definition.params instanceof z.ZodObject ? definition.params.strict() : definition.params;
+  const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) throw new DomainError('INVALID_INPUT', `${definition.title}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
   return parsed.data;
 }
@@ -120,6 +124,27 @@ function encodeCursor(definition: ReportDefinition, row: Record<string, unknown>
   return Buffer.from(JSON.stringify({ r: definition.id, k: values })).toString('base64url');
 }
 
+/** An ISO instant as `rawText` writes it (Date.toISOString), or a day, naming a real day (no 31 February). */
+const isInstant = (v: string, dayOnly: boolean) => {
+  const pattern = dayOnly ? /^\d{4}-\d{2}-\d{2}(T00:00:00(\.0{1,3})?Z)?$/ : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+  if (!pattern.test(v)) return false;
+  const time = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === v.slice(0, 10);
+};
+
+/**
+ * What each keyset type's value looks like in a cursor the engine wrote (`rawText`), so a cursor
+ * that was tampered with is refused here rather than failing the statement's CAST (an internal error).
+ */
+const KEY_VALUE: Record<KeysetColumn['type'], (value: string) => boolean> = {
+  int: (v) => /^-?\d{1,10}$/.test(v) && Math.abs(Number(v)) <= 2_147_483_647,
+  bigint: (v) => /^-?\d{1,19}$/.test(v) && BigInt(v) <= 9_223_372_036_854_775_807n && BigInt(v) >= -9_223_372_036_854_775_807n,
+  numeric: (v) => /^-?\d{1,40}(\.\d{1,40})?(e[-+]?\d{1,4})?$/i.test(v),
+  date: (v) => isInstant(v, true),
+  timestamptz: (v) => isInstant(v, false),
+  text: (v) => !v.includes('\u0000'),
+};
+
 function decodeCursor(definition: ReportDefinition, cursor: string | undefined): string[] | null {
   if (!cursor) return null;
   let decoded: unknown;
@@ -130,7 +155,7 @@ function decodeCursor(definition: ReportDefinition, cursor: string | undefined):
   }
   const shape = z.object({ r: z.literal(definition.id), k: z.array(z.string()).length(definition.keyset.length) });
   const parsed = shape.safeParse(decoded);
-  if (!parsed.success)
+  if (!parsed.success || !parsed.data.k.every((value, i) => KEY_VALUE[definition.keyset[i]!.type](value)))
     throw new DomainError('INVALID_CURSOR', `This cursor is not one the ${definition.title} report gave: start again without a cursor.`);
   return parsed.data.k;
 }
@@ -149,12 +174,21 @@ const isoDay = (value: unknown): string | null => {
   return String(value).slice(0, 10);
 };
 
+/**
+ * A database number (a Decimal, bigint, number or its text) to `places` decimals, half away from
+ * zero as PostgreSQL's ROUND does, in decimal arithmetic: binary floating point would take 0.285 × 100
+ * for 28.4999… and give 0.28.
+ */
+function roundDecimal(value: unknown, places: number): number {
+  return new Prisma.Decimal(String(value)).toDecimalPlaces(places, Prisma.Decimal.ROUND_HALF_UP).toNumber();
+}
+
 const CONVERT: Record<ColumnType, (value: unknown) => ReportValue> = {
   text: (v) => (v === null || v === undefined ? null : String(v)),
   integer: (v) => (v === null || v === undefined ? null : Number(v)),
   quantity: (v) => (v === null || v === undefined ? null : Number(String(v))),
   // Exact in the database; to the cent here (amounts are base-currency numbers).
-  money: (v) => (v === null || v === undefined ? null : Math.round(Number(String(v)) * 100) / 100),
+  money: (v) => (v === null || v === undefined ? null : roundDecimal(v, 2)),
   date: isoDay,
   datetime: (v) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString()),
   boolean: (v) => (v === null || v === undefined ? null : Boolean(v)),
@@ -239,7 +273,8 @@ async function totalsOf(db: Db, columns: readonly ReportColumn[], source: Prisma
   const summed = columns.filter((c) => c.total === 'sum');
   if (summed.length === 0) return null;
   const sums = Prisma.join(
-    summed.map((c) => Prisma.sql`SUM(${identifier(c.key)}) AS ${Prisma.raw(`"${c.key}"`)}`),
+    // An empty result totals 0, not null: the total row of an empty table is zero.
+    summed.map((c) => Prisma.sql`COALESCE(SUM(${identifier(c.key)}), 0) AS ${Prisma.raw(`"${c.key}"`)}`),
     ', ',
   );
   const [row] = await db.$queryRaw<Record<string, unknown>[]>(Prisma.sql`SELECT ${sums} FROM (${source}) AS r`);

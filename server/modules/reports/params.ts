@@ -22,6 +22,17 @@ export const dayStart = (day: string, timeZone: string) => Prisma.sql`((${day}::
 /** The instant after a day ends there. */
 export const dayEnd = (day: string, timeZone: string) => Prisma.sql`(((${day}::date + 1))::timestamp AT TIME ZONE ${timeZone})`;
 
+/**
+ * A movement's value: its quantity at the cost the ledger recorded, to the cent (half away from
+ * zero). Reports sum these, never round a sum of exact values, so every figure ties out to the
+ * cent with every other and with the movements report's rows: a product's valuation is the sum of
+ * its movements' values, a period's closing is its opening plus its movements.
+ */
+export function movementValue(alias = 'm'): Prisma.Sql {
+  if (!/^[a-z][a-z0-9_]*$/.test(alias)) throw new Error(`movementValue: "${alias}" is not a plain table alias`);
+  return Prisma.raw(`ROUND(${alias}.quantity * ${alias}.unit_cost, 2)`);
+}
+
 /** `AND <condition>` for each filter given; nothing for those left empty. */
 export function filters(...conditions: (Prisma.Sql | false | null | undefined | 0 | '')[]): Prisma.Sql {
   const given = conditions.filter((c): c is Prisma.Sql => Boolean(c));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Prisma } from '../../../db/generated/client.ts';
 import { id } from '../../inputs.ts';
 import { defineReport } from '../definition.ts';
-import { dayEnd, dayStart, filters, reportParams } from '../params.ts';
+import { dayEnd, dayStart, filters, movementValue, reportParams } from '../params.ts';
 
 export const MOVEMENT_KINDS = [
   'opening',
@@ -70,7 +70,7 @@ export const movementsReport = defineReport({
              (SELECT string_agg(x.serial, ', ' ORDER BY x.serial) FROM (
                 SELECT sn.serial FROM stock_movement_serial ms JOIN serial_number sn ON sn.id = ms.serial_id
                 WHERE ms.movement_id = m.id ORDER BY sn.serial LIMIT ${SERIALS_SHOWN}) x) AS "serials",
-             m.quantity AS "quantity", m.unit_cost AS "unitCost", ROUND(m.quantity * m.unit_cost, 2) AS "value",
+             m.quantity AS "quantity", m.unit_cost AS "unitCost", ${movementValue()} AS "value",
              m.gl_code AS "glCode", c.name AS "customer", u.name AS "user", m.narrative AS "narrative"
       FROM stock_movement m
       JOIN product pr ON pr.id = m.product_id
