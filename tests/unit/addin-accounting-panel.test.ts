@@ -186,6 +186,7 @@ describe('what the panel says', () => {
 
   it('says whom it is connected to, or why not', () => {
     expect(connectionLine(status())).toBe('Connected to Xero (organisation tenant-1).');
+    expect(connectionLine(status({ tenantName: 'Demo Company (NZ)' }))).toBe('Connected to Xero (Demo Company (NZ)).');
     expect(connectionLine(status({ connected: false, pausedReason: 'Xero refused the connection: reconnect.' }))).toBe(
       'Xero refused the connection: reconnect.',
     );

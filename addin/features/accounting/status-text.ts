@@ -17,6 +17,8 @@ export interface AccountingStatus {
   provider: string | null;
   connected: boolean;
   tenantId: string | null;
+  /** The organisation's (or company file's) name, when the provider gave it. */
+  tenantName?: string | null;
   pausedReason: string | null;
   counts: QueueCounts;
   lastPostedAt: Date | string | null;
@@ -44,7 +46,8 @@ export function localTime(at: Date | string | null): string {
 export function connectionLine(status: AccountingStatus): string {
   if (!status.provider) return 'No accounting system is connected.';
   const name = providerName(status.provider);
-  if (status.connected) return `Connected to ${name}${status.tenantId ? ` (organisation ${status.tenantId})` : ''}.`;
+  const where = status.tenantName ?? (status.tenantId ? `organisation ${status.tenantId}` : null);
+  if (status.connected) return `Connected to ${name}${where ? ` (${where})` : ''}.`;
   return status.pausedReason ?? `Not connected to ${name}.`;
 }
 
@@ -55,7 +58,6 @@ export function syncSummary(result: { state: string; sent: number; status: Accou
   if (!status.provider) return 'Nothing was sent: no accounting system is connected. An admin connects one first.';
   if (result.state === 'not_connected' || result.state === 'paused')
     return `Nothing was sent: ${status.pausedReason ?? `the connection to ${name} is paused`}`;
-  if (result.state === 'unsupported') return `Nothing was sent: ${name} is not supported yet.`;
   const waiting = status.counts.pending + status.counts.in_flight;
   if (result.sent === 0 && waiting === 0 && status.counts.failed === 0)
     return `Nothing was waiting: every posting has gone to ${name} (or was skipped).`;
