@@ -101,6 +101,7 @@ export async function status(accounting: Accounting) {
     provider,
     connected: connection !== null && connection.pausedReason === null,
     tenantId: connection?.tenantId ?? null,
+    tenantName: connection?.tenantName ?? null,
     pausedReason:
       connection?.pausedReason ??
       (provider && !connection ? `Not connected to ${PROVIDERS[provider].name}: connect it to start posting.` : null),
