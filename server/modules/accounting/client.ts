@@ -88,6 +88,47 @@ export interface JournalToSend {
 /** One element's outcome; a refusal may name its reason (PERIOD_LOCKED), else the relay reads the message. */
 export type ElementResult = { ok: true; id: string; warnings: string[] } | { ok: false; message: string; code?: string };
 
+/** One line of the general ledger as the accounting system reports it (on any account). */
+export interface LedgerLine {
+  /** The journal's id (Xero's JournalID, MYOB's JournalTransaction UID), lower case. */
+  journalId: string;
+  /** Xero's JournalNumber, MYOB's DisplayID. */
+  journalNumber: string | null;
+  /** YYYY-MM-DD */
+  journalDate: string;
+  /** What made the journal: Xero's SourceType (MANJOURNAL, ACCPAY, …), MYOB's TransactionType (GeneralJournal, Bill, …). */
+  sourceType: string | null;
+  /** The source transaction's id, lower case: a posting's external_id for Stocksheet's own journals. */
+  sourceId: string | null;
+  reference: string | null;
+  /** The line's place in its journal (from 0). */
+  lineNo: number;
+  accountCode: string | null;
+  accountId: string | null;
+  description: string | null;
+  /** Net of tax, in cents text, debit positive ("-12.50"). */
+  amount: string;
+}
+
+/** A page of the general ledger: its lines, where the next page starts, and whether this one reached the end. */
+export interface LedgerPage {
+  lines: LedgerLine[];
+  position: string | null;
+  done: boolean;
+}
+
+/** How a provider's general ledger is read. */
+export interface LedgerFacts {
+  /** The source type of the journals Stocksheet posts there (Xero's MANJOURNAL, MYOB's GeneralJournal). */
+  ownSourceType: string;
+  /**
+   * True when a read goes on from where the last one ended (Xero numbers its journals in order and
+   * an edit adds journals rather than changing one); false when every read starts over (MYOB has no
+   * such number).
+   */
+  incremental: boolean;
+}
+
 /** What the relay asks of an accounting system; one implementation per provider. */
 export interface ProviderClient {
   refresh(accounting: Accounting, connection: StoredConnection, refreshToken: string): Promise<import('./connection.ts').TokenSet>;
@@ -103,4 +144,7 @@ export interface ProviderClient {
   /** The item body, or why this product cannot be one. */
   itemBody(product: ProductForItem, stockAccount: string | null, facts: ProviderFactsNow): { body: unknown } | { problem: string };
   postItems(accounting: Accounting, connection: StoredConnection, bodies: unknown[], key: string): Promise<ElementResult[]>;
+  ledger: LedgerFacts;
+  /** One page of the general ledger's lines after `position` (null: from the start), every account's: one call. */
+  ledgerLines(accounting: Accounting, connection: StoredConnection, position: string | null): Promise<LedgerPage>;
 }

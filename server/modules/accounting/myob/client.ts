@@ -2,8 +2,8 @@
 // those of its .NET SDK contracts (MYOB.API.SDK/SDK/Contracts/Version2: GeneralLedger/Account,
 // TaxCode, GeneralJournal; Inventory/Item; Company/Preferences) and its API overview pages
 // (headers, 201 + Location, RowVersion and 409, the Errors envelope).
-import type { ChartAccount } from '../../../domain/journals.ts';
-import type { ElementResult, TaxRate } from '../client.ts';
+import { centsText, type ChartAccount } from '../../../domain/journals.ts';
+import type { ElementResult, LedgerPage, TaxRate } from '../client.ts';
 import { accessToken, type StoredConnection, type TokenSet } from '../connection.ts';
 import { ProviderCallError } from '../errors.ts';
 import type { Accounting } from '../runtime.ts';
@@ -293,4 +293,61 @@ async function findItem(accounting: Accounting, connection: StoredConnection, pu
     `Number eq ${literal(push.item.Number)}`,
   );
   return item ?? null;
+}
+
+/**
+ * A journal transaction: one transaction's effect on the ledger (SDK GeneralLedger/JournalTransaction
+ * and JournalTransactionLine; the docs page lists SourceTransaction's types: GeneralJournal, Bill,
+ * Invoice, …). Amounts are positive with IsCredit giving the side.
+ */
+interface MyobJournalTransaction {
+  UID?: string;
+  DisplayID?: string;
+  JournalType?: string;
+  DateOccurred?: string;
+  DatePosted?: string;
+  Description?: string;
+  SourceTransaction?: { UID?: string; TransactionType?: string } | null;
+  Lines?: { Account?: { UID?: string; DisplayID?: string } | null; Amount?: number; IsCredit?: boolean; LineDescription?: string | null }[];
+}
+
+/** Journal transactions a page asks for (MYOB's largest $top). */
+const TRANSACTIONS_PER_PAGE = 1000;
+
+/**
+ * One page of the company file's journal transactions: from the start (null), or from the
+ * NextPageLink the last page gave. MYOB numbers no journals in order, so a read covers them all.
+ */
+export async function myobJournalTransactions(
+  accounting: Accounting,
+  connection: StoredConnection,
+  position: string | null,
+): Promise<LedgerPage> {
+  const path = position ?? `GeneralLedger/JournalTransaction?$top=${TRANSACTIONS_PER_PAGE}`;
+  const answer = await myobCall(accounting, connection, { method: 'GET', path });
+  if (answer.status !== 200) throw refusalOf(answer);
+  const page = answer.body as { Items?: MyobJournalTransaction[]; NextPageLink?: string | null };
+  const lines = (page.Items ?? []).flatMap((t) => {
+    const date = t.DateOccurred && /^\d{4}-\d{2}-\d{2}/.test(t.DateOccurred) ? t.DateOccurred.slice(0, 10) : null;
+    if (!t.UID || !date)
+      throw new ProviderCallError({ kind: 'uncertain', message: 'MYOB answered a journal transaction without its UID or date.' });
+    return (t.Lines ?? []).map((l, lineNo) => {
+      const cents = BigInt(Math.round(Number(((l.Amount ?? 0) * 100).toPrecision(15))));
+      return {
+        journalId: t.UID!.toLowerCase(),
+        journalNumber: t.DisplayID ?? null,
+        journalDate: date,
+        sourceType: t.SourceTransaction?.TransactionType ?? null,
+        sourceId: t.SourceTransaction?.UID?.toLowerCase() ?? null,
+        reference: t.Description?.slice(0, 500) ?? null,
+        lineNo,
+        accountCode: l.Account?.DisplayID ?? null,
+        accountId: l.Account?.UID?.toLowerCase() ?? null,
+        description: l.LineDescription?.slice(0, 500) || null,
+        amount: centsText(l.IsCredit ? -cents : cents),
+      };
+    });
+  });
+  const next = page.NextPageLink ?? null;
+  return { lines, position: next, done: next === null };
 }

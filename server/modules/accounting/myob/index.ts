@@ -3,6 +3,7 @@ import { fitted, itemTaxesAndCode, purchaseAccountOf, type ProviderClient } from
 import {
   generalJournalsWithMarkers,
   myobChart,
+  myobJournalTransactions,
   myobLockDate,
   myobTaxCodes,
   postGeneralJournals,
@@ -87,4 +88,9 @@ export const myobClient: ProviderClient = {
     return { body: push };
   },
   postItems: (accounting, connection, bodies) => pushItems(accounting, connection, bodies as MyobItemPush[]),
+  // A general journal reaches the ledger as a journal transaction whose SourceTransaction is the
+  // journal (TransactionType GeneralJournal, its UID the one Stocksheet stored). MYOB numbers none
+  // in order and edits in place, so every read is a whole one (not checked against a live file).
+  ledger: { ownSourceType: 'GeneralJournal', incremental: false },
+  ledgerLines: myobJournalTransactions,
 };

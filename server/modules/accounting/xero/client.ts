@@ -5,8 +5,8 @@ import { accessToken, type StoredConnection, type TokenSet } from '../connection
 import { ProviderCallError } from '../errors.ts';
 import { requestTokens } from '../token-endpoint.ts';
 import { send, type ProviderAnswer } from '../transport.ts';
-import type { ChartAccount } from '../../../domain/journals.ts';
-import type { ElementResult, TaxRate } from '../client.ts';
+import { centsText, type ChartAccount } from '../../../domain/journals.ts';
+import type { ElementResult, LedgerPage, TaxRate } from '../client.ts';
 
 export interface XeroJournalLine {
   AccountCode: string;
@@ -56,11 +56,15 @@ export function refreshXeroTokens(
   });
 }
 
-/** A call with the connection's token and tenant; a 401 refreshes once and tries again. */
+/**
+ * A call with the connection's token and tenant; a 401 refreshes once and tries again. A call that
+ * needs a scope other calls do not (`scope`) is refused, not disconnected, when Xero says the token
+ * lacks it (401 AuthorizationUnsuccessful): refreshing would not grant it, and postings still go.
+ */
 async function xeroCall(
   accounting: Accounting,
   connection: StoredConnection,
-  request: { method: 'GET' | 'PUT' | 'POST'; path: string; headers?: Record<string, string>; body?: unknown },
+  request: { method: 'GET' | 'PUT' | 'POST'; path: string; headers?: Record<string, string>; body?: unknown; scope?: string },
 ): Promise<ProviderAnswer> {
   const refresh = (c: StoredConnection, token: string) => refreshXeroTokens(accounting, c, token);
   for (let attempt = 1; ; attempt++) {
@@ -71,6 +75,13 @@ async function xeroCall(
       headers: { authorization: `Bearer ${token}`, 'xero-tenant-id': connection.tenantId, ...request.headers },
       body: request.body,
     });
+    if (answer.status === 401 && request.scope && (answer.body as { Detail?: string } | null)?.Detail === 'AuthorizationUnsuccessful')
+      throw new ProviderCallError({
+        kind: 'refused',
+        status: 401,
+        code: 'SCOPE_NOT_GRANTED',
+        message: `Xero refused the call: the connection was not granted the ${request.scope} scope. Reconnect Stocksheet to Xero, allowing it.`,
+      });
     if (answer.status === 401 && attempt === 1) continue;
     if (answer.status === 401 || answer.status === 403) {
       throw new ProviderCallError({
@@ -200,6 +211,58 @@ export async function xeroLockDate(accounting: Accounting, connection: StoredCon
   const org = ((answer.body as { Organisations?: { PeriodLockDate?: string; EndOfYearLockDate?: string }[] }).Organisations ?? [])[0] ?? {};
   const dates = [org.PeriodLockDate, org.EndOfYearLockDate].map(xeroDate).filter((d): d is string => d !== null);
   return dates.length > 0 ? dates.sort().at(-1)! : null;
+}
+
+/** A journal of Xero's general ledger (`GET /Journals`; the spec's Journal and JournalLine). */
+interface XeroJournal {
+  JournalID?: string;
+  JournalNumber?: number;
+  JournalDate?: string;
+  Reference?: string;
+  SourceID?: string;
+  SourceType?: string;
+  JournalLines?: { AccountID?: string; AccountCode?: string; Description?: string; NetAmount?: number }[];
+}
+
+/** Xero answers at most this many journals a call (developer.xero.com/documentation/api/accounting/journals). */
+export const JOURNALS_PER_PAGE = 100;
+
+/**
+ * The journals numbered after `offset` (a page of 100): every posted transaction's effect on the
+ * ledger, on the accrual basis (paymentsOnly=false). Needs the accounting.journals.read scope.
+ */
+export async function xeroJournals(accounting: Accounting, connection: StoredConnection, offset: number): Promise<LedgerPage> {
+  const answer = await xeroCall(accounting, connection, {
+    method: 'GET',
+    path: `/Journals?offset=${offset}&paymentsOnly=false`,
+    scope: 'accounting.journals.read',
+  });
+  if (answer.status !== 200) throw refusalOf(answer);
+  const journals = ((answer.body as { Journals?: XeroJournal[] } | null)?.Journals ?? []) as XeroJournal[];
+  let last = offset;
+  const lines = journals.flatMap((j) => {
+    const date = xeroDate(j.JournalDate);
+    if (!j.JournalID || j.JournalNumber === undefined || !date)
+      throw new ProviderCallError({
+        kind: 'uncertain',
+        message: `Xero answered a journal without its id, number or date (after #${offset}).`,
+      });
+    last = Math.max(last, j.JournalNumber);
+    return (j.JournalLines ?? []).map((l, lineNo) => ({
+      journalId: j.JournalID!.toLowerCase(),
+      journalNumber: String(j.JournalNumber),
+      journalDate: date,
+      sourceType: j.SourceType ?? null,
+      sourceId: j.SourceID?.toLowerCase() ?? null,
+      reference: j.Reference?.slice(0, 500) ?? null,
+      lineNo,
+      accountCode: l.AccountCode ?? null,
+      accountId: l.AccountID?.toLowerCase() ?? null,
+      description: l.Description?.slice(0, 500) || null,
+      amount: centsText(BigInt(Math.round(Number(((l.NetAmount ?? 0) * 100).toPrecision(15))))),
+    }));
+  });
+  return { lines, position: String(last), done: journals.length < JOURNALS_PER_PAGE };
 }
 
 /** "/Date(1543536000000+0000)/" or "2018-11-30T00:00:00" -> "2018-11-30". */

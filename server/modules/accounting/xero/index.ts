@@ -7,6 +7,7 @@ import {
   refreshXeroTokens,
   xeroChart,
   xeroLockDate,
+  xeroJournals,
   xeroTaxRates,
   type XeroItem,
   type XeroManualJournal,
@@ -59,4 +60,10 @@ export const xeroClient: ProviderClient = {
     return { body: item };
   },
   postItems: (accounting, connection, bodies, key) => postItems(accounting, connection, bodies as XeroItem[], key),
+  // Stocksheet's manual journals reach the ledger as journals of source MANJOURNAL whose SourceID is
+  // the ManualJournalID (the spec: "the identifier for the source transaction"). Journal numbers
+  // only grow, and an edit in Xero is taken to add a reversal and a new journal rather than change
+  // one (as integrations describe it; not checked against a live organisation).
+  ledger: { ownSourceType: 'MANJOURNAL', incremental: true },
+  ledgerLines: (accounting, connection, position) => xeroJournals(accounting, connection, position === null ? 0 : Number(position)),
 };
