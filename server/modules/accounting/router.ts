@@ -51,4 +51,7 @@ export const accountingRouter = router({
     .input(z.object({ ids, date: z.iso.date('date must be a day like 2026-07-01') }))
     .mutation(({ ctx, input }) => accounting.redate(ctx.accounting, input.ids, input.date)),
   syncNow: writeProcedure('accounting.manage').mutation(({ ctx }) => accounting.syncNow(ctx.accounting)),
+  syncLedger: writeProcedure('accounting.manage')
+    .input(z.object({ full: z.boolean().default(false) }).default({ full: false }))
+    .mutation(({ ctx, input }) => accounting.syncLedgerNow(ctx.accounting, input.full)),
 });

@@ -3,6 +3,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { page } from '../pagination.ts';
 import { loadConnection, saveConnection, type StoredConnection, type TokenSet } from './connection.ts';
 import { ProviderCallError } from './errors.ts';
+import { syncLedger } from './ledger-sync.ts';
 import { forgetProviderFacts } from './provider-facts.ts';
 import { PROVIDERS } from './providers.ts';
 import { CLIENTS, drainOnce } from './relay.ts';
@@ -254,4 +255,20 @@ export async function syncNow(accounting: Accounting) {
   forgetProviderFacts(accounting);
   const result = await drainOnce(accounting);
   return { ...result, status: await status(accounting) };
+}
+
+/**
+ * Pages the ledger read may take when a person asks: more than a relay run, still bounded (a first
+ * read of a large ledger would otherwise hold the request for an hour of Xero's calls).
+ */
+const LEDGER_PAGES_ON_DEMAND = 30;
+
+/**
+ * Reads the general ledger now, for the reconciliation: from where the last read ended, or with
+ * `full` all of it again (after edits in the ledger the provider's numbering would not show). A
+ * read not finished here goes on in the relay.
+ */
+export async function syncLedgerNow(accounting: Accounting, full = false) {
+  const result = await syncLedger(accounting, { full, maxPages: LEDGER_PAGES_ON_DEMAND });
+  return { ...result, readAt: result.readAt?.toISOString() ?? null };
 }
