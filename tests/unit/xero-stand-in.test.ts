@@ -836,6 +836,79 @@ describe('settings', () => {
   });
 });
 
+describe('the general ledger (GET /Journals)', () => {
+  it('numbers a journal for each posted manual journal, its edits (reversal and new) and other sources, 100 a page after the offset', async () => {
+    const xero = await start();
+    const api = await connect(xero, 'offline_access accounting.transactions accounting.journals.read');
+    const put = await api('PUT', '/ManualJournals', {
+      body: { ManualJournals: [journal('Posted [k:1]'), journal('Draft', 5, { Status: 'DRAFT' })] },
+      query: { summarizeErrors: 'false' },
+    });
+    const posted = put.body.ManualJournals[0];
+    const first = await api('GET', '/Journals', { query: { offset: '0', paymentsOnly: 'false' } });
+    expect(first.status).toBe(200);
+    expect(first.body.Journals).toMatchObject([
+      {
+        JournalNumber: 1,
+        JournalDate: `/Date(${Date.UTC(2026, 5, 30)}+0000)/`,
+        SourceType: 'MANJOURNAL',
+        SourceID: posted.ManualJournalID,
+        Reference: 'Posted [k:1]',
+        JournalLines: [
+          { AccountCode: '1410', AccountType: 'CURRENT', NetAmount: 36, GrossAmount: 36, TaxAmount: 0 },
+          { AccountCode: '5150', NetAmount: -36 },
+        ],
+      },
+    ]);
+    xero.ledger.add({
+      date: '2026-07-01',
+      sourceType: 'ACCPAY',
+      reference: 'Bill coded to stock',
+      lines: [
+        { accountCode: '1410', netAmount: 12.5 },
+        { accountCode: '2150', netAmount: -12.5 },
+      ],
+    });
+    const edit = await api('POST', `/ManualJournals/${posted.ManualJournalID}`, {
+      body: { ManualJournals: [journal('Posted [k:1]', 30)] },
+    });
+    expect(edit.status).toBe(200);
+    const after = await api('GET', '/Journals', { query: { offset: '1' } });
+    expect(
+      after.body.Journals.map((j: { JournalNumber: number; SourceType: string; JournalLines: { NetAmount: number }[] }) => [
+        j.JournalNumber,
+        j.SourceType,
+        j.JournalLines[0]!.NetAmount,
+      ]),
+    ).toEqual([
+      [2, 'ACCPAY', 12.5],
+      [3, 'MANJOURNAL', -36],
+      [4, 'MANJOURNAL', 30],
+    ]);
+    expect((await api('GET', '/Journals', { query: { paymentsOnly: 'true' } })).body.Journals).toEqual([]);
+    for (let i = 0; i < 150; i++)
+      xero.ledger.add({
+        date: '2026-07-02',
+        sourceType: 'ACCREC',
+        lines: [
+          { accountCode: '090', netAmount: 1 },
+          { accountCode: '200', netAmount: -1 },
+        ],
+      });
+    const page = await api('GET', '/Journals', { query: { offset: '4' } });
+    expect(page.body.Journals).toHaveLength(100);
+    expect(page.body.Journals[0].JournalNumber).toBe(5);
+    expect((await api('GET', '/Journals', { query: { offset: '104' } })).body.Journals).toHaveLength(50);
+    expect(xero.ledger.journals()).toHaveLength(154);
+  });
+
+  it('needs the accounting.journals.read scope', async () => {
+    const xero = await start();
+    const api = await connect(xero, 'offline_access accounting.transactions');
+    expect(await api('GET', '/Journals')).toMatchObject({ status: 401, body: { Detail: 'AuthorizationUnsuccessful' } });
+  });
+});
+
 describe('contract self-check', () => {
   it('the response check does refuse an answer off the spec', async () => {
     const wrong = await checkResponse('createManualJournals', 200, {

@@ -15,6 +15,7 @@ import { FaultPlan } from './faults.ts';
 import { createStandInServer } from './http.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { Identity } from './identity.ts';
+import { ledgerHandle } from './ledger.ts';
 import { Arrivals, RateLimiter, XERO_LIMITS } from './limits.ts';
 import { specBackend } from './spec.ts';
 import type { OrgState } from './state.ts';
@@ -23,6 +24,7 @@ import type { XeroCall, XeroStandIn, XeroStandInOptions } from './types.ts';
 export { createClock } from './clock.ts';
 export { checkResponse } from './spec.ts';
 export type * from './types.ts';
+export type * from './ledger.ts';
 
 export async function startXeroStandIn(options: XeroStandInOptions = {}): Promise<XeroStandIn> {
   const api = await specBackend();
@@ -113,6 +115,7 @@ export async function startXeroStandIn(options: XeroStandInOptions = {}): Promis
     },
     journals: () => structuredClone(state.journals),
     items: () => structuredClone(state.items),
+    ledger: ledgerHandle(state, clock),
     calls,
     faults: {
       dropAnswers: (n) => faults.dropAnswers(n),

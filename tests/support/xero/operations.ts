@@ -3,6 +3,7 @@
 import type { Answer } from './answers.ts';
 import { getItem, getItems, writeItems } from './items.ts';
 import { getManualJournal, getManualJournals, writeManualJournals } from './journals.ts';
+import { getJournals } from './ledger.ts';
 import { getAccounts, getOrganisations, getTaxRates, getTrackingCategories } from './reads.ts';
 import { schemaFields } from './spec.ts';
 import type { OpContext } from './state.ts';
@@ -17,6 +18,7 @@ export const OPERATIONS: Record<string, (ctx: OpContext) => Answer> = {
   createManualJournals: (ctx) => writeManualJournals(ctx, 'create'),
   updateOrCreateManualJournals: (ctx) => writeManualJournals(ctx, 'upsert'),
   updateManualJournal: (ctx) => writeManualJournals(ctx, 'update'),
+  getJournals: (ctx) => getJournals(ctx),
   getItems: (ctx) => getItems(ctx, schemaFields('Item')),
   getItem: (ctx) => getItem(ctx),
   createItems: (ctx) => writeItems(ctx, 'create'),

@@ -2,6 +2,7 @@
 // (chart of accounts, tax rates, tracking, organisation settings, stored journals and items), the
 // call log, the faults and the handle `startXeroStandIn` returns. Field names are Xero's.
 import type { XeroConsent, XeroTenant } from './identity.ts';
+import type { XeroLedger } from './ledger.ts';
 
 export type { XeroConsent, XeroTenant };
 
@@ -216,6 +217,8 @@ export interface XeroStandIn {
   journals(): StoredManualJournal[];
   /** Copies of the stored items, in creation order. */
   items(): StoredItem[];
+  /** The general ledger (`GET /Journals`): its journals, and journals of other sources a test adds (ledger.ts). */
+  ledger: XeroLedger;
   calls: XeroCall[];
   faults: XeroFaults;
   stats(): XeroStandInStats;
