@@ -17,6 +17,7 @@ import { settingDay } from './dates.ts';
 import { FaultPlan } from './faults.ts';
 import { API_ROOT, createMyobServer } from './http.ts';
 import { Identity } from './identity.ts';
+import { ledgerHandle } from './ledger.ts';
 import { Arrivals, MYOB_LIMITS, RateLimiter } from './limits.ts';
 import { newFileState } from './state.ts';
 import type { MyobCall, MyobStandIn, MyobStandInOptions } from './types.ts';
@@ -24,6 +25,7 @@ import type { MyobCall, MyobStandIn, MyobStandInOptions } from './types.ts';
 export { createClock } from '../xero/clock.ts';
 export { MYOB_LIMITS } from './limits.ts';
 export type * from './types.ts';
+export type * from './ledger.ts';
 
 export async function startMyobStandIn(options: MyobStandInOptions = {}): Promise<MyobStandIn> {
   const clock = options.clock ?? createClock();
@@ -102,6 +104,7 @@ export async function startMyobStandIn(options: MyobStandInOptions = {}): Promis
     },
     items: () => structuredClone(state.items),
     journals: () => structuredClone(state.journals),
+    ledger: ledgerHandle(state, clock),
     calls,
     faults: {
       dropAnswers: (n) => faults.dropAnswers(n),

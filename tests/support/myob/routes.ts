@@ -5,6 +5,7 @@
 import type { Answer } from './answers.ts';
 import { getItem, getItems, postItem, putItem } from './items.ts';
 import { getJournal, getJournals, postJournal } from './journals.ts';
+import { getJournalTransactions } from './ledger.ts';
 import { getAccount, getAccounts, getPreferences, getTaxCode, getTaxCodes } from './reads.ts';
 import type { OpContext } from './state.ts';
 
@@ -29,6 +30,14 @@ export const ROUTES: Route[] = [
   { path: 'GeneralLedger/TaxCode/{UID}', scope: GL, handlers: { GET: getTaxCode }, unmodelled: ['PUT', 'DELETE'] },
   { path: 'GeneralLedger/GeneralJournal', collection: true, scope: GL, handlers: { GET: getJournals, POST: postJournal }, unmodelled: [] },
   { path: 'GeneralLedger/GeneralJournal/{UID}', scope: GL, handlers: { GET: getJournal }, unmodelled: ['PUT', 'DELETE'] },
+  // The endpoint page lists GET, PUT, POST and DELETE; only reading the ledger is modelled.
+  {
+    path: 'GeneralLedger/JournalTransaction',
+    collection: true,
+    scope: GL,
+    handlers: { GET: getJournalTransactions },
+    unmodelled: ['PUT', 'POST', 'DELETE'],
+  },
   { path: 'Inventory/Item', collection: true, scope: INVENTORY, handlers: { GET: getItems, POST: postItem }, unmodelled: [] },
   { path: 'Inventory/Item/{UID}', scope: INVENTORY, handlers: { GET: getItem, PUT: putItem }, unmodelled: ['DELETE'] },
   { path: 'Company/Preferences', scope: 'sme-company-settings', handlers: { GET: getPreferences }, unmodelled: [] },

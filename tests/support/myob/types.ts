@@ -3,6 +3,7 @@
 // faults and the handle `startMyobStandIn` returns. Field names are MYOB's (the .NET SDK contracts
 // under MYOB.API.SDK/SDK/Contracts/Version2/, https://github.com/myob-oss/AccountRight_Live_API_.Net_SDK).
 import type { XeroClock } from '../xero/types.ts';
+import type { MyobLedger } from './ledger.ts';
 
 /** The stand-ins share one clock type (tests/support/xero/clock.ts). */
 export type MyobClock = XeroClock;
@@ -257,6 +258,8 @@ export interface MyobStandIn {
   /** Copies, in creation order. */
   items(): StoredItem[];
   journals(): StoredJournal[];
+  /** The general ledger (`GeneralLedger/JournalTransaction`): journal transactions of other sources a test adds (ledger.ts). */
+  ledger: MyobLedger;
   calls: MyobCall[];
   faults: MyobFaults;
   stats(): MyobStandInStats;
