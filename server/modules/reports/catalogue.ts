@@ -1,10 +1,18 @@
 // Every report Stocksheet offers: one definition each (definition.ts), one engine over them (engine.ts).
 import type { ReportDefinition } from './definition.ts';
 import { movementsReport } from './definitions/movements.ts';
+import { reconciliationDetailReport } from './definitions/reconciliation-detail.ts';
+import { reconciliationReport } from './definitions/reconciliation.ts';
 import { stockOnHandReport } from './definitions/stock-on-hand.ts';
 import { valuationReport } from './definitions/valuation.ts';
 
 // Each definition's source sees only parameters its own schema parsed (engine.ts), so the list may
 // hold them under one type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const REPORTS: readonly ReportDefinition<any>[] = [stockOnHandReport, valuationReport, movementsReport];
+export const REPORTS: readonly ReportDefinition<any>[] = [
+  stockOnHandReport,
+  valuationReport,
+  movementsReport,
+  reconciliationReport,
+  reconciliationDetailReport,
+];
