@@ -643,27 +643,27 @@ export async function buildReportLedger(app: TestApp, prefix = 'RL') {
   // In report order: SKU, then the stock level's id (the order the places first got stock).
   // Batches at their own cost; serials at the cost of the serials there; plain at the average 3.035085.
   const stockOnHand: StockOnHandRow[] = [
-    soh(batch, atA1, batches.lotA, 5, 1, 1.11, 5.56), // 6 received - 1 spoilt; 5 × 1.111111 = 5.555555; 1 of SO-3's 2
+    soh(batch, atA1, batches.lotA, 5, 1, 1.111111, 5.56), // 6 received - 1 spoilt; 5 × 1.111111 = 5.555555; 1 of SO-3's 2
     soh(batch, atMain, batches.soon, 2, 0, 2.5, 5), // 4 opening - 2 invoiced
-    soh(batch, atStore, batches.old, 2, 0, 0.29, 0.57), // expired, still on hand; 0.285 is 0.29 to the cent
-    soh(batch, atMain, batches.lotA, 1, 1, 1.11, 1.11), // 4 found - 1 invoiced - 2 made into the kit; SO-3 takes it first
-    soh(kit, atMain, null, 1, 0, 5.56, 5.56), // K-001 at 5.555555
-    soh(plain, atA1, null, 5, 0, 3.04, 15.18), // 7 received - 2 damaged; 5 × 3.035085 = 15.175425
-    soh(plain, atMain, null, 1, 0, 3.04, 3.04), // 5 found - 1 short in the count - 3 shipped
-    soh(plain, atStore, null, 3, 0, 3.04, 9.11), // 3 × 3.035085 = 9.105255
+    soh(batch, atStore, batches.old, 2, 0, 0.285, 0.57), // expired, still on hand; 2 × 0.285 = 0.57
+    soh(batch, atMain, batches.lotA, 1, 1, 1.111111, 1.11), // 4 found - 1 invoiced - 2 made into the kit; SO-3 takes it first
+    soh(kit, atMain, null, 1, 0, 5.555555, 5.56), // K-001 at 5.555555
+    soh(plain, atA1, null, 5, 0, 3.035085, 15.18), // 7 received - 2 damaged; 5 × 3.035085 = 15.175425
+    soh(plain, atMain, null, 1, 0, 3.035085, 3.04), // 5 found - 1 short in the count - 3 shipped
+    soh(plain, atStore, null, 3, 0, 3.035085, 9.11), // 3 × 3.035085 = 9.105255
     soh(serial, atStore, null, 2, 1, 12.5, 25), // S-101 (held by SO-4) and S-102 at 12.50; Main A1's three are gone
   ];
   // One row per product: the sum of its movements, each valued to the cent; the unit cost is the
   // exact value over the quantity. (Account order depends on the database's collation.)
   const valuation: ValuationRow[] = [
     // 6.67 + 10.00 + 0.57 + 4.44 - 1.11 - 5.00 - 1.11 - 2.22; 12.236666 / 10 = 1.223667
-    { account: '1400', sku: batch.sku, productName: batch.name, quantity: 10, unitCost: 1.22, value: 12.24 },
+    { account: '1400', sku: batch.sku, productName: batch.name, quantity: 10, unitCost: 1.223667, value: 12.24 },
     // 23.33 + 20.00 - 7.22 + 3.35 - 3.04 - 9.11 = 27.31 (the exact 27.315769 is 27.32: cents per movement
     // and cents of the sum differ here); 27.315769 / 9 = 3.035085
-    { account: '1400', sku: plain.sku, productName: plain.name, quantity: 9, unitCost: 3.04, value: 27.31 },
+    { account: '1400', sku: plain.sku, productName: plain.name, quantity: 9, unitCost: 3.035085, value: 27.31 },
     // 10.00 + 25.00 - 6.67 - 3.33
     { account: '1410', sku: serial.sku, productName: serial.name, quantity: 2, unitCost: 12.5, value: 25 },
-    { account: stockAccount ?? '(not mapped)', sku: kit.sku, productName: kit.name, quantity: 1, unitCost: 5.56, value: 5.56 },
+    { account: stockAccount ?? '(not mapped)', sku: kit.sku, productName: kit.name, quantity: 1, unitCost: 5.555555, value: 5.56 },
   ];
 
   return {

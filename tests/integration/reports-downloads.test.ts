@@ -104,7 +104,7 @@ describe('CSV downloads', () => {
       'Value',
     ]);
     const bySku = new Map(rows.slice(1).map((r) => [r[0], r]));
-    expect(bySku.get('00123')).toEqual(['00123', "'=1+2 widget", 'Main, "North" store', '', '', '', '3', '0', '3', '3.33', '10']);
+    expect(bySku.get('00123')).toEqual(['00123', "'=1+2 widget", 'Main, "North" store', '', '', '', '3', '0', '3', '3.333333', '10']);
     expect(bySku.get('1234567890123456789')).toEqual([
       '1234567890123456789',
       'Serialised thing',
@@ -189,7 +189,8 @@ describe.skipIf(!SOFFICE)('the .xlsx download in LibreOffice', () => {
       expect(rows.at(-1)).toEqual(['Total', '', '', '', '', '', '5', '0', '5', '', '35']);
 
       const shown = sheet(await convert(dir, file, CSV_AS_SHOWN_FILTER), 'Stock on hand');
-      expect(new Map(shown.slice(1).map((r) => [r[0], r])).get('00123')!.slice(9)).toEqual(['3.33', '10.00']);
+      // Unit costs to six decimals as the ledger keeps them (3.333333), values to the cent.
+    expect(new Map(shown.slice(1).map((r) => [r[0], r])).get('00123')!.slice(9)).toEqual(['3.333333', '10.00']);
 
       const about = sheet(raw, 'About');
       expect(about.find((r) => r[0] === 'Report')).toEqual(['Report', 'Stock on hand']);

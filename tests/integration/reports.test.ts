@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RoleName } from '../../server/domain/roles.ts';
 import { openReport } from '../../server/modules/reports/engine.ts';
 import { key, refusal, useTestApp } from '../helpers/app.ts';
-import { addDays, buildReportLedger, centsOf, type LedgerMovement, type ReportLedger } from '../helpers/report-ledger.ts';
+import { addDays, buildReportLedger, type LedgerMovement, type ReportLedger } from '../helpers/report-ledger.ts';
 
 const app = useTestApp();
 
@@ -37,7 +37,6 @@ const mine = (l: ReportLedger) => (row: { sku?: unknown }) => String(row.sku).st
 /** A column summed over rows (of a report or the fixture), to 4 decimals as quantities are kept. */
 const sum = (rows: readonly object[], key: string) =>
   Math.round(rows.reduce((s, r) => s + Number((r as Record<string, unknown>)[key]), 0) * 1e4) / 1e4;
-const cents = (n: number) => centsOf(1, n);
 
 /** A ledger row as the movements report shows it (all but its id and time). */
 function movementRow(m: LedgerMovement, l: ReportLedger) {
@@ -53,7 +52,7 @@ function movementRow(m: LedgerMovement, l: ReportLedger) {
     serialCount: m.serials.length,
     serials: m.serials.length === 0 ? null : m.serials.join(', '),
     quantity: m.quantity,
-    unitCost: cents(m.unitCost),
+    unitCost: m.unitCost,
     value: m.value,
     glCode: m.glCode,
     customer: m.customer,
@@ -227,8 +226,8 @@ describe('movements', () => {
     const adjusted = rows.filter((r) => r.kind === 'adjustment' && mine(ledger)(r)).map((r) => r.movementId);
     expect(adjusted).toEqual(Object.values(ledger.documents.adjustments));
     // 0.285 is 0.29 to the cent (not 0.28, as binary floating point would have it); 1.115 is 1.12.
-    expect(rows.find((r) => r.batch === ledger.batches.old.number)).toMatchObject({ unitCost: 0.29, value: 0.57 });
-    expect(rows.find((r) => r.narrative === 'Transfer in' && mine(ledger)(r))).toMatchObject({ unitCost: 1.12, value: 3.35 });
+    expect(rows.find((r) => r.batch === ledger.batches.old.number)).toMatchObject({ unitCost: 0.285, value: 0.57 });
+    expect(rows.find((r) => r.narrative === 'Transfer in' && mine(ledger)(r))).toMatchObject({ unitCost: 1.115, value: 3.35 });
     // Each ledger: 22 units left, 70.11 in value.
     expect(totals).toMatchObject({ quantity: 44, value: 140.22 });
   });
@@ -479,7 +478,7 @@ describe('reports.list', () => {
         { key: 'quantity', label: 'On hand', type: 'quantity' },
         { key: 'allocated', label: 'Allocated', type: 'quantity' },
         { key: 'available', label: 'Available', type: 'quantity' },
-        { key: 'unitCost', label: 'Unit cost', type: 'money' },
+        { key: 'unitCost', label: 'Unit cost', type: 'unitCost' },
         { key: 'value', label: 'Value', type: 'money' },
       ],
     });
@@ -494,7 +493,7 @@ describe('reports.list', () => {
         { key: 'sku', type: 'text' },
         { key: 'productName', type: 'text' },
         { key: 'quantity', type: 'quantity' },
-        { key: 'unitCost', type: 'money' },
+        { key: 'unitCost', type: 'unitCost' },
         { key: 'value', type: 'money' },
       ],
     });

@@ -9,10 +9,11 @@ import type { Db } from '../../db/types.ts';
 /**
  * How a column's values are typed, in the API (JSON), in Excel and in CSV:
  * text (serials, codes: kept as typed, Text-formatted in sheets), integer (ids, counts),
- * quantity (up to 4 decimals), money (base currency, 2 decimals), date (ISO day), datetime (ISO
- * instant, UTC), boolean.
+ * quantity (up to 4 decimals), money (base currency, 2 decimals), unitCost (a cost per unit in
+ * the base currency, up to 6 decimals as the ledger keeps it, so quantity × unit cost gives the
+ * row's value), date (ISO day), datetime (ISO instant, UTC), boolean.
  */
-export type ColumnType = 'text' | 'integer' | 'quantity' | 'money' | 'date' | 'datetime' | 'boolean';
+export type ColumnType = 'text' | 'integer' | 'quantity' | 'money' | 'unitCost' | 'date' | 'datetime' | 'boolean';
 
 export interface ReportColumn {
   /** The statement's column alias, and the key of the value in each row. */

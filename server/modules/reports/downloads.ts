@@ -15,12 +15,13 @@ export const XLSX_FORMATS: Record<ColumnType, string | undefined> = {
   integer: '0',
   quantity: '#,##0.####;-#,##0.####;0',
   money: '#,##0.00',
+  unitCost: '#,##0.00####',
   date: 'yyyy-mm-dd',
   datetime: 'yyyy-mm-dd hh:mm:ss',
   boolean: undefined,
 };
 
-const WIDTHS: Record<ColumnType, number> = { text: 22, integer: 10, quantity: 12, money: 14, date: 12, datetime: 20, boolean: 8 };
+const WIDTHS: Record<ColumnType, number> = { text: 22, integer: 10, quantity: 12, money: 14, unitCost: 14, date: 12, datetime: 20, boolean: 8 };
 
 /** A value as Excel stores it: days and instants as dates (UTC), the rest as they are. */
 function cellValue(type: ColumnType, value: ReportValue): ExcelJS.CellValue {

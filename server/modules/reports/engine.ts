@@ -189,6 +189,7 @@ const CONVERT: Record<ColumnType, (value: unknown) => ReportValue> = {
   quantity: (v) => (v === null || v === undefined ? null : Number(String(v))),
   // Exact in the database; to the cent here (amounts are base-currency numbers).
   money: (v) => (v === null || v === undefined ? null : roundDecimal(v, 2)),
+  unitCost: (v) => (v === null || v === undefined ? null : roundDecimal(v, 6)),
   date: isoDay,
   datetime: (v) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString()),
   boolean: (v) => (v === null || v === undefined ? null : Boolean(v)),

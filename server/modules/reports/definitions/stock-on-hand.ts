@@ -28,7 +28,7 @@ export const stockOnHandReport = defineReport({
     { key: 'quantity', label: 'On hand', type: 'quantity', total: 'sum' },
     { key: 'allocated', label: 'Allocated', type: 'quantity', total: 'sum' },
     { key: 'available', label: 'Available', type: 'quantity', total: 'sum' },
-    { key: 'unitCost', label: 'Unit cost', type: 'money', cost: true },
+    { key: 'unitCost', label: 'Unit cost', type: 'unitCost', cost: true },
     { key: 'value', label: 'Value', type: 'money', cost: true, total: 'sum' },
   ],
   keyset: [

@@ -21,7 +21,7 @@ export const valuationReport = defineReport({
     { key: 'sku', label: 'SKU', type: 'text' },
     { key: 'productName', label: 'Product', type: 'text' },
     { key: 'quantity', label: 'Quantity', type: 'quantity', total: 'sum' },
-    { key: 'unitCost', label: 'Unit cost', type: 'money', cost: true },
+    { key: 'unitCost', label: 'Unit cost', type: 'unitCost', cost: true },
     { key: 'value', label: 'Value', type: 'money', cost: true, total: 'sum' },
   ],
   keyset: [
