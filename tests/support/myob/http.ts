@@ -1,4 +1,4 @@
-// The MYOB stand-in's HTTP server: routes token and API requests, records every call, and runs each
+// The MYOB stand-in's HTTP server: routes consent, token and API requests, records every call, and runs each
 // API request through this order of checks:
 //   x-myobapi-key is the client id (403 DeveloperInactive "API key is missing or inactive": MYOB's
 //   error-messages page gives 403 for a missing or inactive key) → rate limits (403 RateLimitError;
@@ -22,6 +22,8 @@ import type { MyobCall, MyobClock } from './types.ts';
 
 export const API_ROOT = '/accountright';
 export const TOKEN_PATH = '/identity/oauth2/v1/authorize';
+/** The consent page (MYOB's is https://secure.myob.com/oauth2/account/authorize). */
+export const AUTHORIZE_PATH = '/identity/oauth2/account/authorize';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface ServerParts {
@@ -86,6 +88,8 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
     call.body = redactForm(raw);
     const answer = parts.identity.token(headers['content-type'], raw);
     send(parts, res, call, answer, answer.status === 200 && parts.faults.takeTokenDrop());
+  } else if (path === AUTHORIZE_PATH && call.method === 'GET') {
+    send(parts, res, call, parts.identity.authorize(call.query), false);
   } else {
     send(parts, res, call, { status: 404, text: 'Not found' }, false);
   }

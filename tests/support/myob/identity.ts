@@ -15,6 +15,13 @@
 //     documented: they do not expire here.
 // API calls present the access token as `Authorization: Bearer …`: missing → 401
 // OAuthTokenIsMissing, unknown, expired or revoked → 401 OAuthTokenIsInvalid (ErrorCode 31001).
+// The authorize page, `GET https://secure.myob.com/oauth2/account/authorize` (client_id,
+// redirect_uri, response_type=code, scope, state; developer.myob.com's authentication page), has no
+// login form: it redirects back as after the person's consent, with a code (5 minutes) and the
+// state, or error=access_denied for Cancel. Asked with prompt=consent, the consent is to one company
+// file, named on the redirect as businessId and businessName (apisupport.myob.com, "Retrieving
+// Company File GUIDs via MYOB API Post March 2025"); a test chooses which, or a consent that names
+// none (as for API keys made before 12 March 2025, whose callers read GET /accountright/).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { errorAnswer, json, oauthError, type Answer } from './answers.ts';
 import type { MyobClock } from './types.ts';
@@ -43,6 +50,19 @@ interface CodeRecord {
 
 export type Authentication = { ok: true; scope: string[] } | { ok: false; answer: Answer };
 
+/** A company file the stand-in's user has. */
+export interface MyobCompanyFile {
+  Id: string;
+  Name: string;
+}
+
+/**
+ * How the person answers the next consent page: Cancel; Allow for one company file (by default the
+ * stand-in's own); or Allow for the person's whole MYOB account, as API keys made before 12 March
+ * 2025 are consented (the redirect names no company file).
+ */
+export type MyobConsent = { deny: true } | { companyFileId: string } | { allFiles: true };
+
 export class Identity {
   private readonly access = new Map<string, AccessRecord>();
   private readonly refresh = new Map<string, RefreshRecord>();
@@ -50,12 +70,47 @@ export class Identity {
   /** Bumped by revoke(): tokens of an earlier generation are dead. */
   private generation = 0;
   private readonly user = { uid: randomUUID(), username: 'stand-in.user@example.com' };
+  private readonly consents: MyobConsent[] = [];
 
   constructor(
     private readonly clock: MyobClock,
     private readonly clientId: string,
     private readonly clientSecret: string,
+    /** The company files the person may consent to, the stand-in's own first. */
+    private readonly files: () => MyobCompanyFile[] = () => [],
   ) {}
+
+  /** The next consent page is answered so (later ones allow the stand-in's own company file again). */
+  answerNextConsent(consent: MyobConsent): void {
+    if ('companyFileId' in consent && !this.files().some((f) => f.Id.toLowerCase() === consent.companyFileId.toLowerCase()))
+      throw new Error(`The stand-in's user has no company file ${consent.companyFileId}`);
+    this.consents.push(consent);
+  }
+
+  /** GET /oauth2/account/authorize: no login page; answers as if the person consented (or cancelled). */
+  authorize(query: Record<string, string>): Answer {
+    const { client_id: clientId, redirect_uri: redirectUri, response_type: responseType, scope, state } = query;
+    if (clientId !== this.clientId) return { status: 400, text: 'Error: invalid_client (unknown client_id)' };
+    if (!redirectUri || !isHttpUrl(redirectUri))
+      return { status: 400, text: 'Error: invalid_request (redirect_uri is missing or not a URL)' };
+    const back = new URL(redirectUri);
+    const redirect = (params: Record<string, string>) => {
+      for (const [name, value] of Object.entries(params)) back.searchParams.set(name, value);
+      if (state !== undefined) back.searchParams.set('state', state);
+      return { status: 302, headers: { location: back.toString() } };
+    };
+    if (responseType !== 'code') return redirect({ error: 'unsupported_response_type' });
+    const scopes = splitScope(scope ?? '');
+    if (scopes.length === 0) return redirect({ error: 'invalid_scope' });
+    const consent = this.consents.shift() ?? { companyFileId: this.files()[0]?.Id ?? '' };
+    if ('deny' in consent) return redirect({ error: 'access_denied' });
+    const code = this.issueAuthorizationCode(redirectUri, scopes.join(' '));
+    const file =
+      'companyFileId' in consent ? this.files().find((f) => f.Id.toLowerCase() === consent.companyFileId.toLowerCase()) : undefined;
+    // Only a consent page shown (prompt=consent) names the company file chosen on it.
+    const named: Record<string, string> = file && query.prompt === 'consent' ? { businessId: file.Id, businessName: file.Name } : {};
+    return redirect({ code, scope: scopes.join(' '), ...named });
+  }
 
   issueRefreshToken(scope = DEFAULT_SCOPE): string {
     const token = `${randomBytes(3).toString('base64url')}!IAAAA${randomBytes(96).toString('base64url')}`;
@@ -133,4 +188,13 @@ export class Identity {
 
 function splitScope(scope: string): string[] {
   return [...new Set(scope.split(/\s+/).filter(Boolean))];
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }

@@ -8,6 +8,7 @@
 //   // point the client at myob.apiUrl / myob.identityUrl with myob.clientId (the API key),
 //   // myob.clientSecret, myob.issueRefreshToken(), myob.companyFileId and the file's
 //   // myob.fileUser / myob.filePassword; assert on myob.journals(), myob.items(), myob.calls, myob.stats()
+//   // a browser sign-in starts at myob.authorizeUrl; myob.answerNextConsent({ deny: true }) or ({ companyFileId })
 //   await myob.close();
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,7 @@ import { createClock } from '../xero/clock.ts';
 import { defaultAccounts, defaultPreferences, defaultTaxCodes } from './chart.ts';
 import { settingDay } from './dates.ts';
 import { FaultPlan } from './faults.ts';
-import { API_ROOT, createMyobServer } from './http.ts';
+import { API_ROOT, AUTHORIZE_PATH, createMyobServer } from './http.ts';
 import { Identity } from './identity.ts';
 import { ledgerHandle } from './ledger.ts';
 import { Arrivals, MYOB_LIMITS, RateLimiter } from './limits.ts';
@@ -43,8 +44,12 @@ export async function startMyobStandIn(options: MyobStandInOptions = {}): Promis
     taxCodes: options.taxCodes ?? defaultTaxCodes(),
     preferences: defaultPreferences(lock),
     financialYearStart,
+    otherCompanyFiles: (options.otherCompanyFiles ?? []).map((f) => ({ Id: f.Id.toLowerCase(), Name: f.Name })),
   });
-  const identity = new Identity(clock, clientId, clientSecret);
+  const identity = new Identity(clock, clientId, clientSecret, () => [
+    { Id: state.companyFileId, Name: state.companyFileName },
+    ...(state.otherCompanyFiles ?? []),
+  ]);
   const arrivals = new Arrivals(clock);
   const faults = new FaultPlan();
   const calls: MyobCall[] = [];
@@ -70,13 +75,16 @@ export async function startMyobStandIn(options: MyobStandInOptions = {}): Promis
   return {
     apiUrl: `${base}${API_ROOT}`,
     identityUrl: `${base}/identity`,
+    authorizeUrl: `${base}${AUTHORIZE_PATH}`,
     companyFileId: state.companyFileId,
+    companyFileName: state.companyFileName,
     clientId,
     clientSecret,
     fileUser,
     filePassword,
     issueRefreshToken: (scope) => identity.issueRefreshToken(scope),
     issueAuthorizationCode: (redirectUri, scope) => identity.issueAuthorizationCode(redirectUri, scope),
+    answerNextConsent: (consent) => identity.answerNextConsent(consent),
     clock,
     get accounts() {
       return state.accounts;

@@ -108,18 +108,20 @@ export function getPreferences(ctx: OpContext): Answer {
 
 /** GET /accountright/: the company files the user may open (this stand-in has one). */
 export function companyFiles(state: FileState, apiUrl: string): Answer {
-  return json(200, [
-    {
-      Id: state.companyFileId,
-      Name: state.companyFileName,
-      LibraryPath: state.companyFileName,
+  const files = [{ Id: state.companyFileId, Name: state.companyFileName }, ...(state.otherCompanyFiles ?? [])];
+  return json(
+    200,
+    files.map((file) => ({
+      Id: file.Id,
+      Name: file.Name,
+      LibraryPath: file.Name,
       ProductVersion: '2025.1',
       ProductLevel: { Code: 20, Name: 'Plus' },
       CheckedOutDate: null,
       CheckedOutBy: null,
-      Uri: `${apiUrl}/${state.companyFileId}`,
+      Uri: `${apiUrl}/${file.Id}`,
       Country: 'AU',
       SerialNumber: '000000000000',
-    },
-  ]);
+    })),
+  );
 }

@@ -7,6 +7,8 @@ import type { MyobAccount, MyobPreferences, MyobTaxCode, StoredItem, StoredJourn
 export interface FileState {
   companyFileId: string;
   companyFileName: string;
+  /** Other company files the stand-in's user has: listed and consentable, their data not served (404). */
+  otherCompanyFiles?: { Id: string; Name: string }[];
   accounts: MyobAccount[];
   taxCodes: MyobTaxCode[];
   preferences: MyobPreferences;

@@ -1,6 +1,6 @@
 // Stocksheet's side of the MYOB stand-in, for tests and the bench: the account mapping that fits
 // the stand-in's default chart, and an accounting runtime pointed at a stand-in on its clock.
-import type { Accounting } from '../../../server/modules/accounting/runtime.ts';
+import type { Accounting, ProviderEndpoints } from '../../../server/modules/accounting/runtime.ts';
 import type { MyobClock, MyobStandIn } from './types.ts';
 
 /** The roles mapped to the default chart's accounts (chart.ts): 1-1320 is an OtherCurrentAsset, 1-1390 inactive, 1-1000 a header. */
@@ -13,6 +13,11 @@ export const MYOB_STAND_IN_MAPPING = {
   timezone: 'Australia/Sydney',
 };
 
+/** The stand-in's addresses as Stocksheet's endpoints for MYOB (config's accountingEndpoints.myob). */
+export function myobStandInEndpoints(myob: MyobStandIn): ProviderEndpoints {
+  return { apiUrl: myob.apiUrl, identityUrl: myob.identityUrl, authorizeUrl: myob.authorizeUrl };
+}
+
 /**
  * Points a runtime's MYOB endpoints at the stand-in and makes the stand-in's clock its own: with a
  * clock running `scale` times real time, the relay's waits (rate limits, back-off) shrink by the
@@ -20,7 +25,7 @@ export const MYOB_STAND_IN_MAPPING = {
  */
 export function useMyobStandIn(accounting: Accounting, myob: MyobStandIn, clock: MyobClock, scale = 1, requestTimeoutMs = 5000): void {
   Object.assign(accounting, {
-    endpoints: { ...accounting.endpoints, myob: { ...accounting.endpoints.myob, apiUrl: myob.apiUrl, identityUrl: myob.identityUrl } },
+    endpoints: { ...accounting.endpoints, myob: { ...accounting.endpoints.myob, ...myobStandInEndpoints(myob) } },
     now: () => clock.now(),
     sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms / scale)),
     requestTimeoutMs,

@@ -3,7 +3,10 @@
 // faults and the handle `startMyobStandIn` returns. Field names are MYOB's (the .NET SDK contracts
 // under MYOB.API.SDK/SDK/Contracts/Version2/, https://github.com/myob-oss/AccountRight_Live_API_.Net_SDK).
 import type { XeroClock } from '../xero/types.ts';
+import type { MyobCompanyFile, MyobConsent } from './identity.ts';
 import type { MyobLedger } from './ledger.ts';
+
+export type { MyobCompanyFile, MyobConsent };
 
 /** The stand-ins share one clock type (tests/support/xero/clock.ts). */
 export type MyobClock = XeroClock;
@@ -236,7 +239,10 @@ export interface MyobStandIn {
   apiUrl: string;
   /** `http://127.0.0.1:PORT/identity`; the token endpoint is `${identityUrl}/oauth2/v1/authorize`. */
   identityUrl: string;
+  /** The consent page, `${identityUrl}/oauth2/account/authorize`: redirects back as after the person's answer (`answerNextConsent`). */
+  authorizeUrl: string;
   companyFileId: string;
+  companyFileName: string;
   /** The API key (sent as `x-myobapi-key`) and OAuth client id. */
   clientId: string;
   clientSecret: string;
@@ -247,6 +253,12 @@ export interface MyobStandIn {
   issueRefreshToken(scope?: string): string;
   /** An authorization code as the authorize page would redirect with (single use, 5 minutes). */
   issueAuthorizationCode(redirectUri: string, scope?: string): string;
+  /**
+   * How the next consent page is answered: Cancel (`deny`: error=access_denied); Allow for one of the
+   * user's company files (`companyFileId`; the stand-in's own by default); or Allow as for an API key
+   * made before 12 March 2025 (`allFiles`: the redirect names no file, GET /accountright/ lists them).
+   */
+  answerNextConsent(consent: MyobConsent): void;
   clock: MyobClock;
   /** The chart (mutable). */
   accounts: MyobAccount[];
@@ -271,6 +283,8 @@ export interface MyobStandInOptions {
   clock?: MyobClock;
   companyFileId?: string;
   companyFileName?: string;
+  /** Other company files the user has: listed by GET /accountright/ and consentable; their data is not served (404). */
+  otherCompanyFiles?: MyobCompanyFile[];
   clientId?: string;
   clientSecret?: string;
   fileUser?: string;
