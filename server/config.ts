@@ -81,6 +81,7 @@ const EnvSchema = z.object({
   STOCKSHEET_XERO_CONNECTIONS_URL: providerUrl('STOCKSHEET_XERO_CONNECTIONS_URL'),
   STOCKSHEET_MYOB_API_URL: providerUrl('STOCKSHEET_MYOB_API_URL'),
   STOCKSHEET_MYOB_IDENTITY_URL: providerUrl('STOCKSHEET_MYOB_IDENTITY_URL'),
+  STOCKSHEET_MYOB_AUTHORIZE_URL: providerUrl('STOCKSHEET_MYOB_AUTHORIZE_URL'),
   STOCKSHEET_PUBLIC_URL: z
     .string()
     .refine(
@@ -109,7 +110,7 @@ export interface Config {
   /** Accounting providers' base URLs; unset, the providers' own. */
   accountingEndpoints?: {
     xero?: { apiUrl?: string; identityUrl?: string; authorizeUrl?: string; connectionsUrl?: string };
-    myob?: { apiUrl?: string; identityUrl?: string };
+    myob?: { apiUrl?: string; identityUrl?: string; authorizeUrl?: string };
   };
   /**
    * Where browsers reach this server (STOCKSHEET_PUBLIC_URL), no trailing slash: OAuth redirect URIs
@@ -154,7 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         authorizeUrl: e.STOCKSHEET_XERO_AUTHORIZE_URL,
         connectionsUrl: e.STOCKSHEET_XERO_CONNECTIONS_URL,
       },
-      myob: { apiUrl: e.STOCKSHEET_MYOB_API_URL, identityUrl: e.STOCKSHEET_MYOB_IDENTITY_URL },
+      myob: {
+        apiUrl: e.STOCKSHEET_MYOB_API_URL,
+        identityUrl: e.STOCKSHEET_MYOB_IDENTITY_URL,
+        authorizeUrl: e.STOCKSHEET_MYOB_AUTHORIZE_URL,
+      },
     },
     publicUrl: e.STOCKSHEET_PUBLIC_URL,
   };

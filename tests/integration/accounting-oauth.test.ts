@@ -1,10 +1,11 @@
-// Issue #13, connecting Xero from a browser: the OAuth 2.0 authorisation-code flow with PKCE, through
-// the real HTTP server (its tRPC API, the start page and the callback) against the Xero stand-in
-// (tests/support/xero), whose authorize endpoint answers as after the person's consent (or Cancel,
-// or a choice of organisations). An admin begins, the browser follows Xero's redirects, and the
-// callback stores the connection; every sign-in that cannot go on (used, expired, unknown, denied,
-// a code Xero refuses, several organisations or the wrong one) answers a page saying so and changes
-// nothing. Runs on PGlite, or PostgreSQL with TEST_DATABASE_URL.
+// Issue #13, connecting Xero or MYOB from a browser: the OAuth 2.0 authorisation-code flow (Xero's
+// with PKCE), through the real HTTP server (its tRPC API, the start page and the callback) against
+// the Xero and MYOB stand-ins (tests/support/xero, tests/support/myob), whose authorize endpoints
+// answer as after the person's consent (or Cancel, or a choice of organisations or company files).
+// An admin begins, the browser follows the provider's redirects, and the callback stores the
+// connection; every sign-in that cannot go on (used, expired, unknown, denied, a code the provider
+// refuses, several organisations or company files, or the wrong one) answers a page saying so and
+// changes nothing. Runs on PGlite, or PostgreSQL with TEST_DATABASE_URL.
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { TRPCClientError } from '@trpc/client';
@@ -13,22 +14,29 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, publicUrlOf } from '../../server/config.ts';
 import { createContext } from '../../server/context.ts';
 import { createServer } from '../../server/http/server.ts';
-import { AUTHORIZATION_TTL_MS, OAUTH_CALLBACK_PATH, XERO_SCOPES } from '../../server/modules/accounting/oauth.ts';
-import { accountingFor, DEFAULT_ENDPOINTS, endpointsFrom, type Accounting } from '../../server/modules/accounting/runtime.ts';
+import { AUTHORIZATION_TTL_MS, MYOB_SCOPES, OAUTH_CALLBACK_PATH, XERO_SCOPES } from '../../server/modules/accounting/oauth.ts';
+import { accountingFor, endpointsFrom, type Accounting } from '../../server/modules/accounting/runtime.ts';
 import { createUser } from '../../server/modules/users/service.ts';
 import { createCaller, type AppRouter } from '../../server/router.ts';
 import { apiClient } from '../helpers/api-client.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { location, plainProduct } from '../helpers/fixtures.ts';
 import { key } from '../helpers/app.ts';
+import { startMyobStandIn, type MyobStandIn } from '../support/myob/index.ts';
+import { MYOB_STAND_IN_MAPPING, myobStandInEndpoints } from '../support/myob/stocksheet.ts';
 import { createClock, startXeroStandIn, type XeroClock, type XeroStandIn } from '../support/xero/index.ts';
 import { STAND_IN_MAPPING, standInEndpoints } from '../support/xero/stocksheet.ts';
 
 const OTHER = { tenantId: '6f0c1a52-3d55-4c7e-9d1e-2b8f3c4a5e61', tenantName: 'Second Trading Ltd' };
 const ORG_NAME = 'Stand-in Widgets Ltd';
+/** Another company file the MYOB user has (listed, consentable; the stand-in serves no data of it). */
+const OTHER_FILE = { Id: '0d5f3a8e-7b1c-4e2a-9c3d-5e6f7a8b9c0d', Name: 'Second Trading Pty Ltd' };
+/** The company file's password, with spaces at both ends: it must reach MYOB as typed. */
+const FILE_PASSWORD = '  correct horse battery  ';
 
 let db: TestDatabase;
 let xero: XeroStandIn;
+let myob: MyobStandIn;
 let clock: XeroClock;
 let accounting: Accounting;
 let server: http.Server;
@@ -41,11 +49,12 @@ beforeAll(async () => {
   db = await freshDatabase();
   clock = createClock();
   xero = await startXeroStandIn({ clock, tenantName: ORG_NAME, otherTenants: [OTHER] });
+  myob = await startMyobStandIn({ clock, filePassword: FILE_PASSWORD, otherCompanyFiles: [OTHER_FILE] });
   for (const role of ['admin', 'accountant', 'warehouse'] as const)
     tokens[role] = (await createUser(db.prisma, { name: `oauth-${role}`, role })).token;
   tokens.admin2 = (await createUser(db.prisma, { name: 'oauth-admin-2', role: 'admin' })).token;
   accounting = accountingFor(db, {
-    endpoints: { xero: standInEndpoints(xero), myob: DEFAULT_ENDPOINTS.myob },
+    endpoints: { xero: standInEndpoints(xero), myob: myobStandInEndpoints(myob) },
     now: () => clock.now(),
     requestTimeoutMs: 5000,
   });
@@ -61,9 +70,13 @@ afterAll(async () => {
     server?.closeAllConnections();
   });
   await xero?.close();
+  await myob?.close();
   await db?.drop();
 });
-beforeEach(() => xero.faults.clear());
+beforeEach(() => {
+  xero.faults.clear();
+  myob.faults.clear();
+});
 
 const client = { clientId: () => xero.clientId, clientSecret: () => xero.clientSecret };
 const begin = (extra: { tenantId?: string; clientSecret?: string } = {}, who: keyof typeof tokens = 'admin') =>
@@ -147,7 +160,7 @@ describe('beginning', () => {
     expect(JSON.stringify(rows)).not.toContain(q.state);
   });
 
-  it('only an admin may begin, with inputs in bounds, for Xero', async () => {
+  it('only an admin may begin, with inputs in bounds, for Xero or MYOB', async () => {
     expect(await refusedCode(begin({}, 'accountant'))).toBe('FORBIDDEN');
     expect(await refusedCode(begin({}, 'warehouse'))).toBe('FORBIDDEN');
     const anonymous = apiClient(baseUrl).accounting.beginAuthorization.mutate({ provider: 'xero', clientId: 'a', clientSecret: 'b' });
@@ -158,8 +171,17 @@ describe('beginning', () => {
     expect(await refusedCode(admin.mutate({ provider: 'xero', clientId: 'a', clientSecret: 'b', tenantId: 't'.repeat(101) }))).toBe(
       'BAD_REQUEST',
     );
-    // @ts-expect-error MYOB connects with a refresh token
-    expect(await refusedCode(admin.mutate({ provider: 'myob', clientId: 'a', clientSecret: 'b' }))).toBe('BAD_REQUEST');
+    // @ts-expect-error not a provider Stocksheet connects to
+    expect(await refusedCode(admin.mutate({ provider: 'sage', clientId: 'a', clientSecret: 'b' }))).toBe('BAD_REQUEST');
+    expect(await refusedCode(admin.mutate({ provider: 'myob', clientId: 'a', clientSecret: 'b', companyFileId: 'not-a-guid' }))).toBe(
+      'BAD_REQUEST',
+    );
+    expect(await refusedCode(admin.mutate({ provider: 'myob', clientId: 'a', clientSecret: 'b', companyFileUser: 'u'.repeat(101) }))).toBe(
+      'BAD_REQUEST',
+    );
+    expect(
+      await refusedCode(api('accountant').accounting.beginAuthorization.mutate({ provider: 'myob', clientId: 'a', clientSecret: 'b' })),
+    ).toBe('FORBIDDEN');
   });
 });
 
@@ -396,6 +418,205 @@ describe('the callback', () => {
   });
 });
 
+describe('MYOB', () => {
+  const fileToken = () => Buffer.from(`${myob.fileUser}:${FILE_PASSWORD}`).toString('base64');
+  const file = { companyFileUser: () => myob.fileUser, companyFilePassword: FILE_PASSWORD };
+  const beginMyob = (extra: { companyFileId?: string; clientSecret?: string; withoutFileSignIn?: boolean } = {}) =>
+    api('admin').accounting.beginAuthorization.mutate({
+      provider: 'myob',
+      clientId: myob.clientId,
+      clientSecret: extra.clientSecret ?? myob.clientSecret,
+      ...(extra.companyFileId ? { companyFileId: extra.companyFileId } : {}),
+      ...(extra.withoutFileSignIn ? {} : { companyFileUser: file.companyFileUser(), companyFilePassword: file.companyFilePassword }),
+    });
+  /** Begins and follows the browser to the callback URL MYOB sends back (not yet opened). */
+  async function toMyobCallback(extra: Parameters<typeof beginMyob>[0] = {}) {
+    const started = await beginMyob(extra);
+    const myobPage = await redirectOf(started.startUrl);
+    expect(myobPage).toBe(started.authorizeUrl);
+    return { started, callback: await redirectOf(myobPage) };
+  }
+  const exchanges = () =>
+    myob.calls.filter((c) => c.kind === 'token' && (c.body as Record<string, string>)?.grant_type === 'authorization_code');
+
+  it('begins: MYOB’s authorize address with the scopes, a state and the consent page; the file sign-in sealed', async () => {
+    const started = await beginMyob();
+    const url = new URL(started.authorizeUrl);
+    expect(`${url.origin}${url.pathname}`).toBe(myob.authorizeUrl);
+    const q = Object.fromEntries(url.searchParams);
+    expect(q).toEqual({
+      response_type: 'code',
+      client_id: myob.clientId,
+      redirect_uri: `${baseUrl}${OAUTH_CALLBACK_PATH}`,
+      scope: MYOB_SCOPES,
+      state: expect.stringMatching(/^[\w-]{43}$/),
+      // MYOB names the company file consented to only after its consent page.
+      prompt: 'consent',
+    });
+    expect(started.startUrl).toBe(`${baseUrl}/accounting/oauth/start?state=${q.state}`);
+    const row = (await db.prisma.accountingAuthorization.findMany({ orderBy: { id: 'asc' } })).at(-1)!;
+    expect(row).toMatchObject({ provider: 'myob', clientId: myob.clientId, tenantId: null, usedAt: null });
+    expect(row.clientSecret).toMatch(/^v1\./);
+    expect(row.codeVerifier).toMatch(/^v1\./);
+    const text = JSON.stringify(row);
+    for (const secret of [myob.clientSecret, FILE_PASSWORD.trim(), fileToken(), q.state!]) expect(text).not.toContain(secret);
+  });
+
+  it('connects: MYOB’s consent names the company file, the code goes with the client in the form, and a journal posts with the file’s sign-in', async () => {
+    const { callback } = await toMyobCallback();
+    const back = new URL(callback).searchParams;
+    expect(back.get('businessId')).toBe(myob.companyFileId);
+    const answer = await page(callback);
+    expect(answer.status).toBe(200);
+    expect(answer.html).toContain('Connected to MYOB');
+    expect(answer.html).toContain(`Connected to ${myob.companyFileName}. You can close this window.`);
+
+    const status = await api('accountant').accounting.status.query();
+    expect(status).toMatchObject({
+      provider: 'myob',
+      connected: true,
+      tenantId: myob.companyFileId,
+      tenantName: myob.companyFileName,
+      pausedReason: null,
+    });
+    const stored = await db.prisma.accountingConnection.findUniqueOrThrow({ where: { provider: 'myob' } });
+    expect(stored).toMatchObject({ tenantId: myob.companyFileId, tenantName: myob.companyFileName, clientId: myob.clientId });
+    expect(stored.companyFileAuth).toMatch(/^v1\./);
+    expect(stored.companyFileAuth).not.toContain(fileToken());
+    // MYOB takes the client in the form (no Basic header), with the same redirect URI, and no PKCE.
+    const exchange = exchanges().at(-1)!;
+    expect(exchange.body).toEqual({
+      client_id: myob.clientId,
+      client_secret: '[redacted]',
+      code: '[redacted]',
+      redirect_uri: `${baseUrl}${OAUTH_CALLBACK_PATH}`,
+      grant_type: 'authorization_code',
+    });
+    expect(exchange.headers.authorization).toBeUndefined();
+    expect(exchange.status).toBe(200);
+
+    // Postings flow to the company file, each call carrying its sign-in (the stand-in refuses them otherwise).
+    const user = await db.prisma.user.findUniqueOrThrow({ where: { name: 'oauth-admin' }, select: { id: true, name: true, role: true } });
+    const admin = createCaller(createContext(db, user, undefined, accounting));
+    await admin.settings.update({ accounting: MYOB_STAND_IN_MAPPING });
+    const product = await plainProduct(admin, { assetGlCode: '1-1320' });
+    const loc = await location(admin);
+    await admin.stock.adjust({
+      productId: product.id,
+      locationId: loc.id,
+      quantity: 2,
+      glCode: '5-1150',
+      unitCost: 3.5,
+      idempotencyKey: key(),
+    });
+    const synced = await api('accountant').accounting.syncNow.mutate();
+    expect(synced.status.counts).toMatchObject({ failed: 0, pending: 0, in_flight: 0 });
+    const journals = myob.journals();
+    expect(journals).toHaveLength(1);
+    expect(journals[0]!.Lines.map((l) => [l.AccountDisplayID, l.IsCredit ? -l.Amount : l.Amount])).toEqual([
+      ['1-1320', 7],
+      ['5-1150', -7],
+    ]);
+    expect(myob.items().map((i) => i.Number)).toContain(product.sku);
+    const fileCalls = myob.calls.filter((c) => c.kind === 'api' && c.path.startsWith(`/accountright/${myob.companyFileId}/`));
+    expect(fileCalls.length).toBeGreaterThan(0);
+    expect(fileCalls.every((c) => c.status < 400 && c.headers['x-myobapi-cftoken'] === '[redacted]')).toBe(true);
+  });
+
+  it('answers a state used twice, or past 10 minutes, with a page, and changes nothing (the code is not sent again)', async () => {
+    const { callback } = await toMyobCallback();
+    expect((await page(callback)).status).toBe(200);
+    const before = await snapshot();
+    const calls = exchanges().length;
+    const again = await page(callback);
+    expect(again.status).toBe(400);
+    expect(again.html).toContain('This sign-in was already used');
+    expect(again.html).toContain('Connect with MYOB');
+
+    const started = await beginMyob();
+    const myobPage = await redirectOf(started.startUrl);
+    clock.advance(AUTHORIZATION_TTL_MS + 1000);
+    expect((await page(started.startUrl)).html).toContain('This sign-in has expired');
+    const late = await page(await redirectOf(myobPage));
+    expect(late.status).toBe(400);
+    expect(late.html).toContain('This sign-in has expired');
+    expect(late.html).toContain('Connect with MYOB');
+    expect(exchanges().length).toBe(calls);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers Cancel in MYOB (error=access_denied) and a client MYOB refuses with a page, changing nothing', async () => {
+    const before = await snapshot();
+    myob.answerNextConsent({ deny: true });
+    const { callback } = await toMyobCallback();
+    expect(new URL(callback).searchParams.get('error')).toBe('access_denied');
+    const calls = exchanges().length;
+    const denied = await page(callback);
+    expect(denied.status).toBe(400);
+    expect(denied.html).toContain('Stocksheet was not allowed to connect');
+    expect(denied.html).toContain('cancelled in MYOB (access_denied)');
+    expect(exchanges().length).toBe(calls);
+    expect((await page(callback)).html).toContain('This sign-in was already used');
+
+    const { callback: wrongClient } = await toMyobCallback({ clientSecret: 'not-the-secret' });
+    const wrong = await page(wrongClient);
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain('MYOB did not accept the sign-in');
+    expect(wrong.html).toContain('invalid_client');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('a company file asked for that MYOB’s consent did not name: says so, listing the one granted, and changes nothing', async () => {
+    const before = await snapshot();
+    const { callback } = await toMyobCallback({ companyFileId: OTHER_FILE.Id });
+    const answer = await page(callback);
+    expect(answer.status).toBe(400);
+    expect(answer.html).toContain('That company file was not granted');
+    expect(answer.html).toContain(`asked for the company file ${OTHER_FILE.Id}`);
+    expect(answer.html).toContain('<th>Company file</th><th>Company file id</th>');
+    expect(answer.html).toContain(myob.companyFileName);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('a consent that names no company file: the file list decides; several and none asked for is a page, one asked for connects', async () => {
+    const before = await snapshot();
+    myob.answerNextConsent({ allFiles: true });
+    const { callback } = await toMyobCallback();
+    expect(new URL(callback).searchParams.get('businessId')).toBeNull();
+    const listed = () => myob.calls.filter((c) => c.kind === 'api' && c.method === 'GET' && c.path === '/accountright/').length;
+    const lists = listed();
+    const answer = await page(callback);
+    expect(listed()).toBe(lists + 1);
+    expect(answer.status).toBe(400);
+    expect(answer.html).toContain('Choose one company file');
+    expect(answer.html).toContain('MYOB granted access to 2 company files');
+    expect(answer.html).toContain('Start again with the company file id of the one to connect');
+    for (const text of [myob.companyFileName, myob.companyFileId, OTHER_FILE.Name, OTHER_FILE.Id]) expect(answer.html).toContain(text);
+    expect(await snapshot()).toEqual(before);
+
+    // Asked for one the list has: connected, named from the list.
+    myob.answerNextConsent({ allFiles: true });
+    const chosen = await page((await toMyobCallback({ companyFileId: myob.companyFileId.toUpperCase() })).callback);
+    expect(chosen.status).toBe(200);
+    expect(await db.prisma.accountingConnection.findUniqueOrThrow({ where: { provider: 'myob' } })).toMatchObject({
+      tenantId: myob.companyFileId,
+      tenantName: myob.companyFileName,
+    });
+    // Asked for one it does not have: not granted.
+    myob.answerNextConsent({ allFiles: true });
+    const missing = await page((await toMyobCallback({ companyFileId: '11111111-2222-4333-8444-555555555555' })).callback);
+    expect(missing.status).toBe(400);
+    expect(missing.html).toContain('That company file was not granted');
+  });
+
+  it('never logs the company file’s password or sign-in, the code or the tokens', async () => {
+    const log = logLines.join('\n');
+    const secrets = [myob.clientSecret, FILE_PASSWORD.trim(), fileToken()];
+    for (const secret of secrets) expect(log).not.toContain(secret);
+    expect(exchanges().length).toBeGreaterThan(3);
+  });
+});
+
 describe('settings', () => {
   it('STOCKSHEET_PUBLIC_URL, else the local address served; the Xero sign-in addresses default to Xero’s own', () => {
     expect(publicUrlOf(loadConfig({}))).toBe('https://localhost:3000');
@@ -419,5 +640,19 @@ describe('settings', () => {
       connectionsUrl: 'https://api.xero.com/connections',
     });
     expect(() => loadConfig({ STOCKSHEET_XERO_AUTHORIZE_URL: 'login.xero.com' })).toThrow(/STOCKSHEET_XERO_AUTHORIZE_URL/);
+  });
+
+  it('MYOB’s sign-in address defaults to MYOB’s own; STOCKSHEET_MYOB_AUTHORIZE_URL points it elsewhere', () => {
+    expect(endpointsFrom(loadConfig({}).accountingEndpoints).myob).toEqual({
+      apiUrl: 'https://api.myob.com/accountright',
+      identityUrl: 'https://secure.myob.com',
+      authorizeUrl: 'https://secure.myob.com/oauth2/account/authorize',
+    });
+    expect(
+      endpointsFrom(
+        loadConfig({ STOCKSHEET_MYOB_AUTHORIZE_URL: 'http://127.0.0.1:9/identity/oauth2/account/authorize/' }).accountingEndpoints,
+      ).myob.authorizeUrl,
+    ).toBe('http://127.0.0.1:9/identity/oauth2/account/authorize');
+    expect(() => loadConfig({ STOCKSHEET_MYOB_AUTHORIZE_URL: 'secure.myob.com' })).toThrow(/STOCKSHEET_MYOB_AUTHORIZE_URL/);
   });
 });

@@ -1,7 +1,7 @@
-// The browser's side of connecting Xero (oauth.ts has the logic):
-//   GET /accounting/oauth/start?state=…     sends the browser on to Xero's sign-in (an Office dialog
-//        must open on the pane's own domain first; the state is not taken)
-//   GET /accounting/oauth/callback?code=…&state=…   (or ?error=access_denied&state=…) Xero's answer:
+// The browser's side of connecting Xero or MYOB (oauth.ts has the logic):
+//   GET /accounting/oauth/start?state=…     sends the browser on to the provider's sign-in (an Office
+//        dialog must open on the pane's own domain first; the state is not taken)
+//   GET /accounting/oauth/callback?code=…&state=…   (or ?error=access_denied&state=…) the provider's answer:
 //        connects, or says why not, in a small page that also tells the pane (Office's messageParent
 //        inside an Office dialog, postMessage to the window that opened it otherwise).
 // The query is never logged (the server's request log has the path only).
@@ -12,6 +12,7 @@ import type { Database } from '../../db/database.ts';
 import { HttpRefusal } from '../../http/respond.ts';
 import { OFFICE_JS_CDN_URL, PACKAGED_OFFICE_JS_PATH } from '../../http/static.ts';
 import { authorizeUrlFor, finishAuthorization, OAUTH_CALLBACK_PATH, OAUTH_START_PATH, type OAuthOutcome } from './oauth.ts';
+import { PROVIDERS } from './providers.ts';
 import type { Accounting } from './runtime.ts';
 
 /** What the page posts to the pane: `type` tells it from other messages. */
@@ -53,11 +54,12 @@ const scriptJson = (value: unknown) =>
     .replace(/\u2029/g, '\\u2029');
 
 function sendPage(res: ServerResponse, outcome: OAuthOutcome, officeJs: OfficeJsSource = 'cdn') {
-  const title = outcome.ok ? `Connected to Xero` : outcome.title;
+  const title = outcome.ok ? `Connected to ${PROVIDERS[outcome.provider].name}` : outcome.title;
   const message = outcome.ok ? `Connected to ${outcome.tenantName}. You can close this window.` : outcome.message;
+  const [nameColumn, idColumn] = (!outcome.ok && outcome.columns) || ['Organisation', 'Tenant id'];
   const tenants =
     !outcome.ok && outcome.tenants?.length
-      ? `<table><thead><tr><th>Organisation</th><th>Tenant id</th></tr></thead><tbody>${outcome.tenants
+      ? `<table><thead><tr><th>${escapeHtml(nameColumn)}</th><th>${escapeHtml(idColumn)}</th></tr></thead><tbody>${outcome.tenants
           .map((t) => `<tr><td>${escapeHtml(t.tenantName)}</td><td><code>${escapeHtml(t.tenantId)}</code></td></tr>`)
           .join('')}</tbody></table>`
       : '';

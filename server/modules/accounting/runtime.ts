@@ -5,11 +5,17 @@ import { SecretBox } from './secrets.ts';
 /** Where a provider's API and sign-in live (settings, so tests and staging point them at stand-ins). */
 export interface ProviderEndpoints {
   apiUrl: string;
-  /** The OAuth token endpoint's base (Xero: `${identityUrl}/connect/token`). */
+  /** The OAuth token endpoint's base (Xero: `${identityUrl}/connect/token`; MYOB: `${identityUrl}/oauth2/v1/authorize`). */
   identityUrl: string;
-  /** Where a person signs in and consents, in the authorisation-code flow (Xero's is not under identityUrl). */
+  /**
+   * Where a person signs in and consents, in the authorisation-code flow (Xero's is not under
+   * identityUrl; MYOB's is `${identityUrl}/oauth2/account/authorize`, a setting of its own all the same).
+   */
   authorizeUrl: string;
-  /** Xero only: the organisations a token may reach (`GET`, with the bearer token). */
+  /**
+   * Xero only: the organisations a token may reach (`GET`, with the bearer token). MYOB's company
+   * files are listed at `${apiUrl}/`.
+   */
   connectionsUrl?: string;
 }
 
