@@ -5,13 +5,17 @@
 // a sheet and skipped with a reason; one that failed for a bad mapping posts once the mapping is
 // fixed and its row retried, exactly once. The connect form offers Xero and MYOB, each with its own
 // fields; Connect with Xero signs in through Xero's authorisation-code flow in an Office dialog (a
-// real popup window: tests/e2e/office-dialog-shim.ts), or a browser window outside Office.
+// real popup window: tests/e2e/office-dialog-shim.ts), or a browser window outside Office; Connect
+// with MYOB the same way against the MYOB stand-in (tests/support/myob), the company file chosen in
+// MYOB and its sign-in given in the pane.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILED_COLUMNS, FAILED_SHEET } from '../../addin/features/accounting/postings-sheet.ts';
 import { createContext } from '../../server/context.ts';
 import { userForToken } from '../../server/modules/users/service.ts';
 import { createCaller } from '../../server/router.ts';
+import { startMyobStandIn, type MyobStandIn } from '../support/myob/index.ts';
+import { MYOB_STAND_IN_MAPPING, myobStandInEndpoints } from '../support/myob/stocksheet.ts';
 import { startXeroStandIn, type XeroStandIn } from '../support/xero/index.ts';
 import { STAND_IN_MAPPING, standInEndpoints } from '../support/xero/stocksheet.ts';
 import {
@@ -31,8 +35,9 @@ const column = (name: (typeof FAILED_COLUMNS)[number]) => FAILED_COLUMNS.indexOf
 
 const MAPPING = STAND_IN_MAPPING;
 
-describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel against the Xero stand-in', () => {
+describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel against the Xero and MYOB stand-ins', () => {
   let xero: XeroStandIn;
+  let myob: MyobStandIn;
   let server: Server;
   let browser: Browser;
   let officeScript: string;
@@ -41,14 +46,12 @@ describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel
 
   beforeAll(async () => {
     xero = await startXeroStandIn();
+    // The company file's password has spaces at both ends: it must reach MYOB as typed.
+    myob = await startMyobStandIn({ filePassword: '  pass word  ' });
     [server, officeScript] = await Promise.all([
       // The server's relay runs when woken (connect, retry) and on Sync now; its own tick is far off.
-      // MYOB's sign-in is nowhere (port 9): what the pane sends for MYOB is checked, not MYOB.
       startServer({
-        accountingEndpoints: {
-          xero: standInEndpoints(xero),
-          myob: { apiUrl: 'http://127.0.0.1:9/accountright', identityUrl: 'http://127.0.0.1:9' },
-        },
+        accountingEndpoints: { xero: standInEndpoints(xero), myob: myobStandInEndpoints(myob) },
         relayIntervalMs: 600_000,
       }),
       fakeOfficeScript(),
@@ -61,6 +64,7 @@ describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel
     await browser?.close();
     await server?.cleanup();
     await xero?.close();
+    await myob?.close();
   });
 
   const card = (page: Page) => page.getByTestId('accounting-status');
@@ -283,8 +287,9 @@ describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel
     await myob.locator('input[name=clientSecret]').fill('myob-api-secret');
     await myob.locator('input[name=refreshToken]').fill('myob-refresh-token');
     await myob.locator('input[name=companyFileId]').fill('not-a-guid');
-    const submit = myob.getByRole('button', { name: 'Connect', exact: true });
+    const submit = myob.getByRole('button', { name: 'Connect with a refresh token' });
     expect(await submit.isDisabled()).toBe(true);
+    expect(await myob.getByRole('button', { name: 'Connect with MYOB' }).isDisabled()).toBe(true);
     expect(await myob.textContent()).toContain('A company file id is a GUID');
     const fileId = '6f0c1a52-3d55-4c7e-9d1e-2b8f3c4a5e61';
     await myob.locator('input[name=companyFileId]').fill(fileId);
@@ -376,6 +381,85 @@ describe.skipIf(!hasChromium)('task pane in a real browser: the Accounting panel
     const after = await connection();
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.tenantName).toBe(xero.organisation.Name);
+    await page.context().close();
+  });
+
+  // Last: it leaves the server connected to MYOB.
+  it('Connect with MYOB in an Office dialog: Cancel says so; Allow connects the company file chosen in MYOB, with its sign-in, and posts', async () => {
+    const page = await openPane(browser, server.url, officeScript);
+    await connectPane(page, ADMIN_TOKEN, 'Accounting');
+    await expect.poll(() => card(page).getByTestId('accounting-connection-badge').textContent(), { timeout: 15_000 }).toBe('Connected');
+    await card(page).getByRole('button', { name: 'Change connection…' }).click();
+    await page.getByRole('form', { name: 'Connect to Xero' }).getByRole('radio', { name: 'MYOB' }).check();
+    const form = page.getByRole('form', { name: 'Connect to MYOB' });
+    await form.locator('input[name=clientId]').fill(myob.clientId);
+    await form.locator('input[name=clientSecret]').fill(myob.clientSecret);
+    await form.locator('input[name=companyFileUser]').fill(myob.fileUser);
+    await form.locator('input[name=companyFilePassword]').fill(myob.filePassword);
+    // No company file id or refresh token: only Connect with MYOB can go.
+    for (const field of ['companyFileId', 'refreshToken']) await form.locator(`input[name=${field}]`).fill('');
+    expect(await form.getByRole('button', { name: 'Connect with a refresh token' }).isDisabled()).toBe(true);
+    const withMyob = form.getByRole('button', { name: 'Connect with MYOB' });
+    expect(await withMyob.isDisabled()).toBe(false);
+    const xeroBefore = await connection();
+    const dialogsBefore = await page.evaluate(() => (window as any).__dialogs.length as number);
+
+    // Cancel in MYOB: the dialog's page says so and nothing changes.
+    myob.answerNextConsent({ deny: true });
+    const begun = page.waitForRequest((r) => r.url().includes('accounting.beginAuthorization'));
+    await withMyob.click();
+    expect(JSON.parse((await begun).postData() ?? '')['0'].json).toEqual({
+      provider: 'myob',
+      clientId: myob.clientId,
+      clientSecret: myob.clientSecret,
+      companyFileUser: myob.fileUser,
+      companyFilePassword: '  pass word  ',
+    });
+    await expect
+      .poll(() => card(page).getByTestId('failure-bar').textContent(), { timeout: 20_000 })
+      .toContain('Stocksheet was not allowed to connect');
+    expect(await server.db.prisma.accountingConnection.findUnique({ where: { provider: 'myob' } })).toBeNull();
+    expect((await server.db.prisma.settings.findUniqueOrThrow({ where: { id: 1 } })).accountingProvider).toBe('xero');
+
+    // Allow: the company file MYOB's consent names is connected, by its name.
+    await screenshot(page, '22a-accounting-connect-with-myob');
+    await withMyob.click();
+    await expect
+      .poll(() => card(page).getByTestId('done-bar').textContent(), { timeout: 20_000 })
+      .toContain(`Connected to MYOB (${myob.companyFileName})`);
+    const dialogs = await page.evaluate(() =>
+      (window as any).__dialogs.map((d: any) => ({ url: d.url, closed: d.closed, messages: d.messages })),
+    );
+    expect(dialogs).toHaveLength(dialogsBefore + 2);
+    for (const dialog of dialogs.slice(dialogsBefore)) {
+      expect(dialog.url).toMatch(new RegExp(`^${server.url}/accounting/oauth/start\\?state=[\\w-]{43}$`));
+      expect(dialog.closed).toBe(true);
+    }
+    expect(JSON.parse(dialogs.at(-1).messages[0])).toMatchObject({
+      type: 'stocksheet-oauth',
+      ok: true,
+      organisation: myob.companyFileName,
+    });
+    const stored = await server.db.prisma.accountingConnection.findUniqueOrThrow({ where: { provider: 'myob' } });
+    expect(stored).toMatchObject({ tenantId: myob.companyFileId, tenantName: myob.companyFileName, pausedReason: null });
+    expect(stored.companyFileAuth).toMatch(/^v1\./);
+    expect((await server.db.prisma.settings.findUniqueOrThrow({ where: { id: 1 } })).accountingProvider).toBe('myob');
+    expect(await connection()).toEqual(xeroBefore);
+    expect(await card(page).getByTestId('accounting-connection').textContent()).toContain(myob.companyFileName);
+    await screenshot(page, '22b-accounting-connected-with-myob');
+
+    // Postings go to the company file, each call with its sign-in (the stand-in refuses them otherwise).
+    await api.settings.update({ accounting: MYOB_STAND_IN_MAPPING });
+    await adjust('5-1150', 2, 1.5, 'e2e-accounting-after-myob-oauth');
+    await postings(page).getByRole('button', { name: 'Sync now' }).click();
+    await expect.poll(() => done(page), { timeout: 30_000 }).toMatch(/sent to MYOB|Nothing was waiting/);
+    await expect.poll(() => myob.journals().length, { timeout: 15_000 }).toBe(1);
+    expect(myob.journals().map((j) => j.Lines.map((l) => [l.AccountDisplayID, l.IsCredit ? -l.Amount : l.Amount]))).toEqual([
+      [
+        ['1-1320', 3],
+        ['5-1150', -3],
+      ],
+    ]);
     await page.context().close();
   });
 });

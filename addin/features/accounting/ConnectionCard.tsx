@@ -43,7 +43,7 @@ interface FieldSpec {
   secret?: boolean;
   /** Needed to connect with a refresh token. */
   required: boolean;
-  /** Not needed to Connect with Xero (the browser sign-in needs only the client's id and secret). */
+  /** Not needed to Connect with Xero or MYOB (the browser sign-in needs only the client's id and secret). */
   browserOptional?: boolean;
   /** Sent as typed (a company file password may start or end with spaces). */
   keepSpaces?: boolean;
@@ -74,11 +74,58 @@ const PROVIDER_FIELDS: Record<Provider, FieldSpec[]> = {
   myob: [
     { field: 'clientId', label: 'API key', required: true },
     { field: 'clientSecret', label: 'API secret', secret: true, required: true },
-    { field: 'companyFileId', label: 'Company file id', required: true, hint: 'A GUID, from the company file list.' },
+    {
+      field: 'companyFileId',
+      label: 'Company file id',
+      required: true,
+      browserOptional: true,
+      hint: 'A GUID. Optional for Connect with MYOB: empty, the company file you choose in MYOB is connected.',
+    },
     { field: 'companyFileUser', label: 'Company file user name', required: false },
     { field: 'companyFilePassword', label: 'Company file password', secret: true, required: false, keepSpaces: true },
-    { field: 'refreshToken', label: 'Refresh token', secret: true, required: true },
+    {
+      field: 'refreshToken',
+      label: 'Refresh token',
+      secret: true,
+      required: true,
+      browserOptional: true,
+      hint: 'Only for Connect with a refresh token.',
+    },
   ],
+};
+
+type BeginInput = Parameters<Session['api']['accounting']['beginAuthorization']['mutate']>[0];
+
+/** Signing in in a window, per provider: what it connects, what begins it, where its redirect URI is registered. */
+const BROWSER_SIGN_IN: Record<
+  Provider,
+  { tenant: string; intro: string; registerAt: string; begin: (value: (field: FieldName) => string) => BeginInput }
+> = {
+  xero: {
+    tenant: 'organisation',
+    intro:
+      'Connect with Xero signs you in to Xero in a window, with your Xero app’s client id and secret. A server without a browser connects with a refresh token and the organisation (tenant) id instead.',
+    registerAt: 'the Xero app’s redirect URIs',
+    begin: (value) => ({
+      provider: 'xero',
+      clientId: value('clientId'),
+      clientSecret: value('clientSecret'),
+      ...(value('tenantId') ? { tenantId: value('tenantId') } : {}),
+    }),
+  },
+  myob: {
+    tenant: 'company file',
+    intro:
+      'Connect with MYOB signs you in to MYOB in a window, with your API key and secret; give the company file’s user name and password if it has them. A server without a browser connects with a refresh token and the company file id instead.',
+    registerAt: 'the MYOB API key’s redirect URI',
+    begin: (value) => ({
+      provider: 'myob',
+      clientId: value('clientId'),
+      clientSecret: value('clientSecret'),
+      ...(value('companyFileId') ? { companyFileId: value('companyFileId') } : {}),
+      ...(value('companyFileUser') ? { companyFileUser: value('companyFileUser'), companyFilePassword: value('companyFilePassword') } : {}),
+    }),
+  },
 };
 
 const EMPTY: Record<FieldName, string> = {
@@ -100,8 +147,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The connection and the queue at a glance: the provider, connected or why not (a paused queue says
  * "reconnect"), the postings by state and the last one posted. Admins connect, reconnect and
- * disconnect here: Xero by signing in in a window (Connect with Xero) or with a refresh token, MYOB
- * with a refresh token; the provider's refusal of the details is the message shown.
+ * disconnect here, by signing in in a window (Connect with Xero, Connect with MYOB) or with a refresh
+ * token; the provider's refusal of the details is the message shown.
  */
 export function ConnectionCard(props: {
   session: Session;
@@ -119,7 +166,7 @@ export function ConnectionCard(props: {
   const [form, setForm] = useState(EMPTY);
   const [editing, setEditing] = useState(false);
   /** The sign-in window while the card waits for it; stopping closes it. */
-  const [signIn, setSignIn] = useState<{ window: SignInWindow; redirectUri: string } | null>(null);
+  const [signIn, setSignIn] = useState<{ window: SignInWindow; redirectUri: string; provider: Provider } | null>(null);
   const stopped = useRef(false);
   const set = (field: FieldName) => (_: unknown, data: { value: string }) => setForm((f) => ({ ...f, [field]: data.value }));
   // A window left open when the panel goes away is closed with it.
@@ -135,13 +182,14 @@ export function ConnectionCard(props: {
   const value = (field: FieldName) => (fields.find((f) => f.field === field)?.keepSpaces ? form[field] : form[field].trim());
   const badGuid = provider === 'myob' && value('companyFileId') !== '' && !GUID.test(value('companyFileId'));
   const complete = fields.every((f) => !f.required || value(f.field) !== '') && !badGuid;
-  const mayBegin = fields.every((f) => !f.required || f.browserOptional || value(f.field) !== '');
+  const mayBegin = fields.every((f) => !f.required || f.browserOptional || value(f.field) !== '') && !badGuid;
 
   const done = (next: AccountingStatus, organisation?: string) => {
     props.onStatus(next);
     setForm(EMPTY);
     setEditing(false);
-    const where = organisation ?? (next.tenantId ? `organisation ${next.tenantId}` : null);
+    const tenant = next.provider === 'myob' ? BROWSER_SIGN_IN.myob.tenant : BROWSER_SIGN_IN.xero.tenant;
+    const where = organisation ?? (next.tenantId ? `${tenant} ${next.tenantId}` : null);
     task.setDone(
       `Connected to ${providerName(next.provider)}${where ? ` (${where})` : ''}. Postings waiting go out now; Sync now sends them at once.`,
     );
@@ -165,48 +213,48 @@ export function ConnectionCard(props: {
     });
 
   /**
-   * Connect with Xero: the server starts a sign-in, Xero's page opens in a window (Office's dialog
-   * in Excel), and the card asks for the status until it is connected, or the window says why not
-   * or is closed, or the sign-in expires.
+   * Connect with Xero or MYOB: the server starts a sign-in, the provider's page opens in a window
+   * (Office's dialog in Excel), and the card asks for the status until it is connected, or the
+   * window says why not or is closed, or the sign-in expires.
    */
-  const connectWithXero = () =>
+  const connectInBrowser = () =>
     task.run(async () => {
-      task.step('Opening Xero’s sign-in…');
+      const name = providerName(provider);
+      const family = BROWSER_SIGN_IN[provider];
+      task.step(`Opening ${name}’s sign-in…`);
       stopped.current = false;
       const before = status;
-      const tenantId = value('tenantId');
-      const begun = api.accounting.beginAuthorization.mutate({
-        provider: 'xero',
-        clientId: value('clientId'),
-        clientSecret: value('clientSecret'),
-        ...(tenantId ? { tenantId } : {}),
-      });
+      const begun = api.accounting.beginAuthorization.mutate(family.begin(value));
       // Opened before anything is awaited: outside Excel a window opened later is blocked as a pop-up.
       const signInWindow = await openSignInWindow(begun.then((b) => b.startUrl));
       const { expiresAt, redirectUri } = await begun;
-      setSignIn({ window: signInWindow, redirectUri });
+      setSignIn({ window: signInWindow, redirectUri, provider });
       let report: SignInReport | null | undefined;
       void signInWindow.result.then((r) => (report = r));
       try {
-        task.step('Waiting for Xero: sign in and choose the organisation in the window that opened…');
+        task.step(`Waiting for ${name}: sign in and choose the ${family.tenant} in the window that opened…`);
         for (;;) {
           const next = await api.accounting.status.query();
-          const fresh = next.connected && (!before?.connected || next.tenantId !== before.tenantId || report?.ok);
-          if (fresh || (report === null && next.connected && !stopped.current)) return done(next, report?.organisation);
+          const fresh =
+            next.connected &&
+            next.provider === provider &&
+            (!before?.connected || next.provider !== before.provider || next.tenantId !== before.tenantId || report?.ok);
+          if (fresh || (report === null && next.connected && next.provider === provider && !stopped.current))
+            return done(next, report?.organisation);
           props.onStatus(next);
-          if (stopped.current) return task.setDone('Stopped waiting for Xero: nothing was connected.');
+          if (stopped.current) return task.setDone(`Stopped waiting for ${name}: nothing was connected.`);
           if (report && !report.ok) return task.setFailure({ title: report.title, message: report.message, reason: null, problems: [] });
           if (report === null)
             return task.setFailure({
               title: 'Not connected',
-              message: 'The sign-in window was closed before Xero answered. Nothing was changed: press Connect with Xero to start again.',
+              message: `The sign-in window was closed before ${name} answered. Nothing was changed: press Connect with ${name} to start again.`,
               reason: null,
               problems: [],
             });
           if (Date.now() > new Date(expiresAt).getTime())
             return task.setFailure({
               title: 'Not connected',
-              message: 'The sign-in was not finished within 10 minutes. Press Connect with Xero to start again.',
+              message: `The sign-in was not finished within 10 minutes. Press Connect with ${name} to start again.`,
               reason: null,
               problems: [],
             });
@@ -316,13 +364,9 @@ export function ConnectionCard(props: {
             <Radio value="myob" label="MYOB" name="provider" />
           </RadioGroup>
           <Text size={200}>
-            {provider === 'xero'
-              ? paused
-                ? 'Reconnect: sign in to Xero again with Connect with Xero, or use a new refresh token (the old one is spent or revoked).'
-                : 'Connect with Xero signs you in to Xero in a window, with your Xero app’s client id and secret. A server without a browser connects with a refresh token and the organisation (tenant) id instead.'
-              : paused
-                ? 'Reconnect MYOB with a new refresh token (the old one is spent or revoked).'
-                : 'Connect MYOB with your API key and secret, the company file and a refresh token.'}
+            {paused
+              ? `Reconnect: sign in to ${providerName(provider)} again with Connect with ${providerName(provider)}, or use a new refresh token (the old one is spent or revoked).`
+              : BROWSER_SIGN_IN[provider].intro}
           </Text>
           {fields.map(({ field, label, secret, required, browserOptional, hint }) => (
             <Field
@@ -342,13 +386,11 @@ export function ConnectionCard(props: {
             </Field>
           ))}
           <div className={styles.actions}>
-            {provider === 'xero' && (
-              <Button appearance="primary" onClick={() => void connectWithXero()} disabled={task.busy || !mayBegin}>
-                Connect with Xero
-              </Button>
-            )}
-            <Button appearance={provider === 'xero' ? 'secondary' : 'primary'} type="submit" disabled={task.busy || !complete}>
-              {provider === 'xero' ? 'Connect with a refresh token' : paused ? 'Reconnect' : 'Connect'}
+            <Button appearance="primary" onClick={() => void connectInBrowser()} disabled={task.busy || !mayBegin}>
+              Connect with {providerName(provider)}
+            </Button>
+            <Button appearance="secondary" type="submit" disabled={task.busy || !complete}>
+              Connect with a refresh token
             </Button>
             {editing && connected && (
               <Button onClick={() => setEditing(false)} disabled={task.busy}>
@@ -361,8 +403,8 @@ export function ConnectionCard(props: {
       {signIn && (
         <MessageBar layout="multiline" intent="info" data-testid="sign-in-waiting">
           <MessageBarBody>
-            Signing in to Xero in another window. If Xero says the redirect URI is not valid, add <code>{signIn.redirectUri}</code> to the
-            Xero app’s redirect URIs, then start again.
+            Signing in to {providerName(signIn.provider)} in another window. If {providerName(signIn.provider)} says the redirect URI is not
+            valid, add <code>{signIn.redirectUri}</code> to {BROWSER_SIGN_IN[signIn.provider].registerAt}, then start again.
           </MessageBarBody>
           <Button size="small" onClick={stopWaiting}>
             Stop waiting
