@@ -242,6 +242,24 @@ export function displayText(value: FakeValue, format: string, system: DateSystem
     case 'h:mm':
       return formatTime(value);
   }
+  // Fixed and variable decimals: "0.0###", "#,##0.0###" (at least one decimal, at most four).
+  const decimals = /^(#,##)?0(?:\.(0*)(#*))?$/.exec(format);
+  if (decimals) {
+    const least = decimals[2]?.length ?? 0;
+    const most = least + (decimals[3]?.length ?? 0);
+    let shown = decimals[1] ? grouped(value, most) : fixed(value, most);
+    if (most > least) shown = shown.replace(new RegExp(`(\\.\\d{${least}}\\d*?)0+$`), '$1').replace(/\.$/, '');
+    return shown;
+  }
+  // A day and a time: "yyyy-mm-dd hh:mm".
+  const dateTime = /^([dmy\s/\-.,]+)\s+hh:mm$/i.exec(format);
+  if (dateTime) {
+    const minutes = Math.round((value - Math.floor(value)) * 1440);
+    const day = minutes === 1440 ? Math.floor(value) + 1 : Math.floor(value);
+    const time = minutes % 1440;
+    const two = (n: number) => String(n).padStart(2, '0');
+    return `${formatDate(day, dateTime[1]!.trim(), system)} ${two(Math.floor(time / 60))}:${two(time % 60)}`;
+  }
   if (/^[dmy\s/\-.,]+$/i.test(format)) return formatDate(value, format, system);
   return general(value);
 }

@@ -43,12 +43,28 @@
 // - A cell holds one comment; adding a second fails the sync. A legacy note (`workbook.addNote`) is
 //   invisible to the comments API and also makes a comment on its cell fail. Comment collections
 //   load all their items, or a page of them with `load({ select, top, skip })`; `getCount()`.
+// - Excel tables (`worksheet.tables`, `workbook.tables`): a name (unique in the workbook, Excel's
+//   naming rules), a range of one header row, data rows (at least one: a table with no data keeps a
+//   blank row, Excel's insert row) and the totals row when `showTotals`; header cells are text,
+//   blank ones named Column1..., repeats numbered. `rows.add` inserts rows (several with ExcelApi
+//   1.4) and shifts the cells below the table, in its columns, down; `range.delete("Up")` over whole
+//   data rows of a table deletes them (all of them leaves the blank row). Excel's refusals are kept:
+//   a shift that would move part of a table (a delete over part of its columns, its header or
+//   totals row, a table below only partly in the shifted columns), an overlapping table, inserting
+//   or deleting rows of a filtered table (InsertDeleteConflict: office-js #994 reports such deletes
+//   doing nothing). Formulas over a table column by a structured reference (`=SUM(T[Qty])`,
+//   `=SUBTOTAL(109,[Qty])` in the totals row: fake-excel-formulas.ts) are calculated when read, so
+//   they follow the table as it grows and shrinks; renaming the table renames its references, and
+//   deleting it (or its sheet) makes them #REF!, as Excel does. Not modelled: A1 references moving
+//   with inserted or deleted cells, sorting, filter criteria (a test marks a table filtered).
+// - `workbook.functions.year(serial)` answers in the workbook's date system (1900 or 1904).
 // - Every sync is recorded: its operations (loads, property sets, method calls; whether each one
 //   changed the workbook, and whether events were on and calculation suspended when it ran), the
 //   request and response sizes in bytes, and its error if it failed.
 //
 // No Node imports: the end-to-end test bundles this file into the page as the Excel stand-in.
 
+import { breakTableReferences, evaluateTableFormula, renameTableReferences } from './fake-excel-formulas.ts';
 import { GENERAL, displayText, enterValue, type FakeValue } from './fake-excel-typing.ts';
 
 export type { FakeValue };
@@ -124,6 +140,19 @@ export interface FakeExcelOptions {
   latencyMs?: number;
   /** The author of comments the add-in writes. */
   userName?: string;
+}
+
+/** What a test sees of an Excel table. */
+export interface FakeTableState {
+  name: string;
+  sheet: string;
+  /** The whole table (header, data rows, totals row), e.g. "A8:K21". */
+  address: string;
+  header: string[];
+  /** Data rows (at least 1: an empty table keeps a blank row). */
+  bodyRows: number;
+  showTotals: boolean;
+  style: string;
 }
 
 export class FakeOfficeError extends Error {
@@ -502,7 +531,31 @@ class WorkbookModel {
   }
 
   readValues(target: RangeTarget): FakeValue[][] {
-    return this.grid(target, (cell) => cell?.value ?? '');
+    return this.grid(target, (cell, row, column) => this.valueOf(target.sheet, row, column, cell));
+  }
+
+  /**
+   * What a cell holds: its value, or for a formula over a table column (fake-excel-formulas.ts) its
+   * result, calculated now; any other formula reads back as its text.
+   */
+  valueOf(sheet: SheetModel, row: number, column: number, cell: CellModel | undefined, depth = 0): FakeValue {
+    if (!cell) return '';
+    if (!cell.formula || !/\[|#REF!/i.test(cell.formula)) return cell.value;
+    if (depth > 20) return '#REF!'; // a circular reference
+    const result = evaluateTableFormula(cell.formula, {
+      columnValues: (name, columnName) => {
+        const table = name === null ? this.tableAt(sheet, row, column) : this.findTable(name);
+        if (!table) return null;
+        const index = this.tableHeader(table).findIndex((h) => h.toLowerCase() === columnName.toLowerCase());
+        if (index < 0) return null;
+        const body = this.tableBody(table);
+        const c = table.area.left + index;
+        return Array.from({ length: body.rowCount }, (_, i) =>
+          this.valueOf(table.sheet, body.top + i, c, table.sheet.cells.get(key(body.top + i, c)), depth + 1),
+        );
+      },
+    });
+    return result === undefined ? cell.value : result;
   }
 
   /** The number format that applies to a cell: its own, else its column's, else General. */
@@ -517,8 +570,13 @@ class WorkbookModel {
   /** What each cell shows: its value in its number format. */
   readText(target: RangeTarget): string[][] {
     return this.grid(target, (cell, row, column) =>
-      cell ? displayText(cell.value, this.formatOf(target.sheet, row, column), this.dates) : '',
+      cell ? displayText(this.valueOf(target.sheet, row, column, cell), this.formatOf(target.sheet, row, column), this.dates) : '',
     );
+  }
+
+  /** Formulas as Excel reports them (`range.formulas`): a cell's formula, else its value. */
+  readFormulas(target: RangeTarget): FakeValue[][] {
+    return this.grid(target, (cell) => cell?.formula ?? cell?.value ?? '');
   }
 
   /**
@@ -681,6 +739,322 @@ class WorkbookModel {
     }
     return first ?? null;
   }
+
+  // ---- Excel tables ----
+
+  tables: TableModel[] = [];
+  private nextTableId = 1;
+
+  newTableId(): string {
+    return `{table-${this.nextTableId++}}`;
+  }
+
+  /** A table by name (case-insensitively) or id. */
+  findTable(nameOrId: string): TableModel | null {
+    const lower = nameOrId.toLowerCase();
+    return this.tables.find((t) => t.id === nameOrId || t.name.toLowerCase() === lower) ?? null;
+  }
+
+  tableById(id: string): TableModel | null {
+    return this.tables.find((t) => t.id === id) ?? null;
+  }
+
+  /** The data rows: under the header, above the totals row; at least one. */
+  tableBody(table: TableModel): FakeArea {
+    const { top, left, rowCount, columnCount } = table.area;
+    return { top: top + 1, left, rowCount: rowCount - 1 - (table.showTotals ? 1 : 0), columnCount };
+  }
+
+  tableHeader(table: TableModel): string[] {
+    const { top, left, columnCount } = table.area;
+    return Array.from({ length: columnCount }, (_, c) => String(table.sheet.cells.get(key(top, left + c))?.value ?? ''));
+  }
+
+  tableAt(sheet: SheetModel, row: number, column: number): TableModel | null {
+    return this.tables.find((t) => t.sheet === sheet && inArea(t.area, row, column)) ?? null;
+  }
+
+  private checkTableName(name: unknown, renaming: TableModel | null): string {
+    const valid =
+      typeof name === 'string' &&
+      name.length <= 255 &&
+      /^[A-Za-z_\\][A-Za-z0-9_.\\]*$/.test(name) &&
+      !/^[crCR]$/.test(name) &&
+      !/^[A-Za-z]{1,3}\d+$/.test(name) &&
+      !/^[rR]\d*[cC]\d*$/.test(name);
+    if (!valid) throw new FakeOfficeError('InvalidArgument', `"${String(name)}" is not a valid table name.`);
+    const taken = this.findTable(name);
+    if (taken && taken !== renaming) throw new FakeOfficeError('InvalidArgument', `A table named "${name}" already exists.`);
+    return name;
+  }
+
+  /**
+   * A table over `area` whose first row is its header (a header alone gets a blank data row, as
+   * Excel gives it). Header cells become text; blank ones are named Column1..., repeated ones
+   * numbered, as Excel names them.
+   */
+  addTable(id: string, sheet: SheetModel, requested: FakeArea): TableModel {
+    const area = requested.rowCount === 1 ? checkArea({ ...requested, rowCount: 2 }) : requested;
+    for (const other of this.tables) {
+      if (other.sheet === sheet && intersect(other.area, area)) {
+        throw new FakeOfficeError('InvalidArgument', `A table can't overlap another table (${other.name}).`);
+      }
+    }
+    assertEditable(sheet, 'always');
+    const seen = new Set<string>();
+    for (let c = 0; c < area.columnCount; c++) {
+      const cell = this.cellForWrite(sheet, area.top, area.left + c);
+      let name = cell.formula ? '' : String(cell.value).trim();
+      if (name === '') name = `Column${c + 1}`;
+      for (let n = 2; seen.has(name.toLowerCase()); n++) name = `${name.replace(/\d+$/, '')}${n}`;
+      seen.add(name.toLowerCase());
+      cell.value = name;
+      delete cell.formula;
+    }
+    let n = this.tables.length + 1;
+    while (this.findTable(`Table${n}`)) n++;
+    const table: TableModel = { id, name: `Table${n}`, sheet, area, showTotals: false, style: 'TableStyleMedium2', filtered: false };
+    this.tables.push(table);
+    return table;
+  }
+
+  renameTable(table: TableModel, name: string): void {
+    const checked = this.checkTableName(name, table);
+    this.eachFormula((formula) => renameTableReferences(formula, table.name, checked));
+    table.name = checked;
+  }
+
+  /** Removes a table (`clear`: with its cells' contents); formulas that used it show #REF!. */
+  dropTable(table: TableModel, clear: boolean): void {
+    if (clear) {
+      this.existingCells({ sheet: table.sheet, area: table.area }, (cell) => {
+        cell.value = '';
+        delete cell.formula;
+      });
+    }
+    this.tables = this.tables.filter((t) => t !== table);
+    this.eachFormula((formula) => breakTableReferences(formula, table.name));
+  }
+
+  private eachFormula(change: (formula: string) => string): void {
+    for (const sheet of this.sheets) {
+      for (const cell of sheet.cells.values()) {
+        if (!cell.formula) continue;
+        const changed = change(cell.formula);
+        if (changed !== cell.formula) cell.formula = cell.value = changed;
+      }
+    }
+  }
+
+  /** Shows the totals row in the row under the table (which must be free), "Total" in its first cell; or removes it. */
+  setShowTotals(table: TableModel, show: boolean): void {
+    if (show === table.showTotals) return;
+    const { sheet, area } = table;
+    assertEditable(sheet, 'always');
+    if (show) {
+      const below = checkArea({ top: area.top + area.rowCount, left: area.left, rowCount: 1, columnCount: area.columnCount });
+      const taken = this.tables.some((t) => t.sheet === sheet && intersect(t.area, below));
+      if (taken || this.readValues({ sheet, area: below })[0]!.some((v) => v !== '')) {
+        throw new FakeOfficeError(
+          'InvalidOperation',
+          `The row under table ${table.name} is not empty: there is no room for its totals row.`,
+        );
+      }
+      table.area = { ...area, rowCount: area.rowCount + 1 };
+      table.showTotals = true;
+      this.enter(sheet, below.top, below.left, 'Total');
+    } else {
+      const totals = { top: area.top + area.rowCount - 1, left: area.left, rowCount: 1, columnCount: area.columnCount };
+      this.existingCells({ sheet, area: totals }, (cell) => {
+        cell.value = '';
+        delete cell.formula;
+      });
+      table.area = { ...area, rowCount: area.rowCount - 1 };
+      table.showTotals = false;
+    }
+  }
+
+  /** The rectangle of `table` named by a range of it: the whole table, its header, its data or its totals row. */
+  tablePart(table: TableModel, part: 'range' | 'header' | 'body' | 'totals', column: number | null = null): FakeArea {
+    const { top, left, rowCount, columnCount } = table.area;
+    let area: FakeArea;
+    if (part === 'range') area = table.area;
+    else if (part === 'header') area = { top, left, rowCount: 1, columnCount };
+    else if (part === 'body') area = this.tableBody(table);
+    else {
+      if (!table.showTotals) throw new FakeOfficeError('InvalidOperation', `Table ${table.name} does not show its totals row.`);
+      area = { top: top + rowCount - 1, left, rowCount: 1, columnCount };
+    }
+    if (column === null) return area;
+    if (column < 0 || column >= columnCount) throw new FakeOfficeError('ItemNotFound', `Table ${table.name} has no column ${column}.`);
+    return { ...area, left: left + column, columnCount: 1 };
+  }
+
+  /** Moves the cells (with their comments and notes) of columns `left`.. in rows from `fromRow` down by `by` (negative: up). */
+  private moveCells(sheet: SheetModel, fromRow: number, left: number, columnCount: number, by: number): void {
+    const inColumns = (column: number) => column >= left && column < left + columnCount;
+    const moveMap = <T>(map: Map<string, T>, place?: (item: T, row: number) => void) => {
+      const moving: Array<[number, number, T]> = [];
+      for (const [cellKey, item] of map) {
+        const [row, column] = cellKey.split(',').map(Number) as [number, number];
+        if (row >= fromRow && inColumns(column)) moving.push([row, column, item]);
+      }
+      for (const [row, column] of moving) map.delete(key(row, column));
+      for (const [row, column, item] of moving) {
+        map.set(key(row + by, column), item);
+        place?.(item, row + by);
+      }
+    };
+    moveMap(sheet.cells);
+    moveMap(sheet.comments, (comment, row) => (comment.row = row));
+    moveMap(sheet.notes);
+  }
+
+  /** Other tables in the columns shifted from `fromRow` on: moved along when wholly there, else the shift is refused. */
+  private tablesShifted(sheet: SheetModel, fromRow: number, left: number, columnCount: number, skip: readonly TableModel[]): TableModel[] {
+    const columns = { top: 0, left, rowCount: MAX_ROWS, columnCount };
+    return this.tables.filter((t) => {
+      if (t.sheet !== sheet || skip.includes(t) || !intersect(t.area, columns)) return false;
+      if (t.area.top + t.area.rowCount <= fromRow) return false;
+      const inside = t.area.top >= fromRow && t.area.left >= left && t.area.left + t.area.columnCount <= left + columnCount;
+      if (!inside) {
+        throw new FakeOfficeError(
+          'InvalidOperation',
+          `This operation is not allowed. The operation is attempting to shift cells in a table on your worksheet (${t.name}).`,
+        );
+      }
+      return true;
+    });
+  }
+
+  /** Inserts `count` blank rows at `atRow` in the columns given, shifting what is below down (`growing` is the table doing it). */
+  private insertCells(sheet: SheetModel, atRow: number, left: number, columnCount: number, count: number, growing: TableModel): void {
+    const moved = this.tablesShifted(sheet, atRow, left, columnCount, [growing]);
+    const falling = { top: MAX_ROWS - count, left, rowCount: count, columnCount };
+    if (this.readValues({ sheet, area: falling }).some((row) => row.some((v) => v !== ''))) {
+      throw new FakeOfficeError('InvalidOperation', 'Excel cannot shift nonblank cells off the worksheet.');
+    }
+    this.moveCells(sheet, atRow, left, columnCount, count);
+    for (const t of moved) t.area = { ...t.area, top: t.area.top + count };
+  }
+
+  /**
+   * Adds rows to a table at `index` of its data rows (null: at the end), with `values` (a row
+   * each; none: one blank row): the cells below, in the table's columns, move down. New rows take
+   * the number formats of the data row above them, as Excel's inserted rows do.
+   */
+  addTableRows(table: TableModel, index: number | null, values: unknown[][] | null): void {
+    const body = this.tableBody(table);
+    const rows = values ?? [Array.from({ length: body.columnCount }, () => '')];
+    if (rows.length === 0 || !rows.every((row) => Array.isArray(row) && row.length === body.columnCount)) {
+      throw new FakeOfficeError('InvalidArgument', `The rows do not match the ${body.columnCount} columns of table ${table.name}.`);
+    }
+    const at = index === null || index === -1 ? body.rowCount : index;
+    if (!Number.isInteger(at) || at < 0 || at > body.rowCount)
+      throw new FakeOfficeError('InvalidArgument', `Row index ${index} is outside table ${table.name}.`);
+    if (table.filtered) throw new FakeOfficeError('InsertDeleteConflict', `Table ${table.name} is filtered: rows cannot be inserted.`);
+    const { sheet } = table;
+    if (sheet.protection && !sheet.protection.allowInsertRows) assertEditable(sheet, 'always');
+    const row = body.top + at;
+    this.insertCells(sheet, row, body.left, body.columnCount, rows.length, table);
+    table.area = { ...table.area, rowCount: table.area.rowCount + rows.length };
+    const formatRow = at > 0 ? row - 1 : row + rows.length;
+    for (let c = 0; c < body.columnCount; c++) {
+      const format = sheet.cells.get(key(formatRow, body.left + c))?.numberFormat;
+      if (format === undefined) continue;
+      for (let r = 0; r < rows.length; r++) this.cellForWrite(sheet, row + r, body.left + c).numberFormat = format;
+    }
+    rows.forEach((cells, r) =>
+      cells.forEach((input, c) => {
+        if (input !== null && input !== undefined) this.enter(sheet, row + r, body.left + c, input as FakeValue);
+      }),
+    );
+  }
+
+  /**
+   * Deletes the cells of `area` and shifts the cells below up (`range.delete("Up")`). Over whole
+   * data rows of a table (its full width or more) this deletes those rows; all of them leaves the
+   * table one blank row. A table wholly inside the area is deleted. Anything else that would move
+   * part of a table is refused, as Excel refuses it.
+   */
+  deleteCellsUp(sheet: SheetModel, area: FakeArea): void {
+    const bottom = area.top + area.rowCount;
+    const shrinking: TableModel[] = [];
+    const dropped: TableModel[] = [];
+    for (const t of this.tables) {
+      if (t.sheet !== sheet || !intersect(t.area, area)) continue;
+      const within = (a: FakeArea) => a.left >= area.left && a.left + a.columnCount <= area.left + area.columnCount;
+      if (within(t.area) && t.area.top >= area.top && t.area.top + t.area.rowCount <= bottom) {
+        dropped.push(t);
+        continue;
+      }
+      const body = this.tableBody(t);
+      const inBody = area.top >= body.top && bottom <= body.top + body.rowCount;
+      if (!within(t.area) || !inBody) {
+        throw new FakeOfficeError(
+          'InvalidOperation',
+          `This operation is not allowed. The operation is attempting to shift cells in a table on your worksheet (${t.name}).`,
+        );
+      }
+      if (t.filtered) throw new FakeOfficeError('InsertDeleteConflict', `Table ${t.name} is filtered: its rows cannot be deleted.`);
+      shrinking.push(t);
+    }
+    if (sheet.protection && !(sheet.protection.allowDeleteRows && area.left === 0 && area.columnCount === MAX_COLUMNS)) {
+      assertEditable(sheet, 'always');
+    }
+    const moved = this.tablesShifted(sheet, bottom, area.left, area.columnCount, [...shrinking, ...dropped]);
+    for (const t of dropped) this.dropTable(t, false);
+    this.existingCells({ sheet, area }, (cell) => {
+      cell.value = '';
+      delete cell.formula;
+    });
+    for (const cellKey of [...sheet.cells.keys()]) {
+      const [row, column] = cellKey.split(',').map(Number) as [number, number];
+      if (inArea(area, row, column)) sheet.cells.delete(cellKey);
+    }
+    for (const map of [sheet.comments, sheet.notes] as Map<string, unknown>[]) {
+      for (const cellKey of [...map.keys()]) {
+        const [row, column] = cellKey.split(',').map(Number) as [number, number];
+        if (inArea(area, row, column)) map.delete(cellKey);
+      }
+    }
+    this.moveCells(sheet, bottom, area.left, area.columnCount, -area.rowCount);
+    for (const t of moved) t.area = { ...t.area, top: t.area.top - area.rowCount };
+    for (const t of shrinking) {
+      t.area = { ...t.area, rowCount: t.area.rowCount - area.rowCount };
+      // No data rows left: Excel keeps one blank row (the insert row).
+      if (this.tableBody(t).rowCount === 0) {
+        this.insertCells(sheet, t.area.top + 1, t.area.left, t.area.columnCount, 1, t);
+        t.area = { ...t.area, rowCount: t.area.rowCount + 1 };
+      }
+    }
+  }
+
+  /** Deletes a worksheet (not the last one); its tables go with it and formulas that used them show #REF!. */
+  deleteSheet(sheet: SheetModel): void {
+    if (this.sheets.length === 1) throw new FakeOfficeError('InvalidOperation', 'A workbook must contain at least one visible worksheet.');
+    for (const t of this.tables.filter((t) => t.sheet === sheet)) this.dropTable(t, false);
+    this.sheets = this.sheets.filter((s) => s !== sheet);
+    if (this.active === sheet) this.active = this.sheets[0]!;
+  }
+
+  /** The year of a day number in the workbook's date system (`functions.year`). */
+  yearOf(serial: number): number {
+    const epoch = this.dates.date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30);
+    return new Date(epoch + Math.floor(serial) * 86_400_000).getUTCFullYear();
+  }
+}
+
+/** An Excel table: its whole range (header, data rows, totals row when shown). */
+interface TableModel {
+  id: string;
+  name: string;
+  sheet: SheetModel;
+  area: FakeArea;
+  showTotals: boolean;
+  style: string;
+  /** A filter hides some of its rows (set by a test: filter criteria are not modelled). */
+  filtered: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -734,11 +1108,14 @@ class FakeState {
   readonly syncs: SyncRecord[] = [];
   readonly notLoadedReads: string[] = [];
   readonly limit: number;
+  /** The ExcelApi requirement set version the fake offers. */
+  readonly excelApi: string;
   constructor(
     readonly model: WorkbookModel,
     readonly options: FakeExcelOptions,
   ) {
     this.limit = options.payloadLimitBytes ?? 5_000_000;
+    this.excelApi = options.excelApi ?? '1.12';
   }
 
   /** The error for an oversized request or response, as `oversizedError` asks. */
@@ -994,11 +1371,15 @@ class FakeWorkbook extends FakeClientObject {
   protected readonly _kind = 'Workbook';
   readonly worksheets: FakeWorksheetCollection;
   readonly comments: FakeCommentCollection;
+  readonly tables: FakeTableCollection;
+  readonly functions: FakeFunctions;
 
   constructor(context: FakeRequestContext) {
     super(context, 'workbook');
     this.worksheets = new FakeWorksheetCollection(context, 'workbook.worksheets');
     this.comments = new FakeCommentCollection(context, 'workbook.comments', null);
+    this.tables = new FakeTableCollection(context, 'workbook.tables', null);
+    this.functions = new FakeFunctions(context, 'workbook.functions');
   }
   protected _getters() {
     return {};
@@ -1078,6 +1459,7 @@ class FakeWorksheet extends FakeClientObject {
   private _customProperties?: FakeCustomPropertyCollection;
   private _freezePanes?: FakeFreezePanes;
   private _protection?: FakeWorksheetProtection;
+  private _tables?: FakeTableCollection;
 
   constructor(
     context: FakeRequestContext,
@@ -1110,6 +1492,14 @@ class FakeWorksheet extends FakeClientObject {
   }
   get protection(): FakeWorksheetProtection {
     return (this._protection ??= new FakeWorksheetProtection(this.context, `${this._path}.protection`, () => this._sheet()));
+  }
+  get tables(): FakeTableCollection {
+    return (this._tables ??= new FakeTableCollection(this.context, `${this._path}.tables`, () => this._sheet()));
+  }
+
+  /** Deletes the sheet (not the workbook's last one); formulas that used its tables show #REF!. */
+  delete(): void {
+    this._enqueue('call', 'delete', true, () => this._model.deleteSheet(this._sheet()));
   }
 
   activate(): void {
@@ -1189,6 +1579,7 @@ class FakeRange extends FakeClientObject {
       values: () => this._model.readValues(this._target()),
       text: () => this._model.readText(this._target()),
       numberFormat: () => this._model.readNumberFormats(this._target()),
+      formulas: () => this._model.readFormulas(this._target()),
     };
   }
   protected override _navigate(name: string): FakeClientObject {
@@ -1231,6 +1622,33 @@ class FakeRange extends FakeClientObject {
   /** One format per cell, or one for all ([["@"]] or "@"); on whole columns, the columns' format. */
   set numberFormat(formats: string[][] | string) {
     this._enqueue('set', 'numberFormat', true, () => this._model.writeNumberFormats(this._target(), formats), formats);
+  }
+
+  /** A cell's formula, else its value (ExcelApi 1.1). Set as values are: like typing. */
+  get formulas(): FakeValue[][] {
+    return this._read('formulas');
+  }
+  set formulas(formulas: FakeValue[][]) {
+    this._enqueue('set', 'formulas', true, () => this._model.writeValues(this._target(), formulas), formulas);
+  }
+
+  /**
+   * Deletes the cells and shifts those below up ("Up"; "Left" is not modelled). Over whole data
+   * rows of a table it deletes them; a shift that would move part of a table is refused (see
+   * WorkbookModel.deleteCellsUp).
+   */
+  delete(shift: string): void {
+    this._enqueue(
+      'call',
+      'delete',
+      true,
+      () => {
+        if (shift !== 'Up') throw new FakeOfficeError('NotImplemented', `The fake deletes cells shifting them up, not ${shift}.`);
+        const { sheet, area } = this._target();
+        this._model.deleteCellsUp(sheet, area);
+      },
+      shift,
+    );
   }
 
   get worksheet(): FakeWorksheet {
@@ -1308,6 +1726,480 @@ class FakeRangeAreas extends FakeClientObject {
   }
   get address(): string {
     return this._read('address');
+  }
+}
+
+// ---- Excel tables ----
+
+/** A workbook's tables (scope null) or one sheet's. */
+class FakeTableCollection extends FakeClientObject {
+  protected readonly _kind = 'TableCollection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _scope: (() => SheetModel) | null,
+  ) {
+    super(context, path);
+  }
+  private _all(): TableModel[] {
+    const sheet = this._scope?.();
+    return this._model.tables.filter((t) => !sheet || t.sheet === sheet);
+  }
+  protected _getters() {
+    return { count: () => this._all().length };
+  }
+  get count(): number {
+    return this._read('count');
+  }
+  get items(): FakeTable[] {
+    return this._read('items');
+  }
+
+  /** "items/name", "items/id", "name,id", "items": every table of the scope, in the order they were added. */
+  override load(spec?: LoadSpec): this {
+    const names = loadNames(spec).map((name) => (name.startsWith('items/') ? name.slice('items/'.length) : name));
+    for (const name of names) {
+      if (!['items', 'name', 'id', 'count'].includes(name))
+        throw new FakeOfficeError('InvalidArgument', `The fake Table cannot load '${name}' here.`);
+    }
+    this.context._enqueue({
+      kind: 'load',
+      target: this._path,
+      name: 'items/name,id',
+      write: false,
+      run: () => this._all().map((t) => ({ name: t.name, id: t.id })),
+      deliver: (data) => {
+        const items = (data as Array<{ name: string; id: string }>).map(({ name, id }) => {
+          const table = new FakeTable(this.context, `workbook.tables.getItem(${JSON.stringify(id)})`, () => this._model.tableById(id));
+          table._accept({ name, id });
+          return table;
+        });
+        this._accept({ items, count: items.length });
+      },
+    });
+    return this;
+  }
+
+  /**
+   * A table over a range (a Range, or an address: the sheet it names, else this collection's sheet,
+   * else the active one) whose first row is its header (`hasHeaders` false is not modelled).
+   */
+  add(address: string | FakeRange, hasHeaders: boolean): FakeTable {
+    const id = this._model.newTableId();
+    this._enqueue(
+      'call',
+      'add',
+      true,
+      () => {
+        if (hasHeaders !== true) throw new FakeOfficeError('NotImplemented', 'The fake adds tables whose first row is their header only.');
+        let target: RangeTarget;
+        if (typeof address === 'string') {
+          const parsed = parseAddress(address);
+          if (parsed.areas.length !== 1) throw new FakeOfficeError('InvalidArgument', `"${address}" is not one range.`);
+          const sheet = parsed.sheet !== null ? this._model.get(parsed.sheet) : (this._scope?.() ?? this._model.active);
+          target = { sheet, area: parsed.areas[0]! };
+        } else target = address._target();
+        this._model.addTable(id, target.sheet, target.area);
+      },
+      { address: typeof address === 'string' ? address : address._path, hasHeaders },
+    );
+    return new FakeTable(this.context, `workbook.tables.getItem(${JSON.stringify(id)})`, () => this._model.tableById(id));
+  }
+
+  private _byKey(nameOrId: string): () => TableModel | null {
+    let id: string | null = null; // once found, the proxy follows the table by its id (through renames)
+    return () => {
+      if (id !== null) return this._model.tableById(id);
+      const table = this._model.findTable(nameOrId);
+      if (!table || !this._all().includes(table)) return null;
+      id = table.id;
+      return table;
+    };
+  }
+  getItem(nameOrId: string): FakeTable {
+    const find = this._byKey(nameOrId);
+    return new FakeTable(this.context, `${this._path}.getItem(${JSON.stringify(nameOrId)})`, () => {
+      const table = find();
+      if (!table) throw new FakeOfficeError('ItemNotFound', `There is no table named "${nameOrId}".`);
+      return table;
+    });
+  }
+  getItemOrNullObject(nameOrId: string): FakeTable {
+    return new FakeTable(this.context, `${this._path}.getItemOrNullObject(${JSON.stringify(nameOrId)})`, this._byKey(nameOrId), true);
+  }
+  getCount(): FakeClientResult<number> {
+    const result = new FakeClientResult<number>(this.context._state, `${this._path}.getCount()`);
+    this.context._enqueue({
+      kind: 'load',
+      target: this._path,
+      name: 'getCount()',
+      write: false,
+      run: () => this._all().length,
+      deliver: (count) => result._set(count as number),
+    });
+    return result;
+  }
+}
+
+class FakeTable extends FakeClientObject {
+  protected readonly _kind = 'Table';
+  private _rows?: FakeTableRowCollection;
+  private _columns?: FakeTableColumnCollection;
+  private _worksheet?: FakeWorksheet;
+  private _autoFilter?: FakeAutoFilter;
+  private _sort?: FakeTableSort;
+
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => TableModel | null,
+    nullable = false,
+  ) {
+    super(context, path, nullable ? () => _find() !== null : null);
+  }
+  _table(): TableModel {
+    const table = this._find();
+    if (!table) throw new FakeOfficeError('ItemNotFound', `${this._path}: the table does not exist (any more).`);
+    return table;
+  }
+  protected _getters() {
+    return {
+      id: () => this._table().id,
+      name: () => this._table().name,
+      showTotals: () => this._table().showTotals,
+      showHeaders: () => true,
+      style: () => this._table().style,
+    };
+  }
+  protected override _navigate(name: string): FakeClientObject {
+    if (name === 'worksheet') return this.worksheet;
+    if (name === 'autoFilter') return this.autoFilter;
+    return super._navigate(name);
+  }
+  get id(): string {
+    return this._read('id');
+  }
+  get name(): string {
+    return this._read('name');
+  }
+  set name(name: string) {
+    this._enqueue('set', 'name', true, () => this._model.renameTable(this._table(), name), name);
+  }
+  get showTotals(): boolean {
+    return this._read('showTotals');
+  }
+  set showTotals(show: boolean) {
+    this._enqueue('set', 'showTotals', true, () => this._model.setShowTotals(this._table(), show), show);
+  }
+  get showHeaders(): boolean {
+    return this._read('showHeaders');
+  }
+  get style(): string {
+    return this._read('style');
+  }
+  set style(style: string) {
+    this._enqueue('set', 'style', true, () => void (this._table().style = style), style);
+  }
+  get rows(): FakeTableRowCollection {
+    return (this._rows ??= new FakeTableRowCollection(this.context, `${this._path}.rows`, () => this._table()));
+  }
+  get columns(): FakeTableColumnCollection {
+    return (this._columns ??= new FakeTableColumnCollection(this.context, `${this._path}.columns`, () => this._table()));
+  }
+  get worksheet(): FakeWorksheet {
+    return (this._worksheet ??= new FakeWorksheet(this.context, `${this._path}.worksheet`, () => this._table().sheet));
+  }
+  get autoFilter(): FakeAutoFilter {
+    return (this._autoFilter ??= new FakeAutoFilter(this.context, `${this._path}.autoFilter`, () => this._table()));
+  }
+  get sort(): FakeTableSort {
+    return (this._sort ??= new FakeTableSort(this.context, `${this._path}.sort`, () => this._table()));
+  }
+  private _part(part: 'range' | 'header' | 'body' | 'totals', name: string): FakeRange {
+    return new FakeRange(this.context, `${this._path}.${name}()`, () => {
+      const table = this._table();
+      return { sheet: table.sheet, area: this._model.tablePart(table, part) };
+    });
+  }
+  getRange(): FakeRange {
+    return this._part('range', 'getRange');
+  }
+  getHeaderRowRange(): FakeRange {
+    return this._part('header', 'getHeaderRowRange');
+  }
+  getDataBodyRange(): FakeRange {
+    return this._part('body', 'getDataBodyRange');
+  }
+  /** Fails at sync when the totals row is not shown. */
+  getTotalRowRange(): FakeRange {
+    return this._part('totals', 'getTotalRowRange');
+  }
+  /** Deletes the table and its contents; formulas that used it show #REF!. */
+  delete(): void {
+    this._enqueue('call', 'delete', true, () => {
+      const table = this._table();
+      assertEditable(table.sheet, 'always');
+      this._model.dropTable(table, true);
+    });
+  }
+  /** Keeps the cells as they are, without the table; formulas that used it show #REF! (the fake does not rewrite them to A1). */
+  convertToRange(): FakeRange {
+    const area = { current: null as RangeTarget | null };
+    this._enqueue('call', 'convertToRange', true, () => {
+      const table = this._table();
+      area.current = { sheet: table.sheet, area: table.area };
+      this._model.dropTable(table, false);
+    });
+    return new FakeRange(this.context, `${this._path}.convertToRange()`, () => notNull(area.current, `${this._path}.convertToRange()`));
+  }
+  clearFilters(): void {
+    this._enqueue('call', 'clearFilters', false, () => void (this._table().filtered = false));
+  }
+  reapplyFilters(): void {
+    this._enqueue('call', 'reapplyFilters', false, () => void this._table());
+  }
+}
+
+class FakeTableRowCollection extends FakeClientObject {
+  protected readonly _kind = 'TableRowCollection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _table: () => TableModel,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return { count: () => this._model.tableBody(this._table()).rowCount };
+  }
+  /** Data rows (a table with no data counts its blank row: the fake has no insert-row state). */
+  get count(): number {
+    return this._read('count');
+  }
+  /**
+   * Adds rows at `index` (null or -1: at the end), one per row of `values` (none: one blank row).
+   * Several rows at once need ExcelApi 1.4.
+   */
+  add(index?: number | null, values?: unknown[][]): FakeTableRow {
+    const at = { index: null as number | null };
+    this._enqueue(
+      'call',
+      'add',
+      true,
+      () => {
+        if (values !== undefined && !Array.isArray(values)) {
+          throw new FakeOfficeError('NotImplemented', 'The fake adds table rows from a 2D array of values only.');
+        }
+        if (values && values.length > 1 && compareVersions(this.context._state.excelApi, '1.4') < 0) {
+          throw new FakeOfficeError('ApiNotFound', 'Adding several table rows at once needs ExcelApi 1.4.');
+        }
+        const table = this._table();
+        at.index = index === undefined || index === null || index === -1 ? this._model.tableBody(table).rowCount : index;
+        this._model.addTableRows(table, index ?? null, values ?? null);
+      },
+      { index: index ?? null, values: values ?? null },
+    );
+    return new FakeTableRow(this.context, `${this._path}.add()`, () => ({
+      table: this._table(),
+      index: notNull(at.index, `${this._path}.add()`),
+    }));
+  }
+  getCount(): FakeClientResult<number> {
+    const result = new FakeClientResult<number>(this.context._state, `${this._path}.getCount()`);
+    this.context._enqueue({
+      kind: 'load',
+      target: this._path,
+      name: 'getCount()',
+      write: false,
+      run: () => this._model.tableBody(this._table()).rowCount,
+      deliver: (count) => result._set(count as number),
+    });
+    return result;
+  }
+  getItemAt(index: number): FakeTableRow {
+    return new FakeTableRow(this.context, `${this._path}.getItemAt(${index})`, () => ({ table: this._table(), index }));
+  }
+}
+
+/** A data row by its position (as Excel's TableRow: the position, not the data). */
+class FakeTableRow extends FakeClientObject {
+  protected readonly _kind = 'TableRow';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => { table: TableModel; index: number },
+  ) {
+    super(context, path);
+  }
+  private _area(): RangeTarget {
+    const { table, index } = this._find();
+    const body = this._model.tableBody(table);
+    if (index < 0 || index >= body.rowCount) throw new FakeOfficeError('ItemNotFound', `Table ${table.name} has no row ${index}.`);
+    return { sheet: table.sheet, area: { ...body, top: body.top + index, rowCount: 1 } };
+  }
+  protected _getters() {
+    return { index: () => this._find().index, values: () => this._model.readValues(this._area()) };
+  }
+  get index(): number {
+    return this._read('index');
+  }
+  get values(): FakeValue[][] {
+    return this._read('values');
+  }
+  getRange(): FakeRange {
+    return new FakeRange(this.context, `${this._path}.getRange()`, () => this._area());
+  }
+  delete(): void {
+    this._enqueue('call', 'delete', true, () => {
+      const { sheet, area } = this._area();
+      this._model.deleteCellsUp(sheet, area);
+    });
+  }
+}
+
+class FakeTableColumnCollection extends FakeClientObject {
+  protected readonly _kind = 'TableColumnCollection';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _table: () => TableModel,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return { count: () => this._table().area.columnCount };
+  }
+  get count(): number {
+    return this._read('count');
+  }
+  /** By header name (case-insensitively) or 0-based index. */
+  getItem(key: string | number): FakeTableColumn {
+    return new FakeTableColumn(this.context, `${this._path}.getItem(${JSON.stringify(key)})`, () => {
+      const table = this._table();
+      const index = typeof key === 'number' ? key : this._model.tableHeader(table).findIndex((h) => h.toLowerCase() === key.toLowerCase());
+      if (index < 0 || index >= table.area.columnCount)
+        throw new FakeOfficeError('ItemNotFound', `Table ${table.name} has no column ${key}.`);
+      return { table, index };
+    });
+  }
+  getItemAt(index: number): FakeTableColumn {
+    return this.getItem(index);
+  }
+}
+
+class FakeTableColumn extends FakeClientObject {
+  protected readonly _kind = 'TableColumn';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _find: () => { table: TableModel; index: number },
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {
+      index: () => this._find().index,
+      name: () => {
+        const { table, index } = this._find();
+        return this._model.tableHeader(table)[index]!;
+      },
+    };
+  }
+  get index(): number {
+    return this._read('index');
+  }
+  get name(): string {
+    return this._read('name');
+  }
+  private _part(part: 'range' | 'header' | 'body' | 'totals', name: string): FakeRange {
+    return new FakeRange(this.context, `${this._path}.${name}()`, () => {
+      const { table, index } = this._find();
+      return { sheet: table.sheet, area: this._model.tablePart(table, part, index) };
+    });
+  }
+  getRange(): FakeRange {
+    return this._part('range', 'getRange');
+  }
+  getHeaderRowRange(): FakeRange {
+    return this._part('header', 'getHeaderRowRange');
+  }
+  getDataBodyRange(): FakeRange {
+    return this._part('body', 'getDataBodyRange');
+  }
+  getTotalRowRange(): FakeRange {
+    return this._part('totals', 'getTotalRowRange');
+  }
+}
+
+class FakeAutoFilter extends FakeClientObject {
+  protected readonly _kind = 'AutoFilter';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _table: () => TableModel,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return { enabled: () => true, isDataFiltered: () => this._table().filtered };
+  }
+  get enabled(): boolean {
+    return this._read('enabled');
+  }
+  get isDataFiltered(): boolean {
+    return this._read('isDataFiltered');
+  }
+}
+
+class FakeTableSort extends FakeClientObject {
+  protected readonly _kind = 'TableSort';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _table: () => TableModel,
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return {};
+  }
+  /** Sorting is not modelled: recorded, nothing moves. */
+  reapply(): void {
+    this._enqueue('call', 'reapply', false, () => void this._table());
+  }
+}
+
+/** `workbook.functions`: only `year`, in the workbook's date system (enough to tell 1900 from 1904). */
+class FakeFunctions extends FakeClientObject {
+  protected readonly _kind = 'Functions';
+  protected _getters() {
+    return {};
+  }
+  year(serial: number): FakeFunctionResult {
+    return new FakeFunctionResult(this.context, `${this._path}.year(${serial})`, () => {
+      if (typeof serial !== 'number' || !Number.isFinite(serial) || serial < 0) return { value: null, error: '#VALUE!' };
+      return { value: this._model.yearOf(serial), error: null };
+    });
+  }
+}
+
+class FakeFunctionResult extends FakeClientObject {
+  protected readonly _kind = 'FunctionResult';
+  constructor(
+    context: FakeRequestContext,
+    path: string,
+    private readonly _compute: () => { value: unknown; error: string | null },
+  ) {
+    super(context, path);
+  }
+  protected _getters() {
+    return { value: () => this._compute().value, error: () => this._compute().error };
+  }
+  get value(): unknown {
+    return this._read('value');
+  }
+  get error(): string | null {
+    return this._read('error');
   }
 }
 
@@ -2182,6 +3074,8 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
     ConditionalCellValueOperator: Object.fromEntries(CELL_VALUE_OPERATORS.map((name) => [name[0]!.toLowerCase() + name.slice(1), name])),
     DataValidationOperator: Object.fromEntries(DATA_VALIDATION_OPERATORS.map((name) => [name[0]!.toLowerCase() + name.slice(1), name])),
     DataValidationAlertStyle: { stop: 'Stop', warning: 'Warning', information: 'Information' },
+    DeleteShiftDirection: { up: 'Up', left: 'Left' },
+    InsertShiftDirection: { down: 'Down', right: 'Right' },
     ErrorCodes: {
       invalidArgument: 'InvalidArgument',
       invalidSelection: 'InvalidSelection',
@@ -2194,6 +3088,15 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
   const Office = createOffice(settingsStore, options.excelApi ?? '1.12');
 
   const sheetOrCreate = (name: string) => model.find(name) ?? model.add(name);
+  const tableState = (t: TableModel): FakeTableState => ({
+    name: t.name,
+    sheet: t.sheet.name,
+    address: a1(t.area),
+    header: model.tableHeader(t),
+    bodyRows: model.tableBody(t).rowCount,
+    showTotals: t.showTotals,
+    style: t.style,
+  });
 
   /** Inspection and set-up helpers: they act on the model directly, outside any sync. */
   const workbook = {
@@ -2242,7 +3145,7 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
       const target = model.get(sheet);
       const cell = target.cells.get(key(row, column));
       const result: FakeCell = {
-        value: cell?.value ?? '',
+        value: model.valueOf(target, row, column, cell),
         fill: cell?.fill ?? null,
         bold: cell?.bold ?? false,
         comment: target.comments.get(key(row, column))?.content ?? null,
@@ -2336,6 +3239,25 @@ export function createFakeExcel(options: FakeExcelOptions = {}) {
       return model.formulaWrites;
     },
     eventsEnabled: (): boolean => model.eventsEnabled,
+    /** Every table, in the order they were added: name, sheet, A1 address of its whole range, header, data rows, totals row. */
+    tables: (): FakeTableState[] => model.tables.map((t) => tableState(t)),
+    /** One table by name (case-insensitively), or null. */
+    table(name: string): FakeTableState | null {
+      const table = model.findTable(name);
+      return table ? tableState(table) : null;
+    },
+    /** Marks a table as filtered (some rows hidden), or not: Excel then neither inserts nor deletes its rows. */
+    filterTable(name: string, filtered = true): void {
+      const table = model.findTable(name);
+      if (!table) throw new Error(`There is no table named "${name}".`);
+      table.filtered = filtered;
+    },
+    /** Deletes a table as a person would (its cells cleared); formulas that used it show #REF!. */
+    deleteTable(name: string): void {
+      const table = model.findTable(name);
+      if (!table) throw new Error(`There is no table named "${name}".`);
+      model.dropTable(table, true);
+    },
     /** A setting as last saved with saveAsync (what the workbook file would keep). */
     savedSetting: (name: string): unknown => (settingsStore.saved.has(name) ? settingsStore.saved.get(name) : null),
     /** The next settings.saveAsync fails with this message. */

@@ -2,7 +2,8 @@
 // through the fake's inspection helpers (never through Excel.run, so no sync is recorded): the top
 // rows (without blank ones at the end) and every row with a mark (fill or comment) with a little
 // context around it; each cell's value, fill, bold, comment, note and lock; the sheet's
-// protection, frozen rows and conditional formats. The grid renderer (sheet-grid.ts) turns it into
+// protection, frozen rows, conditional formats and Excel tables; what each cell shows in its number
+// format (a date as yyyy-mm-dd, not its day number). The grid renderer (sheet-grid.ts) turns it into
 // HTML. No Node imports: the browser tests bundle it into the page next to the fake.
 import { parseRangeAddress, type GridArea } from '../../addin/excel/addresses.ts';
 import type { FakeCell, FakeConditionalFormat, FakeExcel, FakeValue } from './fake-excel.ts';
@@ -33,6 +34,8 @@ export interface SheetState {
   moreBelow: boolean;
   /** Top priority first, each with the cells it covers. */
   conditionalFormats: Array<FakeConditionalFormat & { areas: GridArea[] }>;
+  /** The sheet's Excel tables: name and A1 address of the whole table. */
+  tables: Array<{ name: string; address: string }>;
 }
 
 export interface SheetStateOptions {
@@ -83,6 +86,7 @@ export function readSheetState(workbook: FakeExcel['workbook'], sheet: string, o
         locked: workbook.locked(sheet, index, column),
       };
       if (typeof cell.text === 'string') grid.text = cell.text;
+      else if (typeof cell.value === 'number') grid.text = workbook.text(sheet, index, column);
       if (cell.note !== undefined) grid.note = cell.note;
       return grid;
     }),
@@ -103,5 +107,9 @@ export function readSheetState(workbook: FakeExcel['workbook'], sheet: string, o
     rows,
     moreBelow: workbook.values(sheet, last + 1, 0, 200, maxColumns).some((values) => values.some((value) => value !== '')),
     conditionalFormats,
+    tables: workbook
+      .tables()
+      .filter((t) => t.sheet === sheet)
+      .map(({ name, address }) => ({ name, address })),
   };
 }
