@@ -21,6 +21,7 @@ import { officeProblemMarker } from './office-marks.ts';
 import { officeSheetProperties } from './office-properties.ts';
 import { officeReader } from './office-read.ts';
 import { officeWorkbookSettings } from './office-settings.ts';
+import { officeTables } from './office-tables.ts';
 import { officeWriter } from './office-write.ts';
 import type { WorkbookPort } from './port.ts';
 
@@ -35,7 +36,8 @@ export interface OfficeWorkbookOptions {
 
 /**
  * The port on Office.js. Needs ExcelApi 1.12: comments 1.10, worksheet custom properties 1.12, data
- * validation 1.8, conditional formats 1.6, worksheet protection and cell locking 1.2 (unprotect 1.7).
+ * validation 1.8, conditional formats 1.6, worksheet protection and cell locking 1.2 (unprotect 1.7);
+ * Excel tables 1.1 to 1.9 (office-tables.ts: not Table.resize, 1.13).
  */
 export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): WorkbookPort {
   const budgetBytes = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
@@ -46,5 +48,6 @@ export function createOfficeWorkbook(options: OfficeWorkbookOptions = {}): Workb
     ...officeEntrySheets(),
     ...officeSheetProperties(),
     ...officeWorkbookSettings(),
+    ...officeTables(budgetBytes),
   };
 }

@@ -104,8 +104,107 @@ export interface WorkbookSettings {
   setWorkbookSetting(key: string, value: string): Promise<void>;
 }
 
+/** Which day number is which date: day 0 is 1899-12-30 (Excel's default) or 1904-01-01 (the 1904 system). */
+export type DateSystem = '1900' | '1904';
+
+/** A column of an Excel table the add-in writes: its header and the number format of its cells. */
+export interface TableColumnSpec {
+  /** The header text (Excel's column name: structured references use it). */
+  name: string;
+  /** Excel's number format code for its cells ('@' Text, 'yyyy-mm-dd', '#,##0.00', 'General'...). */
+  numberFormat: string;
+  /** A totals-row cell for the column: SUBTOTAL(109, …) over it ('sum'). */
+  total?: 'sum';
+}
+
+/** An Excel table as it is in the workbook. */
+export interface TableInfo {
+  name: string;
+  /** Excel's id for it: it stays the same when the table is renamed. */
+  id: string;
+  sheet: string;
+  /** 0-based sheet row of its header row, and column of its first column. */
+  top: number;
+  left: number;
+  header: string[];
+  /** Data rows between the header and the totals row: at least 1 (an empty table keeps a blank row). */
+  bodyRows: number;
+  showTotals: boolean;
+  /** A filter hides some of its rows: Excel then neither inserts nor deletes rows of it. */
+  filtered: boolean;
+}
+
+/** A new sheet with lines of text on top and an Excel table below them. */
+export interface NewTable {
+  /** The worksheet to add (it must not exist yet). */
+  sheet: string;
+  /** The table's name (unique in the workbook). */
+  name: string;
+  /** Lines written from A1 as data (text stays text), the first in bold; the table's header row comes after one blank row. */
+  caption: CellValue[][];
+  columns: TableColumnSpec[];
+}
+
+/** What long table work reports, and how it is stopped. */
+export interface TableWriteOptions {
+  /** Rows written so far of the total. */
+  onProgress?: Progress;
+  /** Aborted: the work stops before its next request to Excel with a CancelledError (what was sent stays). */
+  signal?: AbortSignal;
+}
+
+/** Thrown by table work stopped through its signal. */
+export class CancelledError extends Error {
+  constructor(message = 'Cancelled.') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+/**
+ * Excel tables: created over written rows, read by name or id, their rows replaced in place (the
+ * same table grows or shrinks, so formulas, pivot tables and charts over it keep working). Row
+ * values are typed as they go into cells (numbers, booleans, dates as day numbers of the workbook's
+ * date system); in a column formatted Text ('@') strings are kept exactly, in others they are
+ * written as data (text Excel would convert stays text).
+ */
+export interface WorkbookTables {
+  /** The workbook's date system, for writing dates as day numbers. */
+  dateSystem(): Promise<DateSystem>;
+  /** Every sheet and table name in the workbook (a new one must differ from them, case-insensitively). */
+  workbookNames(): Promise<{ sheets: string[]; tables: string[] }>;
+  /**
+   * Adds the sheet, writes the caption, gives the table's columns their number formats (before any
+   * value goes in), writes the header and the rows in chunks under the request limit, then makes
+   * them a table (with a totals row when a column has a total), autofits and freezes the header,
+   * and activates the sheet. No rows: a table with one blank row.
+   */
+  createTable(table: NewTable, rows: CellValue[][], options?: TableWriteOptions): Promise<TableInfo>;
+  /** A table by name or id, or null when there is none. */
+  readTable(nameOrId: string): Promise<TableInfo | null>;
+  /**
+   * Replaces the data rows of the table in place: its header must be `columns`' names exactly
+   * (else nothing changes). The columns get their number formats again, the rows there are
+   * rewritten, missing rows are added at the end and surplus ones deleted: the same table, its
+   * name and totals row kept. No rows: one blank row. A filtered table whose row count would change
+   * is refused (Excel cannot insert or delete its rows).
+   */
+  replaceTableRows(nameOrId: string, columns: TableColumnSpec[], rows: CellValue[][], options?: TableWriteOptions): Promise<TableInfo>;
+  /** Writes lines from A1 as `createTable` writes its caption (only above the table: the caption must end before it). */
+  writeCaption(sheet: string, caption: CellValue[][]): Promise<void>;
+  /** Deletes a worksheet (e.g. one whose writing was cancelled). */
+  deleteSheet(sheet: string): Promise<void>;
+}
+
 /** Everything at once: what a real workbook offers and the pane hands to its panels. */
-export type WorkbookPort = SelectionReader & SheetReader & SheetWriter & ProblemMarker & EntrySheets & SheetProperties & WorkbookSettings;
+export type WorkbookPort = SelectionReader &
+  SheetReader &
+  SheetWriter &
+  ProblemMarker &
+  EntrySheets &
+  SheetProperties &
+  WorkbookSettings &
+  WorkbookTables;
 
 /** Data validation for an editable column. */
 export type EntryValidation = { kind: 'decimal'; min: number } | { kind: 'list'; values: string[] };

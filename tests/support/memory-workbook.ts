@@ -4,16 +4,23 @@
 // and settings. Chunking, comments and fills are office-workbook's business and its tests'.
 
 import { cellAddress, parseRangeAddress } from '../../addin/excel/addresses.ts';
-import type {
-  CellMark,
-  CellRef,
-  CellValue,
-  ColumnFormats,
-  EntryLayout,
-  Progress,
-  SelectionValues,
-  WorkbookPort,
+import {
+  CancelledError,
+  type CellMark,
+  type CellRef,
+  type CellValue,
+  type ColumnFormats,
+  type DateSystem,
+  type EntryLayout,
+  type NewTable,
+  type Progress,
+  type SelectionValues,
+  type TableColumnSpec,
+  type TableInfo,
+  type TableWriteOptions,
+  type WorkbookPort,
 } from '../../addin/excel/port.ts';
+import { headerProblem, planTableRows } from '../../addin/excel/table-plan.ts';
 
 interface MemorySheet {
   cells: Map<string, CellValue>;
@@ -30,9 +37,25 @@ const shown = (value: CellValue): string => (typeof value === 'boolean' ? (value
 
 const key = (row: number, column: number) => `${row},${column}`;
 
+/** A table as the memory workbook keeps it: where it is and how many data rows it has. */
+interface MemoryTable {
+  id: string;
+  name: string;
+  sheet: string;
+  top: number;
+  left: number;
+  header: string[];
+  bodyRows: number;
+  showTotals: boolean;
+  numberFormats: string[];
+}
+
 export class MemoryWorkbook implements WorkbookPort {
   private readonly sheets = new Map<string, MemorySheet>();
   private readonly settings = new Map<string, string>();
+  private readonly tables = new Map<string, MemoryTable>();
+  /** The workbook's date system (a test may set 1904). */
+  dates: DateSystem = '1900';
   private selection: { sheet: string; address: string } = { sheet: 'Sheet1', address: 'A1' };
   /** The cell selectCell selected last. */
   selected: CellRef | null = null;
@@ -80,6 +103,15 @@ export class MemoryWorkbook implements WorkbookPort {
 
   columnFormats(sheet: string): ColumnFormats {
     return this.sheetNamed(sheet).formats;
+  }
+
+  /** A table by name (case-insensitively): where it is, its header, data rows and column formats. */
+  table(name: string): Readonly<MemoryTable> | null {
+    return this.findTable(name);
+  }
+
+  sheetNames(): string[] {
+    return [...this.sheets.keys()];
   }
 
   // The port.
@@ -173,6 +205,86 @@ export class MemoryWorkbook implements WorkbookPort {
 
   async setWorkbookSetting(settingKey: string, value: string): Promise<void> {
     this.settings.set(settingKey, value);
+  }
+
+  async dateSystem(): Promise<DateSystem> {
+    return this.dates;
+  }
+
+  async workbookNames(): Promise<{ sheets: string[]; tables: string[] }> {
+    return { sheets: this.sheetNames(), tables: [...this.tables.values()].map((t) => t.name) };
+  }
+
+  async createTable(spec: NewTable, rows: CellValue[][], options: TableWriteOptions = {}): Promise<TableInfo> {
+    if ([...this.sheets.keys()].some((s) => s.toLowerCase() === spec.sheet.toLowerCase()))
+      throw new Error(`A worksheet named "${spec.sheet}" already exists.`);
+    if (this.findTable(spec.name)) throw new Error(`A table named "${spec.name}" already exists.`);
+    if (options.signal?.aborted) throw new CancelledError();
+    this.addSheet(spec.sheet);
+    this.setCells(spec.sheet, 0, 0, spec.caption);
+    const top = spec.caption.length === 0 ? 0 : spec.caption.length + 1;
+    this.setCells(spec.sheet, top, 0, [spec.columns.map((c) => c.name), ...rows]);
+    const table: MemoryTable = {
+      id: `{memory-${this.tables.size + 1}}`,
+      name: spec.name,
+      sheet: spec.sheet,
+      top,
+      left: 0,
+      header: spec.columns.map((c) => c.name),
+      bodyRows: Math.max(1, rows.length),
+      showTotals: spec.columns.some((c) => c.total === 'sum'),
+      numberFormats: spec.columns.map((c) => c.numberFormat),
+    };
+    this.tables.set(table.id, table);
+    options.onProgress?.(rows.length, rows.length);
+    return this.info(table);
+  }
+
+  async readTable(nameOrId: string): Promise<TableInfo | null> {
+    const table = this.findTable(nameOrId);
+    return table ? this.info(table) : null;
+  }
+
+  async replaceTableRows(
+    nameOrId: string,
+    columns: TableColumnSpec[],
+    rows: CellValue[][],
+    options: TableWriteOptions = {},
+  ): Promise<TableInfo> {
+    const table = this.findTable(nameOrId);
+    if (!table) throw new Error(`There is no table ${nameOrId} in this workbook.`);
+    const problem = headerProblem(table.name, table.header, columns);
+    if (problem) throw new Error(problem);
+    if (options.signal?.aborted) throw new CancelledError();
+    const plan = planTableRows(table.bodyRows, rows.length);
+    const width = columns.length;
+    // Clear the old rows (and totals), write the new ones.
+    const blank = Array.from({ length: table.bodyRows + 1 }, () => Array.from({ length: width }, () => ''));
+    this.setCells(table.sheet, table.top + 1, table.left, blank);
+    this.setCells(table.sheet, table.top + 1, table.left, rows.length > 0 ? rows : [Array.from({ length: width }, () => '')]);
+    table.bodyRows = plan.rows;
+    table.numberFormats = columns.map((c) => c.numberFormat);
+    options.onProgress?.(rows.length, rows.length);
+    return this.info(table);
+  }
+
+  async writeCaption(sheet: string, caption: CellValue[][]): Promise<void> {
+    this.sheetNamed(sheet);
+    this.setCells(sheet, 0, 0, caption);
+  }
+
+  async deleteSheet(sheet: string): Promise<void> {
+    this.sheets.delete(sheet);
+    for (const [id, table] of this.tables) if (table.sheet === sheet) this.tables.delete(id);
+  }
+
+  private findTable(nameOrId: string): MemoryTable | null {
+    return [...this.tables.values()].find((t) => t.id === nameOrId || t.name.toLowerCase() === nameOrId.toLowerCase()) ?? null;
+  }
+
+  private info(table: MemoryTable): TableInfo {
+    const { name, id, sheet, top, left, header, bodyRows, showTotals } = table;
+    return { name, id, sheet, top, left, header: [...header], bodyRows, showTotals, filtered: false };
   }
 
   private addSheet(name: string): MemorySheet {
