@@ -9,6 +9,7 @@ import { AllocatePanel } from './features/allocations/AllocatePanel.tsx';
 import { ConnectPanel } from './features/connect/ConnectPanel.tsx';
 import { forgetToken } from './features/connect/connection.ts';
 import { PurchaseOrderPanel } from './features/purchasing/PurchaseOrderPanel.tsx';
+import { ReportsPanel } from './features/reports/ReportsPanel.tsx';
 import { SerialsPanel } from './features/serials/SerialsPanel.tsx';
 import { StocktakePanel } from './features/stocktake/StocktakePanel.tsx';
 
@@ -29,7 +30,7 @@ const useStyles = makeStyles({
 export function App(props: { workbook: WorkbookPort | null; storage: Storage; defaultServerUrl: string }) {
   const styles = useStyles();
   const [session, setSession] = useState<Session | null>(null);
-  const [panel, setPanel] = useState<'serials' | 'purchasing' | 'allocate' | 'stocktake' | 'accounting'>('serials');
+  const [panel, setPanel] = useState<'serials' | 'purchasing' | 'allocate' | 'stocktake' | 'accounting' | 'reports'>('serials');
   const connect = useCallback(async (serverUrl: string, token: string) => {
     const api = createApi(serverUrl, token);
     const user = await api.users.me.query();
@@ -69,6 +70,7 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
             <Tab value="allocate">Allocate</Tab>
             <Tab value="stocktake">Stocktake</Tab>
             {seesAccounting && <Tab value="accounting">Accounting</Tab>}
+            <Tab value="reports">Reports</Tab>
           </TabList>
         )}
         {session ? (
@@ -80,6 +82,8 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
             <AllocatePanel session={session} workbook={props.workbook} />
           ) : panel === 'accounting' && seesAccounting ? (
             <AccountingPanel session={session} workbook={props.workbook} />
+          ) : panel === 'reports' ? (
+            <ReportsPanel session={session} workbook={props.workbook} />
           ) : (
             <StocktakePanel session={session} workbook={props.workbook} />
           )
