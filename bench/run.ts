@@ -23,11 +23,14 @@
 //   BENCH_ACCOUNTING_SHIPMENTS, BENCH_ACCOUNTING_ADJUSTMENTS, BENCH_ACCOUNTING_SCALE, BENCH_ACCOUNTING_ITEMS
 //                       see bench/accounting.ts.
 //   BENCH_REPORT_ROWS   ledger rows for the reports figures (default 1000000).
+//   BENCH_PANE_ROWS     report rows the Reports panel inserts into a sheet through the fake Excel (default 100000;
+//                       bench/reports-pane.ts, alone: npx tsx bench/reports-pane.ts).
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { startApp } from '../server/app.ts';
 import { accountingBench, printAccountingBench } from './accounting.ts';
 import { printReportsBench, reportsBench } from './reports.ts';
+import { printReportsPaneBench, reportsPaneBench } from './reports-pane.ts';
 import { allocationBench } from './allocation.ts';
 import { printLoadBench } from './embedded-load.ts';
 import { freshDatabaseOn } from './fresh-database.ts';
@@ -210,3 +213,6 @@ printAccountingBench(await accountingBench(serverUrl));
 
 // Reports over a large ledger (issue 14).
 printReportsBench(await reportsBench(serverUrl));
+
+// The Reports panel inserting and refreshing 100,000 report rows through the fake Excel (issue 14).
+printReportsPaneBench(await reportsPaneBench(serverUrl));
