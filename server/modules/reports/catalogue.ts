@@ -1,9 +1,13 @@
 // Every report Stocksheet offers: one definition each (definition.ts), one engine over them (engine.ts).
 import type { ReportDefinition } from './definition.ts';
 import { movementsReport } from './definitions/movements.ts';
+import { priorItemsInvoicedReport } from './definitions/prior-items-invoiced.ts';
+import { priorItemsSoldReport } from './definitions/prior-items-sold.ts';
 import { reconciliationDetailReport } from './definitions/reconciliation-detail.ts';
 import { reconciliationReport } from './definitions/reconciliation.ts';
+import { serialLookupReport } from './definitions/serial-lookup.ts';
 import { stockOnHandReport } from './definitions/stock-on-hand.ts';
+import { traceabilityReport } from './definitions/traceability.ts';
 import { valuationReport } from './definitions/valuation.ts';
 
 // Each definition's source sees only parameters its own schema parsed (engine.ts), so the list may
@@ -13,6 +17,10 @@ export const REPORTS: readonly ReportDefinition<any>[] = [
   stockOnHandReport,
   valuationReport,
   movementsReport,
+  serialLookupReport,
+  traceabilityReport,
+  priorItemsSoldReport,
+  priorItemsInvoicedReport,
   reconciliationReport,
   reconciliationDetailReport,
 ];
