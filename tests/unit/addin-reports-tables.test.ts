@@ -555,6 +555,23 @@ describe('a report inserted and refreshed (report-runner.ts over the fake)', () 
     expect(f.workbook.values('Stock on hand', 3, 0, 1, 2)).toEqual([['Rows', 12_000]]);
   });
 
+  it('deletes its new sheet when Excel refuses to make the table, and says why', async () => {
+    let protectNow = () => undefined as void;
+    const f = setUp({
+      // Someone protects the sheet just before the table is made: Excel refuses the table.
+      beforeSync: (sync) => {
+        if (sync.operations.some((o) => o.name === 'add' && o.target.endsWith('.tables'))) protectNow();
+      },
+    });
+    protectNow = () => f.workbook.protect('Stock on hand');
+    const { run } = reportServer(stock(3));
+    await expect(insertReport(createOfficeWorkbook(), run, { report: SUMMARY, params: {}, shown: {} }, CONTEXT)).rejects.toMatchObject({
+      code: 'AccessDenied',
+    });
+    expect(f.workbook.sheetNames()).toEqual(['Sheet1']);
+    expect(f.workbook.tables()).toEqual([]);
+  });
+
   it('refreshes every report sheet, saying which were refused', async () => {
     const f = setUp();
     const port = createOfficeWorkbook();

@@ -108,7 +108,7 @@ export interface InsertOutcome {
 /**
  * Fetches every row (nothing is written until all are here: a cancel meanwhile leaves the workbook
  * as it was), then writes them as a table on a new sheet with the parameters above it, and stores
- * what Refresh needs. A cancel while writing deletes the new sheet.
+ * what Refresh needs. A cancel or a failure while writing deletes the new sheet.
  */
 export async function insertReport(
   workbook: ReportWorkbook,
@@ -147,7 +147,8 @@ export async function insertReport(
       },
     );
   } catch (error) {
-    if (error instanceof CancelledError) await workbook.deleteSheet(sheet);
+    // Nothing half made stays behind: the new sheet goes, whatever stopped it (the first error is the one said).
+    await workbook.deleteSheet(sheet).catch(() => undefined);
     throw error;
   }
   const meta: ReportSheetMeta = {
