@@ -190,7 +190,7 @@ describe.skipIf(!SOFFICE)('the .xlsx download in LibreOffice', () => {
 
       const shown = sheet(await convert(dir, file, CSV_AS_SHOWN_FILTER), 'Stock on hand');
       // Unit costs to six decimals as the ledger keeps them (3.333333), values to the cent.
-    expect(new Map(shown.slice(1).map((r) => [r[0], r])).get('00123')!.slice(9)).toEqual(['3.333333', '10.00']);
+      expect(new Map(shown.slice(1).map((r) => [r[0], r])).get('00123')!.slice(9)).toEqual(['3.333333', '10.00']);
 
       const about = sheet(raw, 'About');
       expect(about.find((r) => r[0] === 'Report')).toEqual(['Report', 'Stock on hand']);

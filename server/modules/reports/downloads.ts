@@ -21,7 +21,16 @@ export const XLSX_FORMATS: Record<ColumnType, string | undefined> = {
   boolean: undefined,
 };
 
-const WIDTHS: Record<ColumnType, number> = { text: 22, integer: 10, quantity: 12, money: 14, unitCost: 14, date: 12, datetime: 20, boolean: 8 };
+const WIDTHS: Record<ColumnType, number> = {
+  text: 22,
+  integer: 10,
+  quantity: 12,
+  money: 14,
+  unitCost: 14,
+  date: 12,
+  datetime: 20,
+  boolean: 8,
+};
 
 /** A value as Excel stores it: days and instants as dates (UTC), the rest as they are. */
 function cellValue(type: ColumnType, value: ReportValue): ExcelJS.CellValue {
