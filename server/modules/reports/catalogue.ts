@@ -1,5 +1,9 @@
 // Every report Stocksheet offers: one definition each (definition.ts), one engine over them (engine.ts).
 import type { ReportDefinition } from './definition.ts';
+import { accountingStateReport } from './definitions/accounting-state.ts';
+import { agedStockReport } from './definitions/aged-stock.ts';
+import { expiringBatchesReport } from './definitions/expiring-batches.ts';
+import { movementSummaryReport } from './definitions/movement-summary.ts';
 import { movementsReport } from './definitions/movements.ts';
 import { priorItemsInvoicedReport } from './definitions/prior-items-invoiced.ts';
 import { priorItemsSoldReport } from './definitions/prior-items-sold.ts';
@@ -17,6 +21,10 @@ export const REPORTS: readonly ReportDefinition<any>[] = [
   stockOnHandReport,
   valuationReport,
   movementsReport,
+  movementSummaryReport,
+  expiringBatchesReport,
+  agedStockReport,
+  accountingStateReport,
   serialLookupReport,
   traceabilityReport,
   priorItemsSoldReport,
