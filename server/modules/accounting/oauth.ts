@@ -24,8 +24,8 @@ import { requestTokens } from './token-endpoint.ts';
 
 export const OAUTH_START_PATH = '/accounting/oauth/start';
 export const OAUTH_CALLBACK_PATH = '/accounting/oauth/callback';
-/** What Stocksheet asks Xero for: a refresh token, manual journals and items, the chart and settings. */
-export const XERO_SCOPES = 'offline_access accounting.transactions accounting.settings';
+/** What Stocksheet asks Xero for: a refresh token, manual journals and items, the chart and settings, and the general ledger (the reconciliation). */
+export const XERO_SCOPES = 'offline_access accounting.transactions accounting.settings accounting.journals.read';
 /**
  * What Stocksheet asks MYOB for (the granular scopes of API keys made since 12 March 2025): the
  * company file, its preferences (the lock date), the general ledger (chart, tax codes, journals)
