@@ -37,6 +37,15 @@ export const REASONS = {
   PRODUCT_NOT_STOCK_TRACKED: 'BAD_REQUEST',
   PRODUCT_INACTIVE: 'PRECONDITION_FAILED',
   ALREADY_LINKED: 'CONFLICT',
+  /** Not a GTIN-8/12/13/14, or its check digit is wrong (the message names the digit expected). */
+  BARCODE_INVALID: 'BAD_REQUEST',
+  /** Another product has this GTIN (in any of its spellings); the message names it. */
+  BARCODE_TAKEN: 'CONFLICT',
+  /** Product import: the same SKU, or the same barcode, on two rows of one sheet. */
+  DUPLICATE_SKU: 'CONFLICT',
+  DUPLICATE_BARCODE: 'CONFLICT',
+  /** The average cost of a product with stock on hand changes with receipts and adjustments, not by editing it. */
+  UNIT_COST_LOCKED: 'PRECONDITION_FAILED',
   // Locations
   LOCATION_NAME_TAKEN: 'CONFLICT',
   BAY_NAME_TAKEN: 'CONFLICT',

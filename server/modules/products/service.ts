@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../../db/generated/client.ts';
 import { inTransaction, pgErrorCode } from '../../db/transaction.ts';
 import type { Db, Tx } from '../../db/types.ts';
+import { barcodeTaken, decideBarcode, gtin14, gtinSpellings } from '../../domain/barcode.ts';
 import { DomainError, found } from '../../domain/errors.ts';
 import {
   decideProductChange,
@@ -28,6 +29,8 @@ export const PRODUCT_SELECT = {
   purchaseGlCode: true,
   purchaseTaxRate: true,
   assetGlCode: true,
+  cogsGlCode: true,
+  barcode: true,
   averageCost: true,
   accountingProvider: true,
   accountingExternalId: true,
@@ -90,25 +93,69 @@ function stateOf(row: ProductRow): ProductState {
   };
 }
 
-function skuTaken(sku: string): DomainError {
+export function skuTaken(sku: string): DomainError {
   return new DomainError('SKU_TAKEN', `SKU "${sku}" is already used by another product; SKUs are unique.`);
 }
 
-export async function createProduct(prisma: PrismaClient, input: ProductPatch & { sku: string; name: string }) {
+/** What a product has besides the fields its rules are about: its name, COGS GL code and barcode (as sent). */
+export interface ProductDetails {
+  name?: string;
+  cogsGlCode?: string | null;
+  barcode?: string | null;
+}
+
+/**
+ * Writes of barcodes queue on one lock, so two transactions cannot both find a GTIN free and both
+ * take it (in two spellings the unique index would not catch). Product edits are rare; a whole
+ * import takes it once.
+ */
+export async function lockBarcodes(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('stocksheet.product.barcode'))`;
+}
+
+/** The products with this GTIN in any spelling (a UPC-A and its EAN-13 with a leading 0 are one). */
+async function barcodeOwners(db: Db, barcode: string) {
+  return db.product.findMany({ where: { barcode: { in: gtinSpellings(barcode) } }, select: { id: true, sku: true, barcode: true } });
+}
+
+/** Checks the barcode sent (BARCODE_INVALID) and that no other product has it (BARCODE_TAKEN, naming it). */
+async function decideProductBarcode(tx: Tx, sent: string | null | undefined, productId: number | null) {
+  const barcode = decideBarcode(sent);
+  if (!barcode) return barcode;
+  await lockBarcodes(tx);
+  const other = (await barcodeOwners(tx, barcode)).find((p) => p.id !== productId);
+  if (other) throw barcodeTaken(barcode, other);
+  return barcode;
+}
+
+/** A unique index refused the write: the SKU's, or the barcode's (only when a writer skipped lockBarcodes). */
+export function uniqueRefusal(error: unknown, sku: string, barcode: string | null | undefined): DomainError | null {
+  if (pgErrorCode(error) !== '23505') return null;
+  if (barcode && /barcode/i.test(JSON.stringify((error as { meta?: unknown }).meta ?? '') + String((error as Error).message))) {
+    return new DomainError(
+      'BARCODE_TAKEN',
+      `Barcode ${barcode} is already the barcode of another product; a barcode belongs to one product.`,
+    );
+  }
+  return skuTaken(sku);
+}
+
+export async function createProduct(prisma: PrismaClient, input: ProductPatch & ProductDetails & { sku: string; name: string }) {
   return inTransaction(prisma, async (tx) => {
-    const { next } = decideProductChange(null, input, {
+    const { name, cogsGlCode, barcode: sent, ...rules } = input;
+    const { next } = decideProductChange(null, rules, {
       hasStockHistory: false,
       hasStockOnHand: false,
       allocatedSerials: 0,
       serialsOnOrders: 0,
       ...(await accountingFacts(tx)),
     });
+    const barcode = await decideProductBarcode(tx, sent, null);
     const { accountingProvider: _linkedLater, ...data } = next;
     try {
-      return toDto(await tx.product.create({ data: { ...data, name: input.name }, select: PRODUCT_SELECT }));
+      return toDto(await tx.product.create({ data: { ...data, name, cogsGlCode, barcode }, select: PRODUCT_SELECT }));
     } catch (error) {
-      if (pgErrorCode(error) === '23505') throw skuTaken(input.sku);
-      throw error;
+      throw uniqueRefusal(error, input.sku, barcode) ?? error;
     }
   });
 }
@@ -117,19 +164,20 @@ export async function createProduct(prisma: PrismaClient, input: ProductPatch & 
 async function changeProduct(
   tx: Tx,
   id: number,
-  patch: ProductPatch & { name?: string },
+  patch: ProductPatch & ProductDetails,
   userId: number,
   options: { convertSerialsToBatches?: boolean } = {},
 ) {
   const current = await loadProduct(tx, id, true);
-  const { next, effect } = decideProductChange(stateOf(current), patch, await productFacts(tx, id), options);
+  const { name, cogsGlCode, barcode: sent, ...rules } = patch;
+  const { next, effect } = decideProductChange(stateOf(current), rules, await productFacts(tx, id), options);
+  const barcode = await decideProductBarcode(tx, sent, id);
   await applyTrackingEffect(tx, id, effect, userId);
   const { accountingProvider: _unchanged, ...data } = next;
   try {
-    return toDto(await tx.product.update({ where: { id }, data: { ...data, name: patch.name }, select: PRODUCT_SELECT }));
+    return toDto(await tx.product.update({ where: { id }, data: { ...data, name, cogsGlCode, barcode }, select: PRODUCT_SELECT }));
   } catch (error) {
-    if (pgErrorCode(error) === '23505') throw skuTaken(next.sku);
-    throw error;
+    throw uniqueRefusal(error, next.sku, barcode) ?? error;
   }
 }
 
@@ -138,7 +186,7 @@ async function applyTrackingEffect(tx: Tx, productId: number, effect: TrackingEf
   if (effect === 'serials_to_batches') await convertSerialsToBatches(tx, productId, userId);
 }
 
-export function updateProduct(prisma: PrismaClient, id: number, patch: ProductPatch & { name?: string }, userId: number) {
+export function updateProduct(prisma: PrismaClient, id: number, patch: ProductPatch & ProductDetails, userId: number) {
   return inTransaction(prisma, (tx) => changeProduct(tx, id, patch, userId));
 }
 
@@ -192,12 +240,17 @@ function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function listProducts(db: Db, input: { search?: string; cursor?: number; limit: number; includeInactive?: boolean }) {
+export async function listProducts(
+  db: Db,
+  input: { search?: string; barcode?: string; cursor?: number; limit: number; includeInactive?: boolean },
+) {
   const trimmed = input.search?.trim();
   const search = trimmed ? likeLiteral(trimmed) : undefined;
+  const barcode = input.barcode === undefined ? undefined : decideBarcode(input.barcode);
   const rows = await db.product.findMany({
     where: {
       ...(input.includeInactive ? {} : { active: true }),
+      ...(barcode ? { barcode: { in: gtinSpellings(barcode) } } : {}),
       ...(search ? { OR: [{ sku: { contains: search, mode: 'insensitive' } }, { name: { contains: search, mode: 'insensitive' } }] } : {}),
       ...(input.cursor ? { id: { gt: input.cursor } } : {}),
     },
@@ -206,4 +259,17 @@ export async function listProducts(db: Db, input: { search?: string; cursor?: nu
     select: PRODUCT_SELECT,
   });
   return page(rows.map(toDto), input.limit);
+}
+
+/**
+ * The product a scanned or typed barcode belongs to (its GTIN in any spelling: a scanner may send a
+ * UPC-A as 12 digits or as 13 with a leading 0). A misread (wrong check digit) is BARCODE_INVALID,
+ * naming the digit expected; no product with it is NOT_FOUND.
+ */
+export async function productByBarcode(db: Db, scanned: string) {
+  const barcode = decideBarcode(scanned);
+  if (!barcode) throw new DomainError('BARCODE_INVALID', 'The barcode is blank: scan or type the digits under the bars.');
+  const [owner] = await barcodeOwners(db, barcode);
+  if (!owner) throw new DomainError('NOT_FOUND', `No product has barcode ${barcode} (GTIN ${gtin14(barcode)}).`);
+  return getProduct(db, owner.id);
 }
