@@ -14,6 +14,7 @@ import type { Database } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { ROLES } from '../domain/roles.ts';
 import { reportDownloadRoute } from '../modules/reports/routes.ts';
+import { productsXlsxRoute } from '../modules/products/xlsx-routes.ts';
 import { countSheetRoute } from '../modules/stocktakes/xlsx-routes.ts';
 import { createUser } from '../modules/users/service.ts';
 import { appRouter } from '../router.ts';
@@ -132,6 +133,8 @@ export function createRequestListener({ db, log, localSecret, officeJs, accounti
       }
       // The count sheet as an .xlsx file, for teams counting without the add-in.
       if (await countSheetRoute(db, req, res, url.pathname)) return;
+      // The products sheet as an .xlsx file: download, and upload to check or import.
+      if (await productsXlsxRoute(db, req, res, url)) return;
       // Any report as .xlsx or CSV.
       if (await reportDownloadRoute(db, log, req, res, url)) return;
       // Connecting Xero from a browser: the sign-in's start page and Xero's callback.
