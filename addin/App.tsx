@@ -8,6 +8,7 @@ import { AccountingPanel } from './features/accounting/AccountingPanel.tsx';
 import { AllocatePanel } from './features/allocations/AllocatePanel.tsx';
 import { ConnectPanel } from './features/connect/ConnectPanel.tsx';
 import { forgetToken } from './features/connect/connection.ts';
+import { ProductsPanel } from './features/products/ProductsPanel.tsx';
 import { PurchaseOrderPanel } from './features/purchasing/PurchaseOrderPanel.tsx';
 import { ReportsPanel } from './features/reports/ReportsPanel.tsx';
 import { SerialsPanel } from './features/serials/SerialsPanel.tsx';
@@ -30,7 +31,9 @@ const useStyles = makeStyles({
 export function App(props: { workbook: WorkbookPort | null; storage: Storage; defaultServerUrl: string }) {
   const styles = useStyles();
   const [session, setSession] = useState<Session | null>(null);
-  const [panel, setPanel] = useState<'serials' | 'purchasing' | 'allocate' | 'stocktake' | 'accounting' | 'reports'>('serials');
+  const [panel, setPanel] = useState<'serials' | 'purchasing' | 'allocate' | 'stocktake' | 'accounting' | 'reports' | 'products'>(
+    'serials',
+  );
   const connect = useCallback(async (serverUrl: string, token: string) => {
     const api = createApi(serverUrl, token);
     const user = await api.users.me.query();
@@ -71,6 +74,7 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
             <Tab value="stocktake">Stocktake</Tab>
             {seesAccounting && <Tab value="accounting">Accounting</Tab>}
             <Tab value="reports">Reports</Tab>
+            <Tab value="products">Products</Tab>
           </TabList>
         )}
         {session ? (
@@ -84,6 +88,8 @@ export function App(props: { workbook: WorkbookPort | null; storage: Storage; de
             <AccountingPanel session={session} workbook={props.workbook} />
           ) : panel === 'reports' ? (
             <ReportsPanel session={session} workbook={props.workbook} />
+          ) : panel === 'products' ? (
+            <ProductsPanel session={session} workbook={props.workbook} />
           ) : (
             <StocktakePanel session={session} workbook={props.workbook} />
           )
