@@ -216,3 +216,7 @@ printReportsBench(await reportsBench(serverUrl));
 
 // The Reports panel inserting and refreshing 100,000 report rows through the fake Excel (issue 14).
 printReportsPaneBench(await reportsPaneBench(serverUrl));
+
+// Products from a sheet: 10,000 rows checked and applied, against a raw INSERT of the same rows (issue 15).
+const { printProductImportBench, productImportBench } = await import('./product-import.ts');
+printProductImportBench(await productImportBench(serverUrl));
